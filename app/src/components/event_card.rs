@@ -1,0 +1,42 @@
+//! An event as a card in a list.
+
+use evently::dto::EventSummary;
+use leptos::prelude::*;
+
+/// Seats-left wording shared by cards and badges.
+pub fn availability_label(available: i64, capacity: i64) -> (&'static str, String) {
+    if available <= 0 {
+        ("sold-out", "Sold out".to_string())
+    } else if capacity > 0 && available * 10 <= capacity {
+        ("few-left", format!("Only {available} left"))
+    } else {
+        ("on-sale", format!("{available} seats left"))
+    }
+}
+
+#[component]
+pub fn EventCard(event: EventSummary) -> impl IntoView {
+    let (class, label) = availability_label(event.available, event.capacity);
+    let href = format!("/events/{}", event.slug);
+    let image = event.image_url.clone().unwrap_or_else(|| format!("/img/categories/{}.svg", event.category));
+    view! {
+        <article class="event-card" data-category=event.category.clone() data-event-id=event.id>
+            <img class="event-card-image" src=image alt="" width="640" height="320" loading="lazy" decoding="async"/>
+            <div class="event-card-body">
+                <p class="event-card-meta">
+                    <span class="pill">{event.category_label.clone()}</span>
+                    <span>{event.city.clone()}</span>
+                </p>
+                <h3 class="event-card-title"><a href=href>{event.title.clone()}</a></h3>
+                <p class="event-card-when">
+                    <time datetime=event.starts_at.to_rfc3339()>{event.date_label.clone()}</time>
+                </p>
+                <p class="event-card-venue">{event.venue.clone()}</p>
+                <p class="event-card-footer">
+                    <span class="price">{event.price_label.clone()}</span>
+                    <span class=format!("badge {class}")>{label}</span>
+                </p>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,4 @@
+//! Reusable pieces of pages.
+
+pub mod event_card;
+pub mod layout;

@@ -1,0 +1,10 @@
+//! The browser entry point: hydrate the server-rendered page, nothing else.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Called by the hydration script once the wasm module has loaded.
+#[wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

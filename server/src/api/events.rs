@@ -1,0 +1,55 @@
+//! `/api/v1/events` and ticket types.
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{ApiResult, Id, Json};
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use evently::dto::{CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, TicketTypeView};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/events`: upcoming published events.
+pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult<Json<Page<EventSummary>>> {
+    let items = s.core.upcoming_events(q.limit.unwrap_or(20)).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+/// `POST /api/v1/events`: a new draft event (organizers and admins).
+pub async fn create(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Json(req): Json<CreateEventRequest>,
+) -> ApiResult<(StatusCode, Json<EventDetail>)> {
+    let event = s.core.create_event(&actor, &req).await?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+/// `GET /api/v1/events/{id}`.
+pub async fn get(State(s): State<AppState>, MaybeUser(actor): MaybeUser, Id(id): Id) -> ApiResult<Json<EventDetail>> {
+    Ok(Json(s.core.event_for(actor.as_ref(), id).await?))
+}
+
+/// `POST /api/v1/events/{id}/publish`.
+pub async fn publish(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<EventDetail>> {
+    Ok(Json(s.core.publish_event(&actor, id).await?))
+}
+
+/// `POST /api/v1/events/{id}/cancel`.
+pub async fn cancel(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<EventDetail>> {
+    Ok(Json(s.core.cancel_event(&actor, id).await?))
+}
+
+/// `POST /api/v1/ticket-types/{id}/capacity` with `{capacity}`.
+pub async fn set_capacity(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+    Json(req): Json<CapacityRequest>,
+) -> ApiResult<Json<TicketTypeView>> {
+    Ok(Json(s.core.set_capacity(&actor, id, req.capacity).await?))
+}

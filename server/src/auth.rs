@@ -1,0 +1,195 @@
+//! Who is asking: Bearer tokens for API clients, HttpOnly cookies for the browser.
+//!
+//! The middleware resolves an [`Actor`] once per request and leaves it in the request's
+//! extensions; handlers and server functions read it from there. Cookie sessions refresh
+//! silently when the access token has run out. Every state-changing request that a browser
+//! could forge is checked for a same-origin `Origin` / `Sec-Fetch-Site` (CSRF); Bearer
+//! calls cannot be forged cross-site and are left alone.
+
+use crate::client::{client_ip, cookie};
+use crate::config::Config;
+use crate::error::HttpError;
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use evently::accounts::{Actor, TokenPair};
+use evently::error::ErrorCode;
+use evently::ApiError;
+use std::net::IpAddr;
+
+pub const ACCESS_COOKIE: &str = "evently_at";
+pub const REFRESH_COOKIE: &str = "evently_rt";
+
+/// How the request authenticated, if it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Bearer,
+    Cookie,
+    None,
+}
+
+/// The client address as resolved from the socket and trusted proxies.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+/// Cookies to set on the response (after a silent refresh, sign-in or sign-out).
+#[derive(Debug, Clone, Default)]
+pub struct SetCookies(pub Vec<HeaderValue>);
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// Whether a request could have been sent by a page on another site.
+fn cross_site(headers: &HeaderMap, config: &Config) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if origin == "null" {
+            return true;
+        }
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let same_host = origin.split_once("://").map(|(_, h)| h) == Some(host);
+        return !(same_host || origin == config.public_url);
+    }
+    false
+}
+
+fn is_static(path: &str) -> bool {
+    ["/pkg/", "/style/", "/img/", "/favicon", "/robots.txt", "/sw.js"].iter().any(|p| path.starts_with(p))
+}
+
+/// Resolves the actor, refreshes cookie sessions, and refuses cross-site writes.
+pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let config = &state.config;
+    let ip = client_ip(&req, &config.trusted_proxies);
+    req.extensions_mut().insert(ClientIp(ip));
+    let ip_text = ip.map(|i| i.to_string());
+    let headers = req.headers().clone();
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer_token = bearer(&headers);
+
+    if unsafe_method && bearer_token.is_none() && cross_site(&headers, config) {
+        tracing::warn!(path = %req.uri().path(), "cross-site write refused");
+        return HttpError(ApiError::new(ErrorCode::Forbidden, "cross-site request refused")).into_response();
+    }
+
+    let mut via = AuthVia::None;
+    let mut set = SetCookies::default();
+    if let Some(token) = bearer_token {
+        if let Ok(actor) = state.core.authenticate(&token, ip_text.clone()).await {
+            req.extensions_mut().insert(actor);
+            via = AuthVia::Bearer;
+        }
+    } else if !is_static(req.uri().path()) {
+        let access = cookie(&headers, ACCESS_COOKIE);
+        let mut actor = match access {
+            Some(t) => state.core.authenticate(&t, ip_text.clone()).await.ok(),
+            None => None,
+        };
+        if actor.is_none() {
+            if let Some(rt) = cookie(&headers, REFRESH_COOKIE) {
+                match state.core.refresh(&rt).await {
+                    Ok(pair) => {
+                        actor = state.core.authenticate(&pair.access_token, ip_text.clone()).await.ok();
+                        set.0.extend(session_cookies(&pair, config));
+                    }
+                    Err(_) => set.0.extend(clear_cookies(config)),
+                }
+            }
+        }
+        if let Some(a) = actor {
+            req.extensions_mut().insert(a);
+            via = AuthVia::Cookie;
+        }
+    }
+    req.extensions_mut().insert(via);
+    let mut res = next.run(req).await;
+    // Handlers may have queued cookies of their own (sign-in, sign-out).
+    if let Some(extra) = res.extensions_mut().remove::<SetCookies>() {
+        set.0.extend(extra.0);
+    }
+    for c in set.0 {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+fn cookie_attrs(config: &Config) -> &'static str {
+    if config.production() { "; Path=/; HttpOnly; SameSite=Lax; Secure" } else { "; Path=/; HttpOnly; SameSite=Lax" }
+}
+
+/// The cookies that carry a browser session.
+pub fn session_cookies(pair: &TokenPair, config: &Config) -> Vec<HeaderValue> {
+    let attrs = cookie_attrs(config);
+    let access = format!("{ACCESS_COOKIE}={}{attrs}; Max-Age={}", pair.access_token, pair.expires_in);
+    let refresh = format!(
+        "{REFRESH_COOKIE}={}{attrs}; Max-Age={}",
+        pair.refresh_token,
+        evently::accounts::SESSION_TTL_MS / 1000
+    );
+    [access, refresh].into_iter().filter_map(|c| HeaderValue::from_str(&c).ok()).collect()
+}
+
+/// Cookies that end a browser session.
+pub fn clear_cookies(config: &Config) -> Vec<HeaderValue> {
+    let attrs = cookie_attrs(config);
+    [ACCESS_COOKIE, REFRESH_COOKIE]
+        .iter()
+        .filter_map(|n| HeaderValue::from_str(&format!("{n}={attrs}; Max-Age=0")).ok())
+        .collect()
+}
+
+/// A signed-in user, or a 401.
+pub struct CurrentUser(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Actor>().cloned().map(CurrentUser).ok_or_else(|| HttpError(ApiError::unauthenticated()))
+    }
+}
+
+/// The actor if signed in.
+pub struct MaybeUser(pub Option<Actor>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<Actor>().cloned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> Config {
+        Config::from_lookup(|_| None).unwrap()
+    }
+
+    #[test]
+    fn detects_cross_site_writes() {
+        let c = cfg();
+        let mut h = HeaderMap::new();
+        assert!(!cross_site(&h, &c), "no browser headers: not a browser");
+        h.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert!(cross_site(&h, &c));
+        h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        assert!(!cross_site(&h, &c));
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+        h.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert!(cross_site(&h, &c));
+        h.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
+        assert!(!cross_site(&h, &c));
+    }
+}

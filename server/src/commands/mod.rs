@@ -1,0 +1,96 @@
+//! The operator commands behind `server <command>`.
+
+pub mod bench;
+
+use crate::config::Config;
+use crate::startup::{Application, BuildOptions, build_core, open_database, shutdown_signal};
+use evently::clock::Clock;
+use std::io::Read;
+use std::process::ExitCode;
+
+/// `serve`: run until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let app = Application::build(config, BuildOptions::default()).await?;
+    tracing::info!(addr = %app.local_addr(), engine = app.core().db().engine().as_str(), "Evently is listening on http://{}", app.local_addr());
+    app.run_until_stopped(shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `migrate`.
+pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+    let db = open_database(&config).await?;
+    println!("migrations applied ({})", db.engine().as_str());
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `create-admin`.
+pub async fn create_admin(
+    config: Config,
+    email: &str,
+    password_stdin: bool,
+    password: Option<String>,
+    name: &str,
+) -> anyhow::Result<ExitCode> {
+    let password = match (password_stdin, password) {
+        (true, _) => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s.trim_end_matches(['\n', '\r']).to_string()
+        }
+        (false, Some(p)) => p,
+        (false, None) => anyhow::bail!("give the password with --password-stdin (or --password)"),
+    };
+    let core = build_core(&config, Clock::System).await?;
+    match core.ensure_admin(email, &password, name).await {
+        Ok(user) => {
+            println!("admin ready: {} (id {})", user.email, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let api: evently::ApiError = e.into();
+            anyhow::bail!("{}", api.message)
+        }
+    }
+}
+
+/// `seed-demo`.
+pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(!config.production(), "seed-demo never runs in production (EVENTLY_ENV=production)");
+    let core = build_core(&config, Clock::System).await?;
+    let bar = indicatif::ProgressBar::new(events as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} seeding [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let mut progress = |done: usize, _total: usize| bar.set_position(done as u64);
+    let inserted = evently::seed::seed_demo(&core, events, &mut progress).await?;
+    bar.finish_and_clear();
+    println!(
+        "seeded {inserted} new events ({} already present) in {:.1}s; demo sign-in: {} / {}",
+        events - inserted,
+        started.elapsed().as_secs_f64(),
+        evently::seed::DEMO_ATTENDEE_EMAIL,
+        evently::seed::DEMO_PASSWORD
+    );
+    core.db().close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `check`.
+pub async fn check(config: Config, event: Option<i64>) -> anyhow::Result<ExitCode> {
+    let core = build_core(&config, Clock::System).await?;
+    let report = core.check_invariants(event).await?;
+    for v in &report.violations {
+        println!("VIOLATION {}: {}", v.rule, v.detail);
+    }
+    println!(
+        "checked {} ticket types: {}",
+        report.ticket_types_checked,
+        if report.ok() { "all invariants hold".to_string() } else { format!("{} violations", report.violations.len()) }
+    );
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -1,0 +1,226 @@
+//! Typed configuration, read once from the environment at start-up.
+//!
+//! Every variable is documented in the README. A bad value stops start-up with a one-line
+//! message naming the variable and what is wrong with it.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+/// A secret value that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// `development` (the default) or `production`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    Development,
+    Production,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `EVENTLY_ADDR`: where to listen (default `127.0.0.1:3000`).
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: `postgres://...` or `sqlite:...`; unset means `sqlite` in the data dir.
+    pub database_url: Option<Secret>,
+    /// `REDIS_URL`: unset means in-process live bus and rate limits.
+    pub redis_url: Option<Secret>,
+    /// `EVENTLY_DATA_DIR`: the SQLite file, generated keys and mail (default `./data`).
+    pub data_dir: PathBuf,
+    /// `EVENTLY_ENV`.
+    pub env: Env,
+    /// `EVENTLY_SITE_ROOT`: the built site (wasm bundle, CSS, public files); default `target/site`.
+    pub site_root: PathBuf,
+    /// `EVENTLY_PUBLIC_URL`: the address people reach the site at, for canonical links.
+    pub public_url: String,
+    /// `EVENTLY_JWT_SECRET`: at least 32 bytes; required in production.
+    pub jwt_secret: Option<Secret>,
+    /// `EVENTLY_TRUSTED_PROXIES`: comma-separated proxy addresses whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// `EVENTLY_RATE_LIMITS`: `on` (default) or `off` (benchmarks only; refused in production).
+    pub rate_limits: bool,
+    /// `EVENTLY_DB_POOL`: PostgreSQL pool size (default 32).
+    pub db_pool: u32,
+}
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}: {}", self.var, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { var, problem: problem.into() }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let nonempty = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let env = match nonempty("EVENTLY_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Env::Development,
+            Some("production") | Some("prod") => Env::Production,
+            Some(other) => return Err(err("EVENTLY_ENV", format!("{other:?} is not `development` or `production`"))),
+        };
+        let addr = match nonempty("EVENTLY_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(v) => v.parse().map_err(|_| err("EVENTLY_ADDR", format!("{v:?} is not an address like 127.0.0.1:3000")))?,
+        };
+        let database_url = match nonempty("DATABASE_URL") {
+            None => None,
+            Some(v) => {
+                let ok = v.starts_with("postgres://") || v.starts_with("postgresql://") || v.starts_with("sqlite:");
+                if !ok {
+                    return Err(err(
+                        "DATABASE_URL",
+                        format!("{} is not a postgres://... or sqlite:... address", evently::db::redact(&v)),
+                    ));
+                }
+                Some(Secret::new(v))
+            }
+        };
+        let redis_url = match nonempty("REDIS_URL") {
+            None => None,
+            Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Some(Secret::new(v)),
+            Some(v) => return Err(err("REDIS_URL", format!("{} is not a redis://... address", evently::db::redact(&v)))),
+        };
+        let data_dir = PathBuf::from(nonempty("EVENTLY_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let site_root = PathBuf::from(nonempty("EVENTLY_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let public_url = match nonempty("EVENTLY_PUBLIC_URL") {
+            None => format!("http://{addr}"),
+            Some(v) if (v.starts_with("http://") || v.starts_with("https://")) && !v.contains(char::is_whitespace) => {
+                v.trim_end_matches('/').to_string()
+            }
+            Some(v) => return Err(err("EVENTLY_PUBLIC_URL", format!("{v:?} is not an http(s) address"))),
+        };
+        let jwt_secret = nonempty("EVENTLY_JWT_SECRET").map(Secret::new);
+        if let Some(s) = &jwt_secret {
+            if s.expose().len() < 32 {
+                return Err(err("EVENTLY_JWT_SECRET", "must be at least 32 bytes (256 bits)"));
+            }
+        }
+        let mut trusted_proxies = Vec::new();
+        if let Some(v) = nonempty("EVENTLY_TRUSTED_PROXIES") {
+            for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                trusted_proxies.push(part.parse().map_err(|_| err("EVENTLY_TRUSTED_PROXIES", format!("{part:?} is not an IP address")))?);
+            }
+        }
+        let rate_limits = match nonempty("EVENTLY_RATE_LIMITS").as_deref() {
+            None | Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(other) => return Err(err("EVENTLY_RATE_LIMITS", format!("{other:?} is not `on` or `off`"))),
+        };
+        let db_pool = match nonempty("EVENTLY_DB_POOL") {
+            None => 32,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=500).contains(&n) => n,
+                _ => return Err(err("EVENTLY_DB_POOL", format!("{v:?} is not a number from 1 to 500"))),
+            },
+        };
+        if env == Env::Production {
+            if jwt_secret.is_none() {
+                return Err(err("EVENTLY_JWT_SECRET", "production needs a signing key of at least 32 bytes"));
+            }
+            if !rate_limits {
+                return Err(err("EVENTLY_RATE_LIMITS", "rate limits cannot be turned off in production"));
+            }
+            if nonempty("EVENTLY_PUBLIC_URL").is_none() {
+                return Err(err("EVENTLY_PUBLIC_URL", "production needs the public https:// address of the site"));
+            }
+        }
+        Ok(Config {
+            addr,
+            database_url,
+            redis_url,
+            data_dir,
+            env,
+            site_root,
+            public_url,
+            jwt_secret,
+            trusted_proxies,
+            rate_limits,
+            db_pool,
+        })
+    }
+
+    pub fn production(&self) -> bool {
+        self.env == Env::Production
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert!(c.database_url.is_none());
+        assert_eq!(c.env, Env::Development);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(cfg(&[("EVENTLY_ADDR", "nope")]).unwrap_err().var, "EVENTLY_ADDR");
+        assert_eq!(cfg(&[("DATABASE_URL", "mysql://x")]).unwrap_err().var, "DATABASE_URL");
+        assert_eq!(cfg(&[("EVENTLY_ENV", "staging")]).unwrap_err().var, "EVENTLY_ENV");
+        assert_eq!(cfg(&[("EVENTLY_JWT_SECRET", "short")]).unwrap_err().var, "EVENTLY_JWT_SECRET");
+    }
+
+    #[test]
+    fn production_refuses_missing_secrets() {
+        let e = cfg(&[("EVENTLY_ENV", "production"), ("EVENTLY_PUBLIC_URL", "https://x.example")]).unwrap_err();
+        assert_eq!(e.var, "EVENTLY_JWT_SECRET");
+        let ok = cfg(&[
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+            ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = cfg(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

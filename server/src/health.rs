@@ -1,0 +1,43 @@
+//! `GET /health` and `GET /metrics`.
+
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// The state of the database and (when configured) Redis, and the version. 503 when the
+/// database does not answer.
+pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
+    let started = Instant::now();
+    let db = tokio::time::timeout(Duration::from_secs(2), s.core.db().ping()).await;
+    let db_ok = matches!(db, Ok(Ok(())));
+    let db_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let redis = match &s.redis {
+        None => json!({ "status": "not_configured" }),
+        Some(conn) => {
+            let mut c = conn.clone();
+            let t = Instant::now();
+            let r = tokio::time::timeout(Duration::from_secs(1), redis::cmd("PING").query_async::<String>(&mut c)).await;
+            match r {
+                Ok(Ok(_)) => json!({ "status": "ok", "latency_ms": t.elapsed().as_secs_f64() * 1000.0 }),
+                _ => json!({ "status": "down" }),
+            }
+        }
+    };
+    let body = json!({
+        "status": if db_ok { "ok" } else { "unavailable" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": { "status": if db_ok { "ok" } else { "down" }, "engine": s.core.db().engine().as_str(), "latency_ms": db_ms },
+        "redis": redis,
+    });
+    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
+}
+
+/// Prometheus text.
+pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4"), (header::CACHE_CONTROL, "no-store")], s.metrics.render())
+}

@@ -1,0 +1,16 @@
+//! The Evently server: configuration, the axum router (pages, server functions, REST API,
+//! health, metrics, static files), background workers and the operator commands.
+
+pub mod api;
+pub mod auth;
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod workers;

@@ -1,0 +1,208 @@
+//! Building and running the server: database, core, router, workers, graceful shutdown.
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::{api, auth, health, middleware, workers};
+use anyhow::Context;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use evently::clock::Clock;
+use evently::db::Db;
+use evently::live::LiveBus;
+use evently::{Core, CoreSettings};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Knobs tests turn; production uses the defaults.
+#[derive(Clone)]
+pub struct BuildOptions {
+    pub clock: Clock,
+    /// Run background workers (hold sweeper).
+    pub workers: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { clock: Clock::System, workers: true }
+    }
+}
+
+/// A server that is bound to its port and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    options: BuildOptions,
+}
+
+/// Opens the configured database (creating the data dir) and applies migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = match &config.database_url {
+        Some(url) if url.expose().starts_with("postgres") => Db::connect_postgres(url.expose(), config.db_pool).await?,
+        Some(url) => Db::connect(Some(url.expose()), &config.data_dir).await?,
+        None => Db::connect(None, &config.data_dir).await?,
+    };
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// The JWT signing key: `EVENTLY_JWT_SECRET`, or in development a random key generated into
+/// the data directory on first start (production refuses to start without one).
+fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = &config.jwt_secret {
+        return Ok(s.expose().as_bytes().to_vec());
+    }
+    anyhow::ensure!(!config.production(), "EVENTLY_JWT_SECRET is required in production");
+    let path = config.data_dir.join("jwt-signing.key");
+    if let Ok(hexkey) = std::fs::read_to_string(&path) {
+        if let Ok(bytes) = hex::decode(hexkey.trim()) {
+            if bytes.len() >= 32 {
+                return Ok(bytes);
+            }
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let key: [u8; 32] = rand::random();
+    write_private(&path, &hex::encode(key))?;
+    tracing::info!(path = %path.display(), "generated a development signing key");
+    Ok(key.to_vec())
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(())
+}
+
+/// Builds the core services for a command that does not serve HTTP.
+pub async fn build_core(config: &Config, clock: Clock) -> anyhow::Result<Core> {
+    let db = open_database(config).await?;
+    let keys = evently::accounts::tokens::TokenKeys::new(&signing_key(config)?, 15 * 60)
+        .map_err(|e| anyhow::anyhow!("EVENTLY_JWT_SECRET: {e}"))?;
+    Ok(Core::new(db, clock, CoreSettings { max_hold_renewals: 2, token_keys: keys }, LiveBus::new()))
+}
+
+impl Application {
+    /// Connects, migrates and binds. Fails with a clear message on any problem.
+    pub async fn build(config: Config, options: BuildOptions) -> anyhow::Result<Application> {
+        let core = build_core(&config, options.clock.clone()).await?;
+        let redis = match &config.redis_url {
+            None => None,
+            Some(url) => match connect_redis(url.expose()).await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis is not reachable; running with in-process fan-out and limits");
+                    None
+                }
+            },
+        };
+        let listener = TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let leptos = LeptosOptions::builder()
+            .output_name("evently")
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let state = AppState { core, leptos, config: Arc::new(config), metrics: Metrics::default(), redis };
+        let router = router(state.clone());
+        Ok(Application { listener, router, state, options })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn core(&self) -> Core {
+        self.state.core.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then drains requests, stops workers and closes the
+    /// database.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        if self.options.workers {
+            tasks.push(tokio::spawn(workers::hold_sweeper(self.state.core.clone(), stop_rx.clone())));
+        }
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let _ = stop_tx.send(true);
+        for t in tasks {
+            let _ = t.await;
+        }
+        self.state.core.db().close().await;
+        result.context("server error")
+    }
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
+    let client = redis::Client::open(url).context("REDIS_URL")?;
+    let conn = tokio::time::timeout(std::time::Duration::from_secs(3), redis::aio::ConnectionManager::new(client))
+        .await
+        .context("timed out connecting to Redis")??;
+    Ok(conn)
+}
+
+/// The full router: health, metrics, REST API, pages and server functions, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let core = state.core.clone();
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/metrics", get(health::metrics))
+        .merge(api::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(core.clone()),
+            move || shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::track_metrics))
+        .layer(middleware::trace_layer())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; draining requests");
+}

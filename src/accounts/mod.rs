@@ -1,0 +1,303 @@
+//! Accounts: sign-up, sign-in, sessions with rotating refresh tokens, and who is asking.
+
+pub mod password;
+pub mod tokens;
+
+use crate::Core;
+use crate::clock::to_datetime;
+use crate::domain::{self, Email, Role};
+use crate::dto::UserView;
+use crate::error::{ApiError, ErrorCode};
+use crate::store;
+use crate::store::users::UserRow;
+
+/// Refresh tokens (and the sessions they keep alive) last this long.
+pub const SESSION_TTL_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Who is making a request: resolved from a verified token and a live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub session_id: String,
+    /// The client address, for the audit log.
+    pub ip: Option<String>,
+}
+
+/// Account failures.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid input")]
+    Invalid(ApiError),
+    #[error("email taken")]
+    EmailTaken,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Internal,
+}
+
+impl AccountError {
+    pub(crate) fn db(context: &str, e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, error.debug = ?e, "{context}");
+        AccountError::Internal
+    }
+}
+
+impl From<ApiError> for AccountError {
+    fn from(e: ApiError) -> Self {
+        AccountError::Invalid(e)
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(api) => api,
+            AccountError::EmailTaken => {
+                ApiError::new(ErrorCode::EmailTaken, "an account with this e-mail already exists; sign in instead")
+                    .with_field("email")
+            }
+            AccountError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, "wrong e-mail or password"),
+            AccountError::Unauthenticated => ApiError::unauthenticated(),
+            AccountError::NotFound => ApiError::not_found("user"),
+            AccountError::Internal => ApiError::internal(),
+        }
+    }
+}
+
+/// Tokens handed out at sign-in and refresh.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: String,
+    /// Access token lifetime in seconds.
+    pub expires_in: i64,
+    pub user: UserView,
+}
+
+/// Checks a new password's length (in characters).
+pub fn check_password(field: &str, pw: &str) -> Result<(), ApiError> {
+    let n = pw.chars().count();
+    if n < password::MIN_LEN {
+        return Err(ApiError::invalid(field, format!("password must be at least {} characters", password::MIN_LEN)));
+    }
+    if n > password::MAX_LEN {
+        return Err(ApiError::invalid(field, format!("password must be at most {} characters", password::MAX_LEN)));
+    }
+    Ok(())
+}
+
+/// The API view of a user row.
+pub fn user_view(u: &UserRow) -> UserView {
+    UserView {
+        id: u.id,
+        email: u.email.clone(),
+        name: u.name.clone(),
+        role: u.role.clone(),
+        disabled: u.disabled,
+        created_at: to_datetime(u.created_at),
+        marketing_opt_in_at: u.marketing_opt_in_at.map(to_datetime),
+    }
+}
+
+/// Where a request came from, for sessions and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Core {
+    /// Creates an account (as an attendee unless `role` says otherwise).
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        role: Role,
+        marketing_opt_in: bool,
+    ) -> Result<UserView, AccountError> {
+        let email = Email::parse("email", email)?;
+        check_password("password", password)?;
+        let name = domain::person_name("name", name)?;
+        if store::users::by_email(self.db(), email.as_str())
+            .await
+            .map_err(|e| AccountError::db("user lookup failed", e))?
+            .is_some()
+        {
+            return Err(AccountError::EmailTaken);
+        }
+        let hash = password::hash(password.to_string()).await.map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AccountError::Internal
+        })?;
+        let now = self.clock().now_ms();
+        let opt_in = marketing_opt_in.then_some(now);
+        let row = store::users::insert(self.db(), email.as_str(), &name, &hash, role.as_str(), opt_in, now)
+            .await
+            .map_err(|e| AccountError::db("creating a user failed", e))?
+            .ok_or(AccountError::EmailTaken)?;
+        Ok(user_view(&row))
+    }
+
+    /// Checks credentials and opens a session. Unknown e-mails cost the same time as wrong
+    /// passwords and get the same answer.
+    pub async fn login(&self, email: &str, password: &str, client: &ClientInfo) -> Result<TokenPair, AccountError> {
+        let user = match Email::parse("email", email) {
+            Ok(e) => store::users::by_email(self.db(), e.as_str()).await.map_err(|e| AccountError::db("user lookup failed", e))?,
+            Err(_) => None,
+        };
+        let too_long = password.chars().count() > password::MAX_LEN;
+        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(password::dummy_hash);
+        let candidate = if too_long { String::new() } else { password.to_string() };
+        let ok = password::verify(candidate, stored).await && !too_long;
+        let now = self.clock().now_ms();
+        let user = match user {
+            Some(u) if ok && !u.disabled && u.deleted_at.is_none() => u,
+            other => {
+                let entry = store::audit::NewEntry {
+                    actor_id: None,
+                    action: "auth.login_failed",
+                    target_type: "user",
+                    target_id: other.as_ref().map(|u| u.id.to_string()),
+                    subject_id: other.as_ref().map(|u| u.id),
+                    detail: serde_json::json!({ "reason": if other.as_ref().is_some_and(|u| u.disabled) { "disabled" } else { "credentials" } }).to_string(),
+                    ip: client.ip.clone(),
+                };
+                let _ = store::audit::record(self.db(), &entry, now).await;
+                return Err(AccountError::InvalidCredentials);
+            }
+        };
+        let pair = self.open_session(&user, client, now).await?;
+        let entry = store::audit::NewEntry {
+            actor_id: Some(user.id),
+            action: "auth.login",
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            subject_id: Some(user.id),
+            detail: "{}".into(),
+            ip: client.ip.clone(),
+        };
+        let _ = store::audit::record(self.db(), &entry, now).await;
+        Ok(pair)
+    }
+
+    async fn open_session(&self, user: &UserRow, client: &ClientInfo, now: i64) -> Result<TokenPair, AccountError> {
+        let fail = |e| AccountError::db("opening a session failed", e);
+        let sid = uuid::Uuid::new_v4().to_string();
+        let refresh = tokens::new_refresh_token();
+        let mut tx = self.db().begin().await.map_err(fail)?;
+        store::sessions::insert_session(&mut tx, &sid, user.id, now, now + SESSION_TTL_MS, client.ip.as_deref(), client.user_agent.as_deref())
+            .await
+            .map_err(fail)?;
+        store::sessions::insert_refresh(&mut tx, &tokens::hash_refresh_token(&refresh), &sid, now, now + SESSION_TTL_MS)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        self.token_pair(user, &sid, refresh, now)
+    }
+
+    fn token_pair(&self, user: &UserRow, sid: &str, refresh: String, now: i64) -> Result<TokenPair, AccountError> {
+        let keys = self.token_keys();
+        let access = keys.issue(user.id, sid, &user.role, now / 1000).map_err(|_| AccountError::Internal)?;
+        Ok(TokenPair {
+            access_token: access,
+            refresh_token: refresh,
+            token_type: "Bearer".into(),
+            expires_in: keys.access_ttl_secs,
+            user: user_view(user),
+        })
+    }
+
+    /// Swaps a refresh token for a new pair. A token used twice is a theft signal: the whole
+    /// session is revoked.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AccountError> {
+        let fail = |e| AccountError::db("refreshing a session failed", e);
+        let now = self.clock().now_ms();
+        let hash = tokens::hash_refresh_token(refresh_token);
+        let mut tx = self.db().begin().await.map_err(fail)?;
+        let Some(sid) = store::sessions::use_refresh(&mut tx, &hash, now).await.map_err(fail)? else {
+            if let Some(row) = store::sessions::refresh_by_hash(&mut tx, &hash).await.map_err(fail)? {
+                if row.used_at.is_some() {
+                    store::sessions::revoke(&mut tx, &row.session_id, now, "refresh_token_reuse").await.map_err(fail)?;
+                    tx.commit().await.map_err(fail)?;
+                    tracing::warn!(session = %row.session_id, "refresh token reused; session revoked");
+                    return Err(AccountError::Unauthenticated);
+                }
+            }
+            let _ = tx.rollback().await;
+            return Err(AccountError::Unauthenticated);
+        };
+        let session = store::sessions::auth_tx(&mut tx, &sid).await.map_err(fail)?;
+        let live = session.as_ref().is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now && !s.disabled && s.deleted_at.is_none());
+        if !live {
+            let _ = tx.rollback().await;
+            return Err(AccountError::Unauthenticated);
+        }
+        let new_refresh = tokens::new_refresh_token();
+        store::sessions::insert_refresh(&mut tx, &tokens::hash_refresh_token(&new_refresh), &sid, now, now + SESSION_TTL_MS)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        let user_id = session.map(|s| s.user_id).unwrap_or_default();
+        let user = store::users::by_id(self.db(), user_id).await.map_err(fail)?.ok_or(AccountError::Unauthenticated)?;
+        self.token_pair(&user, &sid, new_refresh, now)
+    }
+
+    /// Resolves a bearer access token into an actor, checking the session is still live and
+    /// the account enabled. The role comes from the database, so role changes apply at once.
+    pub async fn authenticate(&self, access_token: &str, ip: Option<String>) -> Result<Actor, AccountError> {
+        let now = self.clock().now_ms();
+        let claims = self.token_keys().verify(access_token, now / 1000).map_err(|_| AccountError::Unauthenticated)?;
+        let s = store::sessions::auth(self.db(), &claims.sid)
+            .await
+            .map_err(|e| AccountError::db("session lookup failed", e))?
+            .ok_or(AccountError::Unauthenticated)?;
+        if s.revoked_at.is_some() || s.expires_at <= now || s.disabled || s.deleted_at.is_some() || s.user_id.to_string() != claims.sub {
+            return Err(AccountError::Unauthenticated);
+        }
+        let role = Role::parse(&s.role).map_err(|_| AccountError::Unauthenticated)?;
+        Ok(Actor { user_id: s.user_id, role, session_id: s.session_id, ip })
+    }
+
+    /// Ends the actor's session (sign-out): its access and refresh tokens stop working.
+    pub async fn logout(&self, actor: &Actor) -> Result<(), AccountError> {
+        let fail = |e| AccountError::db("signing out failed", e);
+        let now = self.clock().now_ms();
+        let mut tx = self.db().begin().await.map_err(fail)?;
+        store::sessions::revoke(&mut tx, &actor.session_id, now, "logout").await.map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    /// The actor's own account.
+    pub async fn me(&self, actor: &Actor) -> Result<UserView, AccountError> {
+        store::users::by_id(self.db(), actor.user_id)
+            .await
+            .map_err(|e| AccountError::db("user lookup failed", e))?
+            .map(|u| user_view(&u))
+            .ok_or(AccountError::NotFound)
+    }
+
+    /// Creates or promotes an admin (the `create-admin` command).
+    pub async fn ensure_admin(&self, email: &str, password: &str, name: &str) -> Result<UserView, AccountError> {
+        let parsed = Email::parse("email", email)?;
+        match store::users::by_email(self.db(), parsed.as_str()).await.map_err(|e| AccountError::db("user lookup failed", e))? {
+            Some(u) => {
+                check_password("password", password)?;
+                let hash = password::hash(password.to_string()).await.map_err(|_| AccountError::Internal)?;
+                let now = self.clock().now_ms();
+                store::users::set_password_hash(self.db(), u.id, &hash, now).await.map_err(|e| AccountError::db("update failed", e))?;
+                store::users::set_role(self.db(), u.id, "admin", now).await.map_err(|e| AccountError::db("update failed", e))?;
+                let u = store::users::by_id(self.db(), u.id).await.map_err(|e| AccountError::db("lookup failed", e))?.ok_or(AccountError::NotFound)?;
+                Ok(user_view(&u))
+            }
+            None => self.register(email, password, name, Role::Admin, false).await,
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! What can go wrong when taking, confirming or cancelling seats.
+
+use crate::error::{ApiError, ErrorCode};
+
+/// A booking rule that refused a request, or a failure underneath it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BookingError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not enough seats: {available} left")]
+    SoldOut { available: i64, ticket_type: String },
+    #[error("sale window closed")]
+    SaleClosed { not_yet: bool },
+    #[error("event is not open for booking")]
+    EventNotBookable { cancelled: bool },
+    #[error("quantity out of range")]
+    InvalidQuantity { max: i64 },
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
+    #[error("invalid idempotency key")]
+    BadIdempotencyKey,
+    #[error("hold expired")]
+    HoldExpired,
+    #[error("hold is no longer active ({0})")]
+    HoldNotActive(String),
+    #[error("renewal limit reached")]
+    RenewLimit { max: i64 },
+    #[error("cancellation window closed")]
+    CancellationClosed,
+    #[error("capacity below seats taken")]
+    CapacityBelowTaken { taken: i64 },
+    #[error("invalid attendee name at {0}")]
+    InvalidAttendeeName(usize),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl BookingError {
+    /// Logs a database failure with its full cause and hides it from the client.
+    pub fn db(context: &str, e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, error.debug = ?e, "{context}");
+        BookingError::Internal(context.to_string())
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
+            BookingError::SoldOut { available, ticket_type } => {
+                let msg = match available {
+                    0 => format!("{ticket_type} is sold out"),
+                    1 => format!("Only 1 seat left for {ticket_type}"),
+                    n => format!("Only {n} seats left for {ticket_type}"),
+                };
+                ApiError::new(ErrorCode::SoldOut, msg)
+            }
+            BookingError::SaleClosed { not_yet: true } => {
+                ApiError::new(ErrorCode::SaleClosed, "Ticket sales for this ticket type have not started yet")
+            }
+            BookingError::SaleClosed { not_yet: false } => {
+                ApiError::new(ErrorCode::SaleClosed, "Ticket sales for this ticket type have ended")
+            }
+            BookingError::EventNotBookable { cancelled: true } => {
+                ApiError::new(ErrorCode::EventNotBookable, "This event has been cancelled")
+            }
+            BookingError::EventNotBookable { cancelled: false } => {
+                ApiError::new(ErrorCode::EventNotBookable, "This event is not open for booking")
+            }
+            BookingError::InvalidQuantity { max } => {
+                ApiError::invalid("quantity", format!("Choose between 1 and {max} tickets"))
+            }
+            BookingError::IdempotencyMismatch => ApiError::new(
+                ErrorCode::IdempotencyMismatch,
+                "This Idempotency-Key was already used for a different request; use a new key",
+            )
+            .with_field("Idempotency-Key"),
+            BookingError::BadIdempotencyKey => ApiError::new(
+                ErrorCode::InvalidInput,
+                "Idempotency-Key must be 8 to 200 printable characters",
+            )
+            .with_field("Idempotency-Key"),
+            BookingError::HoldExpired => ApiError::new(
+                ErrorCode::HoldExpired,
+                "Your hold expired, so the seats were released. If they are still available, try again.",
+            ),
+            BookingError::HoldNotActive(status) => {
+                ApiError::new(ErrorCode::Conflict, format!("This hold is {status} and can no longer be used"))
+            }
+            BookingError::RenewLimit { max } => {
+                ApiError::new(ErrorCode::RenewLimit, format!("A hold can be extended at most {max} times"))
+            }
+            BookingError::CancellationClosed => ApiError::new(
+                ErrorCode::CancellationClosed,
+                "This booking can no longer be cancelled: the organizer's cancellation deadline has passed",
+            ),
+            BookingError::CapacityBelowTaken { taken } => ApiError::new(
+                ErrorCode::Conflict,
+                format!("{taken} seats are already taken; capacity cannot go below that"),
+            )
+            .with_field("capacity"),
+            BookingError::InvalidAttendeeName(i) => ApiError::invalid(
+                format!("attendee_names[{i}]"),
+                "Attendee names must be at most 100 characters, one per ticket, without control characters",
+            ),
+            BookingError::Internal(_) => ApiError::internal(),
+        }
+    }
+}

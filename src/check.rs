@@ -1,0 +1,75 @@
+//! The invariant checker: proves, from the database alone, that nothing was oversold,
+//! lost or booked twice. Run after every concurrency test and as `server check`.
+
+use crate::Core;
+use crate::store;
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    pub rule: &'static str,
+    pub detail: String,
+}
+
+/// What the checker looked at and what it found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    pub ticket_types_checked: i64,
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+impl Core {
+    /// Checks every ticket type (or one event's): `taken` = confirmed seats + seats in
+    /// active holds; confirmed + unexpired holds <= capacity; a cancelled event holds nothing;
+    /// no idempotency key maps to two bookings or holds; every booking has one ticket a seat.
+    pub async fn check_invariants(&self, event_id: Option<i64>) -> Result<Report, sqlx::Error> {
+        let now = self.clock().now_ms();
+        let mut violations = Vec::new();
+        let checked = store::check::seat_accounts(self.db(), now, event_id, |a| {
+            if a.taken != a.confirmed + a.held {
+                violations.push(Violation {
+                    rule: "taken_matches_bookings_and_holds",
+                    detail: format!(
+                        "ticket type {}: taken {} but confirmed {} + held {} = {}",
+                        a.id, a.taken, a.confirmed, a.held, a.confirmed + a.held
+                    ),
+                });
+            }
+            if a.confirmed + a.held_live > a.capacity || a.taken > a.capacity || a.taken < 0 {
+                violations.push(Violation {
+                    rule: "within_capacity",
+                    detail: format!(
+                        "ticket type {}: confirmed {} + unexpired holds {} (taken {}) vs capacity {}",
+                        a.id, a.confirmed, a.held_live, a.taken, a.capacity
+                    ),
+                });
+            }
+            if a.event_status == "cancelled" && (a.confirmed > 0 || a.held > 0) {
+                violations.push(Violation {
+                    rule: "cancelled_event_is_empty",
+                    detail: format!("ticket type {} of cancelled event {} still has seats taken", a.id, a.event_id),
+                });
+            }
+        })
+        .await?;
+        for (what, user, key, n) in store::check::duplicate_keys(self.db()).await? {
+            violations.push(Violation {
+                rule: "idempotency_key_unique",
+                detail: format!("{what}: user {user} key {key:?} maps to {n} rows"),
+            });
+        }
+        for (id, quantity, tickets) in store::check::ticket_count_mismatches(self.db()).await? {
+            violations.push(Violation {
+                rule: "one_ticket_per_seat",
+                detail: format!("booking {id}: quantity {quantity} but {tickets} tickets"),
+            });
+        }
+        Ok(Report { ticket_types_checked: checked, violations })
+    }
+}

@@ -1,0 +1,207 @@
+//! Data transfer objects: what the REST API returns and what pages render.
+//!
+//! These are plain serde types shared by the server and the browser build. Times are
+//! `DateTime<Utc>` (RFC 3339 on the wire); human-readable labels in the event's own time
+//! zone are computed on the server so hydration renders exactly what the server did.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One ticket type as buyers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeView {
+    pub id: i64,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub price_label: String,
+    pub capacity: i64,
+    /// Seats that can be booked right now (capacity minus bookings and unexpired holds).
+    pub available: i64,
+    pub max_per_booking: i64,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
+    /// Whether the sale window is open at the time of the response.
+    pub on_sale: bool,
+}
+
+/// An event in a list or search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub venue: String,
+    pub city: String,
+    pub category: String,
+    pub category_label: String,
+    pub starts_at: DateTime<Utc>,
+    pub timezone: String,
+    /// "Sat 14 Mar 2026, 20:00" in the event's time zone.
+    pub date_label: String,
+    pub min_price_cents: i64,
+    pub currency: String,
+    /// "From €25.00", or "Free".
+    pub price_label: String,
+    pub available: i64,
+    pub capacity: i64,
+    pub status: String,
+    pub image_url: Option<String>,
+}
+
+/// An event with everything its page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub city: String,
+    pub category: String,
+    pub category_label: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub date_label: String,
+    pub time_label: String,
+    pub status: String,
+    pub image_url: Option<String>,
+    pub organizer_id: i64,
+    pub organizer_name: String,
+    pub hold_minutes: i64,
+    pub cancel_cutoff_minutes: i64,
+    pub published_at: Option<DateTime<Utc>>,
+    pub ticket_types: Vec<TicketTypeView>,
+}
+
+/// A confirmed or cancelled booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingView {
+    pub id: i64,
+    pub code: String,
+    pub status: String,
+    pub event_id: i64,
+    pub ticket_type_id: i64,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub hold_id: Option<i64>,
+}
+
+/// A booking with the event it belongs to, for "My bookings".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyBooking {
+    pub booking: BookingView,
+    pub event_slug: String,
+    pub event_title: String,
+    pub event_starts_at: DateTime<Utc>,
+    pub event_date_label: String,
+    pub venue: String,
+    pub city: String,
+    pub ticket_type_name: String,
+    pub tickets: Vec<TicketView>,
+    /// Whether the buyer may still cancel (before the organizer's cut-off).
+    pub cancellable: bool,
+}
+
+/// One seat of a booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub code: String,
+    pub attendee_name: Option<String>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// A hold on seats while the buyer checks out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldView {
+    pub id: i64,
+    pub event_id: i64,
+    pub ticket_type_id: i64,
+    pub quantity: i64,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub renewals: i64,
+    pub renewals_left: i64,
+}
+
+/// Ticket type fields when creating an event.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TicketTypeInput {
+    pub name: String,
+    pub price_cents: i64,
+    pub capacity: i64,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub max_per_booking: Option<i64>,
+    #[serde(default)]
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sale_ends_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/events`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateEventRequest {
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub city: String,
+    pub category: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub image_url: Option<String>,
+    #[serde(default)]
+    pub hold_minutes: Option<i64>,
+    #[serde(default)]
+    pub cancel_cutoff_minutes: Option<i64>,
+    pub ticket_types: Vec<TicketTypeInput>,
+}
+
+/// `POST /api/v1/events/{id}/bookings` and `/holds`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BookRequest {
+    pub ticket_type_id: i64,
+    pub quantity: i64,
+}
+
+/// `PATCH /api/v1/ticket-types/{id}/capacity`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CapacityRequest {
+    pub capacity: i64,
+}
+
+/// The answer to a cancellation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CancelOutcome {
+    pub booking: BookingView,
+    /// True when the booking had already been cancelled before this request.
+    pub already_cancelled: bool,
+}
+
+/// A page of results with an opaque cursor for the next one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The signed-in user as the browser and the API see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub marketing_opt_in_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,36 @@
+//! Evently core: the domain rules, the booking engine and persistence.
+//!
+//! The plain types (`dto`, `error`, `domain`) compile for the browser too, so pages and the
+//! wasm bundle share them with the server. Everything that touches the database, tokens or
+//! passwords sits behind the `server` feature.
+
+pub mod domain;
+pub mod dto;
+pub mod error;
+
+#[cfg(feature = "server")]
+pub mod accounts;
+#[cfg(feature = "server")]
+pub mod bookings;
+#[cfg(feature = "server")]
+pub mod check;
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
+mod core;
+#[cfg(feature = "server")]
+pub mod db;
+#[cfg(feature = "server")]
+pub mod events;
+#[cfg(feature = "server")]
+pub mod live;
+#[cfg(feature = "server")]
+pub mod seed;
+#[cfg(feature = "server")]
+pub mod store;
+#[cfg(feature = "server")]
+pub mod testing;
+
+#[cfg(feature = "server")]
+pub use crate::core::{Core, CoreSettings};
+pub use error::{ApiError, ErrorCode};

@@ -1,0 +1,43 @@
+//! The live availability bus: committed seat changes, announced to whoever listens.
+//!
+//! Writers call [`LiveBus::publish`] after their transaction commits (never before, so a
+//! rolled-back booking announces nothing). Listeners re-read the committed counts, so a
+//! late or reordered message can never show a wrong number for long.
+
+use tokio::sync::broadcast;
+
+/// Seats changed for some ticket types of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub event_id: i64,
+    pub ticket_type_ids: Vec<i64>,
+}
+
+/// A fan-out of [`Change`]s inside this process; cheap to clone.
+#[derive(Clone)]
+pub struct LiveBus {
+    tx: broadcast::Sender<Change>,
+}
+
+impl Default for LiveBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LiveBus {
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        LiveBus { tx }
+    }
+
+    /// Announces a committed change. Never blocks; with no listeners it is dropped.
+    pub fn publish(&self, event_id: i64, ticket_type_ids: Vec<i64>) {
+        let _ = self.tx.send(Change { event_id, ticket_type_ids });
+    }
+
+    /// Listens to every change published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.tx.subscribe()
+    }
+}
