@@ -96,13 +96,14 @@ impl Drop for TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, name } => {
-                // Drop may run inside or outside a runtime: do it on a thread of its own.
-                let (admin_url, name, db) = (admin_url.clone(), name.clone(), self.db.clone());
+                // Drop may run on the test's own runtime thread, so the pool cannot be closed
+                // from here (that would wait on the thread we block). `WITH (FORCE)` ends its
+                // connections server-side instead.
+                let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
                     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
                     rt.block_on(async move {
-                        db.close().await;
-                        if let Ok(crate::db::Db::Postgres(pool)) = Db::connect_postgres(&admin_url, 1).await.map(|d| d) {
+                        if let Ok(crate::db::Db::Postgres(pool)) = Db::connect_postgres(&admin_url, 1).await {
                             let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
                             pool.close().await;
                         }

@@ -17,7 +17,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <span>"Evently"</span>
                 </A>
                 <nav aria-label="Main" class="main-nav">
-                    <A href="/">"Discover"</A>
+                    <A href="/" exact=true>"Discover"</A>
                 </nav>
             </div>
         </header>
