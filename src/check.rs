@@ -70,6 +70,9 @@ impl Core {
                 detail: format!("booking {id}: quantity {quantity} but {tickets} tickets"),
             });
         }
-        Ok(Report { ticket_types_checked: checked, violations })
+        Ok(Report {
+            ticket_types_checked: checked,
+            violations,
+        })
     }
 }

@@ -32,7 +32,15 @@ struct Inner {
 impl Core {
     pub fn new(db: Db, clock: Clock, settings: CoreSettings, live: LiveBus) -> Core {
         let engine = Engine::new(db.clone(), clock.clone(), live.clone());
-        Core { inner: Arc::new(Inner { db, clock, settings, engine, live }) }
+        Core {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                settings,
+                engine,
+                live,
+            }),
+        }
     }
 
     pub fn db(&self) -> &Db {

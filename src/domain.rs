@@ -27,18 +27,28 @@ impl Email {
             return Err(ApiError::invalid(field, "e-mail address is too long"));
         }
         let Some((local, domain)) = s.split_once('@') else {
-            return Err(ApiError::invalid(field, "enter a valid e-mail address, like name@example.com"));
+            return Err(ApiError::invalid(
+                field,
+                "enter a valid e-mail address, like name@example.com",
+            ));
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@' || c == '<' || c == '>');
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '@' || c == '<' || c == '>');
         if !domain_ok || !local_ok {
-            return Err(ApiError::invalid(field, "enter a valid e-mail address, like name@example.com"));
+            return Err(ApiError::invalid(
+                field,
+                "enter a valid e-mail address, like name@example.com",
+            ));
         }
         Ok(Email(s))
     }
@@ -56,22 +66,39 @@ impl fmt::Display for Email {
 
 /// Trims `raw` and checks it is between `min` and `max` characters with no control
 /// characters (newlines allowed only when `multiline`).
-pub fn text(field: &str, raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, ApiError> {
+pub fn text(
+    field: &str,
+    raw: &str,
+    min: usize,
+    max: usize,
+    multiline: bool,
+) -> Result<String, ApiError> {
     let s = raw.trim();
     let n = s.chars().count();
     if n < min {
         return Err(if min <= 1 {
             ApiError::invalid(field, format!("{} is required", human(field)))
         } else {
-            ApiError::invalid(field, format!("{} must be at least {min} characters", human(field)))
+            ApiError::invalid(
+                field,
+                format!("{} must be at least {min} characters", human(field)),
+            )
         });
     }
     if n > max {
-        return Err(ApiError::invalid(field, format!("{} must be at most {max} characters", human(field))));
+        return Err(ApiError::invalid(
+            field,
+            format!("{} must be at most {max} characters", human(field)),
+        ));
     }
-    let bad = s.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
+    let bad = s
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
     if bad {
-        return Err(ApiError::invalid(field, format!("{} contains characters that are not allowed", human(field))));
+        return Err(ApiError::invalid(
+            field,
+            format!("{} contains characters that are not allowed", human(field)),
+        ));
     }
     Ok(s.to_string())
 }
@@ -100,7 +127,10 @@ impl Quantity {
             return Err(ApiError::invalid("quantity", "choose at least 1 ticket"));
         }
         if raw > max {
-            return Err(ApiError::invalid("quantity", format!("you can book at most {max} tickets at once")));
+            return Err(ApiError::invalid(
+                "quantity",
+                format!("you can book at most {max} tickets at once"),
+            ));
         }
         Ok(Quantity(raw))
     }
@@ -118,11 +148,17 @@ impl EventSlug {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let ok = !raw.is_empty()
             && raw.len() <= 120
-            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !raw.starts_with('-')
             && !raw.ends_with('-')
             && !raw.contains("--");
-        if ok { Ok(EventSlug(raw.to_string())) } else { Err(ApiError::invalid("slug", "not a valid event address")) }
+        if ok {
+            Ok(EventSlug(raw.to_string()))
+        } else {
+            Err(ApiError::invalid("slug", "not a valid event address"))
+        }
     }
 
     /// Builds a slug from a title: `"Jazz Night!"` -> `"jazz-night"`.
@@ -140,7 +176,11 @@ impl EventSlug {
             }
         }
         let trimmed = out.trim_matches('-').to_string();
-        EventSlug(if trimmed.is_empty() { "event".to_string() } else { trimmed })
+        EventSlug(if trimmed.is_empty() {
+            "event".to_string()
+        } else {
+            trimmed
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -184,23 +224,35 @@ pub fn category(raw: &str) -> Result<String, ApiError> {
         Ok(s)
     } else {
         let list: Vec<&str> = CATEGORIES.iter().map(|(id, _)| *id).collect();
-        Err(ApiError::invalid("category", format!("choose one of: {}", list.join(", "))))
+        Err(ApiError::invalid(
+            "category",
+            format!("choose one of: {}", list.join(", ")),
+        ))
     }
 }
 
 /// The display label of a category id.
 pub fn category_label(id: &str) -> &'static str {
-    CATEGORIES.iter().find(|(c, _)| *c == id).map(|(_, l)| *l).unwrap_or("Other")
+    CATEGORIES
+        .iter()
+        .find(|(c, _)| *c == id)
+        .map(|(_, l)| *l)
+        .unwrap_or("Other")
 }
 
 /// An ISO 4217 currency code we accept.
 pub fn currency(raw: &str) -> Result<String, ApiError> {
     let s = raw.trim().to_uppercase();
-    const KNOWN: &[&str] = &["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "JPY"];
+    const KNOWN: &[&str] = &[
+        "EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "JPY",
+    ];
     if KNOWN.contains(&s.as_str()) {
         Ok(s)
     } else {
-        Err(ApiError::invalid("currency", format!("currency must be one of {}", KNOWN.join(", "))))
+        Err(ApiError::invalid(
+            "currency",
+            format!("currency must be one of {}", KNOWN.join(", ")),
+        ))
     }
 }
 
@@ -227,7 +279,10 @@ impl Role {
             "attendee" => Ok(Role::Attendee),
             "organizer" => Ok(Role::Organizer),
             "admin" => Ok(Role::Admin),
-            _ => Err(ApiError::invalid("role", "role must be attendee, organizer or admin")),
+            _ => Err(ApiError::invalid(
+                "role",
+                "role must be attendee, organizer or admin",
+            )),
         }
     }
 
@@ -281,7 +336,11 @@ pub fn format_price(cents: i64, currency: &str) -> String {
     } else {
         format!("{}.{:02}", cents / 100, cents % 100)
     };
-    if symbol.is_empty() { format!("{amount} {currency}") } else { format!("{symbol}{amount}") }
+    if symbol.is_empty() {
+        format!("{amount} {currency}")
+    } else {
+        format!("{symbol}{amount}")
+    }
 }
 
 #[cfg(test)]
@@ -290,9 +349,25 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("email", "  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "a b@example.com", "ada@example", "ada@exa..mple.com"] {
-            assert!(Email::parse("email", bad).is_err(), "{bad} should be rejected");
+        assert_eq!(
+            Email::parse("email", "  Ada@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a b@example.com",
+            "ada@example",
+            "ada@exa..mple.com",
+        ] {
+            assert!(
+                Email::parse("email", bad).is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 
@@ -306,7 +381,10 @@ mod tests {
 
     #[test]
     fn slugs_come_from_titles() {
-        assert_eq!(EventSlug::from_title("Jazz Night: Café Live!").as_str(), "jazz-night-cafe-live");
+        assert_eq!(
+            EventSlug::from_title("Jazz Night: Café Live!").as_str(),
+            "jazz-night-cafe-live"
+        );
         assert_eq!(EventSlug::from_title("!!!").as_str(), "event");
         assert!(EventSlug::parse("jazz-night-3").is_ok());
         assert!(EventSlug::parse("Jazz").is_err());

@@ -102,7 +102,12 @@ pub struct ErrorBody {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), field: None, retry_after: None }
+        ApiError {
+            code,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
     }
 
     /// A 422 naming the offending field.
@@ -129,7 +134,10 @@ impl ApiError {
 
     /// A 500 whose detail has already been logged; the client learns nothing internal.
     pub fn internal() -> Self {
-        ApiError::new(ErrorCode::Internal, "something went wrong on our side; please try again")
+        ApiError::new(
+            ErrorCode::Internal,
+            "something went wrong on our side; please try again",
+        )
     }
 
     pub fn status(&self) -> u16 {
@@ -156,7 +164,9 @@ mod tests {
 
     #[test]
     fn serialises_in_the_documented_shape() {
-        let body = ErrorBody { error: ApiError::invalid("quantity", "must be between 1 and 10") };
+        let body = ErrorBody {
+            error: ApiError::invalid("quantity", "must be between 1 and 10"),
+        };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(json["error"]["code"], "invalid_input");
         assert_eq!(json["error"]["field"], "quantity");

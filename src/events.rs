@@ -44,10 +44,17 @@ impl From<ApiError> for EventError {
 impl From<EventError> for ApiError {
     fn from(e: EventError) -> Self {
         match e {
-            EventError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
+            EventError::NotFound(what) => {
+                ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
             EventError::Invalid(api) => api,
-            EventError::NotOrganizer => ApiError::new(ErrorCode::Forbidden, "only organizers can create and manage events"),
-            EventError::WrongState(s) => ApiError::new(ErrorCode::Conflict, format!("the event is {s}")),
+            EventError::NotOrganizer => ApiError::new(
+                ErrorCode::Forbidden,
+                "only organizers can create and manage events",
+            ),
+            EventError::WrongState(s) => {
+                ApiError::new(ErrorCode::Conflict, format!("the event is {s}"))
+            }
             EventError::Booking(b) => b.into(),
             EventError::Internal => ApiError::internal(),
         }
@@ -64,9 +71,19 @@ pub fn time_range_label(start_ms: i64, end_ms: i64, tz: &str) -> String {
     let s = local(start_ms, tz);
     let e = local(end_ms, tz);
     if s.date_naive() == e.date_naive() {
-        format!("{} – {} {}", s.format("%H:%M"), e.format("%H:%M"), e.format("%Z"))
+        format!(
+            "{} – {} {}",
+            s.format("%H:%M"),
+            e.format("%H:%M"),
+            e.format("%Z")
+        )
     } else {
-        format!("{} – {} {}", s.format("%H:%M"), e.format("%a %-d %b, %H:%M"), e.format("%Z"))
+        format!(
+            "{} – {} {}",
+            s.format("%H:%M"),
+            e.format("%a %-d %b, %H:%M"),
+            e.format("%Z")
+        )
     }
 }
 
@@ -95,68 +112,118 @@ fn validate(actor: &Actor, req: &CreateEventRequest, now: i64) -> Result<Validat
     let starts_at = req.starts_at.timestamp_millis();
     let ends_at = req.ends_at.timestamp_millis();
     if starts_at < now {
-        return Err(ApiError::invalid("starts_at", "the event must start in the future"));
+        return Err(ApiError::invalid(
+            "starts_at",
+            "the event must start in the future",
+        ));
     }
     if ends_at <= starts_at {
-        return Err(ApiError::invalid("ends_at", "the event must end after it starts"));
+        return Err(ApiError::invalid(
+            "ends_at",
+            "the event must end after it starts",
+        ));
     }
     if ends_at - starts_at > 31 * 24 * 3_600_000 {
-        return Err(ApiError::invalid("ends_at", "an event can last at most 31 days"));
+        return Err(ApiError::invalid(
+            "ends_at",
+            "an event can last at most 31 days",
+        ));
     }
     let timezone = req.timezone.clone().unwrap_or_else(|| "UTC".to_string());
     if !valid_timezone(&timezone) {
-        return Err(ApiError::invalid("timezone", "use an IANA time zone name such as Europe/Berlin"));
+        return Err(ApiError::invalid(
+            "timezone",
+            "use an IANA time zone name such as Europe/Berlin",
+        ));
     }
-    let image_url = match req.image_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let image_url = match req
+        .image_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(u) => {
             let ok = (u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
                 && u.len() <= 500
-                && !u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+                && !u.chars().any(|c| {
+                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
+                });
             if !ok {
-                return Err(ApiError::invalid("image_url", "image URL must be an http(s) address of at most 500 characters"));
+                return Err(ApiError::invalid(
+                    "image_url",
+                    "image URL must be an http(s) address of at most 500 characters",
+                ));
             }
             Some(u.to_string())
         }
     };
     let hold_minutes = req.hold_minutes.unwrap_or(10);
     if !(1..=60).contains(&hold_minutes) {
-        return Err(ApiError::invalid("hold_minutes", "hold time must be between 1 and 60 minutes"));
+        return Err(ApiError::invalid(
+            "hold_minutes",
+            "hold time must be between 1 and 60 minutes",
+        ));
     }
     let cancel_cutoff_minutes = req.cancel_cutoff_minutes.unwrap_or(24 * 60);
     if !(0..=365 * 24 * 60).contains(&cancel_cutoff_minutes) {
-        return Err(ApiError::invalid("cancel_cutoff_minutes", "cancellation cut-off must be between 0 and 525600 minutes"));
+        return Err(ApiError::invalid(
+            "cancel_cutoff_minutes",
+            "cancellation cut-off must be between 0 and 525600 minutes",
+        ));
     }
     if req.ticket_types.is_empty() {
-        return Err(ApiError::invalid("ticket_types", "add at least one ticket type"));
+        return Err(ApiError::invalid(
+            "ticket_types",
+            "add at least one ticket type",
+        ));
     }
     if req.ticket_types.len() > 20 {
-        return Err(ApiError::invalid("ticket_types", "an event can have at most 20 ticket types"));
+        return Err(ApiError::invalid(
+            "ticket_types",
+            "an event can have at most 20 ticket types",
+        ));
     }
     let mut ticket_types = Vec::with_capacity(req.ticket_types.len());
     for (i, t) in req.ticket_types.iter().enumerate() {
         let f = |name: &str| format!("ticket_types[{i}].{name}");
         let name = domain::text(&f("name"), &t.name, 1, 80, false)?;
         if !(0..=10_000_000).contains(&t.price_cents) {
-            return Err(ApiError::invalid(f("price_cents"), "price must be between 0 and 100000.00"));
+            return Err(ApiError::invalid(
+                f("price_cents"),
+                "price must be between 0 and 100000.00",
+            ));
         }
         if !(1..=1_000_000).contains(&t.capacity) {
-            return Err(ApiError::invalid(f("capacity"), "capacity must be between 1 and 1000000"));
+            return Err(ApiError::invalid(
+                f("capacity"),
+                "capacity must be between 1 and 1000000",
+            ));
         }
-        let currency = domain::currency(t.currency.as_deref().unwrap_or("EUR")).map_err(|e| e.with_field(f("currency")))?;
+        let currency = domain::currency(t.currency.as_deref().unwrap_or("EUR"))
+            .map_err(|e| e.with_field(f("currency")))?;
         let max_per_booking = t.max_per_booking.unwrap_or(domain::DEFAULT_MAX_PER_BOOKING);
         if !(1..=domain::MAX_PER_BOOKING_CEILING).contains(&max_per_booking) {
-            return Err(ApiError::invalid(f("max_per_booking"), "per-booking maximum must be between 1 and 50"));
+            return Err(ApiError::invalid(
+                f("max_per_booking"),
+                "per-booking maximum must be between 1 and 50",
+            ));
         }
         let sale_starts_at = t.sale_starts_at.map(|d| d.timestamp_millis());
         let sale_ends_at = t.sale_ends_at.map(|d| d.timestamp_millis());
-        if let (Some(s), Some(e)) = (sale_starts_at, sale_ends_at) {
-            if e <= s {
-                return Err(ApiError::invalid(f("sale_ends_at"), "the sale must end after it starts"));
-            }
+        if let (Some(s), Some(e)) = (sale_starts_at, sale_ends_at)
+            && e <= s
+        {
+            return Err(ApiError::invalid(
+                f("sale_ends_at"),
+                "the sale must end after it starts",
+            ));
         }
         if sale_ends_at.is_some_and(|e| e > ends_at) {
-            return Err(ApiError::invalid(f("sale_ends_at"), "the sale cannot end after the event"));
+            return Err(ApiError::invalid(
+                f("sale_ends_at"),
+                "the sale cannot end after the event",
+            ));
         }
         ticket_types.push(NewTicketType {
             name,
@@ -169,7 +236,11 @@ fn validate(actor: &Actor, req: &CreateEventRequest, now: i64) -> Result<Validat
             position: i as i64,
         });
     }
-    let min_price_cents = ticket_types.iter().map(|t| t.price_cents).min().unwrap_or(0);
+    let min_price_cents = ticket_types
+        .iter()
+        .map(|t| t.price_cents)
+        .min()
+        .unwrap_or(0);
     Ok(Validated {
         event: NewEvent {
             organizer_id: actor.user_id,
@@ -195,7 +266,11 @@ fn validate(actor: &Actor, req: &CreateEventRequest, now: i64) -> Result<Validat
 
 impl Core {
     /// Creates a draft event with its ticket types (organizers and admins).
-    pub async fn create_event(&self, actor: &Actor, req: &CreateEventRequest) -> Result<EventDetail, EventError> {
+    pub async fn create_event(
+        &self,
+        actor: &Actor,
+        req: &CreateEventRequest,
+    ) -> Result<EventDetail, EventError> {
         if !actor.role.can_organize() {
             return Err(EventError::NotOrganizer);
         }
@@ -204,13 +279,20 @@ impl Core {
         let db = self.db();
         let fail = |e| EventError::db("creating an event failed", e);
         // A readable slug; on a clash, a short random suffix.
-        if store::events::slug_exists(db, &v.event.slug).await.map_err(fail)? {
+        if store::events::slug_exists(db, &v.event.slug)
+            .await
+            .map_err(fail)?
+        {
             v.event.slug = format!("{}-{}", v.event.slug, store::random_code(5).to_lowercase());
         }
         let mut tx = db.begin().await.map_err(fail)?;
-        let id = store::events::insert_event(&mut tx, &v.event).await.map_err(fail)?;
+        let id = store::events::insert_event(&mut tx, &v.event)
+            .await
+            .map_err(fail)?;
         for t in &v.ticket_types {
-            store::events::insert_ticket_type(&mut tx, id, t, now).await.map_err(fail)?;
+            store::events::insert_ticket_type(&mut tx, id, t, now)
+                .await
+                .map_err(fail)?;
         }
         let entry = store::audit::NewEntry {
             actor_id: Some(actor.user_id),
@@ -221,7 +303,9 @@ impl Core {
             detail: serde_json::json!({ "title": v.event.title }).to_string(),
             ip: actor.ip.clone(),
         };
-        store::audit::record_tx(&mut tx, &entry, now).await.map_err(fail)?;
+        store::audit::record_tx(&mut tx, &entry, now)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         self.event_for(Some(actor), id).await
     }
@@ -232,7 +316,9 @@ impl Core {
             .await
             .map_err(|e| EventError::db("event lookup failed", e))?
             .ok_or(EventError::NotFound("event"))?;
-        if actor.role == Role::Admin || (actor.role == Role::Organizer && e.event.organizer_id == actor.user_id) {
+        if actor.role == Role::Admin
+            || (actor.role == Role::Organizer && e.event.organizer_id == actor.user_id)
+        {
             Ok(e.event)
         } else {
             Err(EventError::NotFound("event"))
@@ -244,14 +330,28 @@ impl Core {
         let event = self.managed_event(actor, id).await?;
         match event.status.as_str() {
             "published" => return self.event_for(Some(actor), id).await,
-            "cancelled" => return Err(EventError::WrongState("cancelled and cannot be published".into())),
+            "cancelled" => {
+                return Err(EventError::WrongState(
+                    "cancelled and cannot be published".into(),
+                ));
+            }
             _ => {}
         }
         let now = self.clock().now_ms();
         let fail = |e| EventError::db("publishing an event failed", e);
         let mut tx = self.db().begin().await.map_err(fail)?;
-        store::events::set_status(&mut tx, id, "published", now).await.map_err(fail)?;
-        self.audit_event(&mut tx, actor, "event.publish", id, serde_json::json!({}), now).await?;
+        store::events::set_status(&mut tx, id, "published", now)
+            .await
+            .map_err(fail)?;
+        self.audit_event(
+            &mut tx,
+            actor,
+            "event.publish",
+            id,
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(fail)?;
         self.event_for(Some(actor), id).await
     }
@@ -267,11 +367,21 @@ impl Core {
         let fail = |e| EventError::db("cancelling an event failed", e);
         let mut tx = self.db().begin().await.map_err(fail)?;
         // Lock order: ticket types first, then bookings and holds, then the event.
-        let tts = store::events::lock_ticket_types_of_event(&mut tx, id).await.map_err(fail)?;
-        let cancelled = store::bookings::cancel_all_for_event(&mut tx, id, now).await.map_err(fail)?;
-        store::holds::release_all_for_event(&mut tx, id, now).await.map_err(fail)?;
-        store::events::clear_taken_for_event(&mut tx, id).await.map_err(fail)?;
-        store::events::set_status(&mut tx, id, "cancelled", now).await.map_err(fail)?;
+        let tts = store::events::lock_ticket_types_of_event(&mut tx, id)
+            .await
+            .map_err(fail)?;
+        let cancelled = store::bookings::cancel_all_for_event(&mut tx, id, now)
+            .await
+            .map_err(fail)?;
+        store::holds::release_all_for_event(&mut tx, id, now)
+            .await
+            .map_err(fail)?;
+        store::events::clear_taken_for_event(&mut tx, id)
+            .await
+            .map_err(fail)?;
+        store::events::set_status(&mut tx, id, "cancelled", now)
+            .await
+            .map_err(fail)?;
         let msgs: Vec<store::outbox::NewMessage> = cancelled
             .iter()
             .map(|b| store::outbox::NewMessage {
@@ -280,18 +390,34 @@ impl Core {
                 dedup_key: format!("booking.cancelled:{}", b.id),
             })
             .collect();
-        store::outbox::enqueue(&mut tx, &msgs, now).await.map_err(fail)?;
-        self.audit_event(&mut tx, actor, "event.cancel", id, serde_json::json!({ "bookings_cancelled": cancelled.len() }), now)
-            .await?;
+        store::outbox::enqueue(&mut tx, &msgs, now)
+            .await
+            .map_err(fail)?;
+        self.audit_event(
+            &mut tx,
+            actor,
+            "event.cancel",
+            id,
+            serde_json::json!({ "bookings_cancelled": cancelled.len() }),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(fail)?;
         self.live().publish(id, tts.iter().map(|t| t.id).collect());
         self.event_for(Some(actor), id).await
     }
 
     /// Changes a ticket type's capacity: up freely, down only to what is taken.
-    pub async fn set_capacity(&self, actor: &Actor, ticket_type_id: i64, capacity: i64) -> Result<TicketTypeView, EventError> {
+    pub async fn set_capacity(
+        &self,
+        actor: &Actor,
+        ticket_type_id: i64,
+        capacity: i64,
+    ) -> Result<TicketTypeView, EventError> {
         if !(0..=1_000_000).contains(&capacity) {
-            return Err(ApiError::invalid("capacity", "capacity must be between 0 and 1000000").into());
+            return Err(
+                ApiError::invalid("capacity", "capacity must be between 0 and 1000000").into(),
+            );
         }
         let now = self.clock().now_ms();
         let db = self.db();
@@ -300,19 +426,33 @@ impl Core {
             .await
             .map_err(fail)?
             .ok_or(EventError::NotFound("ticket type"))?;
-        let event = self.managed_event(actor, tt.event_id).await.map_err(|_| EventError::NotFound("ticket type"))?;
+        let event = self
+            .managed_event(actor, tt.event_id)
+            .await
+            .map_err(|_| EventError::NotFound("ticket type"))?;
         if event.status == "cancelled" {
             return Err(EventError::WrongState("cancelled".into()));
         }
         let mut tx = db.begin().await.map_err(fail)?;
-        store::events::lock_ticket_type(&mut tx, ticket_type_id).await.map_err(fail)?;
-        let expired = store::holds::expire_for_ticket_type(&mut tx, ticket_type_id, now).await.map_err(fail)?;
+        store::events::lock_ticket_type(&mut tx, ticket_type_id)
+            .await
+            .map_err(fail)?;
+        let expired = store::holds::expire_for_ticket_type(&mut tx, ticket_type_id, now)
+            .await
+            .map_err(fail)?;
         let freed: i64 = expired.iter().map(|h| h.quantity).sum();
         if freed > 0 {
-            store::events::free_seats(&mut tx, ticket_type_id, freed).await.map_err(fail)?;
+            store::events::free_seats(&mut tx, ticket_type_id, freed)
+                .await
+                .map_err(fail)?;
         }
-        if !store::events::set_capacity(&mut tx, ticket_type_id, capacity).await.map_err(fail)? {
-            let locked = store::events::lock_ticket_type(&mut tx, ticket_type_id).await.map_err(fail)?;
+        if !store::events::set_capacity(&mut tx, ticket_type_id, capacity)
+            .await
+            .map_err(fail)?
+        {
+            let locked = store::events::lock_ticket_type(&mut tx, ticket_type_id)
+                .await
+                .map_err(fail)?;
             let _ = tx.rollback().await;
             let taken = locked.map(|t| t.taken).unwrap_or(0);
             return Err(BookingError::CapacityBelowTaken { taken }.into());
@@ -353,11 +493,17 @@ impl Core {
             detail: detail.to_string(),
             ip: actor.ip.clone(),
         };
-        store::audit::record_tx(tx, &entry, now).await.map_err(|e| EventError::db("audit write failed", e))
+        store::audit::record_tx(tx, &entry, now)
+            .await
+            .map_err(|e| EventError::db("audit write failed", e))
     }
 
     /// An event by id. Drafts are visible only to their organizer and admins.
-    pub async fn event_for(&self, actor: Option<&Actor>, id: i64) -> Result<EventDetail, EventError> {
+    pub async fn event_for(
+        &self,
+        actor: Option<&Actor>,
+        id: i64,
+    ) -> Result<EventDetail, EventError> {
         let e = store::events::event_by_id(self.db(), id)
             .await
             .map_err(|e| EventError::db("event lookup failed", e))?
@@ -366,7 +512,11 @@ impl Core {
     }
 
     /// An event by slug. Drafts are visible only to their organizer and admins.
-    pub async fn event_by_slug(&self, actor: Option<&Actor>, slug: &str) -> Result<EventDetail, EventError> {
+    pub async fn event_by_slug(
+        &self,
+        actor: Option<&Actor>,
+        slug: &str,
+    ) -> Result<EventDetail, EventError> {
         let e = store::events::event_by_slug(self.db(), slug)
             .await
             .map_err(|e| EventError::db("event lookup failed", e))?
@@ -374,9 +524,14 @@ impl Core {
         self.detail(actor, e).await
     }
 
-    async fn detail(&self, actor: Option<&Actor>, e: store::events::EventWithOrganizer) -> Result<EventDetail, EventError> {
+    async fn detail(
+        &self,
+        actor: Option<&Actor>,
+        e: store::events::EventWithOrganizer,
+    ) -> Result<EventDetail, EventError> {
         if e.event.status == "draft" {
-            let allowed = actor.is_some_and(|a| a.role == Role::Admin || a.user_id == e.event.organizer_id);
+            let allowed =
+                actor.is_some_and(|a| a.role == Role::Admin || a.user_id == e.event.organizer_id);
             if !allowed {
                 return Err(EventError::NotFound("event"));
             }
@@ -438,11 +593,16 @@ pub fn ticket_type_view(t: &TicketTypeRow, now: i64) -> TicketTypeView {
         max_per_booking: t.max_per_booking,
         sale_starts_at: t.sale_starts_at.map(to_datetime),
         sale_ends_at: t.sale_ends_at.map(to_datetime),
-        on_sale: t.sale_starts_at.is_none_or(|s| now >= s) && t.sale_ends_at.is_none_or(|e| now < e),
+        on_sale: t.sale_starts_at.is_none_or(|s| now >= s)
+            && t.sale_ends_at.is_none_or(|e| now < e),
     }
 }
 
-fn event_detail(e: store::events::EventWithOrganizer, tts: &[TicketTypeRow], now: i64) -> EventDetail {
+fn event_detail(
+    e: store::events::EventWithOrganizer,
+    tts: &[TicketTypeRow],
+    now: i64,
+) -> EventDetail {
     let ev = e.event;
     let ended = now >= ev.ends_at;
     EventDetail {

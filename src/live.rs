@@ -33,7 +33,10 @@ impl LiveBus {
 
     /// Announces a committed change. Never blocks; with no listeners it is dropped.
     pub fn publish(&self, event_id: i64, ticket_type_ids: Vec<i64>) {
-        let _ = self.tx.send(Change { event_id, ticket_type_ids });
+        let _ = self.tx.send(Change {
+            event_id,
+            ticket_type_ids,
+        });
     }
 
     /// Listens to every change published from now on.

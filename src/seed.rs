@@ -18,78 +18,407 @@ pub const DEMO_PASSWORD: &str = "evently-demo-2026";
 
 /// (city, time zone, currency, venues)
 const CITIES: &[(&str, &str, &str, &[&str])] = &[
-    ("Berlin", "Europe/Berlin", "EUR", &["Tempodrom", "Columbiahalle", "Kesselhaus", "Funkhaus", "Astra Kulturhaus"]),
-    ("London", "Europe/London", "GBP", &["Roundhouse", "O2 Forum Kentish Town", "Barbican Hall", "Union Chapel", "Village Underground"]),
-    ("Paris", "Europe/Paris", "EUR", &["La Cigale", "Le Trianon", "Philharmonie", "Le Bataclan", "La Gaîté Lyrique"]),
-    ("Amsterdam", "Europe/Amsterdam", "EUR", &["Paradiso", "Melkweg", "Muziekgebouw", "Tolhuistuin", "De Balie"]),
-    ("Barcelona", "Europe/Madrid", "EUR", &["Razzmatazz", "Palau de la Música", "Sala Apolo", "Poble Espanyol", "CCCB"]),
-    ("Lisbon", "Europe/Lisbon", "EUR", &["Coliseu dos Recreios", "LX Factory", "Culturgest", "Musicbox", "Teatro Tivoli"]),
-    ("Vienna", "Europe/Vienna", "EUR", &["Konzerthaus", "Arena Wien", "WUK", "Porgy & Bess", "MuseumsQuartier"]),
-    ("Prague", "Europe/Prague", "CZK", &["Lucerna Music Bar", "Rudolfinum", "Forum Karlín", "Roxy", "DOX"]),
-    ("Stockholm", "Europe/Stockholm", "SEK", &["Debaser", "Berwaldhallen", "Nalen", "Fotografiska", "Södra Teatern"]),
-    ("Copenhagen", "Europe/Copenhagen", "DKK", &["Vega", "DR Koncerthuset", "Pumpehuset", "Bremen Teater", "Kulturhuset Islands Brygge"]),
-    ("Dublin", "Europe/Dublin", "EUR", &["Vicar Street", "National Concert Hall", "The Academy", "Whelan's", "Project Arts Centre"]),
-    ("Zurich", "Europe/Zurich", "CHF", &["Tonhalle", "Kaufleuten", "Rote Fabrik", "Moods", "X-Tra"]),
-    ("New York", "America/New_York", "USD", &["Brooklyn Steel", "Carnegie Hall", "Blue Note", "Webster Hall", "The Shed"]),
-    ("San Francisco", "America/Los_Angeles", "USD", &["The Fillmore", "SFJAZZ Center", "The Chapel", "Moscone West", "Fort Mason"]),
-    ("Chicago", "America/Chicago", "USD", &["Metro", "Thalia Hall", "Symphony Center", "The Green Mill", "Navy Pier"]),
-    ("Toronto", "America/Toronto", "CAD", &["Massey Hall", "The Danforth", "Lee's Palace", "Evergreen Brick Works", "Harbourfront Centre"]),
-    ("Tokyo", "Asia/Tokyo", "JPY", &["Zepp Haneda", "Blue Note Tokyo", "Suntory Hall", "WWW X", "Tokyo Big Sight"]),
-    ("Sydney", "Australia/Sydney", "AUD", &["Enmore Theatre", "Sydney Opera House", "Metro Theatre", "Carriageworks", "Oxford Art Factory"]),
+    (
+        "Berlin",
+        "Europe/Berlin",
+        "EUR",
+        &[
+            "Tempodrom",
+            "Columbiahalle",
+            "Kesselhaus",
+            "Funkhaus",
+            "Astra Kulturhaus",
+        ],
+    ),
+    (
+        "London",
+        "Europe/London",
+        "GBP",
+        &[
+            "Roundhouse",
+            "O2 Forum Kentish Town",
+            "Barbican Hall",
+            "Union Chapel",
+            "Village Underground",
+        ],
+    ),
+    (
+        "Paris",
+        "Europe/Paris",
+        "EUR",
+        &[
+            "La Cigale",
+            "Le Trianon",
+            "Philharmonie",
+            "Le Bataclan",
+            "La Gaîté Lyrique",
+        ],
+    ),
+    (
+        "Amsterdam",
+        "Europe/Amsterdam",
+        "EUR",
+        &[
+            "Paradiso",
+            "Melkweg",
+            "Muziekgebouw",
+            "Tolhuistuin",
+            "De Balie",
+        ],
+    ),
+    (
+        "Barcelona",
+        "Europe/Madrid",
+        "EUR",
+        &[
+            "Razzmatazz",
+            "Palau de la Música",
+            "Sala Apolo",
+            "Poble Espanyol",
+            "CCCB",
+        ],
+    ),
+    (
+        "Lisbon",
+        "Europe/Lisbon",
+        "EUR",
+        &[
+            "Coliseu dos Recreios",
+            "LX Factory",
+            "Culturgest",
+            "Musicbox",
+            "Teatro Tivoli",
+        ],
+    ),
+    (
+        "Vienna",
+        "Europe/Vienna",
+        "EUR",
+        &[
+            "Konzerthaus",
+            "Arena Wien",
+            "WUK",
+            "Porgy & Bess",
+            "MuseumsQuartier",
+        ],
+    ),
+    (
+        "Prague",
+        "Europe/Prague",
+        "CZK",
+        &[
+            "Lucerna Music Bar",
+            "Rudolfinum",
+            "Forum Karlín",
+            "Roxy",
+            "DOX",
+        ],
+    ),
+    (
+        "Stockholm",
+        "Europe/Stockholm",
+        "SEK",
+        &[
+            "Debaser",
+            "Berwaldhallen",
+            "Nalen",
+            "Fotografiska",
+            "Södra Teatern",
+        ],
+    ),
+    (
+        "Copenhagen",
+        "Europe/Copenhagen",
+        "DKK",
+        &[
+            "Vega",
+            "DR Koncerthuset",
+            "Pumpehuset",
+            "Bremen Teater",
+            "Kulturhuset Islands Brygge",
+        ],
+    ),
+    (
+        "Dublin",
+        "Europe/Dublin",
+        "EUR",
+        &[
+            "Vicar Street",
+            "National Concert Hall",
+            "The Academy",
+            "Whelan's",
+            "Project Arts Centre",
+        ],
+    ),
+    (
+        "Zurich",
+        "Europe/Zurich",
+        "CHF",
+        &["Tonhalle", "Kaufleuten", "Rote Fabrik", "Moods", "X-Tra"],
+    ),
+    (
+        "New York",
+        "America/New_York",
+        "USD",
+        &[
+            "Brooklyn Steel",
+            "Carnegie Hall",
+            "Blue Note",
+            "Webster Hall",
+            "The Shed",
+        ],
+    ),
+    (
+        "San Francisco",
+        "America/Los_Angeles",
+        "USD",
+        &[
+            "The Fillmore",
+            "SFJAZZ Center",
+            "The Chapel",
+            "Moscone West",
+            "Fort Mason",
+        ],
+    ),
+    (
+        "Chicago",
+        "America/Chicago",
+        "USD",
+        &[
+            "Metro",
+            "Thalia Hall",
+            "Symphony Center",
+            "The Green Mill",
+            "Navy Pier",
+        ],
+    ),
+    (
+        "Toronto",
+        "America/Toronto",
+        "CAD",
+        &[
+            "Massey Hall",
+            "The Danforth",
+            "Lee's Palace",
+            "Evergreen Brick Works",
+            "Harbourfront Centre",
+        ],
+    ),
+    (
+        "Tokyo",
+        "Asia/Tokyo",
+        "JPY",
+        &[
+            "Zepp Haneda",
+            "Blue Note Tokyo",
+            "Suntory Hall",
+            "WWW X",
+            "Tokyo Big Sight",
+        ],
+    ),
+    (
+        "Sydney",
+        "Australia/Sydney",
+        "AUD",
+        &[
+            "Enmore Theatre",
+            "Sydney Opera House",
+            "Metro Theatre",
+            "Carriageworks",
+            "Oxford Art Factory",
+        ],
+    ),
 ];
 
 /// (category, title stems, subtitles, ticket types with price bands in minor units)
-fn catalogue(category: &str) -> (&'static [&'static str], &'static [&'static str], &'static [(&'static str, i64, i64)]) {
+/// Title stems, subtitles, and ticket types with price bands in minor units.
+type Catalogue = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [(&'static str, i64, i64)],
+);
+
+fn catalogue(category: &str) -> Catalogue {
     match category {
         "music" => (
-            &["Jazz Night", "Indie Rock Showcase", "Symphony Under the Stars", "Techno Warehouse", "Acoustic Sessions", "Soul & Funk Revue", "Chamber Music Matinee", "Hip-Hop Block Party", "Folk Songs by Candlelight", "Piano Recital"],
-            &["with the House Trio", "Spring Tour", "Late Edition", "Live", "Album Release", "Season Opener", "Encore Night"],
-            &[("Standing", 2500, 6500), ("Seated", 4500, 12000), ("VIP", 9000, 25000)],
+            &[
+                "Jazz Night",
+                "Indie Rock Showcase",
+                "Symphony Under the Stars",
+                "Techno Warehouse",
+                "Acoustic Sessions",
+                "Soul & Funk Revue",
+                "Chamber Music Matinee",
+                "Hip-Hop Block Party",
+                "Folk Songs by Candlelight",
+                "Piano Recital",
+            ],
+            &[
+                "with the House Trio",
+                "Spring Tour",
+                "Late Edition",
+                "Live",
+                "Album Release",
+                "Season Opener",
+                "Encore Night",
+            ],
+            &[
+                ("Standing", 2500, 6500),
+                ("Seated", 4500, 12000),
+                ("VIP", 9000, 25000),
+            ],
         ),
         "tech" => (
-            &["RustConf Meetup", "AI in Production", "Cloud Native Day", "Frontend Forward", "Data Engineering Summit", "Security Unconference", "Open Source Hack Night", "Product Managers Breakfast", "DevOps Days", "Startup Demo Night"],
-            &["2026", "Community Edition", "Workshop Day", "Talks & Networking", "Hands-on Labs"],
-            &[("Community", 0, 0), ("Standard", 4900, 19900), ("Supporter", 14900, 39900)],
+            &[
+                "RustConf Meetup",
+                "AI in Production",
+                "Cloud Native Day",
+                "Frontend Forward",
+                "Data Engineering Summit",
+                "Security Unconference",
+                "Open Source Hack Night",
+                "Product Managers Breakfast",
+                "DevOps Days",
+                "Startup Demo Night",
+            ],
+            &[
+                "2026",
+                "Community Edition",
+                "Workshop Day",
+                "Talks & Networking",
+                "Hands-on Labs",
+            ],
+            &[
+                ("Community", 0, 0),
+                ("Standard", 4900, 19900),
+                ("Supporter", 14900, 39900),
+            ],
         ),
         "sports" => (
-            &["City Half Marathon", "Basketball Derby", "Climbing Open", "Padel Tournament", "Yoga in the Park", "Cycling Grand Fondo", "Ice Hockey Classic", "Beach Volleyball Cup"],
-            &["Finals", "Community Day", "Open Qualifiers", "Season Opener"],
-            &[("General Admission", 1500, 4500), ("Premium Seat", 5000, 12000)],
+            &[
+                "City Half Marathon",
+                "Basketball Derby",
+                "Climbing Open",
+                "Padel Tournament",
+                "Yoga in the Park",
+                "Cycling Grand Fondo",
+                "Ice Hockey Classic",
+                "Beach Volleyball Cup",
+            ],
+            &[
+                "Finals",
+                "Community Day",
+                "Open Qualifiers",
+                "Season Opener",
+            ],
+            &[
+                ("General Admission", 1500, 4500),
+                ("Premium Seat", 5000, 12000),
+            ],
         ),
         "arts" => (
-            &["Hamlet", "Contemporary Dance Evening", "Impressionism Late Opening", "Puppet Theatre", "Street Art Walk", "Opera Gala", "Photography Biennale Tour", "Improv Theatre"],
+            &[
+                "Hamlet",
+                "Contemporary Dance Evening",
+                "Impressionism Late Opening",
+                "Puppet Theatre",
+                "Street Art Walk",
+                "Opera Gala",
+                "Photography Biennale Tour",
+                "Improv Theatre",
+            ],
             &["Premiere", "Guided Tour", "Matinee", "Closing Night"],
-            &[("Stalls", 2500, 8000), ("Balcony", 1500, 4500), ("Box", 9000, 18000)],
+            &[
+                ("Stalls", 2500, 8000),
+                ("Balcony", 1500, 4500),
+                ("Box", 9000, 18000),
+            ],
         ),
         "food" => (
-            &["Natural Wine Tasting", "Street Food Market", "Sourdough Masterclass", "Ramen Pop-up", "Craft Beer Festival", "Chocolate Pairing Evening", "Farm-to-Table Supper Club", "Coffee Cupping"],
-            &["Autumn Edition", "Tasting Flight", "Chef's Table", "Weekend Market"],
+            &[
+                "Natural Wine Tasting",
+                "Street Food Market",
+                "Sourdough Masterclass",
+                "Ramen Pop-up",
+                "Craft Beer Festival",
+                "Chocolate Pairing Evening",
+                "Farm-to-Table Supper Club",
+                "Coffee Cupping",
+            ],
+            &[
+                "Autumn Edition",
+                "Tasting Flight",
+                "Chef's Table",
+                "Weekend Market",
+            ],
             &[("Entry", 1000, 3000), ("Tasting Pass", 3500, 7500)],
         ),
         "business" => (
-            &["Founders Breakfast", "Leadership Forum", "Sustainable Finance Summit", "Women in Tech Leadership", "Growth Marketing Day", "Remote Work Conference"],
-            &["Keynotes & Panels", "Executive Briefing", "Networking Edition"],
+            &[
+                "Founders Breakfast",
+                "Leadership Forum",
+                "Sustainable Finance Summit",
+                "Women in Tech Leadership",
+                "Growth Marketing Day",
+                "Remote Work Conference",
+            ],
+            &[
+                "Keynotes & Panels",
+                "Executive Briefing",
+                "Networking Edition",
+            ],
             &[("Standard", 9900, 29900), ("Executive", 29900, 79900)],
         ),
         "comedy" => (
-            &["Stand-up Showcase", "Late Night Improv", "Comedy Open Mic", "Sketch Comedy Hour", "Roast Battle"],
+            &[
+                "Stand-up Showcase",
+                "Late Night Improv",
+                "Comedy Open Mic",
+                "Sketch Comedy Hour",
+                "Roast Battle",
+            ],
             &["New Material", "Headliner Special", "Late Show"],
             &[("General", 1200, 3500), ("Front Row", 3000, 6000)],
         ),
         "film" => (
-            &["Silent Film with Live Score", "Documentary Festival", "Midnight Cult Classics", "Short Film Night", "Animation Showcase", "Open Air Cinema"],
+            &[
+                "Silent Film with Live Score",
+                "Documentary Festival",
+                "Midnight Cult Classics",
+                "Short Film Night",
+                "Animation Showcase",
+                "Open Air Cinema",
+            ],
             &["Director Q&A", "Double Feature", "Premiere Screening"],
             &[("Screening", 900, 1800), ("Festival Pass", 4500, 9000)],
         ),
         "wellness" => (
-            &["Sunrise Yoga", "Breathwork Workshop", "Sound Bath", "Mindful Running Club", "Meditation Retreat Day", "Pilates in the Park"],
+            &[
+                "Sunrise Yoga",
+                "Breathwork Workshop",
+                "Sound Bath",
+                "Mindful Running Club",
+                "Meditation Retreat Day",
+                "Pilates in the Park",
+            ],
             &["Beginners Welcome", "Weekend Session", "Deep Dive"],
             &[("Drop-in", 0, 2500), ("Day Pass", 3000, 9000)],
         ),
         _ => (
-            &["Family Science Fair", "Kids Theatre Morning", "Puppet Parade", "Lego Build Day", "Zoo Night Walk", "Storytelling Afternoon"],
+            &[
+                "Family Science Fair",
+                "Kids Theatre Morning",
+                "Puppet Parade",
+                "Lego Build Day",
+                "Zoo Night Walk",
+                "Storytelling Afternoon",
+            ],
             &["Holiday Special", "Weekend Edition", "For All Ages"],
-            &[("Child", 0, 1200), ("Adult", 800, 2500), ("Family (4)", 2500, 6000)],
+            &[
+                ("Child", 0, 1200),
+                ("Adult", 800, 2500),
+                ("Family (4)", 2500, 6000),
+            ],
         ),
     }
 }
@@ -129,13 +458,18 @@ pub async fn seed_demo(core: &Core, n: usize, progress: Progress<'_>) -> Result<
         }
         let fail = |e| SeedError::Db(e);
         let mut tx = core.db().begin().await.map_err(fail)?;
-        let ids = store::seed::insert_events(&mut tx, &events, now).await.map_err(fail)?;
-        let by_slug: std::collections::HashMap<&str, i64> = ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
+        let ids = store::seed::insert_events(&mut tx, &events, now)
+            .await
+            .map_err(fail)?;
+        let by_slug: std::collections::HashMap<&str, i64> =
+            ids.iter().map(|(s, id)| (s.as_str(), *id)).collect();
         let rows: Vec<(i64, SeedTicketType)> = tts
             .into_iter()
             .filter_map(|t| by_slug.get(t.event_slug.as_str()).map(|id| (*id, t)))
             .collect();
-        store::seed::insert_ticket_types(&mut tx, &rows, now).await.map_err(fail)?;
+        store::seed::insert_ticket_types(&mut tx, &rows, now)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         inserted += ids.len();
         done += size;
@@ -156,25 +490,60 @@ pub enum SeedError {
 async fn ensure_demo_accounts(core: &Core) -> Result<Vec<i64>, SeedError> {
     let db = core.db();
     let now = core.clock().now_ms();
-    let hash = password::hash(DEMO_PASSWORD.to_string()).await.map_err(SeedError::Accounts)?;
+    let hash = password::hash(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(SeedError::Accounts)?;
     let mut users = vec![
-        (DEMO_ORGANIZER_EMAIL.to_string(), "Evently Demo Organizer".to_string(), hash.clone(), "organizer".to_string()),
-        (DEMO_ATTENDEE_EMAIL.to_string(), "Demo Attendee".to_string(), hash.clone(), "attendee".to_string()),
+        (
+            DEMO_ORGANIZER_EMAIL.to_string(),
+            "Evently Demo Organizer".to_string(),
+            hash.clone(),
+            "organizer".to_string(),
+        ),
+        (
+            DEMO_ATTENDEE_EMAIL.to_string(),
+            "Demo Attendee".to_string(),
+            hash.clone(),
+            "attendee".to_string(),
+        ),
     ];
-    for (i, name) in ["Northern Lights Productions", "Open Stage Collective", "Harbour Events", "Citywide Sports Club", "Table & Vine"].iter().enumerate() {
-        users.push((format!("organizer{}@evently.test", i + 1), name.to_string(), hash.clone(), "organizer".to_string()));
+    for (i, name) in [
+        "Northern Lights Productions",
+        "Open Stage Collective",
+        "Harbour Events",
+        "Citywide Sports Club",
+        "Table & Vine",
+    ]
+    .iter()
+    .enumerate()
+    {
+        users.push((
+            format!("organizer{}@evently.test", i + 1),
+            name.to_string(),
+            hash.clone(),
+            "organizer".to_string(),
+        ));
     }
     let mut tx = db.begin().await.map_err(SeedError::Db)?;
-    store::users::insert_many(&mut tx, &users, now).await.map_err(SeedError::Db)?;
+    store::users::insert_many(&mut tx, &users, now)
+        .await
+        .map_err(SeedError::Db)?;
     tx.commit().await.map_err(SeedError::Db)?;
-    let ids = store::users::ids_with_role(db, "organizer", 10).await.map_err(SeedError::Db)?;
+    let ids = store::users::ids_with_role(db, "organizer", 10)
+        .await
+        .map_err(SeedError::Db)?;
     if ids.is_empty() {
         return Err(SeedError::Accounts(AccountError::NotFound.to_string()));
     }
     Ok(ids)
 }
 
-fn demo_event(rng: &mut StdRng, i: usize, base: i64, organizers: &[i64]) -> (SeedEvent, Vec<SeedTicketType>) {
+fn demo_event(
+    rng: &mut StdRng,
+    i: usize,
+    base: i64,
+    organizers: &[i64],
+) -> (SeedEvent, Vec<SeedTicketType>) {
     let (category, _) = CATEGORIES[rng.gen_range(0..CATEGORIES.len())];
     let (city, tz, currency, venues) = CITIES[rng.gen_range(0..CITIES.len())];
     let (stems, subtitles, bands) = catalogue(category);
@@ -183,7 +552,11 @@ fn demo_event(rng: &mut StdRng, i: usize, base: i64, organizers: &[i64]) -> (See
     let title = format!("{stem}: {subtitle}");
     let venue = venues[rng.gen_range(0..venues.len())].to_string();
     // Mostly upcoming (the next 9 months), some in the recent past.
-    let day = if rng.gen_bool(0.1) { -rng.gen_range(1..60_i64) } else { rng.gen_range(1..270_i64) };
+    let day = if rng.gen_bool(0.1) {
+        -rng.gen_range(1..60_i64)
+    } else {
+        rng.gen_range(1..270_i64)
+    };
     let hour = [10_i64, 12, 14, 18, 19, 20, 21][rng.gen_range(0..7)];
     let starts_at = base + day * 86_400_000 + (hour - tz_offset_hours(tz)) * 3_600_000;
     let duration_h = match category {
@@ -191,12 +564,25 @@ fn demo_event(rng: &mut StdRng, i: usize, base: i64, organizers: &[i64]) -> (See
         "food" | "family" => rng.gen_range(2..5_i64),
         _ => rng.gen_range(2..4_i64),
     };
-    let slug = format!("{}-{}-{}", EventSlug::from_title(&title).as_str(), EventSlug::from_title(city).as_str(), i + 1);
+    let slug = format!(
+        "{}-{}-{}",
+        EventSlug::from_title(&title).as_str(),
+        EventSlug::from_title(city).as_str(),
+        i + 1
+    );
     let n_types = rng.gen_range(1..=bands.len());
     let mut tts = Vec::with_capacity(n_types);
     for (pos, (name, lo, hi)) in bands.iter().take(n_types).enumerate() {
-        let price = if hi <= lo { *lo } else { (rng.gen_range(*lo..=*hi) / 100) * 100 };
-        let price = if currency == "JPY" { price / 100 * 15 } else { price };
+        let price = if hi <= lo {
+            *lo
+        } else {
+            (rng.gen_range(*lo..=*hi) / 100) * 100
+        };
+        let price = if currency == "JPY" {
+            price / 100 * 15
+        } else {
+            price
+        };
         tts.push(SeedTicketType {
             event_slug: slug.clone(),
             name: name.to_string(),
@@ -212,7 +598,11 @@ fn demo_event(rng: &mut StdRng, i: usize, base: i64, organizers: &[i64]) -> (See
         DESCRIPTIONS[rng.gen_range(0..DESCRIPTIONS.len())],
         DESCRIPTIONS[rng.gen_range(0..DESCRIPTIONS.len())]
     );
-    let status = if rng.gen_bool(0.03) { "draft" } else { "published" };
+    let status = if rng.gen_bool(0.03) {
+        "draft"
+    } else {
+        "published"
+    };
     (
         SeedEvent {
             organizer_id: organizers[i % organizers.len()],

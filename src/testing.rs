@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("EVENTLY_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    std::env::var("EVENTLY_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 /// The Redis server tests use.
@@ -38,12 +39,22 @@ enum Cleanup {
 impl TestDb {
     /// A migrated SQLite database in a fresh temporary directory.
     pub async fn sqlite() -> TestDb {
-        let dir = std::env::temp_dir().join(format!("evently-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let dir =
+            std::env::temp_dir().join(format!("evently-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         let url = format!("sqlite:{}", dir.join("evently.db").display());
-        let db = Db::connect(Some(&url), &dir).await.unwrap_or_else(|e| panic!("sqlite: {e}"));
-        db.migrate().await.unwrap_or_else(|e| panic!("sqlite migrate: {e}"));
-        TestDb { db, url, cleanup: Cleanup::Dir(dir) }
+        let db = Db::connect(Some(&url), &dir)
+            .await
+            .unwrap_or_else(|e| panic!("sqlite: {e}"));
+        db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("sqlite migrate: {e}"));
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Dir(dir),
+        }
     }
 
     /// A migrated, brand-new PostgreSQL database, or `None` (with a loud note) when no
@@ -68,11 +79,22 @@ impl TestDb {
                 .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
         }
         admin.close().await;
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url.clone());
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin_url.clone());
         let url = format!("{base}/{name}");
-        let db = Db::connect_postgres(&url, 40).await.unwrap_or_else(|e| panic!("connect {url}: {e}"));
-        db.migrate().await.unwrap_or_else(|e| panic!("postgres migrate: {e}"));
-        Some(TestDb { db, url, cleanup: Cleanup::Postgres { admin_url, name } })
+        let db = Db::connect_postgres(&url, 40)
+            .await
+            .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+        db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("postgres migrate: {e}"));
+        Some(TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
     }
 
     /// Both engines: SQLite always, PostgreSQL when available (always in CI).
@@ -101,10 +123,21 @@ impl Drop for TestDb {
                 // connections server-side instead.
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
                     rt.block_on(async move {
-                        if let Ok(crate::db::Db::Postgres(pool)) = Db::connect_postgres(&admin_url, 1).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
+                        if let Ok(crate::db::Db::Postgres(pool)) =
+                            Db::connect_postgres(&admin_url, 1).await
+                        {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&pool)
+                            .await;
                             pool.close().await;
                         }
                     });
@@ -120,6 +153,15 @@ pub const TEST_SIGNING_KEY: &[u8; 32] = b"evently-test-signing-key-32bytes";
 
 /// A core on `db` with a manual clock starting at `start_ms`.
 pub fn core_with_clock(db: &Db, start_ms: i64) -> Core {
-    let keys = crate::accounts::tokens::TokenKeys::new(TEST_SIGNING_KEY, 900).unwrap_or_else(|e| panic!("{e}"));
-    Core::new(db.clone(), Clock::manual(start_ms), CoreSettings { max_hold_renewals: 2, token_keys: keys }, LiveBus::new())
+    let keys = crate::accounts::tokens::TokenKeys::new(TEST_SIGNING_KEY, 900)
+        .unwrap_or_else(|e| panic!("{e}"));
+    Core::new(
+        db.clone(),
+        Clock::manual(start_ms),
+        CoreSettings {
+            max_hold_renewals: 2,
+            token_keys: keys,
+        },
+        LiveBus::new(),
+    )
 }

@@ -18,6 +18,7 @@ pub(crate) mod ssr {
     }
 
     /// The signed-in actor, as resolved by the server's auth middleware.
+    #[allow(dead_code)] // the account and booking pages use it
     pub fn actor() -> Option<Actor> {
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Actor>().cloned())
     }
@@ -25,10 +26,10 @@ pub(crate) mod ssr {
     /// Sets the HTTP status of an error answer to the error's own status (never a blanket 500).
     pub fn fail<T>(e: impl Into<AppError>) -> Result<T, AppError> {
         let e = e.into();
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(code) = http::StatusCode::from_u16(e.0.status()) {
-                res.set_status(code);
-            }
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(code) = http::StatusCode::from_u16(e.0.status())
+        {
+            res.set_status(code);
         }
         Err(e)
     }

@@ -47,9 +47,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
                 ApiError::new(ErrorCode::InvalidInput, format!("invalid form input: {m}"))
             }
-            ServerFnErrorErr::Request(_) => {
-                ApiError::new(ErrorCode::Unavailable, "could not reach Evently; check your connection and try again")
-            }
+            ServerFnErrorErr::Request(_) => ApiError::new(
+                ErrorCode::Unavailable,
+                "could not reach Evently; check your connection and try again",
+            ),
             _ => ApiError::internal(),
         };
         AppError(api)

@@ -15,9 +15,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use evently::ApiError;
 use evently::accounts::{Actor, TokenPair};
 use evently::error::ErrorCode;
-use evently::ApiError;
 use std::net::IpAddr;
 
 pub const ACCESS_COOKIE: &str = "evently_at";
@@ -42,7 +42,9 @@ pub struct SetCookies(pub Vec<HeaderValue>);
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// Whether a request could have been sent by a page on another site.
@@ -54,7 +56,10 @@ fn cross_site(headers: &HeaderMap, config: &Config) -> bool {
         if origin == "null" {
             return true;
         }
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let same_host = origin.split_once("://").map(|(_, h)| h) == Some(host);
         return !(same_host || origin == config.public_url);
     }
@@ -62,7 +67,16 @@ fn cross_site(headers: &HeaderMap, config: &Config) -> bool {
 }
 
 fn is_static(path: &str) -> bool {
-    ["/pkg/", "/style/", "/img/", "/favicon", "/robots.txt", "/sw.js"].iter().any(|p| path.starts_with(p))
+    [
+        "/pkg/",
+        "/style/",
+        "/img/",
+        "/favicon",
+        "/robots.txt",
+        "/sw.js",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// Resolves the actor, refreshes cookie sessions, and refuses cross-site writes.
@@ -77,7 +91,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
 
     if unsafe_method && bearer_token.is_none() && cross_site(&headers, config) {
         tracing::warn!(path = %req.uri().path(), "cross-site write refused");
-        return HttpError(ApiError::new(ErrorCode::Forbidden, "cross-site request refused")).into_response();
+        return HttpError(ApiError::new(
+            ErrorCode::Forbidden,
+            "cross-site request refused",
+        ))
+        .into_response();
     }
 
     let mut via = AuthVia::None;
@@ -93,17 +111,20 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             Some(t) => state.core.authenticate(&t, ip_text.clone()).await.ok(),
             None => None,
         };
-        if actor.is_none() {
-            if let Some(rt) = cookie(&headers, REFRESH_COOKIE) {
+        if actor.is_none()
+            && let Some(rt) = cookie(&headers, REFRESH_COOKIE) {
                 match state.core.refresh(&rt).await {
                     Ok(pair) => {
-                        actor = state.core.authenticate(&pair.access_token, ip_text.clone()).await.ok();
+                        actor = state
+                            .core
+                            .authenticate(&pair.access_token, ip_text.clone())
+                            .await
+                            .ok();
                         set.0.extend(session_cookies(&pair, config));
                     }
                     Err(_) => set.0.extend(clear_cookies(config)),
                 }
             }
-        }
         if let Some(a) = actor {
             req.extensions_mut().insert(a);
             via = AuthVia::Cookie;
@@ -122,19 +143,29 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
 }
 
 fn cookie_attrs(config: &Config) -> &'static str {
-    if config.production() { "; Path=/; HttpOnly; SameSite=Lax; Secure" } else { "; Path=/; HttpOnly; SameSite=Lax" }
+    if config.production() {
+        "; Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "; Path=/; HttpOnly; SameSite=Lax"
+    }
 }
 
 /// The cookies that carry a browser session.
 pub fn session_cookies(pair: &TokenPair, config: &Config) -> Vec<HeaderValue> {
     let attrs = cookie_attrs(config);
-    let access = format!("{ACCESS_COOKIE}={}{attrs}; Max-Age={}", pair.access_token, pair.expires_in);
+    let access = format!(
+        "{ACCESS_COOKIE}={}{attrs}; Max-Age={}",
+        pair.access_token, pair.expires_in
+    );
     let refresh = format!(
         "{REFRESH_COOKIE}={}{attrs}; Max-Age={}",
         pair.refresh_token,
         evently::accounts::SESSION_TTL_MS / 1000
     );
-    [access, refresh].into_iter().filter_map(|c| HeaderValue::from_str(&c).ok()).collect()
+    [access, refresh]
+        .into_iter()
+        .filter_map(|c| HeaderValue::from_str(&c).ok())
+        .collect()
 }
 
 /// Cookies that end a browser session.
@@ -153,7 +184,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Actor>().cloned().map(CurrentUser).ok_or_else(|| HttpError(ApiError::unauthenticated()))
+        parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .map(CurrentUser)
+            .ok_or_else(|| HttpError(ApiError::unauthenticated()))
     }
 }
 

@@ -8,11 +8,20 @@ use std::net::{IpAddr, SocketAddr};
 /// The client address: the socket peer, unless that peer is a trusted proxy, in which case
 /// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
 pub fn client_ip<B>(req: &Request<B>, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
     forwarded
         .split(',')
         .rev()
@@ -44,7 +53,8 @@ mod tests {
             r = r.header("x-forwarded-for", x);
         }
         let mut r = r.body(Body::empty()).unwrap();
-        r.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        r.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
         r
     }
 
@@ -58,7 +68,10 @@ mod tests {
     fn trusted_proxy_forwards_the_rightmost_untrusted_address() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let r = req("10.0.0.1:5000", Some("6.6.6.6, 198.51.100.7"));
-        assert_eq!(client_ip(&r, &[proxy]), Some("198.51.100.7".parse().unwrap()));
+        assert_eq!(
+            client_ip(&r, &[proxy]),
+            Some("198.51.100.7".parse().unwrap())
+        );
     }
 
     #[test]

@@ -77,7 +77,10 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { var, problem: problem.into() }
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
 }
 
 impl Config {
@@ -88,24 +91,43 @@ impl Config {
 
     /// Reads configuration through `get` (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let nonempty = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let nonempty = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let env = match nonempty("EVENTLY_ENV").as_deref() {
             None | Some("development") | Some("dev") => Env::Development,
             Some("production") | Some("prod") => Env::Production,
-            Some(other) => return Err(err("EVENTLY_ENV", format!("{other:?} is not `development` or `production`"))),
+            Some(other) => {
+                return Err(err(
+                    "EVENTLY_ENV",
+                    format!("{other:?} is not `development` or `production`"),
+                ));
+            }
         };
         let addr = match nonempty("EVENTLY_ADDR") {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
-            Some(v) => v.parse().map_err(|_| err("EVENTLY_ADDR", format!("{v:?} is not an address like 127.0.0.1:3000")))?,
+            Some(v) => v.parse().map_err(|_| {
+                err(
+                    "EVENTLY_ADDR",
+                    format!("{v:?} is not an address like 127.0.0.1:3000"),
+                )
+            })?,
         };
         let database_url = match nonempty("DATABASE_URL") {
             None => None,
             Some(v) => {
-                let ok = v.starts_with("postgres://") || v.starts_with("postgresql://") || v.starts_with("sqlite:");
+                let ok = v.starts_with("postgres://")
+                    || v.starts_with("postgresql://")
+                    || v.starts_with("sqlite:");
                 if !ok {
                     return Err(err(
                         "DATABASE_URL",
-                        format!("{} is not a postgres://... or sqlite:... address", evently::db::redact(&v)),
+                        format!(
+                            "{} is not a postgres://... or sqlite:... address",
+                            evently::db::redact(&v)
+                        ),
                     ));
                 }
                 Some(Secret::new(v))
@@ -113,51 +135,94 @@ impl Config {
         };
         let redis_url = match nonempty("REDIS_URL") {
             None => None,
-            Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Some(Secret::new(v)),
-            Some(v) => return Err(err("REDIS_URL", format!("{} is not a redis://... address", evently::db::redact(&v)))),
+            Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => {
+                Some(Secret::new(v))
+            }
+            Some(v) => {
+                return Err(err(
+                    "REDIS_URL",
+                    format!("{} is not a redis://... address", evently::db::redact(&v)),
+                ));
+            }
         };
-        let data_dir = PathBuf::from(nonempty("EVENTLY_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let site_root = PathBuf::from(nonempty("EVENTLY_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let data_dir =
+            PathBuf::from(nonempty("EVENTLY_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let site_root =
+            PathBuf::from(nonempty("EVENTLY_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let public_url = match nonempty("EVENTLY_PUBLIC_URL") {
             None => format!("http://{addr}"),
-            Some(v) if (v.starts_with("http://") || v.starts_with("https://")) && !v.contains(char::is_whitespace) => {
+            Some(v)
+                if (v.starts_with("http://") || v.starts_with("https://"))
+                    && !v.contains(char::is_whitespace) =>
+            {
                 v.trim_end_matches('/').to_string()
             }
-            Some(v) => return Err(err("EVENTLY_PUBLIC_URL", format!("{v:?} is not an http(s) address"))),
+            Some(v) => {
+                return Err(err(
+                    "EVENTLY_PUBLIC_URL",
+                    format!("{v:?} is not an http(s) address"),
+                ));
+            }
         };
         let jwt_secret = nonempty("EVENTLY_JWT_SECRET").map(Secret::new);
-        if let Some(s) = &jwt_secret {
-            if s.expose().len() < 32 {
-                return Err(err("EVENTLY_JWT_SECRET", "must be at least 32 bytes (256 bits)"));
+        if let Some(s) = &jwt_secret
+            && s.expose().len() < 32 {
+                return Err(err(
+                    "EVENTLY_JWT_SECRET",
+                    "must be at least 32 bytes (256 bits)",
+                ));
             }
-        }
         let mut trusted_proxies = Vec::new();
         if let Some(v) = nonempty("EVENTLY_TRUSTED_PROXIES") {
             for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                trusted_proxies.push(part.parse().map_err(|_| err("EVENTLY_TRUSTED_PROXIES", format!("{part:?} is not an IP address")))?);
+                trusted_proxies.push(part.parse().map_err(|_| {
+                    err(
+                        "EVENTLY_TRUSTED_PROXIES",
+                        format!("{part:?} is not an IP address"),
+                    )
+                })?);
             }
         }
         let rate_limits = match nonempty("EVENTLY_RATE_LIMITS").as_deref() {
             None | Some("on") | Some("true") | Some("1") => true,
             Some("off") | Some("false") | Some("0") => false,
-            Some(other) => return Err(err("EVENTLY_RATE_LIMITS", format!("{other:?} is not `on` or `off`"))),
+            Some(other) => {
+                return Err(err(
+                    "EVENTLY_RATE_LIMITS",
+                    format!("{other:?} is not `on` or `off`"),
+                ));
+            }
         };
         let db_pool = match nonempty("EVENTLY_DB_POOL") {
             None => 32,
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if (1..=500).contains(&n) => n,
-                _ => return Err(err("EVENTLY_DB_POOL", format!("{v:?} is not a number from 1 to 500"))),
+                _ => {
+                    return Err(err(
+                        "EVENTLY_DB_POOL",
+                        format!("{v:?} is not a number from 1 to 500"),
+                    ));
+                }
             },
         };
         if env == Env::Production {
             if jwt_secret.is_none() {
-                return Err(err("EVENTLY_JWT_SECRET", "production needs a signing key of at least 32 bytes"));
+                return Err(err(
+                    "EVENTLY_JWT_SECRET",
+                    "production needs a signing key of at least 32 bytes",
+                ));
             }
             if !rate_limits {
-                return Err(err("EVENTLY_RATE_LIMITS", "rate limits cannot be turned off in production"));
+                return Err(err(
+                    "EVENTLY_RATE_LIMITS",
+                    "rate limits cannot be turned off in production",
+                ));
             }
             if nonempty("EVENTLY_PUBLIC_URL").is_none() {
-                return Err(err("EVENTLY_PUBLIC_URL", "production needs the public https:// address of the site"));
+                return Err(err(
+                    "EVENTLY_PUBLIC_URL",
+                    "production needs the public https:// address of the site",
+                ));
             }
         }
         Ok(Config {
@@ -186,7 +251,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
@@ -200,15 +268,31 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        assert_eq!(cfg(&[("EVENTLY_ADDR", "nope")]).unwrap_err().var, "EVENTLY_ADDR");
-        assert_eq!(cfg(&[("DATABASE_URL", "mysql://x")]).unwrap_err().var, "DATABASE_URL");
-        assert_eq!(cfg(&[("EVENTLY_ENV", "staging")]).unwrap_err().var, "EVENTLY_ENV");
-        assert_eq!(cfg(&[("EVENTLY_JWT_SECRET", "short")]).unwrap_err().var, "EVENTLY_JWT_SECRET");
+        assert_eq!(
+            cfg(&[("EVENTLY_ADDR", "nope")]).unwrap_err().var,
+            "EVENTLY_ADDR"
+        );
+        assert_eq!(
+            cfg(&[("DATABASE_URL", "mysql://x")]).unwrap_err().var,
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            cfg(&[("EVENTLY_ENV", "staging")]).unwrap_err().var,
+            "EVENTLY_ENV"
+        );
+        assert_eq!(
+            cfg(&[("EVENTLY_JWT_SECRET", "short")]).unwrap_err().var,
+            "EVENTLY_JWT_SECRET"
+        );
     }
 
     #[test]
     fn production_refuses_missing_secrets() {
-        let e = cfg(&[("EVENTLY_ENV", "production"), ("EVENTLY_PUBLIC_URL", "https://x.example")]).unwrap_err();
+        let e = cfg(&[
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+        ])
+        .unwrap_err();
         assert_eq!(e.var, "EVENTLY_JWT_SECRET");
         let ok = cfg(&[
             ("EVENTLY_ENV", "production"),

@@ -6,8 +6,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use evently::error::{ErrorBody, ErrorCode};
 use evently::ApiError;
+use evently::error::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 
 /// An [`ApiError`] as an HTTP response.
@@ -22,14 +22,14 @@ impl<E: Into<ApiError>> From<E> for HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = self.0.retry_after;
         let mut res = (status, axum::Json(ErrorBody { error: self.0 })).into_response();
-        if let Some(secs) = retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        if let Some(secs) = retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
-        }
         res
     }
 }
@@ -47,9 +47,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         let bytes = match axum::body::Bytes::from_request(req, state).await {
             Ok(b) => b,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(HttpError(ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")));
+                return Err(HttpError(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "the request body is too large",
+                )));
             }
-            Err(_) => return Err(HttpError(ApiError::new(ErrorCode::InvalidInput, "could not read the request body"))),
+            Err(_) => {
+                return Err(HttpError(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    "could not read the request body",
+                )));
+            }
         };
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
@@ -107,7 +115,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let r: Result<axum::extract::Path<String>, PathRejection> = axum::extract::Path::from_request_parts(parts, state).await;
+        let r: Result<axum::extract::Path<String>, PathRejection> =
+            axum::extract::Path::from_request_parts(parts, state).await;
         match r {
             Ok(axum::extract::Path(s)) => match s.parse::<i64>() {
                 Ok(n) if n > 0 => Ok(Id(n)),

@@ -20,9 +20,15 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
         Some(conn) => {
             let mut c = conn.clone();
             let t = Instant::now();
-            let r = tokio::time::timeout(Duration::from_secs(1), redis::cmd("PING").query_async::<String>(&mut c)).await;
+            let r = tokio::time::timeout(
+                Duration::from_secs(1),
+                redis::cmd("PING").query_async::<String>(&mut c),
+            )
+            .await;
             match r {
-                Ok(Ok(_)) => json!({ "status": "ok", "latency_ms": t.elapsed().as_secs_f64() * 1000.0 }),
+                Ok(Ok(_)) => {
+                    json!({ "status": "ok", "latency_ms": t.elapsed().as_secs_f64() * 1000.0 })
+                }
                 _ => json!({ "status": "down" }),
             }
         }
@@ -33,11 +39,21 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
         "database": { "status": if db_ok { "ok" } else { "down" }, "engine": s.core.db().engine().as_str(), "latency_ms": db_ms },
         "redis": redis,
     });
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
 }
 
 /// Prometheus text.
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4"), (header::CACHE_CONTROL, "no-store")], s.metrics.render())
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        s.metrics.render(),
+    )
 }

@@ -6,7 +6,11 @@ use server::config::Config;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "server", version, about = "Evently: event booking that never oversells")]
+#[command(
+    name = "server",
+    version,
+    about = "Evently: event booking that never oversells"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -64,7 +68,10 @@ fn main() -> ExitCode {
         }
     };
     server::telemetry::init(config.production());
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("evently: cannot start the async runtime: {e}");
@@ -75,9 +82,12 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => commands::serve(config).await,
             Command::Migrate => commands::migrate(config).await,
-            Command::CreateAdmin { email, password_stdin, password, name } => {
-                commands::create_admin(config, &email, password_stdin, password, &name).await
-            }
+            Command::CreateAdmin {
+                email,
+                password_stdin,
+                password,
+                name,
+            } => commands::create_admin(config, &email, password_stdin, password, &name).await,
             Command::SeedDemo { events } => commands::seed_demo(config, events).await,
             Command::Check { event } => commands::check(config, event).await,
             Command::Bench { .. } => Ok(ExitCode::SUCCESS),

@@ -33,7 +33,10 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { clock: Clock::System, workers: true }
+        BuildOptions {
+            clock: Clock::System,
+            workers: true,
+        }
     }
 }
 
@@ -48,7 +51,9 @@ pub struct Application {
 /// Opens the configured database (creating the data dir) and applies migrations.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = match &config.database_url {
-        Some(url) if url.expose().starts_with("postgres") => Db::connect_postgres(url.expose(), config.db_pool).await?,
+        Some(url) if url.expose().starts_with("postgres") => {
+            Db::connect_postgres(url.expose(), config.db_pool).await?
+        }
         Some(url) => Db::connect(Some(url.expose()), &config.data_dir).await?,
         None => Db::connect(None, &config.data_dir).await?,
     };
@@ -62,16 +67,18 @@ fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &config.jwt_secret {
         return Ok(s.expose().as_bytes().to_vec());
     }
-    anyhow::ensure!(!config.production(), "EVENTLY_JWT_SECRET is required in production");
+    anyhow::ensure!(
+        !config.production(),
+        "EVENTLY_JWT_SECRET is required in production"
+    );
     let path = config.data_dir.join("jwt-signing.key");
-    if let Ok(hexkey) = std::fs::read_to_string(&path) {
-        if let Ok(bytes) = hex::decode(hexkey.trim()) {
-            if bytes.len() >= 32 {
+    if let Ok(hexkey) = std::fs::read_to_string(&path)
+        && let Ok(bytes) = hex::decode(hexkey.trim())
+            && bytes.len() >= 32 {
                 return Ok(bytes);
             }
-        }
-    }
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let key: [u8; 32] = rand::random();
     write_private(&path, &hex::encode(key))?;
     tracing::info!(path = %path.display(), "generated a development signing key");
@@ -93,7 +100,15 @@ pub async fn build_core(config: &Config, clock: Clock) -> anyhow::Result<Core> {
     let db = open_database(config).await?;
     let keys = evently::accounts::tokens::TokenKeys::new(&signing_key(config)?, 15 * 60)
         .map_err(|e| anyhow::anyhow!("EVENTLY_JWT_SECRET: {e}"))?;
-    Ok(Core::new(db, clock, CoreSettings { max_hold_renewals: 2, token_keys: keys }, LiveBus::new()))
+    Ok(Core::new(
+        db,
+        clock,
+        CoreSettings {
+            max_hold_renewals: 2,
+            token_keys: keys,
+        },
+        LiveBus::new(),
+    ))
 }
 
 impl Application {
@@ -110,7 +125,9 @@ impl Application {
                 }
             },
         };
-        let listener = TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
         let leptos = LeptosOptions::builder()
             .output_name("evently")
@@ -118,13 +135,26 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let state = AppState { core, leptos, config: Arc::new(config), metrics: Metrics::default(), redis };
+        let state = AppState {
+            core,
+            leptos,
+            config: Arc::new(config),
+            metrics: Metrics::default(),
+            redis,
+        };
         let router = router(state.clone());
-        Ok(Application { listener, router, state, options })
+        Ok(Application {
+            listener,
+            router,
+            state,
+            options,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     pub fn core(&self) -> Core {
@@ -133,14 +163,24 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then drains requests, stops workers and closes the
     /// database.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         if self.options.workers {
-            tasks.push(tokio::spawn(workers::hold_sweeper(self.state.core.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(workers::hold_sweeper(
+                self.state.core.clone(),
+                stop_rx.clone(),
+            )));
         }
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
         let _ = stop_tx.send(true);
         for t in tasks {
             let _ = t.await;
@@ -152,9 +192,12 @@ impl Application {
 
 async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
     let client = redis::Client::open(url).context("REDIS_URL")?;
-    let conn = tokio::time::timeout(std::time::Duration::from_secs(3), redis::aio::ConnectionManager::new(client))
-        .await
-        .context("timed out connecting to Redis")??;
+    let conn = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        redis::aio::ConnectionManager::new(client),
+    )
+    .await
+    .context("timed out connecting to Redis")??;
     Ok(conn)
 }
 
@@ -175,12 +218,20 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(64 * 1024))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::track_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track_metrics,
+        ))
         .layer(middleware::trace_layer())
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
-        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
 }
 

@@ -58,11 +58,14 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Invalid(api) => api,
-            AccountError::EmailTaken => {
-                ApiError::new(ErrorCode::EmailTaken, "an account with this e-mail already exists; sign in instead")
-                    .with_field("email")
+            AccountError::EmailTaken => ApiError::new(
+                ErrorCode::EmailTaken,
+                "an account with this e-mail already exists; sign in instead",
+            )
+            .with_field("email"),
+            AccountError::InvalidCredentials => {
+                ApiError::new(ErrorCode::InvalidCredentials, "wrong e-mail or password")
             }
-            AccountError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, "wrong e-mail or password"),
             AccountError::Unauthenticated => ApiError::unauthenticated(),
             AccountError::NotFound => ApiError::not_found("user"),
             AccountError::Internal => ApiError::internal(),
@@ -85,10 +88,16 @@ pub struct TokenPair {
 pub fn check_password(field: &str, pw: &str) -> Result<(), ApiError> {
     let n = pw.chars().count();
     if n < password::MIN_LEN {
-        return Err(ApiError::invalid(field, format!("password must be at least {} characters", password::MIN_LEN)));
+        return Err(ApiError::invalid(
+            field,
+            format!("password must be at least {} characters", password::MIN_LEN),
+        ));
     }
     if n > password::MAX_LEN {
-        return Err(ApiError::invalid(field, format!("password must be at most {} characters", password::MAX_LEN)));
+        return Err(ApiError::invalid(
+            field,
+            format!("password must be at most {} characters", password::MAX_LEN),
+        ));
     }
     Ok(())
 }
@@ -139,23 +148,45 @@ impl Core {
         })?;
         let now = self.clock().now_ms();
         let opt_in = marketing_opt_in.then_some(now);
-        let row = store::users::insert(self.db(), email.as_str(), &name, &hash, role.as_str(), opt_in, now)
-            .await
-            .map_err(|e| AccountError::db("creating a user failed", e))?
-            .ok_or(AccountError::EmailTaken)?;
+        let row = store::users::insert(
+            self.db(),
+            email.as_str(),
+            &name,
+            &hash,
+            role.as_str(),
+            opt_in,
+            now,
+        )
+        .await
+        .map_err(|e| AccountError::db("creating a user failed", e))?
+        .ok_or(AccountError::EmailTaken)?;
         Ok(user_view(&row))
     }
 
     /// Checks credentials and opens a session. Unknown e-mails cost the same time as wrong
     /// passwords and get the same answer.
-    pub async fn login(&self, email: &str, password: &str, client: &ClientInfo) -> Result<TokenPair, AccountError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AccountError> {
         let user = match Email::parse("email", email) {
-            Ok(e) => store::users::by_email(self.db(), e.as_str()).await.map_err(|e| AccountError::db("user lookup failed", e))?,
+            Ok(e) => store::users::by_email(self.db(), e.as_str())
+                .await
+                .map_err(|e| AccountError::db("user lookup failed", e))?,
             Err(_) => None,
         };
         let too_long = password.chars().count() > password::MAX_LEN;
-        let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(password::dummy_hash);
-        let candidate = if too_long { String::new() } else { password.to_string() };
+        let stored = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(password::dummy_hash);
+        let candidate = if too_long {
+            String::new()
+        } else {
+            password.to_string()
+        };
         let ok = password::verify(candidate, stored).await && !too_long;
         let now = self.clock().now_ms();
         let user = match user {
@@ -188,24 +219,51 @@ impl Core {
         Ok(pair)
     }
 
-    async fn open_session(&self, user: &UserRow, client: &ClientInfo, now: i64) -> Result<TokenPair, AccountError> {
+    async fn open_session(
+        &self,
+        user: &UserRow,
+        client: &ClientInfo,
+        now: i64,
+    ) -> Result<TokenPair, AccountError> {
         let fail = |e| AccountError::db("opening a session failed", e);
         let sid = uuid::Uuid::new_v4().to_string();
         let refresh = tokens::new_refresh_token();
         let mut tx = self.db().begin().await.map_err(fail)?;
-        store::sessions::insert_session(&mut tx, &sid, user.id, now, now + SESSION_TTL_MS, client.ip.as_deref(), client.user_agent.as_deref())
-            .await
-            .map_err(fail)?;
-        store::sessions::insert_refresh(&mut tx, &tokens::hash_refresh_token(&refresh), &sid, now, now + SESSION_TTL_MS)
-            .await
-            .map_err(fail)?;
+        store::sessions::insert_session(
+            &mut tx,
+            &sid,
+            user.id,
+            now,
+            now + SESSION_TTL_MS,
+            client.ip.as_deref(),
+            client.user_agent.as_deref(),
+        )
+        .await
+        .map_err(fail)?;
+        store::sessions::insert_refresh(
+            &mut tx,
+            &tokens::hash_refresh_token(&refresh),
+            &sid,
+            now,
+            now + SESSION_TTL_MS,
+        )
+        .await
+        .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         self.token_pair(user, &sid, refresh, now)
     }
 
-    fn token_pair(&self, user: &UserRow, sid: &str, refresh: String, now: i64) -> Result<TokenPair, AccountError> {
+    fn token_pair(
+        &self,
+        user: &UserRow,
+        sid: &str,
+        refresh: String,
+        now: i64,
+    ) -> Result<TokenPair, AccountError> {
         let keys = self.token_keys();
-        let access = keys.issue(user.id, sid, &user.role, now / 1000).map_err(|_| AccountError::Internal)?;
+        let access = keys
+            .issue(user.id, sid, &user.role, now / 1000)
+            .map_err(|_| AccountError::Internal)?;
         Ok(TokenPair {
             access_token: access,
             refresh_token: refresh,
@@ -222,48 +280,86 @@ impl Core {
         let now = self.clock().now_ms();
         let hash = tokens::hash_refresh_token(refresh_token);
         let mut tx = self.db().begin().await.map_err(fail)?;
-        let Some(sid) = store::sessions::use_refresh(&mut tx, &hash, now).await.map_err(fail)? else {
-            if let Some(row) = store::sessions::refresh_by_hash(&mut tx, &hash).await.map_err(fail)? {
-                if row.used_at.is_some() {
-                    store::sessions::revoke(&mut tx, &row.session_id, now, "refresh_token_reuse").await.map_err(fail)?;
-                    tx.commit().await.map_err(fail)?;
-                    tracing::warn!(session = %row.session_id, "refresh token reused; session revoked");
-                    return Err(AccountError::Unauthenticated);
-                }
+        let Some(sid) = store::sessions::use_refresh(&mut tx, &hash, now)
+            .await
+            .map_err(fail)?
+        else {
+            let prior = store::sessions::refresh_by_hash(&mut tx, &hash)
+                .await
+                .map_err(fail)?;
+            if let Some(row) = prior
+                && row.used_at.is_some()
+            {
+                store::sessions::revoke(&mut tx, &row.session_id, now, "refresh_token_reuse")
+                    .await
+                    .map_err(fail)?;
+                tx.commit().await.map_err(fail)?;
+                tracing::warn!(session = %row.session_id, "refresh token reused; session revoked");
+                return Err(AccountError::Unauthenticated);
             }
             let _ = tx.rollback().await;
             return Err(AccountError::Unauthenticated);
         };
-        let session = store::sessions::auth_tx(&mut tx, &sid).await.map_err(fail)?;
-        let live = session.as_ref().is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now && !s.disabled && s.deleted_at.is_none());
+        let session = store::sessions::auth_tx(&mut tx, &sid)
+            .await
+            .map_err(fail)?;
+        let live = session.as_ref().is_some_and(|s| {
+            s.revoked_at.is_none() && s.expires_at > now && !s.disabled && s.deleted_at.is_none()
+        });
         if !live {
             let _ = tx.rollback().await;
             return Err(AccountError::Unauthenticated);
         }
         let new_refresh = tokens::new_refresh_token();
-        store::sessions::insert_refresh(&mut tx, &tokens::hash_refresh_token(&new_refresh), &sid, now, now + SESSION_TTL_MS)
-            .await
-            .map_err(fail)?;
+        store::sessions::insert_refresh(
+            &mut tx,
+            &tokens::hash_refresh_token(&new_refresh),
+            &sid,
+            now,
+            now + SESSION_TTL_MS,
+        )
+        .await
+        .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         let user_id = session.map(|s| s.user_id).unwrap_or_default();
-        let user = store::users::by_id(self.db(), user_id).await.map_err(fail)?.ok_or(AccountError::Unauthenticated)?;
+        let user = store::users::by_id(self.db(), user_id)
+            .await
+            .map_err(fail)?
+            .ok_or(AccountError::Unauthenticated)?;
         self.token_pair(&user, &sid, new_refresh, now)
     }
 
     /// Resolves a bearer access token into an actor, checking the session is still live and
     /// the account enabled. The role comes from the database, so role changes apply at once.
-    pub async fn authenticate(&self, access_token: &str, ip: Option<String>) -> Result<Actor, AccountError> {
+    pub async fn authenticate(
+        &self,
+        access_token: &str,
+        ip: Option<String>,
+    ) -> Result<Actor, AccountError> {
         let now = self.clock().now_ms();
-        let claims = self.token_keys().verify(access_token, now / 1000).map_err(|_| AccountError::Unauthenticated)?;
+        let claims = self
+            .token_keys()
+            .verify(access_token, now / 1000)
+            .map_err(|_| AccountError::Unauthenticated)?;
         let s = store::sessions::auth(self.db(), &claims.sid)
             .await
             .map_err(|e| AccountError::db("session lookup failed", e))?
             .ok_or(AccountError::Unauthenticated)?;
-        if s.revoked_at.is_some() || s.expires_at <= now || s.disabled || s.deleted_at.is_some() || s.user_id.to_string() != claims.sub {
+        if s.revoked_at.is_some()
+            || s.expires_at <= now
+            || s.disabled
+            || s.deleted_at.is_some()
+            || s.user_id.to_string() != claims.sub
+        {
             return Err(AccountError::Unauthenticated);
         }
         let role = Role::parse(&s.role).map_err(|_| AccountError::Unauthenticated)?;
-        Ok(Actor { user_id: s.user_id, role, session_id: s.session_id, ip })
+        Ok(Actor {
+            user_id: s.user_id,
+            role,
+            session_id: s.session_id,
+            ip,
+        })
     }
 
     /// Ends the actor's session (sign-out): its access and refresh tokens stop working.
@@ -271,7 +367,9 @@ impl Core {
         let fail = |e| AccountError::db("signing out failed", e);
         let now = self.clock().now_ms();
         let mut tx = self.db().begin().await.map_err(fail)?;
-        store::sessions::revoke(&mut tx, &actor.session_id, now, "logout").await.map_err(fail)?;
+        store::sessions::revoke(&mut tx, &actor.session_id, now, "logout")
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)
     }
 
@@ -285,19 +383,39 @@ impl Core {
     }
 
     /// Creates or promotes an admin (the `create-admin` command).
-    pub async fn ensure_admin(&self, email: &str, password: &str, name: &str) -> Result<UserView, AccountError> {
+    pub async fn ensure_admin(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<UserView, AccountError> {
         let parsed = Email::parse("email", email)?;
-        match store::users::by_email(self.db(), parsed.as_str()).await.map_err(|e| AccountError::db("user lookup failed", e))? {
+        match store::users::by_email(self.db(), parsed.as_str())
+            .await
+            .map_err(|e| AccountError::db("user lookup failed", e))?
+        {
             Some(u) => {
                 check_password("password", password)?;
-                let hash = password::hash(password.to_string()).await.map_err(|_| AccountError::Internal)?;
+                let hash = password::hash(password.to_string())
+                    .await
+                    .map_err(|_| AccountError::Internal)?;
                 let now = self.clock().now_ms();
-                store::users::set_password_hash(self.db(), u.id, &hash, now).await.map_err(|e| AccountError::db("update failed", e))?;
-                store::users::set_role(self.db(), u.id, "admin", now).await.map_err(|e| AccountError::db("update failed", e))?;
-                let u = store::users::by_id(self.db(), u.id).await.map_err(|e| AccountError::db("lookup failed", e))?.ok_or(AccountError::NotFound)?;
+                store::users::set_password_hash(self.db(), u.id, &hash, now)
+                    .await
+                    .map_err(|e| AccountError::db("update failed", e))?;
+                store::users::set_role(self.db(), u.id, "admin", now)
+                    .await
+                    .map_err(|e| AccountError::db("update failed", e))?;
+                let u = store::users::by_id(self.db(), u.id)
+                    .await
+                    .map_err(|e| AccountError::db("lookup failed", e))?
+                    .ok_or(AccountError::NotFound)?;
                 Ok(user_view(&u))
             }
-            None => self.register(email, password, name, Role::Admin, false).await,
+            None => {
+                self.register(email, password, name, Role::Admin, false)
+                    .await
+            }
         }
     }
 }

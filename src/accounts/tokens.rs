@@ -60,7 +60,13 @@ impl TokenKeys {
     }
 
     /// Signs an access token for a session.
-    pub fn issue(&self, user_id: i64, session_id: &str, role: &str, now_secs: i64) -> Result<String, TokenError> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        role: &str,
+        now_secs: i64,
+    ) -> Result<String, TokenError> {
         let claims = Claims {
             sub: user_id.to_string(),
             sid: session_id.to_string(),
@@ -70,7 +76,8 @@ impl TokenKeys {
             iat: now_secs,
             exp: now_secs + self.access_ttl_secs,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|_| TokenError::Invalid)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|_| TokenError::Invalid)
     }
 
     /// Checks signature, algorithm (HS256 only; `none` and all others refused), expiry,
@@ -82,7 +89,8 @@ impl TokenKeys {
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         v.validate_exp = false; // checked below against our clock, with no leeway
         v.leeway = 0;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map_err(|_| TokenError::Invalid)?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
+            .map_err(|_| TokenError::Invalid)?;
         if data.claims.exp <= now_secs {
             return Err(TokenError::Invalid);
         }
@@ -127,7 +135,11 @@ mod tests {
         assert!(other.verify(&t, 1_001).is_err(), "wrong key");
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let payload = t.split('.').nth(1).unwrap();
-        let none = format!("{}.{}.", b64.encode(br#"{"alg":"none","typ":"JWT"}"#), payload);
+        let none = format!(
+            "{}.{}.",
+            b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
+            payload
+        );
         assert!(keys().verify(&none, 1_001).is_err(), "alg none");
     }
 }

@@ -11,6 +11,7 @@
 //! Correctness never depends on the batching: several processes may run workers for the
 //! same ticket type, and the row lock plus the conditional write keep them honest.
 
+use super::confirmation_message;
 use super::error::BookingError;
 use crate::clock::Clock;
 use crate::db::Db;
@@ -19,7 +20,6 @@ use crate::store;
 use crate::store::bookings::{BookingRow, NewBooking};
 use crate::store::holds::{HoldRow, NewHold};
 use crate::store::outbox::NewMessage;
-use super::confirmation_message;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -55,7 +55,10 @@ impl TakeRequest {
             TakeKind::Book => "book",
             TakeKind::Hold => "hold",
         };
-        format!("{kind}:{}:{}:{}", self.event_id, self.ticket_type_id, self.quantity)
+        format!(
+            "{kind}:{}:{}:{}",
+            self.event_id, self.ticket_type_id, self.quantity
+        )
     }
 }
 
@@ -87,6 +90,8 @@ struct Inner {
 }
 
 /// How one request in a batch ended, before replies are sent.
+// Lives only for one batch; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Slot {
     Done(Result<Taken, BookingError>),
     /// Same key as an earlier request in the batch.
@@ -100,12 +105,22 @@ enum Slot {
 
 impl Engine {
     pub fn new(db: Db, clock: Clock, live: LiveBus) -> Self {
-        Engine { inner: Arc::new(Inner { db, clock, live, queues: Mutex::new(HashMap::new()) }) }
+        Engine {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                live,
+                queues: Mutex::new(HashMap::new()),
+            }),
+        }
     }
 
     /// Takes seats for `req`. Duplicate keys replay the first answer.
     pub async fn take(&self, req: TakeRequest) -> Result<Taken, BookingError> {
-        let mut pending = Pending { req, reply: oneshot::channel().0 };
+        let mut pending = Pending {
+            req,
+            reply: oneshot::channel().0,
+        };
         let (tx, rx) = oneshot::channel();
         pending.reply = tx;
         let tt = pending.req.ticket_type_id;
@@ -123,15 +138,16 @@ impl Engine {
                 }
             }
         }
-        rx.await.unwrap_or_else(|_| Err(BookingError::Internal("booking worker stopped".into())))
+        rx.await
+            .unwrap_or_else(|_| Err(BookingError::Internal("booking worker stopped".into())))
     }
 
     fn queue_for(&self, tt: i64) -> mpsc::Sender<Pending> {
         let mut queues = self.inner.queues.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = queues.get(&tt) {
-            if !s.is_closed() {
-                return s.clone();
-            }
+        if let Some(s) = queues.get(&tt)
+            && !s.is_closed()
+        {
+            return s.clone();
         }
         let (tx, rx) = mpsc::channel(8192);
         queues.insert(tt, tx.clone());
@@ -170,7 +186,8 @@ impl Engine {
     }
 
     async fn process(&self, tt: i64, batch: Vec<Pending>) {
-        let (reqs, replies): (Vec<TakeRequest>, Vec<Reply>) = batch.into_iter().map(|p| (p.req, p.reply)).unzip();
+        let (reqs, replies): (Vec<TakeRequest>, Vec<Reply>) =
+            batch.into_iter().map(|p| (p.req, p.reply)).unzip();
         match self.run_batch(tt, &reqs).await {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
@@ -183,7 +200,9 @@ impl Engine {
                 tracing::warn!(error = %e, size = reqs.len(), "booking batch failed; retrying requests singly");
                 for (req, reply) in reqs.into_iter().zip(replies) {
                     let result = match self.run_batch(tt, std::slice::from_ref(&req)).await {
-                        Ok(mut r) => r.pop().unwrap_or_else(|| Err(BookingError::Internal("empty batch".into()))),
+                        Ok(mut r) => r
+                            .pop()
+                            .unwrap_or_else(|| Err(BookingError::Internal("empty batch".into()))),
                         Err(e) => Err(e),
                     };
                     let _ = reply.send(result);
@@ -198,21 +217,35 @@ impl Engine {
     }
 
     /// Runs one group of requests for one ticket type in one transaction.
-    async fn run_batch(&self, tt_id: i64, reqs: &[TakeRequest]) -> Result<Vec<Result<Taken, BookingError>>, BookingError> {
+    async fn run_batch(
+        &self,
+        tt_id: i64,
+        reqs: &[TakeRequest],
+    ) -> Result<Vec<Result<Taken, BookingError>>, BookingError> {
         let db = &self.inner.db;
         let now = self.inner.clock.now_ms();
         let fail = |e| BookingError::db("booking transaction failed", e);
         let mut tx = db.begin().await.map_err(fail)?;
 
-        let Some(tt) = store::events::lock_ticket_type(&mut tx, tt_id).await.map_err(fail)? else {
+        let Some(tt) = store::events::lock_ticket_type(&mut tx, tt_id)
+            .await
+            .map_err(fail)?
+        else {
             let _ = tx.rollback().await;
-            return Ok(reqs.iter().map(|_| Err(BookingError::NotFound("ticket type"))).collect());
+            return Ok(reqs
+                .iter()
+                .map(|_| Err(BookingError::NotFound("ticket type")))
+                .collect());
         };
         // Expired holds stop counting now, whether or not the sweeper got to them yet.
-        let expired = store::holds::expire_for_ticket_type(&mut tx, tt_id, now).await.map_err(fail)?;
+        let expired = store::holds::expire_for_ticket_type(&mut tx, tt_id, now)
+            .await
+            .map_err(fail)?;
         let reclaimed: i64 = expired.iter().map(|h| h.quantity).sum();
         if reclaimed > 0 {
-            store::events::free_seats(&mut tx, tt_id, reclaimed).await.map_err(fail)?;
+            store::events::free_seats(&mut tx, tt_id, reclaimed)
+                .await
+                .map_err(fail)?;
         }
         let event = store::events::event_in_tx(&mut tx, tt.event_id)
             .await
@@ -226,18 +259,20 @@ impl Engine {
         let mut keys: Vec<String> = reqs.iter().map(|r| r.idempotency_key.clone()).collect();
         keys.sort_unstable();
         keys.dedup();
-        let prior_bookings: HashMap<(i64, String), BookingRow> = store::bookings::by_keys(&mut tx, &user_ids, &keys)
-            .await
-            .map_err(fail)?
-            .into_iter()
-            .filter_map(|b| b.idempotency_key.clone().map(|k| ((b.user_id, k), b)))
-            .collect();
-        let prior_holds: HashMap<(i64, String), HoldRow> = store::holds::by_keys(&mut tx, &user_ids, &keys)
-            .await
-            .map_err(fail)?
-            .into_iter()
-            .map(|h| ((h.user_id, h.idempotency_key.clone()), h))
-            .collect();
+        let prior_bookings: HashMap<(i64, String), BookingRow> =
+            store::bookings::by_keys(&mut tx, &user_ids, &keys)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .filter_map(|b| b.idempotency_key.clone().map(|k| ((b.user_id, k), b)))
+                .collect();
+        let prior_holds: HashMap<(i64, String), HoldRow> =
+            store::holds::by_keys(&mut tx, &user_ids, &keys)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .map(|h| ((h.user_id, h.idempotency_key.clone()), h))
+                .collect();
 
         let mut left = tt.capacity - (tt.taken - reclaimed);
         let mut slots: Vec<Slot> = Vec::with_capacity(reqs.len());
@@ -269,7 +304,10 @@ impl Engine {
                 continue;
             }
             if r.quantity > left {
-                slots.push(Slot::Done(Err(BookingError::SoldOut { available: left.max(0), ticket_type: tt.name.clone() })));
+                slots.push(Slot::Done(Err(BookingError::SoldOut {
+                    available: left.max(0),
+                    ticket_type: tt.name.clone(),
+                })));
                 continue;
             }
             left -= r.quantity;
@@ -304,11 +342,20 @@ impl Engine {
             }
         }
 
-        let inserted_b = store::bookings::insert_many(&mut tx, &new_bookings, now).await.map_err(fail)?;
-        let inserted_h = store::holds::insert_many(&mut tx, &new_holds, now).await.map_err(fail)?;
-        let mut b_by_code: HashMap<String, BookingRow> = inserted_b.into_iter().map(|b| (b.code.clone(), b)).collect();
-        let mut h_by_key: HashMap<(i64, String), HoldRow> =
-            inserted_h.into_iter().map(|h| ((h.user_id, h.idempotency_key.clone()), h)).collect();
+        let inserted_b = store::bookings::insert_many(&mut tx, &new_bookings, now)
+            .await
+            .map_err(fail)?;
+        let inserted_h = store::holds::insert_many(&mut tx, &new_holds, now)
+            .await
+            .map_err(fail)?;
+        let mut b_by_code: HashMap<String, BookingRow> = inserted_b
+            .into_iter()
+            .map(|b| (b.code.clone(), b))
+            .collect();
+        let mut h_by_key: HashMap<(i64, String), HoldRow> = inserted_h
+            .into_iter()
+            .map(|h| ((h.user_id, h.idempotency_key.clone()), h))
+            .collect();
 
         let mut taken_now = 0_i64;
         let mut booked: Vec<(i64, i64)> = Vec::new();
@@ -320,7 +367,10 @@ impl Engine {
                         taken_now += row.quantity;
                         booked.push((row.id, row.quantity));
                         outbox.push(confirmation_message(&row));
-                        *slot = Slot::Done(Ok(Taken::Booking { row, replayed: false }));
+                        *slot = Slot::Done(Ok(Taken::Booking {
+                            row,
+                            replayed: false,
+                        }));
                     }
                     None => *slot = Slot::Lookup,
                 },
@@ -329,7 +379,10 @@ impl Engine {
                     match h_by_key.remove(&k) {
                         Some(row) => {
                             taken_now += row.quantity;
-                            *slot = Slot::Done(Ok(Taken::Hold { row, replayed: false }));
+                            *slot = Slot::Done(Ok(Taken::Hold {
+                                row,
+                                replayed: false,
+                            }));
                         }
                         None => *slot = Slot::Lookup,
                     }
@@ -338,14 +391,26 @@ impl Engine {
             }
         }
 
-        if taken_now > 0 && !store::events::take_seats(&mut tx, tt_id, taken_now).await.map_err(fail)? {
+        if taken_now > 0
+            && !store::events::take_seats(&mut tx, tt_id, taken_now)
+                .await
+                .map_err(fail)?
+        {
             // Cannot happen while the row lock is held; refuse rather than oversell.
             let _ = tx.rollback().await;
-            tracing::error!(ticket_type = tt_id, taken_now, "conditional seat update refused under lock");
+            tracing::error!(
+                ticket_type = tt_id,
+                taken_now,
+                "conditional seat update refused under lock"
+            );
             return Err(BookingError::Internal("seat accounting mismatch".into()));
         }
-        store::bookings::insert_tickets(&mut tx, &booked, &[]).await.map_err(fail)?;
-        store::outbox::enqueue(&mut tx, &outbox, now).await.map_err(fail)?;
+        store::bookings::insert_tickets(&mut tx, &booked, &[])
+            .await
+            .map_err(fail)?;
+        store::outbox::enqueue(&mut tx, &outbox, now)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
 
         if taken_now > 0 || reclaimed > 0 {
@@ -363,18 +428,29 @@ impl Engine {
                     duplicates.push((i, first));
                     None
                 }
-                Slot::ToBook(_) | Slot::ToHold(_) => Some(Err(BookingError::Internal("unresolved request".into()))),
+                Slot::ToBook(_) | Slot::ToHold(_) => {
+                    Some(Err(BookingError::Internal("unresolved request".into())))
+                }
             });
         }
         for (i, first) in duplicates {
             out[i] = Some(match &out[first] {
-                Some(Ok(Taken::Booking { row, .. })) => Ok(Taken::Booking { row: row.clone(), replayed: true }),
-                Some(Ok(Taken::Hold { row, .. })) => Ok(Taken::Hold { row: row.clone(), replayed: true }),
+                Some(Ok(Taken::Booking { row, .. })) => Ok(Taken::Booking {
+                    row: row.clone(),
+                    replayed: true,
+                }),
+                Some(Ok(Taken::Hold { row, .. })) => Ok(Taken::Hold {
+                    row: row.clone(),
+                    replayed: true,
+                }),
                 Some(Err(e)) => Err(e.clone()),
                 None => Err(BookingError::Internal("unresolved duplicate".into())),
             });
         }
-        Ok(out.into_iter().map(|r| r.unwrap_or_else(|| Err(BookingError::Internal("unresolved".into())))).collect())
+        Ok(out
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(BookingError::Internal("unresolved".into()))))
+            .collect())
     }
 
     async fn lookup_committed(&self, r: &TakeRequest) -> Result<Taken, BookingError> {
@@ -391,13 +467,18 @@ impl Engine {
         {
             return replay_hold(r, &h);
         }
-        Err(BookingError::Internal("idempotency key conflict; retry the request".into()))
+        Err(BookingError::Internal(
+            "idempotency key conflict; retry the request".into(),
+        ))
     }
 }
 
 fn replay_booking(r: &TakeRequest, prior: &BookingRow) -> Result<Taken, BookingError> {
     if r.kind == TakeKind::Book && prior.request_hash.as_deref() == Some(r.fingerprint().as_str()) {
-        Ok(Taken::Booking { row: prior.clone(), replayed: true })
+        Ok(Taken::Booking {
+            row: prior.clone(),
+            replayed: true,
+        })
     } else {
         Err(BookingError::IdempotencyMismatch)
     }
@@ -405,7 +486,10 @@ fn replay_booking(r: &TakeRequest, prior: &BookingRow) -> Result<Taken, BookingE
 
 fn replay_hold(r: &TakeRequest, prior: &HoldRow) -> Result<Taken, BookingError> {
     if r.kind == TakeKind::Hold && prior.request_hash == r.fingerprint() {
-        Ok(Taken::Hold { row: prior.clone(), replayed: true })
+        Ok(Taken::Hold {
+            row: prior.clone(),
+            replayed: true,
+        })
     } else {
         Err(BookingError::IdempotencyMismatch)
     }
@@ -433,8 +517,9 @@ pub(crate) fn check_rules(
         return Err(BookingError::SaleClosed { not_yet: false });
     }
     if r.quantity < 1 || r.quantity > tt.max_per_booking {
-        return Err(BookingError::InvalidQuantity { max: tt.max_per_booking });
+        return Err(BookingError::InvalidQuantity {
+            max: tt.max_per_booking,
+        });
     }
     Ok(())
 }
-

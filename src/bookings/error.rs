@@ -46,8 +46,13 @@ impl BookingError {
 impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> Self {
         match e {
-            BookingError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
-            BookingError::SoldOut { available, ticket_type } => {
+            BookingError::NotFound(what) => {
+                ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            BookingError::SoldOut {
+                available,
+                ticket_type,
+            } => {
                 let msg = match available {
                     0 => format!("{ticket_type} is sold out"),
                     1 => format!("Only 1 seat left for {ticket_type}"),
@@ -55,18 +60,21 @@ impl From<BookingError> for ApiError {
                 };
                 ApiError::new(ErrorCode::SoldOut, msg)
             }
-            BookingError::SaleClosed { not_yet: true } => {
-                ApiError::new(ErrorCode::SaleClosed, "Ticket sales for this ticket type have not started yet")
-            }
-            BookingError::SaleClosed { not_yet: false } => {
-                ApiError::new(ErrorCode::SaleClosed, "Ticket sales for this ticket type have ended")
-            }
+            BookingError::SaleClosed { not_yet: true } => ApiError::new(
+                ErrorCode::SaleClosed,
+                "Ticket sales for this ticket type have not started yet",
+            ),
+            BookingError::SaleClosed { not_yet: false } => ApiError::new(
+                ErrorCode::SaleClosed,
+                "Ticket sales for this ticket type have ended",
+            ),
             BookingError::EventNotBookable { cancelled: true } => {
                 ApiError::new(ErrorCode::EventNotBookable, "This event has been cancelled")
             }
-            BookingError::EventNotBookable { cancelled: false } => {
-                ApiError::new(ErrorCode::EventNotBookable, "This event is not open for booking")
-            }
+            BookingError::EventNotBookable { cancelled: false } => ApiError::new(
+                ErrorCode::EventNotBookable,
+                "This event is not open for booking",
+            ),
             BookingError::InvalidQuantity { max } => {
                 ApiError::invalid("quantity", format!("Choose between 1 and {max} tickets"))
             }
@@ -84,12 +92,14 @@ impl From<BookingError> for ApiError {
                 ErrorCode::HoldExpired,
                 "Your hold expired, so the seats were released. If they are still available, try again.",
             ),
-            BookingError::HoldNotActive(status) => {
-                ApiError::new(ErrorCode::Conflict, format!("This hold is {status} and can no longer be used"))
-            }
-            BookingError::RenewLimit { max } => {
-                ApiError::new(ErrorCode::RenewLimit, format!("A hold can be extended at most {max} times"))
-            }
+            BookingError::HoldNotActive(status) => ApiError::new(
+                ErrorCode::Conflict,
+                format!("This hold is {status} and can no longer be used"),
+            ),
+            BookingError::RenewLimit { max } => ApiError::new(
+                ErrorCode::RenewLimit,
+                format!("A hold can be extended at most {max} times"),
+            ),
             BookingError::CancellationClosed => ApiError::new(
                 ErrorCode::CancellationClosed,
                 "This booking can no longer be cancelled: the organizer's cancellation deadline has passed",

@@ -25,7 +25,11 @@ use crate::store::outbox::NewMessage;
 /// Checks a client's idempotency key: 1 to 255 visible ASCII characters.
 pub fn check_idempotency_key(key: &str) -> Result<(), BookingError> {
     let ok = !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| (0x21..=0x7e).contains(&b));
-    if ok { Ok(()) } else { Err(BookingError::BadIdempotencyKey) }
+    if ok {
+        Ok(())
+    } else {
+        Err(BookingError::BadIdempotencyKey)
+    }
 }
 
 impl Core {
@@ -38,7 +42,14 @@ impl Core {
         quantity: i64,
         key: &str,
     ) -> Result<(BookingView, bool), BookingError> {
-        let req = TakeRequest { kind: TakeKind::Book, user_id: actor.user_id, event_id, ticket_type_id, quantity, idempotency_key: key.to_string() };
+        let req = TakeRequest {
+            kind: TakeKind::Book,
+            user_id: actor.user_id,
+            event_id,
+            ticket_type_id,
+            quantity,
+            idempotency_key: key.to_string(),
+        };
         match self.take(req).await? {
             Taken::Booking { row, replayed } => Ok((booking_view(&row), replayed)),
             Taken::Hold { .. } => Err(BookingError::IdempotencyMismatch),
@@ -54,7 +65,14 @@ impl Core {
         quantity: i64,
         key: &str,
     ) -> Result<(HoldView, bool), BookingError> {
-        let req = TakeRequest { kind: TakeKind::Hold, user_id: actor.user_id, event_id, ticket_type_id, quantity, idempotency_key: key.to_string() };
+        let req = TakeRequest {
+            kind: TakeKind::Hold,
+            user_id: actor.user_id,
+            event_id,
+            ticket_type_id,
+            quantity,
+            idempotency_key: key.to_string(),
+        };
         match self.take(req).await? {
             Taken::Hold { row, replayed } => Ok((self.hold_view(&row), replayed)),
             Taken::Booking { .. } => Err(BookingError::IdempotencyMismatch),
@@ -72,7 +90,10 @@ impl Core {
                     .map_err(|e| BookingError::db("idempotency lookup failed", e))?
                 {
                     return if prior.request_hash.as_deref() == Some(req.fingerprint().as_str()) {
-                        Ok(Taken::Booking { row: prior, replayed: true })
+                        Ok(Taken::Booking {
+                            row: prior,
+                            replayed: true,
+                        })
                     } else {
                         Err(BookingError::IdempotencyMismatch)
                     };
@@ -84,7 +105,10 @@ impl Core {
                     .map_err(|e| BookingError::db("idempotency lookup failed", e))?
                 {
                     return if prior.request_hash == req.fingerprint() {
-                        Ok(Taken::Hold { row: prior, replayed: true })
+                        Ok(Taken::Hold {
+                            row: prior,
+                            replayed: true,
+                        })
                     } else {
                         Err(BookingError::IdempotencyMismatch)
                     };
@@ -107,7 +131,12 @@ impl Core {
 
     /// Turns an active hold into a booking, naming each ticket's attendee if given.
     /// Confirming an already confirmed hold returns its booking again.
-    pub async fn confirm_hold(&self, actor: &Actor, hold_id: i64, attendee_names: &[String]) -> Result<BookingView, BookingError> {
+    pub async fn confirm_hold(
+        &self,
+        actor: &Actor,
+        hold_id: i64,
+        attendee_names: &[String],
+    ) -> Result<BookingView, BookingError> {
         let mut names: Vec<Option<String>> = Vec::with_capacity(attendee_names.len());
         for (i, n) in attendee_names.iter().enumerate() {
             if n.trim().is_empty() {
@@ -135,19 +164,34 @@ impl Core {
             .await
             .map_err(fail)?
             .ok_or(BookingError::NotFound("ticket type"))?;
-        let Some(hold) = store::holds::mark_confirmed(&mut tx, hold_id, actor.user_id, now).await.map_err(fail)? else {
+        let Some(hold) = store::holds::mark_confirmed(&mut tx, hold_id, actor.user_id, now)
+            .await
+            .map_err(fail)?
+        else {
             // Not active and unexpired: say why, and free an expired hold's seats right away.
-            let current = store::holds::by_id_tx(&mut tx, hold_id).await.map_err(fail)?.ok_or(BookingError::NotFound("hold"))?;
+            let current = store::holds::by_id_tx(&mut tx, hold_id)
+                .await
+                .map_err(fail)?
+                .ok_or(BookingError::NotFound("hold"))?;
             let outcome = match current.status.as_str() {
-                "confirmed" => match store::bookings::by_hold(&mut tx, hold_id).await.map_err(fail)? {
+                "confirmed" => match store::bookings::by_hold(&mut tx, hold_id)
+                    .await
+                    .map_err(fail)?
+                {
                     Some(b) => Ok(booking_view(&b)),
-                    None => Err(BookingError::Internal("confirmed hold without booking".into())),
+                    None => Err(BookingError::Internal(
+                        "confirmed hold without booking".into(),
+                    )),
                 },
                 "active" => {
-                    let expired = store::holds::expire_for_ticket_type(&mut tx, tt.id, now).await.map_err(fail)?;
+                    let expired = store::holds::expire_for_ticket_type(&mut tx, tt.id, now)
+                        .await
+                        .map_err(fail)?;
                     let freed: i64 = expired.iter().map(|h| h.quantity).sum();
                     if freed > 0 {
-                        store::events::free_seats(&mut tx, tt.id, freed).await.map_err(fail)?;
+                        store::events::free_seats(&mut tx, tt.id, freed)
+                            .await
+                            .map_err(fail)?;
                     }
                     tx.commit().await.map_err(fail)?;
                     if freed > 0 {
@@ -178,8 +222,12 @@ impl Core {
             .map_err(fail)?
             .pop()
             .ok_or_else(|| BookingError::Internal("booking insert returned nothing".into()))?;
-        store::bookings::insert_tickets(&mut tx, &[(row.id, row.quantity)], &names).await.map_err(fail)?;
-        store::outbox::enqueue(&mut tx, &[confirmation_message(&row)], now).await.map_err(fail)?;
+        store::bookings::insert_tickets(&mut tx, &[(row.id, row.quantity)], &names)
+            .await
+            .map_err(fail)?;
+        store::outbox::enqueue(&mut tx, &[confirmation_message(&row)], now)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         Ok(booking_view(&row))
     }
@@ -192,14 +240,23 @@ impl Core {
             Some(h) if h.user_id == actor.user_id => h,
             _ => return Err(BookingError::NotFound("hold")),
         };
-        let event = store::events::event_by_id(db, hold.event_id).await.map_err(fail)?.ok_or(BookingError::NotFound("event"))?;
+        let event = store::events::event_by_id(db, hold.event_id)
+            .await
+            .map_err(fail)?
+            .ok_or(BookingError::NotFound("event"))?;
         let now = self.clock().now_ms();
         let max = self.settings().max_hold_renewals;
         let new_expiry = now + event.event.hold_minutes * 60_000;
-        if let Some(h) = store::holds::renew(db, hold_id, actor.user_id, now, new_expiry, max).await.map_err(fail)? {
+        if let Some(h) = store::holds::renew(db, hold_id, actor.user_id, now, new_expiry, max)
+            .await
+            .map_err(fail)?
+        {
             return Ok(self.hold_view(&h));
         }
-        let h = store::holds::by_id(db, hold_id).await.map_err(fail)?.ok_or(BookingError::NotFound("hold"))?;
+        let h = store::holds::by_id(db, hold_id)
+            .await
+            .map_err(fail)?
+            .ok_or(BookingError::NotFound("hold"))?;
         Err(match h.status.as_str() {
             "active" if h.expires_at <= now => BookingError::HoldExpired,
             "active" => BookingError::RenewLimit { max },
@@ -209,7 +266,11 @@ impl Core {
     }
 
     /// Gives a hold's seats back at once. Releasing twice is harmless.
-    pub async fn release_hold(&self, actor: &Actor, hold_id: i64) -> Result<HoldView, BookingError> {
+    pub async fn release_hold(
+        &self,
+        actor: &Actor,
+        hold_id: i64,
+    ) -> Result<HoldView, BookingError> {
         let db = self.db();
         let fail = |e| BookingError::db("releasing a hold failed", e);
         let hold = match store::holds::by_id(db, hold_id).await.map_err(fail)? {
@@ -218,16 +279,26 @@ impl Core {
         };
         let now = self.clock().now_ms();
         let mut tx = db.begin().await.map_err(fail)?;
-        store::events::lock_ticket_type(&mut tx, hold.ticket_type_id).await.map_err(fail)?;
-        match store::holds::mark_released(&mut tx, hold_id, actor.user_id, now).await.map_err(fail)? {
+        store::events::lock_ticket_type(&mut tx, hold.ticket_type_id)
+            .await
+            .map_err(fail)?;
+        match store::holds::mark_released(&mut tx, hold_id, actor.user_id, now)
+            .await
+            .map_err(fail)?
+        {
             Some(h) => {
-                store::events::free_seats(&mut tx, h.ticket_type_id, h.quantity).await.map_err(fail)?;
+                store::events::free_seats(&mut tx, h.ticket_type_id, h.quantity)
+                    .await
+                    .map_err(fail)?;
                 tx.commit().await.map_err(fail)?;
                 self.live().publish(h.event_id, vec![h.ticket_type_id]);
                 Ok(self.hold_view(&h))
             }
             None => {
-                let current = store::holds::by_id_tx(&mut tx, hold_id).await.map_err(fail)?.ok_or(BookingError::NotFound("hold"))?;
+                let current = store::holds::by_id_tx(&mut tx, hold_id)
+                    .await
+                    .map_err(fail)?
+                    .ok_or(BookingError::NotFound("hold"))?;
                 let _ = tx.rollback().await;
                 match current.status.as_str() {
                     "confirmed" => Err(BookingError::HoldNotActive("confirmed".into())),
@@ -239,7 +310,10 @@ impl Core {
 
     /// A hold of the actor's.
     pub async fn hold_for(&self, actor: &Actor, hold_id: i64) -> Result<HoldView, BookingError> {
-        match store::holds::by_id(self.db(), hold_id).await.map_err(|e| BookingError::db("hold lookup failed", e))? {
+        match store::holds::by_id(self.db(), hold_id)
+            .await
+            .map_err(|e| BookingError::db("hold lookup failed", e))?
+        {
             Some(h) if h.user_id == actor.user_id => Ok(self.hold_view(&h)),
             _ => Err(BookingError::NotFound("hold")),
         }
@@ -248,30 +322,53 @@ impl Core {
     /// Cancels a booking and frees its seats at once. The buyer may cancel until the
     /// organizer's cut-off; the event's organizer and admins may cancel any time. Cancelling
     /// twice is harmless. Somebody else's booking answers as if it did not exist.
-    pub async fn cancel_booking(&self, actor: &Actor, booking_id: i64) -> Result<CancelOutcome, BookingError> {
+    pub async fn cancel_booking(
+        &self,
+        actor: &Actor,
+        booking_id: i64,
+    ) -> Result<CancelOutcome, BookingError> {
         let db = self.db();
         let fail = |e| BookingError::db("cancelling a booking failed", e);
-        let booking = store::bookings::by_id(db, booking_id).await.map_err(fail)?.ok_or(BookingError::NotFound("booking"))?;
-        let event = store::events::event_by_id(db, booking.event_id).await.map_err(fail)?.ok_or(BookingError::NotFound("booking"))?;
+        let booking = store::bookings::by_id(db, booking_id)
+            .await
+            .map_err(fail)?
+            .ok_or(BookingError::NotFound("booking"))?;
+        let event = store::events::event_by_id(db, booking.event_id)
+            .await
+            .map_err(fail)?
+            .ok_or(BookingError::NotFound("booking"))?;
         let is_buyer = booking.user_id == actor.user_id;
-        let is_staff = actor.role == Role::Admin || (actor.role == Role::Organizer && event.event.organizer_id == actor.user_id);
+        let is_staff = actor.role == Role::Admin
+            || (actor.role == Role::Organizer && event.event.organizer_id == actor.user_id);
         if !is_buyer && !is_staff {
             return Err(BookingError::NotFound("booking"));
         }
         if booking.status == "cancelled" {
-            return Ok(CancelOutcome { booking: booking_view(&booking), already_cancelled: true });
+            return Ok(CancelOutcome {
+                booking: booking_view(&booking),
+                already_cancelled: true,
+            });
         }
         let now = self.clock().now_ms();
         if !is_staff && now >= event.event.starts_at - event.event.cancel_cutoff_minutes * 60_000 {
             return Err(BookingError::CancellationClosed);
         }
         let mut tx = db.begin().await.map_err(fail)?;
-        store::events::lock_ticket_type(&mut tx, booking.ticket_type_id).await.map_err(fail)?;
+        store::events::lock_ticket_type(&mut tx, booking.ticket_type_id)
+            .await
+            .map_err(fail)?;
         let reason = if is_buyer { "buyer" } else { "staff" };
-        match store::bookings::mark_cancelled(&mut tx, booking_id, now, reason).await.map_err(fail)? {
+        match store::bookings::mark_cancelled(&mut tx, booking_id, now, reason)
+            .await
+            .map_err(fail)?
+        {
             Some(row) => {
-                store::events::free_seats(&mut tx, row.ticket_type_id, row.quantity).await.map_err(fail)?;
-                store::outbox::enqueue(&mut tx, &[cancellation_message(&row)], now).await.map_err(fail)?;
+                store::events::free_seats(&mut tx, row.ticket_type_id, row.quantity)
+                    .await
+                    .map_err(fail)?;
+                store::outbox::enqueue(&mut tx, &[cancellation_message(&row)], now)
+                    .await
+                    .map_err(fail)?;
                 if !is_buyer {
                     let entry = store::audit::NewEntry {
                         actor_id: Some(actor.user_id),
@@ -282,30 +379,50 @@ impl Core {
                         detail: serde_json::json!({ "event_id": row.event_id, "quantity": row.quantity }).to_string(),
                         ip: actor.ip.clone(),
                     };
-                    store::audit::record_tx(&mut tx, &entry, now).await.map_err(fail)?;
+                    store::audit::record_tx(&mut tx, &entry, now)
+                        .await
+                        .map_err(fail)?;
                 }
                 tx.commit().await.map_err(fail)?;
                 self.live().publish(row.event_id, vec![row.ticket_type_id]);
-                Ok(CancelOutcome { booking: booking_view(&row), already_cancelled: false })
+                Ok(CancelOutcome {
+                    booking: booking_view(&row),
+                    already_cancelled: false,
+                })
             }
             None => {
                 let _ = tx.rollback().await;
-                let current = store::bookings::by_id(db, booking_id).await.map_err(fail)?.ok_or(BookingError::NotFound("booking"))?;
-                Ok(CancelOutcome { booking: booking_view(&current), already_cancelled: true })
+                let current = store::bookings::by_id(db, booking_id)
+                    .await
+                    .map_err(fail)?
+                    .ok_or(BookingError::NotFound("booking"))?;
+                Ok(CancelOutcome {
+                    booking: booking_view(&current),
+                    already_cancelled: true,
+                })
             }
         }
     }
 
     /// A booking the actor may see (their own; staff see their events' bookings).
-    pub async fn booking_for(&self, actor: &Actor, booking_id: i64) -> Result<BookingView, BookingError> {
+    pub async fn booking_for(
+        &self,
+        actor: &Actor,
+        booking_id: i64,
+    ) -> Result<BookingView, BookingError> {
         let db = self.db();
         let fail = |e| BookingError::db("booking lookup failed", e);
-        let b = store::bookings::by_id(db, booking_id).await.map_err(fail)?.ok_or(BookingError::NotFound("booking"))?;
+        let b = store::bookings::by_id(db, booking_id)
+            .await
+            .map_err(fail)?
+            .ok_or(BookingError::NotFound("booking"))?;
         if b.user_id == actor.user_id || actor.role == Role::Admin {
             return Ok(booking_view(&b));
         }
         if actor.role == Role::Organizer {
-            let e = store::events::event_by_id(db, b.event_id).await.map_err(fail)?;
+            let e = store::events::event_by_id(db, b.event_id)
+                .await
+                .map_err(fail)?;
             if e.is_some_and(|e| e.event.organizer_id == actor.user_id) {
                 return Ok(booking_view(&b));
             }
@@ -317,7 +434,9 @@ impl Core {
     pub async fn my_bookings(&self, actor: &Actor) -> Result<Vec<MyBooking>, BookingError> {
         let db = self.db();
         let fail = |e| BookingError::db("listing bookings failed", e);
-        let rows = store::bookings::for_user_with_events(db, actor.user_id, 500).await.map_err(fail)?;
+        let rows = store::bookings::for_user_with_events(db, actor.user_id, 500)
+            .await
+            .map_err(fail)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.booking.id).collect();
         let tickets = store::bookings::tickets_for(db, &ids).await.map_err(fail)?;
         let now = self.clock().now_ms();
@@ -357,15 +476,23 @@ impl Core {
         let db = self.db();
         let fail = |e| BookingError::db("sweeping expired holds failed", e);
         let now = self.clock().now_ms();
-        let due = store::holds::ticket_types_with_expired(db, now, 200).await.map_err(fail)?;
+        let due = store::holds::ticket_types_with_expired(db, now, 200)
+            .await
+            .map_err(fail)?;
         let mut count = 0;
         for (tt, event_id) in due {
             let mut tx = db.begin().await.map_err(fail)?;
-            store::events::lock_ticket_type(&mut tx, tt).await.map_err(fail)?;
-            let expired = store::holds::expire_for_ticket_type(&mut tx, tt, now).await.map_err(fail)?;
+            store::events::lock_ticket_type(&mut tx, tt)
+                .await
+                .map_err(fail)?;
+            let expired = store::holds::expire_for_ticket_type(&mut tx, tt, now)
+                .await
+                .map_err(fail)?;
             let freed: i64 = expired.iter().map(|h| h.quantity).sum();
             if freed > 0 {
-                store::events::free_seats(&mut tx, tt, freed).await.map_err(fail)?;
+                store::events::free_seats(&mut tx, tt, freed)
+                    .await
+                    .map_err(fail)?;
             }
             tx.commit().await.map_err(fail)?;
             if freed > 0 {
@@ -378,7 +505,9 @@ impl Core {
 
     /// When the next hold expires (UTC ms), so the sweeper can wake exactly then.
     pub async fn next_hold_expiry(&self) -> Result<Option<i64>, BookingError> {
-        store::holds::next_expiry(self.db()).await.map_err(|e| BookingError::db("next expiry lookup failed", e))
+        store::holds::next_expiry(self.db())
+            .await
+            .map_err(|e| BookingError::db("next expiry lookup failed", e))
     }
 
     pub(crate) fn hold_view(&self, h: &HoldRow) -> HoldView {
@@ -388,7 +517,11 @@ impl Core {
             event_id: h.event_id,
             ticket_type_id: h.ticket_type_id,
             quantity: h.quantity,
-            status: if h.status == "active" && h.expires_at <= self.clock().now_ms() { "expired".into() } else { h.status.clone() },
+            status: if h.status == "active" && h.expires_at <= self.clock().now_ms() {
+                "expired".into()
+            } else {
+                h.status.clone()
+            },
             expires_at: to_datetime(h.expires_at),
             renewals: h.renewals,
             renewals_left: (max - h.renewals).max(0),
@@ -417,7 +550,9 @@ pub fn booking_view(b: &BookingRow) -> BookingView {
 pub(crate) fn confirmation_message(b: &BookingRow) -> NewMessage {
     NewMessage {
         kind: "booking.confirmed".into(),
-        payload: serde_json::json!({ "booking_id": b.id, "user_id": b.user_id, "event_id": b.event_id }).to_string(),
+        payload:
+            serde_json::json!({ "booking_id": b.id, "user_id": b.user_id, "event_id": b.event_id })
+                .to_string(),
         dedup_key: format!("booking.confirmed:{}", b.id),
     }
 }
@@ -425,7 +560,9 @@ pub(crate) fn confirmation_message(b: &BookingRow) -> NewMessage {
 fn cancellation_message(b: &BookingRow) -> NewMessage {
     NewMessage {
         kind: "booking.cancelled".into(),
-        payload: serde_json::json!({ "booking_id": b.id, "user_id": b.user_id, "event_id": b.event_id }).to_string(),
+        payload:
+            serde_json::json!({ "booking_id": b.id, "user_id": b.user_id, "event_id": b.event_id })
+                .to_string(),
         dedup_key: format!("booking.cancelled:{}", b.id),
     }
 }

@@ -32,7 +32,10 @@ impl Engine {
 /// A handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { reader: sqlx::SqlitePool, writer: sqlx::SqlitePool },
+    Sqlite {
+        reader: sqlx::SqlitePool,
+        writer: sqlx::SqlitePool,
+    },
     Postgres(sqlx::PgPool),
 }
 
@@ -98,9 +101,12 @@ impl Db {
     /// Opens the database named by `url`, or the embedded SQLite file in `data_dir`.
     pub async fn connect(url: Option<&str>, data_dir: &Path) -> Result<Db, DbError> {
         match url {
-            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Self::connect_postgres(u, 32).await,
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Self::connect_postgres(u, 32).await
+            }
             Some(u) if u.starts_with("sqlite:") => {
-                let opts = SqliteConnectOptions::from_str(u).map_err(|e| DbError::BadUrl(e.to_string()))?;
+                let opts = SqliteConnectOptions::from_str(u)
+                    .map_err(|e| DbError::BadUrl(e.to_string()))?;
                 Self::connect_sqlite(opts).await
             }
             Some(u) => Err(DbError::BadUrl(format!(
@@ -187,14 +193,19 @@ impl Db {
     /// (`BEGIN IMMEDIATE`), so a transaction never fails half-way on a lock upgrade.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Db::Sqlite { writer, .. } => Ok(Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)),
+            Db::Sqlite { writer, .. } => {
+                Ok(Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?))
+            }
             Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
         }
     }
 
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+        on_pool!(self, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))
     }
 
     /// Closes every connection (graceful shutdown).
@@ -249,7 +260,9 @@ pub fn redact(url: &str) -> String {
 fn describe_connect_error(e: &sqlx::Error) -> String {
     match e {
         sqlx::Error::Io(io) => format!("{io} (is the database server running and reachable?)"),
-        sqlx::Error::PoolTimedOut => "timed out waiting for a connection (is the database reachable?)".to_string(),
+        sqlx::Error::PoolTimedOut => {
+            "timed out waiting for a connection (is the database reachable?)".to_string()
+        }
         other => other.to_string(),
     }
 }
@@ -268,7 +281,10 @@ pub fn is_check_violation(e: &sqlx::Error) -> bool {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
     }
 }

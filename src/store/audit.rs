@@ -31,7 +31,8 @@ pub async fn record_tx(tx: &mut Tx, e: &NewEntry<'_>, now: i64) -> Result<(), sq
         .bind(&e.ip)
         .bind(now)
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -47,6 +48,7 @@ pub async fn record(db: &Db, e: &NewEntry<'_>, now: i64) -> Result<(), sqlx::Err
         .bind(&e.ip)
         .bind(now)
         .execute(p)
-        .await.map(|r| r.rows_affected()))?;
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -51,7 +51,11 @@ impl NewBooking {
 
 /// Inserts bookings as `confirmed`; rows whose (user, key) already exists are skipped.
 /// Returns the inserted rows (match them up by `code`).
-pub async fn insert_many(tx: &mut Tx, rows: &[NewBooking], now: i64) -> Result<Vec<BookingRow>, sqlx::Error> {
+pub async fn insert_many(
+    tx: &mut Tx,
+    rows: &[NewBooking],
+    now: i64,
+) -> Result<Vec<BookingRow>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,7 +86,11 @@ pub async fn insert_many(tx: &mut Tx, rows: &[NewBooking], now: i64) -> Result<V
 }
 
 /// Creates one ticket (with its own code) per seat of each booking.
-pub async fn insert_tickets(tx: &mut Tx, bookings: &[(i64, i64)], names: &[Option<String>]) -> Result<(), sqlx::Error> {
+pub async fn insert_tickets(
+    tx: &mut Tx,
+    bookings: &[(i64, i64)],
+    names: &[Option<String>],
+) -> Result<(), sqlx::Error> {
     let mut rows: Vec<(i64, String, Option<String>)> = Vec::new();
     for (booking_id, quantity) in bookings {
         for i in 0..*quantity {
@@ -108,7 +116,11 @@ pub async fn insert_tickets(tx: &mut Tx, bookings: &[(i64, i64)], names: &[Optio
 }
 
 /// Bookings of the given users whose keys are among `keys` (the caller matches exact pairs).
-pub async fn by_keys(tx: &mut Tx, user_ids: &[i64], keys: &[String]) -> Result<Vec<BookingRow>, sqlx::Error> {
+pub async fn by_keys(
+    tx: &mut Tx,
+    user_ids: &[i64],
+    keys: &[String],
+) -> Result<Vec<BookingRow>, sqlx::Error> {
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -132,49 +144,86 @@ pub async fn by_keys(tx: &mut Tx, user_ids: &[i64], keys: &[String]) -> Result<V
 /// A booking by one user and key (read outside any transaction).
 pub async fn by_key(db: &Db, user_id: i64, key: &str) -> Result<Option<BookingRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM bookings WHERE user_id = $1 AND idempotency_key = $2");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(user_id).bind(key).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(p)
+        .await)
 }
 
 /// A booking by id.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<BookingRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM bookings WHERE id = $1");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 /// A booking by id, inside a transaction.
 pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<BookingRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM bookings WHERE id = $1");
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
 /// The booking that confirmed a hold.
 pub async fn by_hold(tx: &mut Tx, hold_id: i64) -> Result<Option<BookingRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM bookings WHERE hold_id = $1");
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(hold_id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(hold_id)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Cancels a confirmed booking. Returns it if this call cancelled it.
-pub async fn mark_cancelled(tx: &mut Tx, id: i64, now: i64, reason: &str) -> Result<Option<BookingRow>, sqlx::Error> {
+pub async fn mark_cancelled(
+    tx: &mut Tx,
+    id: i64,
+    now: i64,
+    reason: &str,
+) -> Result<Option<BookingRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3 \
          WHERE id = $1 AND status = 'confirmed' RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).bind(now).bind(reason).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(now)
+        .bind(reason)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Cancels every confirmed booking of an event; returns how many.
-pub async fn cancel_all_for_event(tx: &mut Tx, event_id: i64, now: i64) -> Result<Vec<BookingRow>, sqlx::Error> {
+pub async fn cancel_all_for_event(
+    tx: &mut Tx,
+    event_id: i64,
+    now: i64,
+) -> Result<Vec<BookingRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancel_reason = 'event_cancelled' \
          WHERE event_id = $1 AND status = 'confirmed' RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(event_id).bind(now).fetch_all(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(event_id)
+        .bind(now)
+        .fetch_all(c)
+        .await)
 }
 
 /// A user's bookings, newest first.
 pub async fn for_user(db: &Db, user_id: i64, limit: i64) -> Result<Vec<BookingRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLS} FROM bookings WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(user_id).bind(limit).fetch_all(p).await)
+    let sql = format!(
+        "SELECT {COLS} FROM bookings WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// A row of `tickets`.
@@ -222,12 +271,20 @@ pub struct BookingWithEventRow {
 }
 
 /// A user's bookings with their events, soonest event last.
-pub async fn for_user_with_events(db: &Db, user_id: i64, limit: i64) -> Result<Vec<BookingWithEventRow>, sqlx::Error> {
+pub async fn for_user_with_events(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<BookingWithEventRow>, sqlx::Error> {
     let sql = "SELECT b.id, b.code, b.user_id, b.event_id, b.ticket_type_id, b.quantity, b.unit_price_cents, \
         b.total_cents, b.currency, b.status, b.idempotency_key, b.request_hash, b.hold_id, b.created_at, b.cancelled_at, \
         e.slug AS event_slug, e.title AS event_title, e.starts_at AS event_starts_at, e.timezone AS event_timezone, \
         e.status AS event_status, e.venue, e.city, e.cancel_cutoff_minutes, t.name AS ticket_type_name \
         FROM bookings b JOIN events e ON e.id = b.event_id JOIN ticket_types t ON t.id = b.ticket_type_id \
         WHERE b.user_id = $1 ORDER BY e.starts_at DESC, b.id DESC LIMIT $2";
-    on_pool!(db, |p| sqlx::query_as(sql).bind(user_id).bind(limit).fetch_all(p).await)
+    on_pool!(db, |p| sqlx::query_as(sql)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }

@@ -19,7 +19,12 @@ pub struct SeatAccount {
 }
 
 /// Streams every ticket type's accounting through `f` (scoped to one event if given).
-pub async fn seat_accounts<F: FnMut(SeatAccount)>(db: &Db, now: i64, event_id: Option<i64>, mut f: F) -> Result<i64, sqlx::Error> {
+pub async fn seat_accounts<F: FnMut(SeatAccount)>(
+    db: &Db,
+    now: i64,
+    event_id: Option<i64>,
+    mut f: F,
+) -> Result<i64, sqlx::Error> {
     let sql = "SELECT t.id, t.event_id, e.status AS event_status, t.capacity, t.taken, \
         CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed'), 0) AS BIGINT) AS confirmed, \
         CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = 'active'), 0) AS BIGINT) AS held, \
@@ -27,7 +32,10 @@ pub async fn seat_accounts<F: FnMut(SeatAccount)>(db: &Db, now: i64, event_id: O
         FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE ($2 IS NULL OR t.event_id = $2) ORDER BY t.id";
     let mut n = 0;
     on_pool!(db, |p| {
-        let mut rows = sqlx::query_as::<_, SeatAccount>(sql).bind(now).bind(event_id).fetch(p);
+        let mut rows = sqlx::query_as::<_, SeatAccount>(sql)
+            .bind(now)
+            .bind(event_id)
+            .fetch(p);
         while let Some(row) = rows.try_next().await? {
             n += 1;
             f(row);
@@ -39,22 +47,26 @@ pub async fn seat_accounts<F: FnMut(SeatAccount)>(db: &Db, now: i64, event_id: O
 
 /// (user, key, count) for idempotency keys that map to more than one booking or hold.
 pub async fn duplicate_keys(db: &Db) -> Result<Vec<(String, i64, String, i64)>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT 'booking', user_id, idempotency_key, COUNT(*) FROM bookings WHERE idempotency_key IS NOT NULL \
          GROUP BY user_id, idempotency_key HAVING COUNT(*) > 1 \
          UNION ALL SELECT 'hold', user_id, idempotency_key, COUNT(*) FROM holds \
          GROUP BY user_id, idempotency_key HAVING COUNT(*) > 1"
     )
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 /// Bookings whose number of tickets differs from their quantity.
 pub async fn ticket_count_mismatches(db: &Db) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT b.id, b.quantity, CAST((SELECT COUNT(*) FROM tickets k WHERE k.booking_id = b.id) AS BIGINT) AS n \
          FROM bookings b WHERE b.quantity <> (SELECT COUNT(*) FROM tickets k WHERE k.booking_id = b.id) LIMIT 100"
     )
     .fetch_all(p)
-    .await)
+    .await
+    })
 }

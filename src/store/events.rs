@@ -159,7 +159,12 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error>
 }
 
 /// Inserts a ticket type and returns its id.
-pub async fn insert_ticket_type(tx: &mut Tx, event_id: i64, t: &NewTicketType, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn insert_ticket_type(
+    tx: &mut Tx,
+    event_id: i64,
+    t: &NewTicketType,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO ticket_types (event_id, name, price_cents, currency, capacity, taken, sale_starts_at, \
         sale_ends_at, max_per_booking, position, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10) RETURNING id";
     on_tx!(tx, |c| sqlx::query_scalar(sql)
@@ -179,10 +184,12 @@ pub async fn insert_ticket_type(tx: &mut Tx, event_id: i64, t: &NewTicketType, n
 
 /// Whether a slug is already used.
 pub async fn slug_exists(db: &Db, slug: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = on_pool!(db, |p| sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(p)
-        .await)?;
+    let n: i64 = on_pool!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE slug = $1"
+    )
+    .bind(slug)
+    .fetch_one(p)
+    .await)?;
     Ok(n > 0)
 }
 
@@ -191,7 +198,10 @@ pub async fn event_by_id(db: &Db, id: i64) -> Result<Option<EventWithOrganizer>,
     let sql = format!(
         "SELECT {EVENT_COLS}, u.name AS organizer_name FROM events e JOIN users u ON u.id = e.organizer_id WHERE e.id = $1"
     );
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 /// An event by slug, with its organizer's name.
@@ -199,17 +209,28 @@ pub async fn event_by_slug(db: &Db, slug: &str) -> Result<Option<EventWithOrgani
     let sql = format!(
         "SELECT {EVENT_COLS}, u.name AS organizer_name FROM events e JOIN users u ON u.id = e.organizer_id WHERE e.slug = $1"
     );
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(slug).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(slug)
+        .fetch_optional(p)
+        .await)
 }
 
 /// The ticket types of an event, in display order, with expired-hold seats as of `now`.
-pub async fn ticket_types_for_event(db: &Db, event_id: i64, now: i64) -> Result<Vec<TicketTypeRow>, sqlx::Error> {
+pub async fn ticket_types_for_event(
+    db: &Db,
+    event_id: i64,
+    now: i64,
+) -> Result<Vec<TicketTypeRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {TT_COLS}, CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
          AND h.status = 'active' AND h.expires_at <= $2), 0) AS BIGINT) AS expired_held \
          FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id"
     );
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(event_id).bind(now).fetch_all(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(event_id)
+        .bind(now)
+        .fetch_all(p)
+        .await)
 }
 
 /// One ticket type, with expired-hold seats as of `now`.
@@ -219,7 +240,11 @@ pub async fn ticket_type(db: &Db, id: i64, now: i64) -> Result<Option<TicketType
          AND h.status = 'active' AND h.expires_at <= $2), 0) AS BIGINT) AS expired_held \
          FROM ticket_types t WHERE t.id = $1"
     );
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(id).bind(now).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(now)
+        .fetch_optional(p)
+        .await)
 }
 
 /// Locks a ticket type's row for the rest of the transaction (PostgreSQL `FOR UPDATE`;
@@ -238,17 +263,31 @@ pub async fn lock_ticket_type(tx: &mut Tx, id: i64) -> Result<Option<TicketTypeR
 }
 
 /// Locks every ticket type of an event, in id order (the global lock order).
-pub async fn lock_ticket_types_of_event(tx: &mut Tx, event_id: i64) -> Result<Vec<TicketTypeRow>, sqlx::Error> {
-    let lock = if matches!(tx, Tx::Postgres(_)) { " FOR UPDATE" } else { "" };
-    let sql = format!("SELECT {TT_COLS} FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.id{lock}");
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(event_id).fetch_all(c).await)
+pub async fn lock_ticket_types_of_event(
+    tx: &mut Tx,
+    event_id: i64,
+) -> Result<Vec<TicketTypeRow>, sqlx::Error> {
+    let lock = if matches!(tx, Tx::Postgres(_)) {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let sql =
+        format!("SELECT {TT_COLS} FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.id{lock}");
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(event_id)
+        .fetch_all(c)
+        .await)
 }
 
 /// Reads an event inside a transaction (after the ticket type lock, so it sees the latest
 /// committed status).
 pub async fn event_in_tx(tx: &mut Tx, id: i64) -> Result<Option<EventRow>, sqlx::Error> {
     let sql = format!("SELECT {EVENT_COLS} FROM events e WHERE e.id = $1");
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Takes `n` seats with one conditional write: succeeds only if they fit in the capacity.
@@ -260,45 +299,70 @@ pub async fn take_seats(tx: &mut Tx, ticket_type_id: i64, n: i64) -> Result<bool
     .bind(ticket_type_id)
     .bind(n)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(r == 1)
 }
 
 /// Returns `n` seats to a ticket type.
 pub async fn free_seats(tx: &mut Tx, ticket_type_id: i64, n: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query("UPDATE ticket_types SET taken = taken - $2 WHERE id = $1")
-        .bind(ticket_type_id)
-        .bind(n)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE ticket_types SET taken = taken - $2 WHERE id = $1"
+    )
+    .bind(ticket_type_id)
+    .bind(n)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Sets a ticket type's capacity if it is not below what is taken. Returns whether it did.
-pub async fn set_capacity(tx: &mut Tx, ticket_type_id: i64, capacity: i64) -> Result<bool, sqlx::Error> {
-    let r = on_tx!(tx, |c| sqlx::query("UPDATE ticket_types SET capacity = $2 WHERE id = $1 AND taken <= $2")
-        .bind(ticket_type_id)
-        .bind(capacity)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+pub async fn set_capacity(
+    tx: &mut Tx,
+    ticket_type_id: i64,
+    capacity: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = on_tx!(tx, |c| sqlx::query(
+        "UPDATE ticket_types SET capacity = $2 WHERE id = $1 AND taken <= $2"
+    )
+    .bind(ticket_type_id)
+    .bind(capacity)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(r == 1)
 }
 
 /// Sets an event's status, stamping `published_at` / `cancelled_at`.
-pub async fn set_status(tx: &mut Tx, event_id: i64, status: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_status(
+    tx: &mut Tx,
+    event_id: i64,
+    status: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let sql = "UPDATE events SET status = $2, updated_at = $3, \
         published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN $3 ELSE published_at END, \
         cancelled_at = CASE WHEN $2 = 'cancelled' THEN $3 ELSE cancelled_at END WHERE id = $1";
-    on_tx!(tx, |c| sqlx::query(sql).bind(event_id).bind(status).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query(sql)
+        .bind(event_id)
+        .bind(status)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Zeroes `taken` on every ticket type of an event (after its bookings and holds are cancelled).
 pub async fn clear_taken_for_event(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query("UPDATE ticket_types SET taken = 0 WHERE event_id = $1")
-        .bind(event_id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE ticket_types SET taken = 0 WHERE event_id = $1"
+    )
+    .bind(event_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -308,18 +372,34 @@ pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventListRow>
         "SELECT {LIST_COLS} FROM events e WHERE e.status = 'published' AND e.starts_at >= $1 \
          ORDER BY e.starts_at, e.id LIMIT $2"
     );
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// Events of one organizer (every status), newest first.
-pub async fn by_organizer(db: &Db, organizer_id: i64, limit: i64) -> Result<Vec<EventListRow>, sqlx::Error> {
-    let sql = format!("SELECT {LIST_COLS} FROM events e WHERE e.organizer_id = $1 ORDER BY e.starts_at DESC, e.id DESC LIMIT $2");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(organizer_id).bind(limit).fetch_all(p).await)
+pub async fn by_organizer(
+    db: &Db,
+    organizer_id: i64,
+    limit: i64,
+) -> Result<Vec<EventListRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {LIST_COLS} FROM events e WHERE e.organizer_id = $1 ORDER BY e.starts_at DESC, e.id DESC LIMIT $2"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(organizer_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// How many events there are in each status.
 pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as("SELECT status, COUNT(*) FROM events GROUP BY status ORDER BY status")
-        .fetch_all(p)
-        .await)
+    on_pool!(db, |p| sqlx::query_as(
+        "SELECT status, COUNT(*) FROM events GROUP BY status ORDER BY status"
+    )
+    .fetch_all(p)
+    .await)
 }

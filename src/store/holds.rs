@@ -37,7 +37,11 @@ pub struct NewHold {
 }
 
 /// Inserts holds; rows whose (user, key) already exists are skipped. Returns the inserted rows.
-pub async fn insert_many(tx: &mut Tx, holds: &[NewHold], now: i64) -> Result<Vec<HoldRow>, sqlx::Error> {
+pub async fn insert_many(
+    tx: &mut Tx,
+    holds: &[NewHold],
+    now: i64,
+) -> Result<Vec<HoldRow>, sqlx::Error> {
     if holds.is_empty() {
         return Ok(Vec::new());
     }
@@ -67,46 +71,72 @@ pub async fn insert_many(tx: &mut Tx, holds: &[NewHold], now: i64) -> Result<Vec
 
 /// Marks a ticket type's expired active holds as expired and returns them. The caller frees
 /// their seats in the same transaction.
-pub async fn expire_for_ticket_type(tx: &mut Tx, ticket_type_id: i64, now: i64) -> Result<Vec<HoldRow>, sqlx::Error> {
+pub async fn expire_for_ticket_type(
+    tx: &mut Tx,
+    ticket_type_id: i64,
+    now: i64,
+) -> Result<Vec<HoldRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE holds SET status = 'expired', updated_at = $2 WHERE ticket_type_id = $1 AND status = 'active' \
          AND expires_at <= $2 RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(ticket_type_id).bind(now).fetch_all(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(ticket_type_id)
+        .bind(now)
+        .fetch_all(c)
+        .await)
 }
 
 /// Ticket types that have expired active holds waiting to be swept, with their events.
-pub async fn ticket_types_with_expired(db: &Db, now: i64, limit: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+pub async fn ticket_types_with_expired(
+    db: &Db,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT DISTINCT ticket_type_id, event_id FROM holds WHERE status = 'active' AND expires_at <= $1 LIMIT $2"
     )
     .bind(now)
     .bind(limit)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 /// When the next active hold expires, if any.
 pub async fn next_expiry(db: &Db) -> Result<Option<i64>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_scalar("SELECT MIN(expires_at) FROM holds WHERE status = 'active'")
-        .fetch_one(p)
-        .await)
+    on_pool!(db, |p| sqlx::query_scalar(
+        "SELECT MIN(expires_at) FROM holds WHERE status = 'active'"
+    )
+    .fetch_one(p)
+    .await)
 }
 
 /// A hold by id.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM holds WHERE id = $1");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 /// A hold by id, inside a transaction.
 pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM holds WHERE id = $1");
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Holds of the given users whose keys are among `keys` (the caller matches exact pairs).
-pub async fn by_keys(tx: &mut Tx, user_ids: &[i64], keys: &[String]) -> Result<Vec<HoldRow>, sqlx::Error> {
+pub async fn by_keys(
+    tx: &mut Tx,
+    user_ids: &[i64],
+    keys: &[String],
+) -> Result<Vec<HoldRow>, sqlx::Error> {
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -128,12 +158,22 @@ pub async fn by_keys(tx: &mut Tx, user_ids: &[i64], keys: &[String]) -> Result<V
 }
 
 /// Moves an active, unexpired hold to `confirmed`. Returns the hold if it did.
-pub async fn mark_confirmed(tx: &mut Tx, id: i64, user_id: i64, now: i64) -> Result<Option<HoldRow>, sqlx::Error> {
+pub async fn mark_confirmed(
+    tx: &mut Tx,
+    id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE holds SET status = 'confirmed', updated_at = $3 WHERE id = $1 AND user_id = $2 \
          AND status = 'active' AND expires_at > $3 RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).bind(user_id).bind(now).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Extends an active, unexpired hold if it has renewals left. Returns the hold if it did.
@@ -160,28 +200,48 @@ pub async fn renew(
 }
 
 /// Moves an active hold (expired or not) to `released`. Returns it if it did.
-pub async fn mark_released(tx: &mut Tx, id: i64, user_id: i64, now: i64) -> Result<Option<HoldRow>, sqlx::Error> {
+pub async fn mark_released(
+    tx: &mut Tx,
+    id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE holds SET status = 'released', updated_at = $3 WHERE id = $1 AND user_id = $2 AND status = 'active' \
          RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).bind(user_id).bind(now).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Ends every active hold of an event (the event was cancelled).
-pub async fn release_all_for_event(tx: &mut Tx, event_id: i64, now: i64) -> Result<u64, sqlx::Error> {
-    let r = on_tx!(tx, |c| sqlx::query(
+pub async fn release_all_for_event(
+    tx: &mut Tx,
+    event_id: i64,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let r = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE holds SET status = 'released', updated_at = $2 WHERE event_id = $1 AND status = 'active'"
     )
     .bind(event_id)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(r)
 }
 
 /// A hold by one user and key (read outside any transaction).
 pub async fn by_key(db: &Db, user_id: i64, key: &str) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM holds WHERE user_id = $1 AND idempotency_key = $2");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(user_id).bind(key).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(p)
+        .await)
 }

@@ -20,7 +20,9 @@ use rand::Rng;
 pub fn random_code(len: usize) -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();
-    (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// `$start, $start+1, ...` placeholders for a multi-row insert of `rows` rows of `cols` columns.
@@ -47,17 +49,26 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize, start: usize, suffix
 
 /// `$start, ..., $start+n-1` for an `IN (...)` list.
 pub(crate) fn list_placeholders(n: usize, start: usize) -> String {
-    (0..n).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")
+    (0..n)
+        .map(|i| format!("${}", start + i))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn placeholders_number_from_start() {
-        assert_eq!(super::values_placeholders(2, 2, 3, ", $1"), "($3, $4, $1), ($5, $6, $1)");
+        assert_eq!(
+            super::values_placeholders(2, 2, 3, ", $1"),
+            "($3, $4, $1), ($5, $6, $1)"
+        );
         assert_eq!(super::list_placeholders(3, 1), "$1, $2, $3");
         let code = super::random_code(8);
         assert_eq!(code.len(), 8);
-        assert!(code.chars().all(|c| c.is_ascii_alphanumeric() && c != '0' && c != 'O'));
+        assert!(
+            code.chars()
+                .all(|c| c.is_ascii_alphanumeric() && c != '0' && c != 'O')
+        );
     }
 }

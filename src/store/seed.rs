@@ -34,7 +34,11 @@ pub struct SeedTicketType {
 }
 
 /// Inserts events (skipping existing slugs) and returns (slug, id) of the inserted ones.
-pub async fn insert_events(tx: &mut Tx, events: &[SeedEvent], now: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn insert_events(
+    tx: &mut Tx,
+    events: &[SeedEvent],
+    now: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let mut out = Vec::with_capacity(events.len());
     for chunk in events.chunks(1000) {
         let sql = format!(
@@ -69,7 +73,11 @@ pub async fn insert_events(tx: &mut Tx, events: &[SeedEvent], now: i64) -> Resul
 }
 
 /// Inserts ticket types for events by id.
-pub async fn insert_ticket_types(tx: &mut Tx, rows: &[(i64, SeedTicketType)], now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_ticket_types(
+    tx: &mut Tx,
+    rows: &[(i64, SeedTicketType)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(2000) {
         let sql = format!(
             "INSERT INTO ticket_types (event_id, name, price_cents, currency, capacity, position, taken, max_per_booking, created_at) \
@@ -79,7 +87,13 @@ pub async fn insert_ticket_types(tx: &mut Tx, rows: &[(i64, SeedTicketType)], no
         on_tx!(tx, |c| {
             let mut q = sqlx::query(&sql).bind(now);
             for (event_id, t) in chunk {
-                q = q.bind(*event_id).bind(&t.name).bind(t.price_cents).bind(&t.currency).bind(t.capacity).bind(t.position);
+                q = q
+                    .bind(*event_id)
+                    .bind(&t.name)
+                    .bind(t.price_cents)
+                    .bind(&t.currency)
+                    .bind(t.capacity)
+                    .bind(t.position);
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })?;

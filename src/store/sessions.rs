@@ -34,7 +34,8 @@ pub async fn insert_session(
     ip: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)"
     )
     .bind(id)
@@ -44,12 +45,20 @@ pub async fn insert_session(
     .bind(ip)
     .bind(user_agent)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
-pub async fn insert_refresh(tx: &mut Tx, hash: &str, session_id: &str, now: i64, expires_at: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(
+pub async fn insert_refresh(
+    tx: &mut Tx,
+    hash: &str,
+    session_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
     )
     .bind(hash)
@@ -57,28 +66,33 @@ pub async fn insert_refresh(tx: &mut Tx, hash: &str, session_id: &str, now: i64,
     .bind(now)
     .bind(expires_at)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// Marks an unused, unexpired refresh token used; returns its session if it did.
 pub async fn use_refresh(tx: &mut Tx, hash: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar(
+    on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING session_id"
     )
     .bind(hash)
     .bind(now)
     .fetch_optional(c)
-    .await)
+    .await
+    })
 }
 
 pub async fn refresh_by_hash(tx: &mut Tx, hash: &str) -> Result<Option<RefreshRow>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(
+    on_tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT token_hash, session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1"
     )
     .bind(hash)
     .fetch_optional(c)
-    .await)
+    .await
+    })
 }
 
 const AUTH_SQL: &str = "SELECT s.id AS session_id, s.user_id, s.revoked_at, s.expires_at, u.role, u.disabled, u.deleted_at \
@@ -86,30 +100,50 @@ const AUTH_SQL: &str = "SELECT s.id AS session_id, s.user_id, s.revoked_at, s.ex
 
 /// The session and its user's current role and state.
 pub async fn auth(db: &Db, session_id: &str) -> Result<Option<SessionAuthRow>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(AUTH_SQL).bind(session_id).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(AUTH_SQL)
+        .bind(session_id)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn auth_tx(tx: &mut Tx, session_id: &str) -> Result<Option<SessionAuthRow>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(AUTH_SQL).bind(session_id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(AUTH_SQL)
+        .bind(session_id)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Revokes one session (sign-out, refresh token reuse).
-pub async fn revoke(tx: &mut Tx, session_id: &str, now: i64, reason: &str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(
+pub async fn revoke(
+    tx: &mut Tx,
+    session_id: &str,
+    now: i64,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL"
     )
     .bind(session_id)
     .bind(now)
     .bind(reason)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// Revokes every session of a user, optionally keeping one (password change keeps the
 /// session that made it).
-pub async fn revoke_all(db: &Db, user_id: i64, keep: Option<&str>, now: i64, reason: &str) -> Result<u64, sqlx::Error> {
-    let r = on_writer!(db, |p| sqlx::query(
+pub async fn revoke_all(
+    db: &Db,
+    user_id: i64,
+    keep: Option<&str>,
+    now: i64,
+    reason: &str,
+) -> Result<u64, sqlx::Error> {
+    let r = on_writer!(db, |p| {
+        sqlx::query(
         "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL \
          AND id <> COALESCE($4, '')"
     )
@@ -118,6 +152,7 @@ pub async fn revoke_all(db: &Db, user_id: i64, keep: Option<&str>, now: i64, rea
     .bind(reason)
     .bind(keep)
     .execute(p)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(r)
 }

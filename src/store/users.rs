@@ -19,8 +19,7 @@ pub struct UserRow {
     pub deleted_at: Option<i64>,
 }
 
-const COLS: &str =
-    "id, email, name, password_hash, role, disabled, marketing_opt_in_at, created_at, updated_at, deleted_at";
+const COLS: &str = "id, email, name, password_hash, role, disabled, marketing_opt_in_at, created_at, updated_at, deleted_at";
 
 /// Inserts a user; `Ok(None)` if the e-mail is taken.
 pub async fn insert(
@@ -48,7 +47,11 @@ pub async fn insert(
 }
 
 /// Inserts many users at once (demo data); existing e-mails are skipped. Returns their ids.
-pub async fn insert_many(tx: &mut Tx, users: &[(String, String, String, String)], now: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn insert_many(
+    tx: &mut Tx,
+    users: &[(String, String, String, String)],
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
@@ -68,41 +71,55 @@ pub async fn insert_many(tx: &mut Tx, users: &[(String, String, String, String)]
 
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM users WHERE email = $1");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(email).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(email)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM users WHERE id = $1");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 /// Sets a user's role (creating the admin from the command line, or by an admin).
 pub async fn set_role(db: &Db, id: i64, role: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let r = on_writer!(db, |p| sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(role)
-        .bind(now)
-        .execute(p)
-        .await.map(|r| r.rows_affected()))?;
+    let r = on_writer!(db, |p| sqlx::query(
+        "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(role)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(r == 1)
 }
 
 /// Replaces a user's password hash.
 pub async fn set_password_hash(db: &Db, id: i64, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    on_writer!(db, |p| sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(hash)
-        .bind(now)
-        .execute(p)
-        .await.map(|r| r.rows_affected()))?;
+    on_writer!(db, |p| sqlx::query(
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Ids of the first `limit` users with the given role (demo data uses them as organizers).
 pub async fn ids_with_role(db: &Db, role: &str, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_scalar("SELECT id FROM users WHERE role = $1 ORDER BY id LIMIT $2")
-        .bind(role)
-        .bind(limit)
-        .fetch_all(p)
-        .await)
+    on_pool!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM users WHERE role = $1 ORDER BY id LIMIT $2"
+    )
+    .bind(role)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
 }

@@ -9,15 +9,53 @@ use evently::testing::{TestDb, core_with_clock};
 async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
     for db in TestDb::all().await {
         let core = core_with_clock(&db.db, start_ms());
-        let user = core.register("  Ada@Example.com ", "correct horse battery", "Ada", Role::Attendee, false).await.unwrap();
+        let user = core
+            .register(
+                "  Ada@Example.com ",
+                "correct horse battery",
+                "Ada",
+                Role::Attendee,
+                false,
+            )
+            .await
+            .unwrap();
         assert_eq!(user.email, "ada@example.com");
         assert!(matches!(
-            core.register("ADA@example.com", "another good password", "Ada 2", Role::Attendee, false).await.unwrap_err(),
+            core.register(
+                "ADA@example.com",
+                "another good password",
+                "Ada 2",
+                Role::Attendee,
+                false
+            )
+            .await
+            .unwrap_err(),
             AccountError::EmailTaken
         ));
-        assert!(matches!(core.login("ada@example.com", "wrong password!", &ClientInfo::default()).await.unwrap_err(), AccountError::InvalidCredentials));
-        assert!(matches!(core.login("nobody@example.com", "whatever12345", &ClientInfo::default()).await.unwrap_err(), AccountError::InvalidCredentials));
-        let pair = core.login("ADA@example.com", "correct horse battery", &ClientInfo::default()).await.unwrap();
+        assert!(matches!(
+            core.login("ada@example.com", "wrong password!", &ClientInfo::default())
+                .await
+                .unwrap_err(),
+            AccountError::InvalidCredentials
+        ));
+        assert!(matches!(
+            core.login(
+                "nobody@example.com",
+                "whatever12345",
+                &ClientInfo::default()
+            )
+            .await
+            .unwrap_err(),
+            AccountError::InvalidCredentials
+        ));
+        let pair = core
+            .login(
+                "ADA@example.com",
+                "correct horse battery",
+                &ClientInfo::default(),
+            )
+            .await
+            .unwrap();
         let actor = core.authenticate(&pair.access_token, None).await.unwrap();
         assert_eq!(actor.user_id, user.id);
         let rotated = core.refresh(&pair.refresh_token).await.unwrap();
@@ -25,13 +63,31 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
         // Reusing the spent token revokes the whole session, including the new tokens.
         assert!(core.refresh(&pair.refresh_token).await.is_err());
         assert!(core.refresh(&rotated.refresh_token).await.is_err());
-        assert!(core.authenticate(&rotated.access_token, None).await.is_err());
+        assert!(
+            core.authenticate(&rotated.access_token, None)
+                .await
+                .is_err()
+        );
         // Access tokens expire after 15 minutes.
-        let fresh = core.login("ada@example.com", "correct horse battery", &ClientInfo::default()).await.unwrap();
+        let fresh = core
+            .login(
+                "ada@example.com",
+                "correct horse battery",
+                &ClientInfo::default(),
+            )
+            .await
+            .unwrap();
         core.clock().advance_ms(15 * 60_000 + 1000);
         assert!(core.authenticate(&fresh.access_token, None).await.is_err());
         // Sign-out revokes.
-        let again = core.login("ada@example.com", "correct horse battery", &ClientInfo::default()).await.unwrap();
+        let again = core
+            .login(
+                "ada@example.com",
+                "correct horse battery",
+                &ClientInfo::default(),
+            )
+            .await
+            .unwrap();
         let a = core.authenticate(&again.access_token, None).await.unwrap();
         core.logout(&a).await.unwrap();
         assert!(core.authenticate(&again.access_token, None).await.is_err());

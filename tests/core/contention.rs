@@ -46,9 +46,16 @@ async fn two_thousand_attempts_for_one_hundred_seats_sell_exactly_one_hundred() 
             }
         }
         assert_eq!(attempts, 2000);
-        assert_eq!(booked_seats, 100, "[{}] exactly the capacity is sold", f.engine);
+        assert_eq!(
+            booked_seats, 100,
+            "[{}] exactly the capacity is sold",
+            f.engine
+        );
         for b in &successes {
-            let stored = evently::store::bookings::by_id(f.core.db(), b.id).await.unwrap().expect("stored");
+            let stored = evently::store::bookings::by_id(f.core.db(), b.id)
+                .await
+                .unwrap()
+                .expect("stored");
             assert_eq!(stored.status, "confirmed");
             assert_eq!(stored.quantity, b.quantity);
         }
@@ -65,18 +72,30 @@ async fn fifty_identical_requests_make_one_booking_and_fifty_identical_answers()
         let mut tasks = Vec::new();
         for _ in 0..50 {
             let (f, buyer) = (f.clone(), buyer.clone());
-            tasks.push(tokio::spawn(async move { f.core.book(&buyer, f.event_id, f.tt_id, 3, "same-key-123").await }));
+            tasks.push(tokio::spawn(async move {
+                f.core
+                    .book(&buyer, f.event_id, f.tt_id, 3, "same-key-123")
+                    .await
+            }));
         }
         let mut answers = Vec::new();
         for t in tasks {
             answers.push(t.await.unwrap().expect("every duplicate succeeds").0);
         }
-        assert!(answers.iter().all(|a| *a == answers[0]), "[{}] answers differ", f.engine);
+        assert!(
+            answers.iter().all(|a| *a == answers[0]),
+            "[{}] answers differ",
+            f.engine
+        );
         let mine = f.core.my_bookings(&buyer).await.unwrap();
         assert_eq!(mine.len(), 1, "[{}] one booking", f.engine);
         assert_eq!(f.available().await, 7);
         // A different body under the same key is refused and changes nothing.
-        let err = f.core.book(&buyer, f.event_id, f.tt_id, 2, "same-key-123").await.unwrap_err();
+        let err = f
+            .core
+            .book(&buyer, f.event_id, f.tt_id, 2, "same-key-123")
+            .await
+            .unwrap_err();
         assert!(matches!(err, BookingError::IdempotencyMismatch));
         assert_eq!(f.available().await, 7);
         f.assert_invariants().await;
@@ -90,7 +109,13 @@ async fn cancelling_while_others_book_never_loses_or_duplicates_a_seat() {
         let holders = users(&f.core, 50, "holder").await;
         let mut first = Vec::new();
         for (i, u) in holders.iter().enumerate() {
-            first.push(f.core.book(u, f.event_id, f.tt_id, 1, &format!("k{i}")).await.unwrap().0);
+            first.push(
+                f.core
+                    .book(u, f.event_id, f.tt_id, 1, &format!("k{i}"))
+                    .await
+                    .unwrap()
+                    .0,
+            );
         }
         assert_eq!(f.available().await, 0);
         let newcomers = users(&f.core, 100, "newcomer").await;
@@ -101,14 +126,24 @@ async fn cancelling_while_others_book_never_loses_or_duplicates_a_seat() {
                 let out = f.core.cancel_booking(&u, id).await.unwrap();
                 assert!(!out.already_cancelled);
                 // A second cancel is harmless.
-                assert!(f.core.cancel_booking(&u, id).await.unwrap().already_cancelled);
+                assert!(
+                    f.core
+                        .cancel_booking(&u, id)
+                        .await
+                        .unwrap()
+                        .already_cancelled
+                );
                 0_i64
             }));
         }
         for (i, u) in newcomers.into_iter().enumerate() {
             let f = f.clone();
             tasks.push(tokio::spawn(async move {
-                match f.core.book(&u, f.event_id, f.tt_id, 1, &format!("n{i}")).await {
+                match f
+                    .core
+                    .book(&u, f.event_id, f.tt_id, 1, &format!("n{i}"))
+                    .await
+                {
                     Ok(_) => 1,
                     Err(BookingError::SoldOut { .. }) => 0,
                     Err(e) => panic!("unexpected {e:?}"),
@@ -119,7 +154,11 @@ async fn cancelling_while_others_book_never_loses_or_duplicates_a_seat() {
         for t in tasks {
             new_seats += t.await.unwrap();
         }
-        assert!(new_seats <= 25, "[{}] {new_seats} new seats from 25 freed", f.engine);
+        assert!(
+            new_seats <= 25,
+            "[{}] {new_seats} new seats from 25 freed",
+            f.engine
+        );
         assert_eq!(f.available().await, 25 - new_seats);
         f.assert_invariants().await;
     }

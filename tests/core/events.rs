@@ -4,24 +4,40 @@ use crate::helpers::{event_request, fixture, organizer, users};
 use evently::events::EventError;
 use evently::testing::TestDb;
 
+type Mutation = Box<dyn Fn(&mut evently::dto::CreateEventRequest)>;
+
 #[tokio::test]
 async fn capacity_goes_up_freely_and_down_only_to_what_is_taken() {
     for db in TestDb::all().await {
         let f = fixture(&db, 10).await;
         let u = users(&f.core, 1, "cap").await.remove(0);
         f.core.book(&u, f.event_id, f.tt_id, 6, "k").await.unwrap();
-        let up = f.core.set_capacity(&f.organizer, f.tt_id, 20).await.unwrap();
+        let up = f
+            .core
+            .set_capacity(&f.organizer, f.tt_id, 20)
+            .await
+            .unwrap();
         assert_eq!((up.capacity, up.available), (20, 14));
         let down = f.core.set_capacity(&f.organizer, f.tt_id, 6).await.unwrap();
         assert_eq!(down.available, 0);
-        let err = f.core.set_capacity(&f.organizer, f.tt_id, 5).await.unwrap_err();
+        let err = f
+            .core
+            .set_capacity(&f.organizer, f.tt_id, 5)
+            .await
+            .unwrap_err();
         let api: evently::ApiError = err.into();
         assert_eq!(api.status(), 409);
         assert!(api.message.contains("6 seats"), "{}", api.message);
         // Another organizer cannot touch it, and learns nothing about it.
         let other = organizer(&f.core, "other").await;
-        assert!(matches!(f.core.set_capacity(&other, f.tt_id, 50).await.unwrap_err(), EventError::NotFound(_)));
-        assert!(matches!(f.core.publish_event(&other, f.event_id).await.unwrap_err(), EventError::NotFound(_)));
+        assert!(matches!(
+            f.core.set_capacity(&other, f.tt_id, 50).await.unwrap_err(),
+            EventError::NotFound(_)
+        ));
+        assert!(matches!(
+            f.core.publish_event(&other, f.event_id).await.unwrap_err(),
+            EventError::NotFound(_)
+        ));
         f.assert_invariants().await;
     }
 }
@@ -31,30 +47,58 @@ async fn only_organizers_create_events_and_input_is_validated_by_field() {
     for db in TestDb::all().await {
         let f = fixture(&db, 1).await;
         let attendee = users(&f.core, 1, "att").await.remove(0);
-        assert!(matches!(f.core.create_event(&attendee, &event_request(5)).await.unwrap_err(), EventError::NotOrganizer));
-        let cases: Vec<(Box<dyn Fn(&mut evently::dto::CreateEventRequest)>, &str)> = vec![
+        assert!(matches!(
+            f.core
+                .create_event(&attendee, &event_request(5))
+                .await
+                .unwrap_err(),
+            EventError::NotOrganizer
+        ));
+        let cases: Vec<(Mutation, &str)> = vec![
             (Box::new(|r| r.title = "x".into()), "title"),
             (Box::new(|r| r.title = "a".repeat(141)), "title"),
             (Box::new(|r| r.category = "nope".into()), "category"),
             (Box::new(|r| r.ends_at = r.starts_at), "ends_at"),
-            (Box::new(|r| r.timezone = Some("Mars/Olympus".into())), "timezone"),
+            (
+                Box::new(|r| r.timezone = Some("Mars/Olympus".into())),
+                "timezone",
+            ),
             (Box::new(|r| r.venue = "bad\u{0}venue".into()), "venue"),
             (Box::new(|r| r.ticket_types.clear()), "ticket_types"),
-            (Box::new(|r| r.ticket_types[0].capacity = 0), "ticket_types[0].capacity"),
-            (Box::new(|r| r.ticket_types[0].price_cents = -1), "ticket_types[0].price_cents"),
-            (Box::new(|r| r.image_url = Some("javascript:alert(1)".into())), "image_url"),
+            (
+                Box::new(|r| r.ticket_types[0].capacity = 0),
+                "ticket_types[0].capacity",
+            ),
+            (
+                Box::new(|r| r.ticket_types[0].price_cents = -1),
+                "ticket_types[0].price_cents",
+            ),
+            (
+                Box::new(|r| r.image_url = Some("javascript:alert(1)".into())),
+                "image_url",
+            ),
         ];
         for (mutate, field) in cases {
             let mut req = event_request(5);
             mutate(&mut req);
             match f.core.create_event(&f.organizer, &req).await.unwrap_err() {
-                EventError::Invalid(api) => assert_eq!(api.field.as_deref(), Some(field), "{}", api.message),
+                EventError::Invalid(api) => {
+                    assert_eq!(api.field.as_deref(), Some(field), "{}", api.message)
+                }
                 other => panic!("{field}: {other:?}"),
             }
         }
         // Slugs stay unique when titles repeat.
-        let a = f.core.create_event(&f.organizer, &event_request(5)).await.unwrap();
-        let b = f.core.create_event(&f.organizer, &event_request(5)).await.unwrap();
+        let a = f
+            .core
+            .create_event(&f.organizer, &event_request(5))
+            .await
+            .unwrap();
+        let b = f
+            .core
+            .create_event(&f.organizer, &event_request(5))
+            .await
+            .unwrap();
         assert_ne!(a.slug, b.slug);
         assert!(a.slug.starts_with("flash-sale-night"));
     }

@@ -10,7 +10,10 @@ use evently::testing::{TestDb, core_with_clock};
 
 /// 2030-01-01T00:00:00Z: tests run on a clock they control.
 pub fn start_ms() -> i64 {
-    Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().map(|d| d.timestamp_millis()).unwrap_or(0)
+    Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
+        .single()
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(0)
 }
 
 pub struct Fixture {
@@ -25,26 +28,47 @@ pub struct Fixture {
 pub async fn users(core: &Core, n: usize, prefix: &str) -> Vec<Actor> {
     let mut rows = Vec::new();
     for i in 0..n {
-        rows.push((format!("{prefix}{i}@example.com"), format!("User {i}"), "x".to_string(), "attendee".to_string()));
+        rows.push((
+            format!("{prefix}{i}@example.com"),
+            format!("User {i}"),
+            "x".to_string(),
+            "attendee".to_string(),
+        ));
     }
     let mut ids = Vec::new();
     for chunk in rows.chunks(500) {
         let mut tx: Tx = core.db().begin().await.unwrap();
-        ids.extend(evently::store::users::insert_many(&mut tx, chunk, start_ms()).await.unwrap());
+        ids.extend(
+            evently::store::users::insert_many(&mut tx, chunk, start_ms())
+                .await
+                .unwrap(),
+        );
         tx.commit().await.unwrap();
     }
-    ids.into_iter().map(|id| Actor { user_id: id, role: Role::Attendee, session_id: String::new(), ip: None }).collect()
+    ids.into_iter()
+        .map(|id| Actor {
+            user_id: id,
+            role: Role::Attendee,
+            session_id: String::new(),
+            ip: None,
+        })
+        .collect()
 }
 
 pub async fn organizer(core: &Core, tag: &str) -> Actor {
     let mut a = users(core, 1, &format!("org-{tag}-")).await.remove(0);
-    evently::store::users::set_role(core.db(), a.user_id, "organizer", start_ms()).await.unwrap();
+    evently::store::users::set_role(core.db(), a.user_id, "organizer", start_ms())
+        .await
+        .unwrap();
     a.role = Role::Organizer;
     a
 }
 
 pub fn event_request(capacity: i64) -> CreateEventRequest {
-    let starts = Utc.timestamp_millis_opt(start_ms() + 30 * 86_400_000).single().unwrap();
+    let starts = Utc
+        .timestamp_millis_opt(start_ms() + 30 * 86_400_000)
+        .single()
+        .unwrap();
     CreateEventRequest {
         title: "Flash Sale Night".into(),
         description: "A test event.".into(),
@@ -57,7 +81,12 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
         image_url: None,
         hold_minutes: Some(10),
         cancel_cutoff_minutes: Some(60),
-        ticket_types: vec![TicketTypeInput { name: "General".into(), price_cents: 2500, capacity, ..Default::default() }],
+        ticket_types: vec![TicketTypeInput {
+            name: "General".into(),
+            price_cents: 2500,
+            capacity,
+            ..Default::default()
+        }],
     }
 }
 
@@ -65,20 +94,39 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
 pub async fn fixture(db: &TestDb, capacity: i64) -> Fixture {
     let core = core_with_clock(&db.db, start_ms());
     let organizer = organizer(&core, "main").await;
-    let event = core.create_event(&organizer, &event_request(capacity)).await.unwrap();
+    let event = core
+        .create_event(&organizer, &event_request(capacity))
+        .await
+        .unwrap();
     core.publish_event(&organizer, event.id).await.unwrap();
-    Fixture { tt_id: event.ticket_types[0].id, event_id: event.id, core, organizer, engine: db.engine() }
+    Fixture {
+        tt_id: event.ticket_types[0].id,
+        event_id: event.id,
+        core,
+        organizer,
+        engine: db.engine(),
+    }
 }
 
 impl Fixture {
     /// Seats bookable now, as the API reports them.
     pub async fn available(&self) -> i64 {
-        self.core.event_for(None, self.event_id).await.unwrap().ticket_types[0].available
+        self.core
+            .event_for(None, self.event_id)
+            .await
+            .unwrap()
+            .ticket_types[0]
+            .available
     }
 
     pub async fn assert_invariants(&self) {
         let report = self.core.check_invariants(None).await.unwrap();
-        assert!(report.ok(), "[{}] invariants violated: {:#?}", self.engine, report.violations);
+        assert!(
+            report.ok(),
+            "[{}] invariants violated: {:#?}",
+            self.engine,
+            report.violations
+        );
         assert!(report.ticket_types_checked >= 1);
     }
 }

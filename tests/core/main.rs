@@ -1,6 +1,8 @@
 //! Core tests against real databases: SQLite always, PostgreSQL when reachable (always in CI).
 //! One test binary for the crate; modules by feature.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod bookings;
 mod contention;

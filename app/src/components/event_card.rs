@@ -18,7 +18,10 @@ pub fn availability_label(available: i64, capacity: i64) -> (&'static str, Strin
 pub fn EventCard(event: EventSummary) -> impl IntoView {
     let (class, label) = availability_label(event.available, event.capacity);
     let href = format!("/events/{}", event.slug);
-    let image = event.image_url.clone().unwrap_or_else(|| format!("/img/categories/{}.svg", event.category));
+    let image = event
+        .image_url
+        .clone()
+        .unwrap_or_else(|| format!("/img/categories/{}.svg", event.category));
     view! {
         <article class="event-card" data-category=event.category.clone() data-event-id=event.id>
             <img class="event-card-image" src=image alt="" width="640" height="320" loading="lazy" decoding="async"/>

@@ -39,15 +39,22 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn FilterableEvents(events: Vec<EventSummary>) -> impl IntoView {
     let (category, set_category) = signal(None::<&'static str>);
-    let present: Vec<&'static str> =
-        CATEGORIES.iter().map(|(id, _)| *id).filter(|id| events.iter().any(|e| e.category == *id)).collect();
-    let counts = events.iter().map(|e| e.category.clone()).collect::<Vec<_>>();
+    let present: Vec<&'static str> = CATEGORIES
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| events.iter().any(|e| e.category == *id))
+        .collect();
+    let counts = events
+        .iter()
+        .map(|e| e.category.clone())
+        .collect::<Vec<_>>();
     let shown = move || match category.get() {
         None => counts.len(),
         Some(c) => counts.iter().filter(|x| x.as_str() == c).count(),
     };
     if events.is_empty() {
-        return view! { <p class="empty-state">"No upcoming events yet. Check back soon."</p> }.into_any();
+        return view! { <p class="empty-state">"No upcoming events yet. Check back soon."</p> }
+            .into_any();
     }
     view! {
         <div class="chips" role="group" aria-label="Filter by category">

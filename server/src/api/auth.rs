@@ -35,13 +35,28 @@ pub struct RefreshRequest {
 fn client(ip: ClientIp, headers: &HeaderMap) -> ClientInfo {
     ClientInfo {
         ip: ip.0.map(|i| i.to_string()),
-        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(300).collect()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect()),
     }
 }
 
 /// `POST /api/v1/auth/register` -> 201 with the user.
-pub async fn register(State(s): State<AppState>, Json(req): Json<RegisterRequest>) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let user = s.core.register(&req.email, &req.password, &req.name, Role::Attendee, req.marketing_opt_in).await?;
+pub async fn register(
+    State(s): State<AppState>,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let user = s
+        .core
+        .register(
+            &req.email,
+            &req.password,
+            &req.name,
+            Role::Attendee,
+            req.marketing_opt_in,
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -52,23 +67,37 @@ pub async fn login(
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<TokenPair>> {
-    Ok(Json(s.core.login(&req.email, &req.password, &client(ip, &headers)).await?))
+    Ok(Json(
+        s.core
+            .login(&req.email, &req.password, &client(ip, &headers))
+            .await?,
+    ))
 }
 
 /// `POST /api/v1/auth/refresh` with `{refresh_token}` -> a new pair; the old token is spent.
-pub async fn refresh(State(s): State<AppState>, Json(req): Json<RefreshRequest>) -> ApiResult<Json<TokenPair>> {
+pub async fn refresh(
+    State(s): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<Json<TokenPair>> {
     Ok(Json(s.core.refresh(&req.refresh_token).await?))
 }
 
 /// `POST /api/v1/auth/logout`: ends this session (and clears browser cookies).
-pub async fn logout(State(s): State<AppState>, CurrentUser(actor): CurrentUser) -> Result<Response, HttpError> {
+pub async fn logout(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> Result<Response, HttpError> {
     s.core.logout(&actor).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.extensions_mut().insert(SetCookies(clear_cookies(&s.config)));
+    res.extensions_mut()
+        .insert(SetCookies(clear_cookies(&s.config)));
     Ok(res)
 }
 
 /// `GET /api/v1/me`.
-pub async fn me(State(s): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<UserView>> {
+pub async fn me(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<UserView>> {
     Ok(Json(s.core.me(&actor).await?))
 }

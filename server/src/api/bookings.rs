@@ -6,19 +6,25 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use evently::ApiError;
 use evently::dto::{BookRequest, BookingView, CancelOutcome, HoldView, MyBooking};
 use evently::error::ErrorCode;
-use evently::ApiError;
 use serde::Deserialize;
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, HttpError> {
     match headers.get("idempotency-key") {
         None => Err(HttpError(
-            ApiError::new(ErrorCode::MissingIdempotencyKey, "send an Idempotency-Key header (for example a UUID) so retries are safe")
-                .with_field("Idempotency-Key"),
+            ApiError::new(
+                ErrorCode::MissingIdempotencyKey,
+                "send an Idempotency-Key header (for example a UUID) so retries are safe",
+            )
+            .with_field("Idempotency-Key"),
         )),
         Some(v) => v.to_str().map(|s| s.trim().to_string()).map_err(|_| {
-            HttpError(ApiError::invalid("Idempotency-Key", "Idempotency-Key must be printable ASCII"))
+            HttpError(ApiError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key must be printable ASCII",
+            ))
         }),
     }
 }
@@ -26,7 +32,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, HttpError> {
 fn created<T: serde::Serialize>(body: T, replayed: bool) -> Response {
     let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
     if replayed {
-        res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        res.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     res
 }
@@ -40,7 +47,10 @@ pub async fn book(
     Json(req): Json<BookRequest>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
-    let (booking, replayed) = s.core.book(&actor, event_id, req.ticket_type_id, req.quantity, &key).await?;
+    let (booking, replayed) = s
+        .core
+        .book(&actor, event_id, req.ticket_type_id, req.quantity, &key)
+        .await?;
     Ok(created(booking, replayed))
 }
 
@@ -53,7 +63,10 @@ pub async fn hold(
     Json(req): Json<BookRequest>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
-    let (hold, replayed) = s.core.hold(&actor, event_id, req.ticket_type_id, req.quantity, &key).await?;
+    let (hold, replayed) = s
+        .core
+        .hold(&actor, event_id, req.ticket_type_id, req.quantity, &key)
+        .await?;
     Ok(created(hold, replayed))
 }
 
@@ -73,37 +86,68 @@ pub async fn confirm(
     let req: ConfirmRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ConfirmRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| HttpError(ApiError::invalid("attendee_names", format!("invalid body: {e}"))))?
+        serde_json::from_slice(&body).map_err(|e| {
+            HttpError(ApiError::invalid(
+                "attendee_names",
+                format!("invalid body: {e}"),
+            ))
+        })?
     };
-    Ok((StatusCode::CREATED, Json(s.core.confirm_hold(&actor, id, &req.attendee_names).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.core.confirm_hold(&actor, id, &req.attendee_names).await?),
+    ))
 }
 
 /// `POST /api/v1/holds/{id}/renew`.
-pub async fn renew(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<HoldView>> {
+pub async fn renew(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<HoldView>> {
     Ok(Json(s.core.renew_hold(&actor, id).await?))
 }
 
 /// `DELETE /api/v1/holds/{id}`.
-pub async fn release(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<HoldView>> {
+pub async fn release(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<HoldView>> {
     Ok(Json(s.core.release_hold(&actor, id).await?))
 }
 
 /// `GET /api/v1/holds/{id}`.
-pub async fn get_hold(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<HoldView>> {
+pub async fn get_hold(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<HoldView>> {
     Ok(Json(s.core.hold_for(&actor, id).await?))
 }
 
 /// `GET /api/v1/bookings/{id}`.
-pub async fn get(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<BookingView>> {
+pub async fn get(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<BookingView>> {
     Ok(Json(s.core.booking_for(&actor, id).await?))
 }
 
 /// `POST /api/v1/bookings/{id}/cancel`.
-pub async fn cancel(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<CancelOutcome>> {
+pub async fn cancel(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<CancelOutcome>> {
     Ok(Json(s.core.cancel_booking(&actor, id).await?))
 }
 
 /// `GET /api/v1/me/bookings`.
-pub async fn mine(State(s): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<Vec<MyBooking>>> {
+pub async fn mine(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<Vec<MyBooking>>> {
     Ok(Json(s.core.my_bookings(&actor).await?))
 }

@@ -5,7 +5,9 @@ use crate::error::{ApiResult, Id, Json};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use evently::dto::{CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, TicketTypeView};
+use evently::dto::{
+    CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, TicketTypeView,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -14,9 +16,15 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/events`: upcoming published events.
-pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult<Json<Page<EventSummary>>> {
+pub async fn list(
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<EventSummary>>> {
     let items = s.core.upcoming_events(q.limit.unwrap_or(20)).await?;
-    Ok(Json(Page { items, next_cursor: None }))
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// `POST /api/v1/events`: a new draft event (organizers and admins).
@@ -30,17 +38,29 @@ pub async fn create(
 }
 
 /// `GET /api/v1/events/{id}`.
-pub async fn get(State(s): State<AppState>, MaybeUser(actor): MaybeUser, Id(id): Id) -> ApiResult<Json<EventDetail>> {
+pub async fn get(
+    State(s): State<AppState>,
+    MaybeUser(actor): MaybeUser,
+    Id(id): Id,
+) -> ApiResult<Json<EventDetail>> {
     Ok(Json(s.core.event_for(actor.as_ref(), id).await?))
 }
 
 /// `POST /api/v1/events/{id}/publish`.
-pub async fn publish(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<EventDetail>> {
+pub async fn publish(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<EventDetail>> {
     Ok(Json(s.core.publish_event(&actor, id).await?))
 }
 
 /// `POST /api/v1/events/{id}/cancel`.
-pub async fn cancel(State(s): State<AppState>, CurrentUser(actor): CurrentUser, Id(id): Id) -> ApiResult<Json<EventDetail>> {
+pub async fn cancel(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+) -> ApiResult<Json<EventDetail>> {
     Ok(Json(s.core.cancel_event(&actor, id).await?))
 }
 

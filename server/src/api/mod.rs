@@ -18,10 +18,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/events/{id}/cancel", post(events::cancel))
         .route("/api/v1/events/{id}/bookings", post(bookings::book))
         .route("/api/v1/events/{id}/holds", post(bookings::hold))
-        .route("/api/v1/ticket-types/{id}/capacity", post(events::set_capacity).put(events::set_capacity))
+        .route(
+            "/api/v1/ticket-types/{id}/capacity",
+            post(events::set_capacity).put(events::set_capacity),
+        )
         .route("/api/v1/bookings/{id}", get(bookings::get))
         .route("/api/v1/bookings/{id}/cancel", post(bookings::cancel))
-        .route("/api/v1/holds/{id}", get(bookings::get_hold).delete(bookings::release))
+        .route(
+            "/api/v1/holds/{id}",
+            get(bookings::get_hold).delete(bookings::release),
+        )
         .route("/api/v1/holds/{id}/confirm", post(bookings::confirm))
         .route("/api/v1/holds/{id}/renew", post(bookings::renew))
         .route("/api/v1/me", get(auth::me))

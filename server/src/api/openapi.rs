@@ -7,7 +7,14 @@ fn err_ref() -> Value {
     json!({ "$ref": "#/components/responses/Error" })
 }
 
-fn op(summary: &str, tag: &str, auth: bool, body: Option<&str>, ok: (&str, &str), errors: &[&str]) -> Value {
+fn op(
+    summary: &str,
+    tag: &str,
+    auth: bool,
+    body: Option<&str>,
+    ok: (&str, &str),
+    errors: &[&str],
+) -> Value {
     let mut responses = serde_json::Map::new();
     responses.insert(ok.0.to_string(), json!({ "description": "success", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", ok.1) } } } }));
     for e in errors {
@@ -45,26 +52,246 @@ pub async fn spec() -> Json<Value> {
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[method] = o;
     };
-    add("/api/v1/events", "get", op("Upcoming published events", "events", false, None, ("200", "EventPage"), &["422"]));
-    add("/api/v1/events", "post", op("Create a draft event with its ticket types (organizer or admin)", "events", true, Some("CreateEvent"), ("201", "EventDetail"), &["401", "403", "422"]));
-    add("/api/v1/events/{id}", "get", op("An event with its ticket types and live availability", "events", false, None, ("200", "EventDetail"), &["404"]));
-    add("/api/v1/events/{id}/publish", "post", op("Publish a draft event", "events", true, None, ("200", "EventDetail"), &["401", "404", "409"]));
-    add("/api/v1/events/{id}/cancel", "post", op("Cancel an event: every booking is cancelled and every hold released", "events", true, None, ("200", "EventDetail"), &["401", "404"]));
-    add("/api/v1/ticket-types/{id}/capacity", "post", op("Change capacity (down only to what is taken)", "events", true, Some("Capacity"), ("200", "TicketType"), &["401", "404", "409", "422"]));
-    add("/api/v1/events/{id}/bookings", "post", with_idempotency(op("Book seats in one step", "bookings", true, Some("BookRequest"), ("201", "Booking"), &["400", "401", "404", "409", "422", "429"])));
-    add("/api/v1/events/{id}/holds", "post", with_idempotency(op("Hold seats for checkout", "holds", true, Some("BookRequest"), ("201", "Hold"), &["400", "401", "404", "409", "422", "429"])));
-    add("/api/v1/holds/{id}", "get", op("A hold of yours", "holds", true, None, ("200", "Hold"), &["401", "404"]));
-    add("/api/v1/holds/{id}", "delete", op("Release a hold; its seats return at once", "holds", true, None, ("200", "Hold"), &["401", "404", "409"]));
-    add("/api/v1/holds/{id}/confirm", "post", op("Confirm a hold into a booking", "holds", true, Some("Confirm"), ("201", "Booking"), &["401", "404", "409", "410", "422"]));
-    add("/api/v1/holds/{id}/renew", "post", op("Extend a hold (a bounded number of times)", "holds", true, None, ("200", "Hold"), &["401", "404", "409", "410"]));
-    add("/api/v1/bookings/{id}", "get", op("A booking of yours", "bookings", true, None, ("200", "Booking"), &["401", "404"]));
-    add("/api/v1/bookings/{id}/cancel", "post", op("Cancel a booking; a second cancel says it already was", "bookings", true, None, ("200", "CancelOutcome"), &["401", "404", "409"]));
-    add("/api/v1/me/bookings", "get", op("Your bookings with their events and tickets", "bookings", true, None, ("200", "MyBookings"), &["401"]));
-    add("/api/v1/me", "get", op("Your account", "accounts", true, None, ("200", "User"), &["401"]));
-    add("/api/v1/auth/register", "post", op("Create an account", "accounts", false, Some("Register"), ("201", "User"), &["409", "422", "429"]));
-    add("/api/v1/auth/login", "post", op("Sign in; returns a Bearer access token and a refresh token", "accounts", false, Some("Login"), ("200", "TokenPair"), &["401", "422", "429"]));
-    add("/api/v1/auth/refresh", "post", op("Swap a refresh token for a new pair (reuse revokes the session)", "accounts", false, Some("Refresh"), ("200", "TokenPair"), &["401"]));
-    add("/api/v1/auth/logout", "post", op("End this session", "accounts", true, None, ("204", "Empty"), &["401"]));
+    add(
+        "/api/v1/events",
+        "get",
+        op(
+            "Upcoming published events",
+            "events",
+            false,
+            None,
+            ("200", "EventPage"),
+            &["422"],
+        ),
+    );
+    add(
+        "/api/v1/events",
+        "post",
+        op(
+            "Create a draft event with its ticket types (organizer or admin)",
+            "events",
+            true,
+            Some("CreateEvent"),
+            ("201", "EventDetail"),
+            &["401", "403", "422"],
+        ),
+    );
+    add(
+        "/api/v1/events/{id}",
+        "get",
+        op(
+            "An event with its ticket types and live availability",
+            "events",
+            false,
+            None,
+            ("200", "EventDetail"),
+            &["404"],
+        ),
+    );
+    add(
+        "/api/v1/events/{id}/publish",
+        "post",
+        op(
+            "Publish a draft event",
+            "events",
+            true,
+            None,
+            ("200", "EventDetail"),
+            &["401", "404", "409"],
+        ),
+    );
+    add(
+        "/api/v1/events/{id}/cancel",
+        "post",
+        op(
+            "Cancel an event: every booking is cancelled and every hold released",
+            "events",
+            true,
+            None,
+            ("200", "EventDetail"),
+            &["401", "404"],
+        ),
+    );
+    add(
+        "/api/v1/ticket-types/{id}/capacity",
+        "post",
+        op(
+            "Change capacity (down only to what is taken)",
+            "events",
+            true,
+            Some("Capacity"),
+            ("200", "TicketType"),
+            &["401", "404", "409", "422"],
+        ),
+    );
+    add(
+        "/api/v1/events/{id}/bookings",
+        "post",
+        with_idempotency(op(
+            "Book seats in one step",
+            "bookings",
+            true,
+            Some("BookRequest"),
+            ("201", "Booking"),
+            &["400", "401", "404", "409", "422", "429"],
+        )),
+    );
+    add(
+        "/api/v1/events/{id}/holds",
+        "post",
+        with_idempotency(op(
+            "Hold seats for checkout",
+            "holds",
+            true,
+            Some("BookRequest"),
+            ("201", "Hold"),
+            &["400", "401", "404", "409", "422", "429"],
+        )),
+    );
+    add(
+        "/api/v1/holds/{id}",
+        "get",
+        op(
+            "A hold of yours",
+            "holds",
+            true,
+            None,
+            ("200", "Hold"),
+            &["401", "404"],
+        ),
+    );
+    add(
+        "/api/v1/holds/{id}",
+        "delete",
+        op(
+            "Release a hold; its seats return at once",
+            "holds",
+            true,
+            None,
+            ("200", "Hold"),
+            &["401", "404", "409"],
+        ),
+    );
+    add(
+        "/api/v1/holds/{id}/confirm",
+        "post",
+        op(
+            "Confirm a hold into a booking",
+            "holds",
+            true,
+            Some("Confirm"),
+            ("201", "Booking"),
+            &["401", "404", "409", "410", "422"],
+        ),
+    );
+    add(
+        "/api/v1/holds/{id}/renew",
+        "post",
+        op(
+            "Extend a hold (a bounded number of times)",
+            "holds",
+            true,
+            None,
+            ("200", "Hold"),
+            &["401", "404", "409", "410"],
+        ),
+    );
+    add(
+        "/api/v1/bookings/{id}",
+        "get",
+        op(
+            "A booking of yours",
+            "bookings",
+            true,
+            None,
+            ("200", "Booking"),
+            &["401", "404"],
+        ),
+    );
+    add(
+        "/api/v1/bookings/{id}/cancel",
+        "post",
+        op(
+            "Cancel a booking; a second cancel says it already was",
+            "bookings",
+            true,
+            None,
+            ("200", "CancelOutcome"),
+            &["401", "404", "409"],
+        ),
+    );
+    add(
+        "/api/v1/me/bookings",
+        "get",
+        op(
+            "Your bookings with their events and tickets",
+            "bookings",
+            true,
+            None,
+            ("200", "MyBookings"),
+            &["401"],
+        ),
+    );
+    add(
+        "/api/v1/me",
+        "get",
+        op(
+            "Your account",
+            "accounts",
+            true,
+            None,
+            ("200", "User"),
+            &["401"],
+        ),
+    );
+    add(
+        "/api/v1/auth/register",
+        "post",
+        op(
+            "Create an account",
+            "accounts",
+            false,
+            Some("Register"),
+            ("201", "User"),
+            &["409", "422", "429"],
+        ),
+    );
+    add(
+        "/api/v1/auth/login",
+        "post",
+        op(
+            "Sign in; returns a Bearer access token and a refresh token",
+            "accounts",
+            false,
+            Some("Login"),
+            ("200", "TokenPair"),
+            &["401", "422", "429"],
+        ),
+    );
+    add(
+        "/api/v1/auth/refresh",
+        "post",
+        op(
+            "Swap a refresh token for a new pair (reuse revokes the session)",
+            "accounts",
+            false,
+            Some("Refresh"),
+            ("200", "TokenPair"),
+            &["401"],
+        ),
+    );
+    add(
+        "/api/v1/auth/logout",
+        "post",
+        op(
+            "End this session",
+            "accounts",
+            true,
+            None,
+            ("204", "Empty"),
+            &["401"],
+        ),
+    );
 
     let int = json!({ "type": "integer", "format": "int64" });
     let time = json!({ "type": "string", "format": "date-time" });

@@ -57,13 +57,18 @@ pub async fn create_admin(
 
 /// `seed-demo`.
 pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(!config.production(), "seed-demo never runs in production (EVENTLY_ENV=production)");
+    anyhow::ensure!(
+        !config.production(),
+        "seed-demo never runs in production (EVENTLY_ENV=production)"
+    );
     let core = build_core(&config, Clock::System).await?;
     let bar = indicatif::ProgressBar::new(events as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} seeding [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} seeding [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
     let mut progress = |done: usize, _total: usize| bar.set_position(done as u64);
@@ -90,7 +95,15 @@ pub async fn check(config: Config, event: Option<i64>) -> anyhow::Result<ExitCod
     println!(
         "checked {} ticket types: {}",
         report.ticket_types_checked,
-        if report.ok() { "all invariants hold".to_string() } else { format!("{} violations", report.violations.len()) }
+        if report.ok() {
+            "all invariants hold".to_string()
+        } else {
+            format!("{} violations", report.violations.len())
+        }
     );
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

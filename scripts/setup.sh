@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing Evently needs, pinned, and is safe to run again:
+#   - the wasm32-unknown-unknown target (rustup)
+#   - wasm-bindgen-cli at exactly the version of the wasm-bindgen crate (Cargo.lock)
+#   - with --e2e: npm packages for end2end/ and Debian's Chromium (never a downloaded browser)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate version in Cargo.lock
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "==> rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! command -v wasm-bindgen >/dev/null 2>&1 || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  echo "==> cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ "${1:-}" = "--e2e" ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "==> installing Debian's Chromium for browser tests"
+    if [ "$(id -u)" = "0" ]; then
+      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    else
+      sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    fi
+  fi
+  echo "==> npm ci (end2end)"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,11 @@
+//! Black-box tests: the real server on a random port, over HTTP, on SQLite and (when
+//! reachable, always in CI) PostgreSQL. One test binary; modules by feature.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bookings;
+mod config;
+mod events;
+mod health;
+mod helpers;
+mod pages;
