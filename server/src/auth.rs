@@ -112,19 +112,20 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             None => None,
         };
         if actor.is_none()
-            && let Some(rt) = cookie(&headers, REFRESH_COOKIE) {
-                match state.core.refresh(&rt).await {
-                    Ok(pair) => {
-                        actor = state
-                            .core
-                            .authenticate(&pair.access_token, ip_text.clone())
-                            .await
-                            .ok();
-                        set.0.extend(session_cookies(&pair, config));
-                    }
-                    Err(_) => set.0.extend(clear_cookies(config)),
+            && let Some(rt) = cookie(&headers, REFRESH_COOKIE)
+        {
+            match state.core.refresh(&rt).await {
+                Ok(pair) => {
+                    actor = state
+                        .core
+                        .authenticate(&pair.access_token, ip_text.clone())
+                        .await
+                        .ok();
+                    set.0.extend(session_cookies(&pair, config));
                 }
+                Err(_) => set.0.extend(clear_cookies(config)),
             }
+        }
         if let Some(a) = actor {
             req.extensions_mut().insert(a);
             via = AuthVia::Cookie;

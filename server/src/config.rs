@@ -166,12 +166,13 @@ impl Config {
         };
         let jwt_secret = nonempty("EVENTLY_JWT_SECRET").map(Secret::new);
         if let Some(s) = &jwt_secret
-            && s.expose().len() < 32 {
-                return Err(err(
-                    "EVENTLY_JWT_SECRET",
-                    "must be at least 32 bytes (256 bits)",
-                ));
-            }
+            && s.expose().len() < 32
+        {
+            return Err(err(
+                "EVENTLY_JWT_SECRET",
+                "must be at least 32 bytes (256 bits)",
+            ));
+        }
         let mut trusted_proxies = Vec::new();
         if let Some(v) = nonempty("EVENTLY_TRUSTED_PROXIES") {
             for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {

@@ -27,9 +27,10 @@ impl IntoResponse for HttpError {
         let retry_after = self.0.retry_after;
         let mut res = (status, axum::Json(ErrorBody { error: self.0 })).into_response();
         if let Some(secs) = retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+            && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         res
     }
 }

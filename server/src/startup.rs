@@ -74,9 +74,10 @@ fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     let path = config.data_dir.join("jwt-signing.key");
     if let Ok(hexkey) = std::fs::read_to_string(&path)
         && let Ok(bytes) = hex::decode(hexkey.trim())
-            && bytes.len() >= 32 {
-                return Ok(bytes);
-            }
+        && bytes.len() >= 32
+    {
+        return Ok(bytes);
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let key: [u8; 32] = rand::random();

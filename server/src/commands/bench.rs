@@ -1,19 +1,407 @@
-//! Benchmarks: commands that drive a running server over HTTP and print figures.
+//! Benchmarks: commands that drive a running server over HTTP and print one JSON line of
+//! figures. They only ever target loopback addresses, are bounded in count and time, and
+//! stop by themselves.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
 pub enum Bench {
-    /// Many buyers racing for the last seats of one event.
-    FlashSale {
-        /// The server to test (loopback only).
-        #[arg(long, default_value = "http://127.0.0.1:3000")]
-        url: String,
-    },
+    /// Many buyers racing for the seats of one event: registers buyers, creates and publishes
+    /// one event, fires concurrent booking attempts, then verifies every answer against the
+    /// server's state.
+    FlashSale(FlashSale),
 }
 
-pub fn run(_which: Bench) -> ExitCode {
-    eprintln!("not implemented yet");
-    ExitCode::FAILURE
+#[derive(Args, Clone)]
+pub struct FlashSale {
+    /// The server to test (loopback only).
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// Booking attempts in total.
+    #[arg(long, default_value_t = 10_000)]
+    pub attempts: usize,
+    /// Concurrent clients, each a distinct signed-in buyer.
+    #[arg(long, default_value_t = 1_000)]
+    pub clients: usize,
+    /// Seats on sale (one ticket type).
+    #[arg(long, default_value_t = 1_000)]
+    pub seats: i64,
+    /// Largest quantity per attempt (each attempt asks for 1..=this).
+    #[arg(long, default_value_t = 4)]
+    pub max_quantity: i64,
+    /// An organizer account on the server (the demo organizer by default).
+    #[arg(long, default_value = evently::seed::DEMO_ORGANIZER_EMAIL)]
+    pub organizer_email: String,
+    #[arg(long, default_value = evently::seed::DEMO_PASSWORD)]
+    pub organizer_password: String,
+}
+
+/// Runs a benchmark on its own runtime and prints its figures.
+pub fn run(which: Bench) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async move {
+        match which {
+            Bench::FlashSale(args) => flash_sale(args).await,
+        }
+    });
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            if line["invariants_hold"] == json!(false) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Refuses anything but a loopback address.
+pub fn loopback_only(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("--url must be http://127.0.0.1:PORT (loopback only)"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    let host_only = if host.starts_with('[') {
+        host.split(']').next().unwrap_or("").trim_start_matches('[')
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
+    let ok = host_only == "localhost"
+        || host_only
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    anyhow::ensure!(
+        ok,
+        "benchmarks only target loopback addresses, not {host_only:?}"
+    );
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn client(max_conns: usize) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(max_conns)
+        .timeout(Duration::from_secs(120))
+        .connect_timeout(Duration::from_secs(10))
+        .build()?)
+}
+
+async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let r = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await?;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    anyhow::ensure!(
+        status.is_success(),
+        "sign-in as {email} failed ({status}): {body}"
+    );
+    body["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no access_token in {body}"))
+}
+
+/// Registers `n` buyers and signs each in, `parallel` at a time. Returns their tokens.
+pub async fn buyers(
+    http: &reqwest::Client,
+    base: &str,
+    n: usize,
+    tag: &str,
+) -> anyhow::Result<Vec<String>> {
+    use futures::StreamExt;
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<String>> = futures::stream::iter(0..n)
+        .map(|i| {
+            let http = http.clone();
+            let base = base.to_string();
+            let email = format!("bench-{tag}-{i}@example.com");
+            async move {
+                let pw = "bench-password-1234";
+                let r = http
+                    .post(format!("{base}/api/v1/auth/register"))
+                    .json(&json!({"email": email, "password": pw, "name": format!("Buyer {i}")}))
+                    .send()
+                    .await?;
+                let s = r.status();
+                anyhow::ensure!(
+                    s.is_success() || s.as_u16() == 409,
+                    "register {email}: {s} {}",
+                    r.text().await.unwrap_or_default()
+                );
+                login(&http, &base, &email, pw).await
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let tokens = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    eprintln!(
+        "registered and signed in {n} buyers in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(tokens)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+enum Outcome {
+    Booked { id: i64, quantity: i64 },
+    SoldOut,
+    Error(String),
+}
+
+async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
+    let base = loopback_only(&args.url)?;
+    anyhow::ensure!(
+        args.clients >= 1 && args.attempts >= args.clients,
+        "--attempts must be at least --clients"
+    );
+    anyhow::ensure!(
+        (1..=10).contains(&args.max_quantity),
+        "--max-quantity must be 1..=10"
+    );
+    let http = client(args.clients + 16)?;
+    let health: Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let engine = health["database"]["engine"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string();
+
+    let org = login(
+        &http,
+        &base,
+        &args.organizer_email,
+        &args.organizer_password,
+    )
+    .await?;
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let starts = chrono::Utc::now() + chrono::Duration::days(14);
+    let body = json!({
+        "title": format!("Flash sale {tag}"), "description": "Benchmark on-sale.", "venue": "Bench Arena",
+        "city": "Berlin", "category": "music", "starts_at": starts.to_rfc3339(),
+        "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(),
+        "ticket_types": [{"name": "General admission", "price_cents": 4900, "capacity": args.seats, "max_per_booking": 10}],
+    });
+    let r = http
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(&org)
+        .json(&body)
+        .send()
+        .await?;
+    let status = r.status();
+    let ev: Value = r.json().await?;
+    anyhow::ensure!(
+        status.as_u16() == 201,
+        "creating the event failed ({status}): {ev}"
+    );
+    let event_id = ev["id"].as_i64().unwrap_or_default();
+    let tt = ev["ticket_types"][0]["id"].as_i64().unwrap_or_default();
+    let r = http
+        .post(format!("{base}/api/v1/events/{event_id}/publish"))
+        .bearer_auth(&org)
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "publishing failed: {}", r.status());
+
+    let tokens = buyers(&http, &base, args.clients, &tag).await?;
+    let per_client = args.attempts / args.clients;
+    let extra = args.attempts % args.clients;
+    let gate = std::sync::Arc::new(tokio::sync::Barrier::new(args.clients + 1));
+    let mut tasks = Vec::with_capacity(args.clients);
+    for (c, token) in tokens.iter().cloned().enumerate() {
+        let (http, base, gate) = (http.clone(), base.clone(), gate.clone());
+        let n = per_client + usize::from(c < extra);
+        let max_q = args.max_quantity;
+        tasks.push(tokio::spawn(async move {
+            let mut out: Vec<(f64, Outcome)> = Vec::with_capacity(n);
+            gate.wait().await;
+            for i in 0..n {
+                let quantity = 1 + ((c * 7919 + i * 104_729) as i64 % max_q);
+                let t = Instant::now();
+                let r = http
+                    .post(format!("{base}/api/v1/events/{event_id}/bookings"))
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("fs-{c}-{i}"))
+                    .json(&json!({"ticket_type_id": tt, "quantity": quantity}))
+                    .send()
+                    .await;
+                let outcome = match r {
+                    Err(e) => Outcome::Error(e.to_string()),
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        let body: Value = r.json().await.unwrap_or(Value::Null);
+                        match (status, body["error"]["code"].as_str()) {
+                            (201, _) => Outcome::Booked {
+                                id: body["id"].as_i64().unwrap_or(-1),
+                                quantity: body["quantity"].as_i64().unwrap_or(-1),
+                            },
+                            (409, Some("sold_out")) => Outcome::SoldOut,
+                            _ => Outcome::Error(format!("{status} {body}")),
+                        }
+                    }
+                };
+                out.push((t.elapsed().as_secs_f64() * 1000.0, outcome));
+            }
+            (c, out)
+        }));
+    }
+    eprintln!(
+        "firing {} attempts from {} clients at {} seats...",
+        args.attempts, args.clients, args.seats
+    );
+    gate.wait().await;
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(args.attempts);
+    let (mut seats, mut sold_out, mut errors, mut bookings) = (0_i64, 0_usize, 0_usize, 0_usize);
+    let mut per_client_seats = vec![0_i64; args.clients];
+    let mut ids = std::collections::HashSet::new();
+    let mut first_error = None;
+    for t in tasks {
+        let (c, out) = t.await?;
+        for (ms, o) in out {
+            latencies.push(ms);
+            match o {
+                Outcome::Booked { id, quantity } => {
+                    seats += quantity;
+                    bookings += 1;
+                    per_client_seats[c] += quantity;
+                    ids.insert(id);
+                }
+                Outcome::SoldOut => sold_out += 1,
+                Outcome::Error(e) => {
+                    errors += 1;
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+
+    // Verify against the server: availability, and every buyer's stored bookings.
+    let ev: Value = http
+        .get(format!("{base}/api/v1/events/{event_id}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let available = ev["ticket_types"][0]["available"].as_i64().unwrap_or(-1);
+    let mut stored_mismatch = 0;
+    {
+        use futures::StreamExt;
+        let checks: Vec<bool> = futures::stream::iter(tokens.iter().enumerate())
+            .map(|(c, token)| {
+                let (http, base, expect) = (http.clone(), base.clone(), per_client_seats[c]);
+                let token = token.clone();
+                async move {
+                    let mine: Value = match http
+                        .get(format!("{base}/api/v1/me/bookings"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) => r.json().await.unwrap_or(Value::Null),
+                        Err(_) => return false,
+                    };
+                    let stored: i64 = mine
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter(|b| {
+                                    b["booking"]["event_id"].as_i64() == Some(event_id)
+                                        && b["booking"]["status"] == "confirmed"
+                                })
+                                .map(|b| b["booking"]["quantity"].as_i64().unwrap_or(0))
+                                .sum()
+                        })
+                        .unwrap_or(-1);
+                    stored == expect
+                }
+            })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        stored_mismatch += checks.iter().filter(|ok| !**ok).count();
+    }
+    if let Some(e) = &first_error {
+        eprintln!("first error: {e}");
+    }
+    let invariants_hold = seats <= args.seats
+        && available == args.seats - seats
+        && ids.len() == bookings
+        && stored_mismatch == 0;
+    Ok(json!({
+        "bench": "flash-sale",
+        "engine": engine,
+        "attempts": args.attempts,
+        "clients": args.clients,
+        "seats": args.seats,
+        "confirmed_seats": seats,
+        "bookings": bookings,
+        "sold_out": sold_out,
+        "errors": errors,
+        "duration_s": round2(elapsed),
+        "throughput_rps": round2(args.attempts as f64 / elapsed),
+        "latency_ms": {
+            "p50": round2(percentile(&latencies, 50.0)),
+            "p95": round2(percentile(&latencies, 95.0)),
+            "p99": round2(percentile(&latencies, 99.0)),
+            "max": round2(latencies.last().copied().unwrap_or(0.0)),
+        },
+        "seats_left_reported": available,
+        "buyers_whose_stored_bookings_differ": stored_mismatch,
+        "invariants_hold": invariants_hold,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_loopback_is_accepted() {
+        assert!(super::loopback_only("http://127.0.0.1:3000").is_ok());
+        assert!(super::loopback_only("http://localhost:8080/").is_ok());
+        assert!(super::loopback_only("http://[::1]:3000").is_ok());
+        assert!(super::loopback_only("http://10.0.0.5:3000").is_err());
+        assert!(super::loopback_only("http://example.com").is_err());
+        assert!(super::loopback_only("https://127.0.0.1").is_err());
+    }
 }
