@@ -11,7 +11,9 @@ cargo build -p frontend --lib --target wasm32-unknown-unknown --profile "$PROFIL
 mkdir -p "$SITE/pkg" "$SITE/style"
 wasm-bindgen --target web --no-typescript --out-dir "$SITE/pkg" --out-name evently \
   "target/wasm32-unknown-unknown/$PROFILE/frontend.wasm"
-if command -v wasm-opt >/dev/null 2>&1 && [ "${EVENTLY_WASM_OPT:-1}" = "1" ]; then
+# wasm-opt is opt-in: Debian's binaryen mangles wasm-bindgen 0.2.130's function table
+# ("WebAssembly.Table.set(): Argument 1 is invalid"), so only use a binaryen you trust.
+if [ "${EVENTLY_WASM_OPT:-0}" = "1" ] && command -v wasm-opt >/dev/null 2>&1; then
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int -o "$SITE/pkg/evently_bg.wasm.opt" "$SITE/pkg/evently_bg.wasm" \
     && mv "$SITE/pkg/evently_bg.wasm.opt" "$SITE/pkg/evently_bg.wasm"
 fi

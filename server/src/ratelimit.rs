@@ -1,0 +1,169 @@
+//! Rate limits in tiers, answered with 429 and `Retry-After`.
+//!
+//! Fixed windows counted in Redis when `REDIS_URL` is set (shared by every instance), in
+//! process otherwise. If Redis fails mid-flight the in-process counters take over, so limits
+//! degrade to per-instance rather than disappearing.
+
+use evently::ApiError;
+use evently::error::ErrorCode;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One limit: at most `max` hits per `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub max: u64,
+    pub window: Duration,
+}
+
+/// The tiers.
+pub mod tiers {
+    use super::Limit;
+    use std::time::Duration;
+
+    /// Any request from one client address (static files excluded).
+    pub const GENERAL: Limit = Limit { name: "general", max: 600, window: Duration::from_secs(60) };
+    /// Failed sign-ins for one account.
+    pub const LOGIN_ACCOUNT: Limit = Limit { name: "login-account", max: 5, window: Duration::from_secs(15 * 60) };
+    /// Failed sign-ins from one client address.
+    pub const LOGIN_CLIENT: Limit = Limit { name: "login-client", max: 5, window: Duration::from_secs(15 * 60) };
+    /// New accounts from one client address.
+    pub const REGISTER: Limit = Limit { name: "register", max: 20, window: Duration::from_secs(60 * 60) };
+    /// Booking, hold and cancellation calls by one user.
+    pub const BOOKING: Limit = Limit { name: "booking", max: 60, window: Duration::from_secs(60) };
+}
+
+/// The verdict for one hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    Limited { retry_after_secs: u64 },
+}
+
+#[derive(Default)]
+struct Memory {
+    windows: HashMap<String, (Instant, u64)>,
+    sweeps: u64,
+}
+
+/// The limiter; cheap to clone.
+#[derive(Clone)]
+pub struct RateLimiter {
+    enabled: bool,
+    redis: Option<redis::aio::ConnectionManager>,
+    memory: Arc<Mutex<Memory>>,
+}
+
+impl RateLimiter {
+    pub fn new(enabled: bool, redis: Option<redis::aio::ConnectionManager>) -> Self {
+        RateLimiter { enabled, redis, memory: Arc::new(Mutex::new(Memory::default())) }
+    }
+
+    /// Counts a hit against `limit` for `subject` and says whether it is allowed.
+    pub async fn hit(&self, limit: Limit, subject: &str) -> Verdict {
+        self.count(limit, subject, 1).await
+    }
+
+    /// Whether `subject` is already over `limit`, without counting a hit.
+    pub async fn peek(&self, limit: Limit, subject: &str) -> Verdict {
+        self.count(limit, subject, 0).await
+    }
+
+    async fn count(&self, limit: Limit, subject: &str, by: u64) -> Verdict {
+        if !self.enabled {
+            return Verdict::Allowed;
+        }
+        let key = format!("evently:rl:{}:{}", limit.name, subject);
+        if let Some(conn) = &self.redis {
+            match redis_count(conn.clone(), &key, limit.window, by).await {
+                Ok((n, ttl)) => return verdict(n, by, limit.max, ttl),
+                Err(e) => tracing::warn!(error = %e, "rate limit via Redis failed; counting in process"),
+            }
+        }
+        let mut m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        m.sweeps += 1;
+        if m.sweeps % 10_000 == 0 {
+            m.windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
+        }
+        let entry = m.windows.entry(key).or_insert((now, 0));
+        if now.duration_since(entry.0) >= limit.window {
+            *entry = (now, 0);
+        }
+        entry.1 += by;
+        let ttl = limit.window.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+        verdict(entry.1, by, limit.max, ttl)
+    }
+
+    /// Forgets a subject's count (a successful sign-in clears the account's failures).
+    pub async fn reset(&self, limit: Limit, subject: &str) {
+        let key = format!("evently:rl:{}:{}", limit.name, subject);
+        if let Some(conn) = &self.redis {
+            let mut c = conn.clone();
+            let _: Result<(), _> = redis::cmd("DEL").arg(&key).query_async(&mut c).await;
+        }
+        self.memory.lock().unwrap_or_else(|p| p.into_inner()).windows.remove(&key);
+    }
+}
+
+fn verdict(n: u64, by: u64, max: u64, ttl_secs: u64) -> Verdict {
+    // A peek (by = 0) is limited once the budget is spent; a hit once it goes past it.
+    let over = if by == 0 { n >= max } else { n > max };
+    if over { Verdict::Limited { retry_after_secs: ttl_secs.max(1) } } else { Verdict::Allowed }
+}
+
+async fn redis_count(
+    mut conn: redis::aio::ConnectionManager,
+    key: &str,
+    window: Duration,
+    by: u64,
+) -> redis::RedisResult<(u64, u64)> {
+    let secs = window.as_secs().max(1);
+    let (n, ttl): (u64, i64) = tokio::time::timeout(
+        Duration::from_millis(250),
+        redis::pipe()
+            .cmd("INCRBY").arg(key).arg(by)
+            .cmd("EXPIRE").arg(key).arg(secs).arg("NX").ignore()
+            .cmd("TTL").arg(key)
+            .query_async(&mut conn),
+    )
+    .await
+    .map_err(|_| redis::RedisError::from((redis::ErrorKind::IoError, "rate limit call timed out")))??;
+    Ok((n, if ttl > 0 { ttl as u64 } else { secs }))
+}
+
+/// The 429 answer for a limited request.
+pub fn too_many(retry_after_secs: u64, what: &str) -> ApiError {
+    let mut e = ApiError::new(ErrorCode::RateLimited, format!("Too many {what}. Please wait {} and try again.", human(retry_after_secs)));
+    e.retry_after = Some(retry_after_secs);
+    e
+}
+
+fn human(secs: u64) -> String {
+    if secs < 90 { format!("{secs} seconds") } else { format!("{} minutes", secs.div_ceil(60)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_limits_count_per_subject_and_window() {
+        let rl = RateLimiter::new(true, None);
+        let lim = Limit { name: "t", max: 3, window: Duration::from_secs(60) };
+        for _ in 0..3 {
+            assert_eq!(rl.hit(lim, "a").await, Verdict::Allowed);
+        }
+        assert!(matches!(rl.hit(lim, "a").await, Verdict::Limited { retry_after_secs } if retry_after_secs > 0));
+        assert!(matches!(rl.peek(lim, "a").await, Verdict::Limited { .. }));
+        assert_eq!(rl.hit(lim, "b").await, Verdict::Allowed);
+        rl.reset(lim, "a").await;
+        assert_eq!(rl.hit(lim, "a").await, Verdict::Allowed);
+        let off = RateLimiter::new(false, None);
+        for _ in 0..10 {
+            assert_eq!(off.hit(lim, "a").await, Verdict::Allowed);
+        }
+    }
+}
