@@ -5,6 +5,7 @@ use crate::bookings::engine::Engine;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::live::LiveBus;
+use crate::ratelimit::RateLimiter;
 use std::sync::Arc;
 
 /// Tunables of the domain.
@@ -27,10 +28,11 @@ struct Inner {
     settings: CoreSettings,
     engine: Engine,
     live: LiveBus,
+    limiter: RateLimiter,
 }
 
 impl Core {
-    pub fn new(db: Db, clock: Clock, settings: CoreSettings, live: LiveBus) -> Core {
+    pub fn new(db: Db, clock: Clock, settings: CoreSettings, live: LiveBus, limiter: RateLimiter) -> Core {
         let engine = Engine::new(db.clone(), clock.clone(), live.clone());
         Core {
             inner: Arc::new(Inner {
@@ -39,8 +41,14 @@ impl Core {
                 settings,
                 engine,
                 live,
+                limiter,
             }),
         }
+    }
+
+    /// The rate limiter (Redis-backed when configured).
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
     }
 
     pub fn db(&self) -> &Db {

@@ -205,3 +205,19 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
     pub marketing_opt_in_at: Option<DateTime<Utc>>,
 }
+
+/// One audit log entry, for admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub subject_id: Option<i64>,
+    /// JSON text with the specifics of the change.
+    pub detail: String,
+    pub ip: Option<String>,
+    pub at: DateTime<Utc>,
+}

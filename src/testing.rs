@@ -163,5 +163,6 @@ pub fn core_with_clock(db: &Db, start_ms: i64) -> Core {
             token_keys: keys,
         },
         LiveBus::new(),
+        crate::ratelimit::RateLimiter::new(false, None),
     )
 }

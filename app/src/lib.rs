@@ -8,15 +8,36 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
 
-use components::layout::{SiteFooter, SiteHeader};
+use components::layout::{SiteFooter, SiteHeader, provide_current_user};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// The Content-Security-Policy of pages: scripts only from us or with this response's
+/// nonce (the hydration script), nothing inline besides, no framing.
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    use leptos::nonce::use_nonce;
+    if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+             base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(v) = http::HeaderValue::from_str(&csp) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+}
+
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,6 +62,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_current_user();
     // Runs only in the browser, once hydration has wired up the page: tests and styles can
     // tell a live page from a static one.
     Effect::new(move |_| {
@@ -55,6 +77,11 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=pages::admin::AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=pages::admin::AdminAuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -16,12 +16,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use evently::ApiError;
-use evently::accounts::{Actor, TokenPair};
+use evently::accounts::{Actor, ClientInfo, TokenPair};
 use evently::error::ErrorCode;
 use std::net::IpAddr;
 
-pub const ACCESS_COOKIE: &str = "evently_at";
-pub const REFRESH_COOKIE: &str = "evently_rt";
+pub use app::session::{ACCESS_COOKIE, REFRESH_COOKIE};
 
 /// How the request authenticated, if it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +85,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     req.extensions_mut().insert(ClientIp(ip));
     let ip_text = ip.map(|i| i.to_string());
     let headers = req.headers().clone();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(300).collect());
+    req.extensions_mut().insert(ClientInfo { ip: ip_text.clone(), user_agent });
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer_token = bearer(&headers);
 
@@ -143,39 +147,14 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     res
 }
 
-fn cookie_attrs(config: &Config) -> &'static str {
-    if config.production() {
-        "; Path=/; HttpOnly; SameSite=Lax; Secure"
-    } else {
-        "; Path=/; HttpOnly; SameSite=Lax"
-    }
-}
-
 /// The cookies that carry a browser session.
 pub fn session_cookies(pair: &TokenPair, config: &Config) -> Vec<HeaderValue> {
-    let attrs = cookie_attrs(config);
-    let access = format!(
-        "{ACCESS_COOKIE}={}{attrs}; Max-Age={}",
-        pair.access_token, pair.expires_in
-    );
-    let refresh = format!(
-        "{REFRESH_COOKIE}={}{attrs}; Max-Age={}",
-        pair.refresh_token,
-        evently::accounts::SESSION_TTL_MS / 1000
-    );
-    [access, refresh]
-        .into_iter()
-        .filter_map(|c| HeaderValue::from_str(&c).ok())
-        .collect()
+    app::session::session_cookies(pair, config.production())
 }
 
 /// Cookies that end a browser session.
 pub fn clear_cookies(config: &Config) -> Vec<HeaderValue> {
-    let attrs = cookie_attrs(config);
-    [ACCESS_COOKIE, REFRESH_COOKIE]
-        .iter()
-        .filter_map(|n| HeaderValue::from_str(&format!("{n}={attrs}; Max-Age=0")).ok())
-        .collect()
+    app::session::clear_cookies(config.production())
 }
 
 /// A signed-in user, or a 401.

@@ -137,3 +137,21 @@ pub fn json_rejection(e: JsonRejection) -> HttpError {
 pub async fn api_not_found() -> HttpError {
     HttpError(ApiError::new(ErrorCode::NotFound, "no such API endpoint"))
 }
+
+/// Query parameters whose failures are 422s in the error shape.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => {
+                let text = e.body_text();
+                let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+                Err(HttpError(ApiError::new(ErrorCode::InvalidInput, format!("invalid query parameters: {detail}"))))
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ use axum::routing::get;
 use evently::clock::Clock;
 use evently::db::Db;
 use evently::live::LiveBus;
+use evently::ratelimit::RateLimiter;
 use evently::{Core, CoreSettings};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -96,26 +97,28 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the core services for a command that does not serve HTTP.
-pub async fn build_core(config: &Config, clock: Clock) -> anyhow::Result<Core> {
+/// Builds the core services. `redis` shares rate limits across instances.
+pub async fn build_core(
+    config: &Config,
+    clock: Clock,
+    redis: Option<redis::aio::ConnectionManager>,
+) -> anyhow::Result<Core> {
     let db = open_database(config).await?;
     let keys = evently::accounts::tokens::TokenKeys::new(&signing_key(config)?, 15 * 60)
         .map_err(|e| anyhow::anyhow!("EVENTLY_JWT_SECRET: {e}"))?;
+    let limiter = RateLimiter::new(config.rate_limits, redis);
     Ok(Core::new(
         db,
         clock,
-        CoreSettings {
-            max_hold_renewals: 2,
-            token_keys: keys,
-        },
+        CoreSettings { max_hold_renewals: 2, token_keys: keys },
         LiveBus::new(),
+        limiter,
     ))
 }
 
 impl Application {
     /// Connects, migrates and binds. Fails with a clear message on any problem.
     pub async fn build(config: Config, options: BuildOptions) -> anyhow::Result<Application> {
-        let core = build_core(&config, options.clock.clone()).await?;
         let redis = match &config.redis_url {
             None => None,
             Some(url) => match connect_redis(url.expose()).await {
@@ -126,6 +129,7 @@ impl Application {
                 }
             },
         };
+        let core = build_core(&config, options.clock.clone(), redis.clone()).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -207,6 +211,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let core = state.core.clone();
     let leptos = state.leptos.clone();
+    let site = app::session::SiteConfig {
+        public_url: state.config.public_url.clone(),
+        secure_cookies: state.config.production(),
+    };
     Router::new()
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics))
@@ -214,16 +222,20 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(core.clone()),
+            move || {
+                provide_context(core.clone());
+                provide_context(site.clone());
+            },
             move || shell(leptos.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::general_rate_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::middleware,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::track_metrics,

@@ -1,6 +1,8 @@
 //! Accounts: sign-up, sign-in, sessions with rotating refresh tokens, and who is asking.
 
+mod admin;
 pub mod password;
+mod privacy;
 pub mod tokens;
 
 use crate::Core;
@@ -9,6 +11,7 @@ use crate::domain::{self, Email, Role};
 use crate::dto::UserView;
 use crate::error::{ApiError, ErrorCode};
 use crate::store;
+use crate::ratelimit::{Verdict, tiers};
 use crate::store::users::UserRow;
 
 /// Refresh tokens (and the sessions they keep alive) last this long.
@@ -37,6 +40,10 @@ pub enum AccountError {
     Unauthenticated,
     #[error("not found")]
     NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("rate limited")]
+    RateLimited(u64),
     #[error("internal error")]
     Internal,
 }
@@ -68,6 +75,8 @@ impl From<AccountError> for ApiError {
             }
             AccountError::Unauthenticated => ApiError::unauthenticated(),
             AccountError::NotFound => ApiError::not_found("user"),
+            AccountError::Forbidden => ApiError::forbidden(),
+            AccountError::RateLimited(secs) => crate::ratelimit::too_many(secs, "attempts"),
             AccountError::Internal => ApiError::internal(),
         }
     }
@@ -163,14 +172,39 @@ impl Core {
         Ok(user_view(&row))
     }
 
+    /// Creates an attendee account for a visitor, within the per-address sign-up limit.
+    pub async fn sign_up(
+        &self,
+        client: &ClientInfo,
+        email: &str,
+        password: &str,
+        name: &str,
+        marketing_opt_in: bool,
+    ) -> Result<UserView, AccountError> {
+        let subject = client.ip.clone().unwrap_or_else(|| "unknown".into());
+        if let Verdict::Limited { retry_after_secs } = self.limiter().hit(tiers::REGISTER, &subject).await {
+            return Err(AccountError::RateLimited(retry_after_secs));
+        }
+        self.register(email, password, name, Role::Attendee, marketing_opt_in).await
+    }
+
     /// Checks credentials and opens a session. Unknown e-mails cost the same time as wrong
-    /// passwords and get the same answer.
+    /// passwords and get the same answer. After about five failures in 15 minutes, per account
+    /// and per client address, further attempts are refused with 429 before any checking.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         client: &ClientInfo,
     ) -> Result<TokenPair, AccountError> {
+        // Accounts are counted by a hash of the normalised address: no e-mails in Redis.
+        let account_key = tokens::hash_refresh_token(&email.trim().to_lowercase());
+        let client_key = client.ip.clone().unwrap_or_else(|| "unknown".into());
+        for (limit, subject) in [(tiers::LOGIN_ACCOUNT, &account_key), (tiers::LOGIN_CLIENT, &client_key)] {
+            if let Verdict::Limited { retry_after_secs } = self.limiter().peek(limit, subject).await {
+                return Err(AccountError::RateLimited(retry_after_secs));
+            }
+        }
         let user = match Email::parse("email", email) {
             Ok(e) => store::users::by_email(self.db(), e.as_str())
                 .await
@@ -202,9 +236,12 @@ impl Core {
                     ip: client.ip.clone(),
                 };
                 let _ = store::audit::record(self.db(), &entry, now).await;
+                self.limiter().hit(tiers::LOGIN_ACCOUNT, &account_key).await;
+                self.limiter().hit(tiers::LOGIN_CLIENT, &client_key).await;
                 return Err(AccountError::InvalidCredentials);
             }
         };
+        self.limiter().reset(tiers::LOGIN_ACCOUNT, &account_key).await;
         let pair = self.open_session(&user, client, now).await?;
         let entry = store::audit::NewEntry {
             actor_id: Some(user.id),

@@ -274,6 +274,7 @@ impl Engine {
                 .map(|h| ((h.user_id, h.idempotency_key.clone()), h))
                 .collect();
 
+        let bookability = store::events::Bookability::of(&tt, &event);
         let mut left = tt.capacity - (tt.taken - reclaimed);
         let mut slots: Vec<Slot> = Vec::with_capacity(reqs.len());
         let mut first_by_key: HashMap<(i64, &str), usize> = HashMap::new();
@@ -299,7 +300,7 @@ impl Engine {
                 slots.push(Slot::Done(replay_hold(r, prior)));
                 continue;
             }
-            if let Err(e) = check_rules(r, &tt, &event, now) {
+            if let Err(e) = check_rules(r, &bookability, now) {
                 slots.push(Slot::Done(Err(e)));
                 continue;
             }
@@ -495,31 +496,25 @@ fn replay_hold(r: &TakeRequest, prior: &HoldRow) -> Result<Taken, BookingError> 
     }
 }
 
-/// The rules checked under the row lock, against the latest committed event state.
-pub(crate) fn check_rules(
-    r: &TakeRequest,
-    tt: &store::events::TicketTypeRow,
-    event: &store::events::EventRow,
-    now: i64,
-) -> Result<(), BookingError> {
-    if r.event_id != tt.event_id {
+/// The rules checked before queueing and again under the row lock, against the latest
+/// committed state of the ticket type and its event.
+pub(crate) fn check_rules(r: &TakeRequest, b: &store::events::Bookability, now: i64) -> Result<(), BookingError> {
+    if r.event_id != b.event_id {
         return Err(BookingError::NotFound("ticket type"));
     }
-    match event.status.as_str() {
+    match b.event_status.as_str() {
         "published" => {}
         "cancelled" => return Err(BookingError::EventNotBookable { cancelled: true }),
         _ => return Err(BookingError::NotFound("event")),
     }
-    if tt.sale_starts_at.is_some_and(|s| now < s) {
+    if b.sale_starts_at.is_some_and(|s| now < s) {
         return Err(BookingError::SaleClosed { not_yet: true });
     }
-    if tt.sale_ends_at.is_some_and(|e| now >= e) || now >= event.ends_at {
+    if b.sale_ends_at.is_some_and(|e| now >= e) || now >= b.event_ends_at {
         return Err(BookingError::SaleClosed { not_yet: false });
     }
-    if r.quantity < 1 || r.quantity > tt.max_per_booking {
-        return Err(BookingError::InvalidQuantity {
-            max: tt.max_per_booking,
-        });
+    if r.quantity < 1 || r.quantity > b.max_per_booking {
+        return Err(BookingError::InvalidQuantity { max: b.max_per_booking });
     }
     Ok(())
 }

@@ -31,6 +31,8 @@ pub enum BookingError {
     CapacityBelowTaken { taken: i64 },
     #[error("invalid attendee name at {0}")]
     InvalidAttendeeName(usize),
+    #[error("rate limited")]
+    RateLimited(u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -113,6 +115,7 @@ impl From<BookingError> for ApiError {
                 format!("attendee_names[{i}]"),
                 "Attendee names must be at most 100 characters, one per ticket, without control characters",
             ),
+            BookingError::RateLimited(secs) => crate::ratelimit::too_many(secs, "booking requests"),
             BookingError::Internal(_) => ApiError::internal(),
         }
     }

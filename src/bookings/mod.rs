@@ -81,52 +81,45 @@ impl Core {
 
     async fn take(&self, req: TakeRequest) -> Result<Taken, BookingError> {
         check_idempotency_key(&req.idempotency_key)?;
-        let db = self.db();
-        // A retry answers with the first response, whatever has happened since.
-        match req.kind {
-            TakeKind::Book => {
-                if let Some(prior) = store::bookings::by_key(db, req.user_id, &req.idempotency_key)
-                    .await
-                    .map_err(|e| BookingError::db("idempotency lookup failed", e))?
-                {
-                    return if prior.request_hash.as_deref() == Some(req.fingerprint().as_str()) {
-                        Ok(Taken::Booking {
-                            row: prior,
-                            replayed: true,
-                        })
-                    } else {
-                        Err(BookingError::IdempotencyMismatch)
-                    };
-                }
-            }
-            TakeKind::Hold => {
-                if let Some(prior) = store::holds::by_key(db, req.user_id, &req.idempotency_key)
-                    .await
-                    .map_err(|e| BookingError::db("idempotency lookup failed", e))?
-                {
-                    return if prior.request_hash == req.fingerprint() {
-                        Ok(Taken::Hold {
-                            row: prior,
-                            replayed: true,
-                        })
-                    } else {
-                        Err(BookingError::IdempotencyMismatch)
-                    };
-                }
-            }
+        let subject = req.user_id.to_string();
+        if let crate::ratelimit::Verdict::Limited { retry_after_secs } =
+            self.limiter().hit(crate::ratelimit::tiers::BOOKING, &subject).await
+        {
+            return Err(BookingError::RateLimited(retry_after_secs));
         }
-        // Fast answers for requests that can never succeed; the engine checks again under lock.
+        // The fast path is one read: requests that can never succeed are answered at once
+        // (the engine checks again under lock). A refused request may still be the retry of
+        // an earlier success, which answers with the first response whatever happened since.
         let now = self.clock().now_ms();
-        let tt = store::events::ticket_type(db, req.ticket_type_id, now)
+        let verdict = match store::events::bookability(self.db(), req.ticket_type_id)
             .await
             .map_err(|e| BookingError::db("ticket type lookup failed", e))?
-            .ok_or(BookingError::NotFound("ticket type"))?;
-        let event = store::events::event_by_id(db, req.event_id)
-            .await
-            .map_err(|e| BookingError::db("event lookup failed", e))?
-            .ok_or(BookingError::NotFound("event"))?;
-        engine::check_rules(&req, &tt, &event.event, now)?;
+        {
+            None => Err(BookingError::NotFound("ticket type")),
+            Some(b) => engine::check_rules(&req, &b, now),
+        };
+        if let Err(refusal) = verdict {
+            return match self.prior_answer(&req).await? {
+                Some(answer) => answer,
+                None => Err(refusal),
+            };
+        }
         self.engine().take(req).await
+    }
+
+    /// The stored answer for a request's idempotency key, if it was already used.
+    async fn prior_answer(&self, req: &TakeRequest) -> Result<Option<Result<Taken, BookingError>>, BookingError> {
+        let db = self.db();
+        let fail = |e| BookingError::db("idempotency lookup failed", e);
+        if let Some(b) = store::bookings::by_key(db, req.user_id, &req.idempotency_key).await.map_err(fail)? {
+            let same = req.kind == TakeKind::Book && b.request_hash.as_deref() == Some(req.fingerprint().as_str());
+            return Ok(Some(if same { Ok(Taken::Booking { row: b, replayed: true }) } else { Err(BookingError::IdempotencyMismatch) }));
+        }
+        if let Some(h) = store::holds::by_key(db, req.user_id, &req.idempotency_key).await.map_err(fail)? {
+            let same = req.kind == TakeKind::Hold && h.request_hash == req.fingerprint();
+            return Ok(Some(if same { Ok(Taken::Hold { row: h, replayed: true }) } else { Err(BookingError::IdempotencyMismatch) }));
+        }
+        Ok(None)
     }
 
     /// Turns an active hold into a booking, naming each ticket's attendee if given.

@@ -403,3 +403,38 @@ pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error>
     .fetch_all(p)
     .await)
 }
+
+/// What deciding whether a ticket type can be booked needs, in one read.
+#[derive(Debug, Clone, FromRow)]
+pub struct Bookability {
+    pub event_id: i64,
+    pub sale_starts_at: Option<i64>,
+    pub sale_ends_at: Option<i64>,
+    pub max_per_booking: i64,
+    pub event_status: String,
+    pub event_ends_at: i64,
+}
+
+impl Bookability {
+    pub fn of(t: &TicketTypeRow, e: &EventRow) -> Self {
+        Bookability {
+            event_id: t.event_id,
+            sale_starts_at: t.sale_starts_at,
+            sale_ends_at: t.sale_ends_at,
+            max_per_booking: t.max_per_booking,
+            event_status: e.status.clone(),
+            event_ends_at: e.ends_at,
+        }
+    }
+}
+
+/// A ticket type's sale rules and its event's state (one indexed read).
+pub async fn bookability(db: &Db, ticket_type_id: i64) -> Result<Option<Bookability>, sqlx::Error> {
+    on_pool!(db, |p| sqlx::query_as(
+        "SELECT t.event_id, t.sale_starts_at, t.sale_ends_at, t.max_per_booking, e.status AS event_status, \
+         e.ends_at AS event_ends_at FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE t.id = $1"
+    )
+    .bind(ticket_type_id)
+    .fetch_optional(p)
+    .await)
+}

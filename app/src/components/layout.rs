@@ -1,14 +1,29 @@
-//! The frame around every page: header with navigation, footer.
+//! The frame around every page: header with navigation and the user menu, footer, and the
+//! guard that sends signed-out visitors to the sign-in page.
 
+use crate::api::accounts::{SignOut, whoami};
+use crate::error::AppError;
+use evently::dto::UserView;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{A, Redirect};
+
+/// The signed-in user, loaded once per page and shared through context.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<UserView>, AppError>>);
+
+/// Loads the current user and provides it to every page.
+pub fn provide_current_user() {
+    provide_context(CurrentUser(Resource::new(|| (), |_| whoami())));
+}
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <header class="site-header">
             <div class="container header-inner">
-                <A href="/" attr:class="brand" attr:aria-label="Evently home">
+                <A href="/" exact=true attr:class="brand" attr:aria-label="Evently home">
                     <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true" width="28" height="28">
                         <rect x="2" y="6" width="28" height="22" rx="5" fill="currentColor" opacity="0.15"/>
                         <path d="M8 2v8M24 2v8M2 13h28" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" fill="none"/>
@@ -18,10 +33,36 @@ pub fn SiteHeader() -> impl IntoView {
                 </A>
                 <nav aria-label="Main" class="main-nav">
                     <A href="/" exact=true>"Discover"</A>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match user.await {
+                                Ok(Some(u)) => {
+                                    let organizer = u.role == "organizer" || u.role == "admin";
+                                    let admin = u.role == "admin";
+                                    view! {
+                                        {organizer.then(|| view! { <A href="/organizer">"Organizer"</A> })}
+                                        {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+                                        <A href="/account">{format!("Account ({})", first_name(&u.name))}</A>
+                                        <ActionForm action=sign_out attr:class="inline-form">
+                                            <button type="submit" class="link-button">"Sign out"</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                }
+                                _ => view! {
+                                    <A href="/signin">"Sign in"</A>
+                                    <A href="/signup" attr:class="button small">"Sign up"</A>
+                                }.into_any(),
+                            }
+                        })}
+                    </Transition>
                 </nav>
             </div>
         </header>
     }
+}
+
+fn first_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).chars().take(20).collect()
 }
 
 #[component]
@@ -33,5 +74,30 @@ pub fn SiteFooter() -> impl IntoView {
                 <p class="muted">"Prices include all fees. Times are shown in each event's local time zone."</p>
             </div>
         </footer>
+    }
+}
+
+/// Renders `children` with the signed-in user, or sends the visitor to sign in and come back.
+#[component]
+pub fn RequireUser(
+    next: &'static str,
+    children: impl Fn(UserView) -> AnyView + Send + Sync + Clone + 'static,
+) -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    view! {
+        <Suspense fallback=|| view! { <p class="container muted">"Loading…"</p> }>
+            {
+                let children = children.clone();
+                move || {
+                    let children = children.clone();
+                    Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(u)) => children(u),
+                            _ => view! { <Redirect path=format!("/signin?next={next}")/> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
     }
 }

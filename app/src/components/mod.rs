@@ -1,4 +1,5 @@
 //! Reusable pieces of pages.
 
 pub mod event_card;
+pub mod forms;
 pub mod layout;

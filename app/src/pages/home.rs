@@ -1,6 +1,6 @@
 //! The home page: upcoming events, filterable by category once the page is live.
 
-use crate::api::upcoming_events;
+use crate::api::events::upcoming_events;
 use crate::components::event_card::EventCard;
 use evently::domain::CATEGORIES;
 use evently::dto::EventSummary;

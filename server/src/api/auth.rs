@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use evently::accounts::{ClientInfo, TokenPair};
-use evently::domain::Role;
 use evently::dto::UserView;
 use serde::Deserialize;
 
@@ -45,17 +44,13 @@ fn client(ip: ClientIp, headers: &HeaderMap) -> ClientInfo {
 /// `POST /api/v1/auth/register` -> 201 with the user.
 pub async fn register(
     State(s): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    headers: HeaderMap,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let user = s
         .core
-        .register(
-            &req.email,
-            &req.password,
-            &req.name,
-            Role::Attendee,
-            req.marketing_opt_in,
-        )
+        .sign_up(&client(ip, &headers), &req.email, &req.password, &req.name, req.marketing_opt_in)
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

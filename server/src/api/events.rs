@@ -3,7 +3,8 @@
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiResult, Id, Json};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
+use crate::error::Query;
 use axum::http::StatusCode;
 use evently::dto::{
     CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, TicketTypeView,

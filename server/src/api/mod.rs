@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`. Each handler: who is asking, one core call, map the error.
 
+pub mod account;
 pub mod auth;
 pub mod bookings;
 pub mod events;
@@ -7,7 +8,7 @@ pub mod openapi;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 
 /// Every `/api/v1` route.
 pub fn router() -> Router<AppState> {
@@ -30,7 +31,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/holds/{id}/confirm", post(bookings::confirm))
         .route("/api/v1/holds/{id}/renew", post(bookings::renew))
-        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/me", get(auth::me).delete(account::delete_me))
+        .route("/api/v1/me/password", post(account::change_password))
+        .route("/api/v1/me/marketing", put(account::marketing))
+        .route("/api/v1/me/export", get(account::export))
+        .route("/api/v1/admin/users", get(account::users))
+        .route("/api/v1/admin/users/{id}/role", post(account::set_role))
+        .route("/api/v1/admin/users/{id}/disable", post(account::set_disabled))
+        .route("/api/v1/admin/audit", get(account::audit))
         .route("/api/v1/me/bookings", get(bookings::mine))
         .route("/api/v1/auth/register", post(auth::register))
         .route("/api/v1/auth/login", post(auth::login))

@@ -42,7 +42,7 @@ pub async fn create_admin(
         (false, Some(p)) => p,
         (false, None) => anyhow::bail!("give the password with --password-stdin (or --password)"),
     };
-    let core = build_core(&config, Clock::System).await?;
+    let core = build_core(&config, Clock::System, None).await?;
     match core.ensure_admin(email, &password, name).await {
         Ok(user) => {
             println!("admin ready: {} (id {})", user.email, user.id);
@@ -61,7 +61,7 @@ pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode
         !config.production(),
         "seed-demo never runs in production (EVENTLY_ENV=production)"
     );
-    let core = build_core(&config, Clock::System).await?;
+    let core = build_core(&config, Clock::System, None).await?;
     let bar = indicatif::ProgressBar::new(events as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -87,7 +87,7 @@ pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode
 
 /// `check`.
 pub async fn check(config: Config, event: Option<i64>) -> anyhow::Result<ExitCode> {
-    let core = build_core(&config, Clock::System).await?;
+    let core = build_core(&config, Clock::System, None).await?;
     let report = core.check_invariants(event).await?;
     for v in &report.violations {
         println!("VIOLATION {}: {}", v.rule, v.detail);

@@ -4,8 +4,8 @@
 //! process otherwise. If Redis fails mid-flight the in-process counters take over, so limits
 //! degrade to per-instance rather than disappearing.
 
-use evently::ApiError;
-use evently::error::ErrorCode;
+use crate::ApiError;
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -130,7 +130,7 @@ async fn redis_count(
             .query_async(&mut conn),
     )
     .await
-    .map_err(|_| redis::RedisError::from((redis::ErrorKind::IoError, "rate limit call timed out")))??;
+    .map_err(|_| redis::RedisError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, "rate limit call timed out")))??;
     Ok((n, if ttl > 0 { ttl as u64 } else { secs }))
 }
 

@@ -1,0 +1,159 @@
+//! Server functions for accounts: sign-in, sign-up, sign-out, password, consent, deletion,
+//! and the admin's user management.
+
+use crate::error::AppError;
+use evently::dto::UserView;
+use evently::dto::AuditEntryView;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+#[cfg(feature = "ssr")]
+use crate::session;
+
+/// The signed-in user, if any.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<UserView>, AppError> {
+    let Some(actor) = ssr::actor() else { return Ok(None) };
+    match ssr::core()?.me(&actor).await {
+        Ok(u) => Ok(Some(u)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Signs in and sets the session cookies, then goes to `next` (a path on this site).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let core = ssr::core()?;
+    match core.login(&email, &password, &ssr::client()).await {
+        Ok(pair) => {
+            ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
+            leptos_axum::redirect(&session::safe_next(next.as_deref()));
+            Ok(())
+        }
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Creates an account, signs it in, then goes to `next`.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    marketing: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let core = ssr::core()?;
+    let client = ssr::client();
+    if let Err(e) = core.sign_up(&client, &email, &password, &name, marketing.is_some()).await {
+        return ssr::fail(e);
+    }
+    match core.login(&email, &password, &client).await {
+        Ok(pair) => {
+            ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
+            leptos_axum::redirect(&session::safe_next(next.as_deref()));
+            Ok(())
+        }
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Ends this session and clears the cookies.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    if let Some(actor) = ssr::actor() {
+        let _ = ssr::core()?.logout(&actor).await;
+    }
+    ssr::set_cookies(session::clear_cookies(ssr::site().secure_cookies));
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Changes the password; other sessions are signed out.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let actor = ssr::require_actor()?;
+    if new_password != confirm_password {
+        return ssr::fail(evently::ApiError::invalid("confirm_password", "the two new passwords do not match"));
+    }
+    match ssr::core()?.change_password(&actor, &current_password, &new_password).await {
+        Ok(()) => Ok(()),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Records or withdraws marketing consent.
+#[server(endpoint = "set_marketing")]
+pub async fn set_marketing(opt_in: Option<String>) -> Result<UserView, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.set_marketing_consent(&actor, opt_in.is_some()).await {
+        Ok(u) => Ok(u),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Deletes the account (after the password and an explicit confirmation).
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
+    let actor = ssr::require_actor()?;
+    if confirm.is_none() {
+        return ssr::fail(evently::ApiError::invalid("confirm", "tick the box to confirm you want your account deleted"));
+    }
+    match ssr::core()?.delete_my_account(&actor, &password).await {
+        Ok(()) => {
+            ssr::set_cookies(session::clear_cookies(ssr::site().secure_cookies));
+            leptos_axum::redirect("/?account=deleted");
+            Ok(())
+        }
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Users for the admin page.
+#[server(endpoint = "admin_users")]
+pub async fn admin_users(q: Option<String>, before: Option<i64>) -> Result<Vec<UserView>, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.list_users(&actor, q.as_deref(), before, 50).await {
+        Ok(u) => Ok(u),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Changes a user's role (admins).
+#[server(endpoint = "admin_set_role")]
+pub async fn admin_set_role(user_id: i64, role: String) -> Result<UserView, AppError> {
+    let actor = ssr::require_actor()?;
+    let role = match evently::domain::Role::parse(&role) {
+        Ok(r) => r,
+        Err(e) => return ssr::fail(e),
+    };
+    match ssr::core()?.set_role(&actor, user_id, role).await {
+        Ok(u) => Ok(u),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Disables or re-enables a user (admins).
+#[server(endpoint = "admin_set_disabled")]
+pub async fn admin_set_disabled(user_id: i64, disabled: bool) -> Result<UserView, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.set_disabled(&actor, user_id, disabled).await {
+        Ok(u) => Ok(u),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// The audit log for the admin page.
+#[server(endpoint = "admin_audit")]
+pub async fn admin_audit(action: Option<String>, before: Option<i64>) -> Result<Vec<AuditEntryView>, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.audit_log(&actor, action.as_deref(), before, 100).await {
+        Ok(a) => Ok(a),
+        Err(e) => ssr::fail(e),
+    }
+}

@@ -1,0 +1,70 @@
+//! Server functions. Each is an adapter: who is asking, one core call, map the error.
+
+pub mod accounts;
+pub mod events;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    //! Server-side helpers for server functions and page rendering.
+    use crate::error::AppError;
+    use crate::session::SiteConfig;
+    use evently::Core;
+    use evently::accounts::{Actor, ClientInfo};
+    use leptos::prelude::*;
+
+    /// The core services, provided by the server for every request.
+    pub fn core() -> Result<Core, AppError> {
+        use_context::<Core>().ok_or_else(|| AppError(evently::ApiError::internal()))
+    }
+
+    /// Public URL and cookie policy, provided by the server.
+    pub fn site() -> SiteConfig {
+        use_context::<SiteConfig>()
+            .unwrap_or(SiteConfig { public_url: "http://127.0.0.1:3000".into(), secure_cookies: true })
+    }
+
+    /// The signed-in actor, as resolved by the server's auth middleware.
+    pub fn actor() -> Option<Actor> {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Actor>().cloned())
+    }
+
+    /// The signed-in actor, or a 401.
+    pub fn require_actor() -> Result<Actor, AppError> {
+        match actor() {
+            Some(a) => Ok(a),
+            None => fail(evently::ApiError::unauthenticated()),
+        }
+    }
+
+    /// Where the request came from (address, user agent), as resolved by the middleware.
+    pub fn client() -> ClientInfo {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<ClientInfo>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Sets the HTTP status of an error answer to the error's own status (never a blanket 500).
+    pub fn fail<T>(e: impl Into<AppError>) -> Result<T, AppError> {
+        let e = e.into();
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(code) = http::StatusCode::from_u16(e.0.status())
+        {
+            res.set_status(code);
+            if let Some(secs) = e.0.retry_after
+                && let Ok(v) = http::HeaderValue::from_str(&secs.to_string())
+            {
+                res.insert_header(http::header::RETRY_AFTER, v);
+            }
+        }
+        Err(e)
+    }
+
+    /// Adds `Set-Cookie` headers to the response.
+    pub fn set_cookies(cookies: Vec<http::HeaderValue>) {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            for c in cookies {
+                res.append_header(http::header::SET_COOKIE, c);
+            }
+        }
+    }
+}

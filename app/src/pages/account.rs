@@ -1,0 +1,126 @@
+//! Your account: profile, password, e-mail preferences, your data, deleting the account.
+
+use crate::api::accounts::{ChangePassword, DeleteAccount, SetMarketing};
+use crate::components::forms::{ErrorNotice, Field, FormError};
+use crate::components::layout::RequireUser;
+use evently::dto::UserView;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <Title text="Your account · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/account" children=move |user| view! { <AccountSections user/> }.into_any()/>
+    }
+}
+
+#[component]
+fn AccountSections(user: UserView) -> impl IntoView {
+    let member_since = user.created_at.format("%-d %B %Y").to_string();
+    view! {
+        <section class="container narrow stack">
+            <header class="page-header">
+                <h1>"Your account"</h1>
+            </header>
+            <div class="card">
+                <h2>"Profile"</h2>
+                <dl class="facts">
+                    <dt>"Name"</dt><dd>{user.name.clone()}</dd>
+                    <dt>"E-mail"</dt><dd>{user.email.clone()}</dd>
+                    <dt>"Role"</dt><dd>{role_label(&user.role)}</dd>
+                    <dt>"Member since"</dt><dd>{member_since}</dd>
+                </dl>
+            </div>
+            <PasswordForm/>
+            <MarketingForm user=user.clone()/>
+            <div class="card">
+                <h2>"Your data"</h2>
+                <p>"Download everything Evently stores about you: your account, bookings, tickets, holds, sign-in sessions, e-mail settings and the audit entries about you, as one JSON file."</p>
+                <p><a class="button secondary" href="/api/v1/me/export" download="evently-my-data.json">"Download my data"</a></p>
+            </div>
+            <DeleteForm/>
+        </section>
+    }
+}
+
+fn role_label(role: &str) -> &'static str {
+    match role {
+        "admin" => "Administrator",
+        "organizer" => "Organizer",
+        _ => "Attendee",
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let done = move || matches!(action.value().get(), Some(Ok(())));
+    view! {
+        <div class="card">
+            <h2>"Change password"</h2>
+            <p class="muted">"Changing your password signs you out everywhere else."</p>
+            <ActionForm action attr:class="stack" attr:aria-label="Change password">
+                <ErrorNotice error/>
+                <Show when=done>
+                    <div class="notice success" role="status"><p>"Your password was changed. Other devices have been signed out."</p></div>
+                </Show>
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error/>
+                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" required=true minlength=10 maxlength=128 hint="At least 10 characters." error/>
+                <Field label="New password again" name="confirm_password" kind="password" autocomplete="new-password" required=true error/>
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn MarketingForm(user: UserView) -> impl IntoView {
+    let action = ServerAction::<SetMarketing>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let opted = move || match action.value().get() {
+        Some(Ok(u)) => u.marketing_opt_in_at,
+        _ => user.marketing_opt_in_at,
+    };
+    view! {
+        <div class="card">
+            <h2>"E-mail preferences"</h2>
+            <p class="muted">"Booking confirmations, changes and cancellations are always sent. Anything else only with your consent."</p>
+            <ActionForm action attr:class="stack" attr:aria-label="E-mail preferences">
+                <ErrorNotice error/>
+                <label class="check">
+                    <input type="checkbox" name="opt_in" checked=move || opted().is_some()/>
+                    <span>"Send me occasional e-mails about events I might like"</span>
+                </label>
+                <p class="hint" role="status">{move || match opted() {
+                    Some(at) => format!("You agreed on {}.", at.format("%-d %B %Y at %H:%M UTC")),
+                    None => "You have not agreed to marketing e-mail.".to_string(),
+                }}</p>
+                <button type="submit" class="button secondary">"Save preferences"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn DeleteForm() -> impl IntoView {
+    let action = ServerAction::<DeleteAccount>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <div class="card">
+            <h2>"Delete your account"</h2>
+            <p>"This erases your name, e-mail address and attendee names and signs you out everywhere. Your past bookings stay as anonymous records so event organizers' numbers still add up. You can sign up again with the same e-mail later. This cannot be undone."</p>
+            <ActionForm action attr:class="stack" attr:aria-label="Delete your account">
+                <ErrorNotice error/>
+                <Field label="Your password" name="password" kind="password" autocomplete="current-password" required=true error/>
+                <label class="check">
+                    <input type="checkbox" name="confirm" required=true/>
+                    <span>"I understand that my account will be deleted"</span>
+                </label>
+                <button type="submit" class="button danger">"Delete my account"</button>
+            </ActionForm>
+        </div>
+    }
+}

@@ -1,0 +1,174 @@
+//! Admin: user management (roles, disabling) and the audit log.
+
+use crate::api::accounts::{AdminSetDisabled, AdminSetRole, admin_audit, admin_users};
+use crate::components::forms::{ErrorNotice, FormError};
+use crate::components::layout::RequireUser;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+fn AdminTabs() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Admin sections">
+            <A href="/admin" exact=true>"Users"</A>
+            <A href="/admin/audit">"Audit log"</A>
+        </nav>
+    }
+}
+
+fn forbidden() -> AnyView {
+    view! { <section class="container narrow"><h1>"Admins only"</h1><p>"You need an administrator account to see this page."</p></section> }.into_any()
+}
+
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users · Admin · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/admin" children=move |u| if u.role == "admin" { view! { <UsersAdmin/> }.into_any() } else { forbidden() }/>
+    }
+}
+
+#[component]
+fn UsersAdmin() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").filter(|s| !s.trim().is_empty());
+    let set_role = ServerAction::<AdminSetRole>::new();
+    let disable = ServerAction::<AdminSetDisabled>::new();
+    let users = Resource::new(
+        move || (q(), set_role.version().get(), disable.version().get()),
+        |(q, _, _)| admin_users(q, None),
+    );
+    let error: FormError = Signal::derive(move || {
+        set_role.value().get().and_then(Result::err).or_else(|| disable.value().get().and_then(Result::err))
+    });
+    view! {
+        <section class="container stack">
+            <header class="page-header"><h1>"Users"</h1></header>
+            <AdminTabs/>
+            <Form method="GET" action="" attr:class="search-bar" attr:role="search">
+                <label class="visually-hidden" for="user-search">"Search users by e-mail or name"</label>
+                <input id="user-search" type="search" name="q" placeholder="Search by e-mail or name" value=move || q().unwrap_or_default()/>
+                <button type="submit" class="button">"Search"</button>
+            </Form>
+            <ErrorNotice error/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty-state">"No users match."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
+                                <table class="data">
+                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Joined"</th></tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|u| {
+                                            let id = u.id;
+                                            let role = u.role.clone();
+                                            view! {
+                                                <tr>
+                                                    <td>{u.name.clone()}</td>
+                                                    <td>{u.email.clone()}</td>
+                                                    <td>
+                                                        <ActionForm action=set_role attr:class="inline-form">
+                                                            <input type="hidden" name="user_id" value=id/>
+                                                            <label class="visually-hidden" for=format!("role-{id}")>{format!("Role of {}", u.name)}</label>
+                                                            <select id=format!("role-{id}") name="role">
+                                                                {["attendee", "organizer", "admin"].into_iter().map(|r| view! {
+                                                                    <option value=r selected=role == r>{r}</option>
+                                                                }).collect_view()}
+                                                            </select>
+                                                            <button type="submit" class="button small secondary">"Save"</button>
+                                                        </ActionForm>
+                                                    </td>
+                                                    <td>
+                                                        <ActionForm action=disable attr:class="inline-form">
+                                                            <input type="hidden" name="user_id" value=id/>
+                                                            <input type="hidden" name="disabled" value=(!u.disabled).to_string()/>
+                                                            <span class=if u.disabled { "tag danger" } else { "tag" }>{if u.disabled { "Disabled" } else { "Active" }}</span>
+                                                            <button type="submit" class=if u.disabled { "button small secondary" } else { "button small danger" }>
+                                                                {if u.disabled { "Enable" } else { "Disable" }}
+                                                            </button>
+                                                        </ActionForm>
+                                                    </td>
+                                                    <td><time datetime=u.created_at.to_rfc3339()>{u.created_at.format("%Y-%m-%d").to_string()}</time></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    view! {
+        <Title text="Audit log · Admin · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/admin/audit" children=move |u| if u.role == "admin" { view! { <AuditAdmin/> }.into_any() } else { forbidden() }/>
+    }
+}
+
+#[component]
+fn AuditAdmin() -> impl IntoView {
+    let query = use_query_map();
+    let action = move || query.read().get("action").filter(|s| !s.is_empty());
+    let before = move || query.read().get("before").and_then(|b| b.parse::<i64>().ok());
+    let entries = Resource::new(move || (action(), before()), |(a, b)| admin_audit(a, b));
+    view! {
+        <section class="container stack">
+            <header class="page-header"><h1>"Audit log"</h1></header>
+            <AdminTabs/>
+            <Form method="GET" action="" attr:class="search-bar" attr:role="search">
+                <label class="visually-hidden" for="audit-action">"Filter by action"</label>
+                <select id="audit-action" name="action">
+                    {[("", "All actions"), ("auth.", "Sign-ins"), ("user.", "Account changes"), ("event.", "Event changes"), ("booking.", "Booking changes"), ("ticket_type.", "Capacity changes")]
+                        .into_iter().map(|(v, l)| view! { <option value=v selected=move || action().as_deref().unwrap_or("") == v>{l}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="button">"Filter"</button>
+            </Form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty-state">"Nothing recorded yet."</p> }.into_any(),
+                        Ok(list) => {
+                            let older = list.last().map(|e| e.id);
+                            let filter = action().map(|a| format!("&action={a}")).unwrap_or_default();
+                            view! {
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Audit entries">
+                                    <table class="data">
+                                        <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Target"</th><th scope="col">"Details"</th><th scope="col">"From"</th></tr></thead>
+                                        <tbody>
+                                            {list.into_iter().map(|e| view! {
+                                                <tr>
+                                                    <td><time datetime=e.at.to_rfc3339()>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
+                                                    <td>{e.actor_email.clone().unwrap_or_else(|| "—".into())}</td>
+                                                    <td><code>{e.action.clone()}</code></td>
+                                                    <td>{format!("{} {}", e.target_type, e.target_id.clone().unwrap_or_default())}</td>
+                                                    <td><code>{e.detail.clone()}</code></td>
+                                                    <td>{e.ip.clone().unwrap_or_else(|| "—".into())}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <nav class="pagination" aria-label="Audit pages">
+                                    {older.map(|id| view! { <a rel="next" href=format!("/admin/audit?before={id}{filter}")>"Older entries"</a> })}
+                                </nav>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,57 @@
+//! Browser sessions: the HttpOnly cookies that carry tokens, and where requests come from.
+//! Shared by server functions and the server's auth middleware, so there is one definition.
+
+use evently::accounts::TokenPair;
+use http::HeaderValue;
+
+pub const ACCESS_COOKIE: &str = "evently_at";
+pub const REFRESH_COOKIE: &str = "evently_rt";
+
+/// Site facts pages need: the public address (canonical links) and whether cookies must be
+/// `Secure` (everywhere but development).
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub public_url: String,
+    pub secure_cookies: bool,
+}
+
+fn attrs(secure: bool) -> &'static str {
+    if secure { "; Path=/; HttpOnly; SameSite=Lax; Secure" } else { "; Path=/; HttpOnly; SameSite=Lax" }
+}
+
+/// The cookies that carry a browser session. Tokens never reach script: `HttpOnly`.
+pub fn session_cookies(pair: &TokenPair, secure: bool) -> Vec<HeaderValue> {
+    let a = attrs(secure);
+    let access = format!("{ACCESS_COOKIE}={}{a}; Max-Age={}", pair.access_token, pair.expires_in);
+    let refresh = format!("{REFRESH_COOKIE}={}{a}; Max-Age={}", pair.refresh_token, evently::accounts::SESSION_TTL_MS / 1000);
+    [access, refresh].into_iter().filter_map(|c| HeaderValue::from_str(&c).ok()).collect()
+}
+
+/// Cookies that end a browser session.
+pub fn clear_cookies(secure: bool) -> Vec<HeaderValue> {
+    let a = attrs(secure);
+    [ACCESS_COOKIE, REFRESH_COOKIE]
+        .iter()
+        .filter_map(|n| HeaderValue::from_str(&format!("{n}={a}; Max-Age=0")).ok())
+        .collect()
+}
+
+/// A same-site path to go to after signing in; anything else becomes `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => p.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_paths_stay_on_site() {
+        assert_eq!(super::safe_next(Some("/account")), "/account");
+        assert_eq!(super::safe_next(Some("//evil.example")), "/");
+        assert_eq!(super::safe_next(Some("https://evil.example")), "/");
+        assert_eq!(super::safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(super::safe_next(None), "/");
+    }
+}
