@@ -32,7 +32,13 @@ struct Inner {
 }
 
 impl Core {
-    pub fn new(db: Db, clock: Clock, settings: CoreSettings, live: LiveBus, limiter: RateLimiter) -> Core {
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        settings: CoreSettings,
+        live: LiveBus,
+        limiter: RateLimiter,
+    ) -> Core {
         let engine = Engine::new(db.clone(), clock.clone(), live.clone());
         Core {
             inner: Arc::new(Inner {

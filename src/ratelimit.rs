@@ -24,15 +24,35 @@ pub mod tiers {
     use std::time::Duration;
 
     /// Any request from one client address (static files excluded).
-    pub const GENERAL: Limit = Limit { name: "general", max: 600, window: Duration::from_secs(60) };
+    pub const GENERAL: Limit = Limit {
+        name: "general",
+        max: 600,
+        window: Duration::from_secs(60),
+    };
     /// Failed sign-ins for one account.
-    pub const LOGIN_ACCOUNT: Limit = Limit { name: "login-account", max: 5, window: Duration::from_secs(15 * 60) };
+    pub const LOGIN_ACCOUNT: Limit = Limit {
+        name: "login-account",
+        max: 5,
+        window: Duration::from_secs(15 * 60),
+    };
     /// Failed sign-ins from one client address.
-    pub const LOGIN_CLIENT: Limit = Limit { name: "login-client", max: 5, window: Duration::from_secs(15 * 60) };
+    pub const LOGIN_CLIENT: Limit = Limit {
+        name: "login-client",
+        max: 5,
+        window: Duration::from_secs(15 * 60),
+    };
     /// New accounts from one client address.
-    pub const REGISTER: Limit = Limit { name: "register", max: 20, window: Duration::from_secs(60 * 60) };
+    pub const REGISTER: Limit = Limit {
+        name: "register",
+        max: 20,
+        window: Duration::from_secs(60 * 60),
+    };
     /// Booking, hold and cancellation calls by one user.
-    pub const BOOKING: Limit = Limit { name: "booking", max: 60, window: Duration::from_secs(60) };
+    pub const BOOKING: Limit = Limit {
+        name: "booking",
+        max: 60,
+        window: Duration::from_secs(60),
+    };
 }
 
 /// The verdict for one hit.
@@ -52,13 +72,29 @@ struct Memory {
 #[derive(Clone)]
 pub struct RateLimiter {
     enabled: bool,
+    namespace: String,
     redis: Option<redis::aio::ConnectionManager>,
     memory: Arc<Mutex<Memory>>,
 }
 
 impl RateLimiter {
+    /// A limiter; `redis` shares counts across instances, under keys `evently:rl:...`.
     pub fn new(enabled: bool, redis: Option<redis::aio::ConnectionManager>) -> Self {
-        RateLimiter { enabled, redis, memory: Arc::new(Mutex::new(Memory::default())) }
+        Self::with_namespace(enabled, redis, "evently")
+    }
+
+    /// A limiter whose Redis keys start with `{namespace}:rl:`.
+    pub fn with_namespace(
+        enabled: bool,
+        redis: Option<redis::aio::ConnectionManager>,
+        namespace: &str,
+    ) -> Self {
+        RateLimiter {
+            enabled,
+            namespace: namespace.to_string(),
+            redis,
+            memory: Arc::new(Mutex::new(Memory::default())),
+        }
     }
 
     /// Counts a hit against `limit` for `subject` and says whether it is allowed.
@@ -75,43 +111,60 @@ impl RateLimiter {
         if !self.enabled {
             return Verdict::Allowed;
         }
-        let key = format!("evently:rl:{}:{}", limit.name, subject);
+        let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
         if let Some(conn) = &self.redis {
             match redis_count(conn.clone(), &key, limit.window, by).await {
                 Ok((n, ttl)) => return verdict(n, by, limit.max, ttl),
-                Err(e) => tracing::warn!(error = %e, "rate limit via Redis failed; counting in process"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limit via Redis failed; counting in process")
+                }
             }
         }
         let mut m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         m.sweeps += 1;
-        if m.sweeps % 10_000 == 0 {
-            m.windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
+        if m.sweeps.is_multiple_of(10_000) {
+            m.windows
+                .retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
         }
         let entry = m.windows.entry(key).or_insert((now, 0));
         if now.duration_since(entry.0) >= limit.window {
             *entry = (now, 0);
         }
         entry.1 += by;
-        let ttl = limit.window.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+        let ttl = limit
+            .window
+            .saturating_sub(now.duration_since(entry.0))
+            .as_secs()
+            .max(1);
         verdict(entry.1, by, limit.max, ttl)
     }
 
     /// Forgets a subject's count (a successful sign-in clears the account's failures).
     pub async fn reset(&self, limit: Limit, subject: &str) {
-        let key = format!("evently:rl:{}:{}", limit.name, subject);
+        let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
         if let Some(conn) = &self.redis {
             let mut c = conn.clone();
             let _: Result<(), _> = redis::cmd("DEL").arg(&key).query_async(&mut c).await;
         }
-        self.memory.lock().unwrap_or_else(|p| p.into_inner()).windows.remove(&key);
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .windows
+            .remove(&key);
     }
 }
 
 fn verdict(n: u64, by: u64, max: u64, ttl_secs: u64) -> Verdict {
     // A peek (by = 0) is limited once the budget is spent; a hit once it goes past it.
     let over = if by == 0 { n >= max } else { n > max };
-    if over { Verdict::Limited { retry_after_secs: ttl_secs.max(1) } } else { Verdict::Allowed }
+    if over {
+        Verdict::Limited {
+            retry_after_secs: ttl_secs.max(1),
+        }
+    } else {
+        Verdict::Allowed
+    }
 }
 
 async fn redis_count(
@@ -124,25 +177,47 @@ async fn redis_count(
     let (n, ttl): (u64, i64) = tokio::time::timeout(
         Duration::from_millis(250),
         redis::pipe()
-            .cmd("INCRBY").arg(key).arg(by)
-            .cmd("EXPIRE").arg(key).arg(secs).arg("NX").ignore()
-            .cmd("TTL").arg(key)
+            .cmd("INCRBY")
+            .arg(key)
+            .arg(by)
+            .cmd("EXPIRE")
+            .arg(key)
+            .arg(secs)
+            .arg("NX")
+            .ignore()
+            .cmd("TTL")
+            .arg(key)
             .query_async(&mut conn),
     )
     .await
-    .map_err(|_| redis::RedisError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, "rate limit call timed out")))??;
+    .map_err(|_| {
+        redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "rate limit call timed out",
+        ))
+    })??;
     Ok((n, if ttl > 0 { ttl as u64 } else { secs }))
 }
 
 /// The 429 answer for a limited request.
 pub fn too_many(retry_after_secs: u64, what: &str) -> ApiError {
-    let mut e = ApiError::new(ErrorCode::RateLimited, format!("Too many {what}. Please wait {} and try again.", human(retry_after_secs)));
+    let mut e = ApiError::new(
+        ErrorCode::RateLimited,
+        format!(
+            "Too many {what}. Please wait {} and try again.",
+            human(retry_after_secs)
+        ),
+    );
     e.retry_after = Some(retry_after_secs);
     e
 }
 
 fn human(secs: u64) -> String {
-    if secs < 90 { format!("{secs} seconds") } else { format!("{} minutes", secs.div_ceil(60)) }
+    if secs < 90 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", secs.div_ceil(60))
+    }
 }
 
 #[cfg(test)]
@@ -152,11 +227,17 @@ mod tests {
     #[tokio::test]
     async fn memory_limits_count_per_subject_and_window() {
         let rl = RateLimiter::new(true, None);
-        let lim = Limit { name: "t", max: 3, window: Duration::from_secs(60) };
+        let lim = Limit {
+            name: "t",
+            max: 3,
+            window: Duration::from_secs(60),
+        };
         for _ in 0..3 {
             assert_eq!(rl.hit(lim, "a").await, Verdict::Allowed);
         }
-        assert!(matches!(rl.hit(lim, "a").await, Verdict::Limited { retry_after_secs } if retry_after_secs > 0));
+        assert!(
+            matches!(rl.hit(lim, "a").await, Verdict::Limited { retry_after_secs } if retry_after_secs > 0)
+        );
         assert!(matches!(rl.peek(lim, "a").await, Verdict::Limited { .. }));
         assert_eq!(rl.hit(lim, "b").await, Verdict::Allowed);
         rl.reset(lim, "a").await;

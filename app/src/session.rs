@@ -16,15 +16,29 @@ pub struct SiteConfig {
 }
 
 fn attrs(secure: bool) -> &'static str {
-    if secure { "; Path=/; HttpOnly; SameSite=Lax; Secure" } else { "; Path=/; HttpOnly; SameSite=Lax" }
+    if secure {
+        "; Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "; Path=/; HttpOnly; SameSite=Lax"
+    }
 }
 
 /// The cookies that carry a browser session. Tokens never reach script: `HttpOnly`.
 pub fn session_cookies(pair: &TokenPair, secure: bool) -> Vec<HeaderValue> {
     let a = attrs(secure);
-    let access = format!("{ACCESS_COOKIE}={}{a}; Max-Age={}", pair.access_token, pair.expires_in);
-    let refresh = format!("{REFRESH_COOKIE}={}{a}; Max-Age={}", pair.refresh_token, evently::accounts::SESSION_TTL_MS / 1000);
-    [access, refresh].into_iter().filter_map(|c| HeaderValue::from_str(&c).ok()).collect()
+    let access = format!(
+        "{ACCESS_COOKIE}={}{a}; Max-Age={}",
+        pair.access_token, pair.expires_in
+    );
+    let refresh = format!(
+        "{REFRESH_COOKIE}={}{a}; Max-Age={}",
+        pair.refresh_token,
+        evently::accounts::SESSION_TTL_MS / 1000
+    );
+    [access, refresh]
+        .into_iter()
+        .filter_map(|c| HeaderValue::from_str(&c).ok())
+        .collect()
 }
 
 /// Cookies that end a browser session.
@@ -39,7 +53,14 @@ pub fn clear_cookies(secure: bool) -> Vec<HeaderValue> {
 /// A same-site path to go to after signing in; anything else becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => p.to_string(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.contains("://") =>
+        {
+            p.to_string()
+        }
         _ => "/".to_string(),
     }
 }

@@ -89,7 +89,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect());
-    req.extensions_mut().insert(ClientInfo { ip: ip_text.clone(), user_agent });
+    req.extensions_mut().insert(ClientInfo {
+        ip: ip_text.clone(),
+        user_agent,
+    });
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer_token = bearer(&headers);
 

@@ -59,6 +59,9 @@ pub struct Config {
     pub rate_limits: bool,
     /// `EVENTLY_DB_POOL`: PostgreSQL pool size (default 32).
     pub db_pool: u32,
+    /// `EVENTLY_REDIS_NAMESPACE`: prefix of every Redis key and channel (default `evently`),
+    /// so several deployments can share one Redis.
+    pub redis_namespace: String,
 }
 
 /// A configuration problem, naming the variable.
@@ -206,6 +209,18 @@ impl Config {
                 }
             },
         };
+        let redis_namespace =
+            nonempty("EVENTLY_REDIS_NAMESPACE").unwrap_or_else(|| "evently".into());
+        if !redis_namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || redis_namespace.len() > 64
+        {
+            return Err(err(
+                "EVENTLY_REDIS_NAMESPACE",
+                "use up to 64 letters, digits, '-' or '_'",
+            ));
+        }
         if env == Env::Production {
             if jwt_secret.is_none() {
                 return Err(err(
@@ -238,6 +253,7 @@ impl Config {
             trusted_proxies,
             rate_limits,
             db_pool,
+            redis_namespace,
         })
     }
 

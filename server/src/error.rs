@@ -149,8 +149,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(e) => {
                 let text = e.body_text();
-                let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
-                Err(HttpError(ApiError::new(ErrorCode::InvalidInput, format!("invalid query parameters: {detail}"))))
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                Err(HttpError(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("invalid query parameters: {detail}"),
+                )))
             }
         }
     }

@@ -3,12 +3,12 @@
 use crate::auth::ClientIp;
 use crate::error::HttpError;
 use crate::state::AppState;
-use axum::response::IntoResponse;
-use evently::ratelimit::{Verdict, tiers};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
+use evently::ratelimit::{Verdict, tiers};
 use std::time::Instant;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -59,35 +59,79 @@ pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Ne
 /// The policy for responses that are not pages (pages set their own, with a nonce).
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Headers every response carries; HSTS in production.
+/// Headers every response carries; HSTS in production. Also: a page that redirects while
+/// rendering (for example to the sign-in page) answers a real `302` to every client, not only
+/// to those that sent `Accept: text/html`; server-function calls keep Leptos's own protocol.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let page_get =
+        req.method() == axum::http::Method::GET && !req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
+    if page_get
+        && res.headers().contains_key("serverfnredirect")
+        && res.headers().contains_key(header::LOCATION)
+    {
+        res.headers_mut().remove("serverfnredirect");
+        *res.status_mut() = axum::http::StatusCode::FOUND;
+    }
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"),
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()",
+        ),
     );
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        );
     }
     if state.config.production() {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
     }
     res
 }
 
 /// The general per-client limit (static files, health and metrics are not counted).
-pub async fn general_rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn general_rate_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
-    let exempt = ["/pkg/", "/style/", "/img/", "/favicon", "/health", "/metrics"].iter().any(|p| path.starts_with(p));
+    let exempt = [
+        "/pkg/", "/style/", "/img/", "/favicon", "/health", "/metrics",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p));
     if !exempt {
-        let ip = req.extensions().get::<ClientIp>().and_then(|c| c.0).map(|i| i.to_string()).unwrap_or_default();
-        if let Verdict::Limited { retry_after_secs } = state.core.limiter().hit(tiers::GENERAL, &ip).await {
-            return HttpError(evently::ratelimit::too_many(retry_after_secs, "requests")).into_response();
+        let ip = req
+            .extensions()
+            .get::<ClientIp>()
+            .and_then(|c| c.0)
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        if let Verdict::Limited { retry_after_secs } =
+            state.core.limiter().hit(tiers::GENERAL, &ip).await
+        {
+            return HttpError(evently::ratelimit::too_many(retry_after_secs, "requests"))
+                .into_response();
         }
     }
     next.run(req).await

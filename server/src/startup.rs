@@ -106,11 +106,14 @@ pub async fn build_core(
     let db = open_database(config).await?;
     let keys = evently::accounts::tokens::TokenKeys::new(&signing_key(config)?, 15 * 60)
         .map_err(|e| anyhow::anyhow!("EVENTLY_JWT_SECRET: {e}"))?;
-    let limiter = RateLimiter::new(config.rate_limits, redis);
+    let limiter = RateLimiter::with_namespace(config.rate_limits, redis, &config.redis_namespace);
     Ok(Core::new(
         db,
         clock,
-        CoreSettings { max_hold_renewals: 2, token_keys: keys },
+        CoreSettings {
+            max_hold_renewals: 2,
+            token_keys: keys,
+        },
         LiveBus::new(),
         limiter,
     ))
@@ -230,12 +233,18 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(64 * 1024))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::general_rate_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::general_rate_limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::middleware,
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::track_metrics,

@@ -9,7 +9,11 @@ use crate::store;
 
 impl Core {
     fn require_admin(actor: &Actor) -> Result<(), AccountError> {
-        if actor.role == Role::Admin { Ok(()) } else { Err(AccountError::Forbidden) }
+        if actor.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AccountError::Forbidden)
+        }
     }
 
     /// Users, newest first, optionally matching `query` in e-mail or name (admins only).
@@ -21,48 +25,86 @@ impl Core {
         limit: i64,
     ) -> Result<Vec<UserView>, AccountError> {
         Self::require_admin(actor)?;
-        let rows = store::users::list(self.db(), query.filter(|q| !q.trim().is_empty()), before_id, limit.clamp(1, 200))
-            .await
-            .map_err(|e| AccountError::db("listing users failed", e))?;
+        let rows = store::users::list(
+            self.db(),
+            query.filter(|q| !q.trim().is_empty()),
+            before_id,
+            limit.clamp(1, 200),
+        )
+        .await
+        .map_err(|e| AccountError::db("listing users failed", e))?;
         Ok(rows.iter().map(user_view).collect())
     }
 
     /// Gives a user a role (admins only; an admin cannot demote themself, so there is always
     /// at least the acting admin left).
-    pub async fn set_role(&self, actor: &Actor, user_id: i64, role: Role) -> Result<UserView, AccountError> {
+    pub async fn set_role(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        role: Role,
+    ) -> Result<UserView, AccountError> {
         Self::require_admin(actor)?;
         if user_id == actor.user_id && role != Role::Admin {
-            return Err(AccountError::Invalid(crate::ApiError::invalid("role", "you cannot remove your own admin role")));
+            return Err(AccountError::Invalid(crate::ApiError::invalid(
+                "role",
+                "you cannot remove your own admin role",
+            )));
         }
         let now = self.clock().now_ms();
         let before = self.user_row(user_id).await?;
         store::users::set_role(self.db(), user_id, role.as_str(), now)
             .await
             .map_err(|e| AccountError::db("changing a role failed", e))?;
-        self.audit_account(actor, "user.role", user_id, serde_json::json!({ "from": before.role, "to": role.as_str() }))
-            .await;
+        self.audit_account(
+            actor,
+            "user.role",
+            user_id,
+            serde_json::json!({ "from": before.role, "to": role.as_str() }),
+        )
+        .await;
         Ok(user_view(&self.user_row(user_id).await?))
     }
 
     /// Disables (ending every session) or re-enables an account (admins only).
-    pub async fn set_disabled(&self, actor: &Actor, user_id: i64, disabled: bool) -> Result<UserView, AccountError> {
+    pub async fn set_disabled(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<UserView, AccountError> {
         Self::require_admin(actor)?;
         if user_id == actor.user_id && disabled {
-            return Err(AccountError::Invalid(crate::ApiError::invalid("disabled", "you cannot disable your own account")));
+            return Err(AccountError::Invalid(crate::ApiError::invalid(
+                "disabled",
+                "you cannot disable your own account",
+            )));
         }
         let now = self.clock().now_ms();
         self.user_row(user_id).await?;
         let fail = |e| AccountError::db("disabling an account failed", e);
-        store::users::set_disabled(self.db(), user_id, disabled, now).await.map_err(fail)?;
+        store::users::set_disabled(self.db(), user_id, disabled, now)
+            .await
+            .map_err(fail)?;
         if disabled {
-            store::sessions::revoke_all(self.db(), user_id, None, now, "account_disabled").await.map_err(fail)?;
+            store::sessions::revoke_all(self.db(), user_id, None, now, "account_disabled")
+                .await
+                .map_err(fail)?;
         }
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        self.audit_account(actor, action, user_id, serde_json::json!({})).await;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.audit_account(actor, action, user_id, serde_json::json!({}))
+            .await;
         Ok(user_view(&self.user_row(user_id).await?))
     }
 
-    pub(crate) async fn user_row(&self, user_id: i64) -> Result<store::users::UserRow, AccountError> {
+    pub(crate) async fn user_row(
+        &self,
+        user_id: i64,
+    ) -> Result<store::users::UserRow, AccountError> {
         store::users::by_id(self.db(), user_id)
             .await
             .map_err(|e| AccountError::db("user lookup failed", e))?
@@ -70,7 +112,13 @@ impl Core {
             .ok_or(AccountError::NotFound)
     }
 
-    pub(crate) async fn audit_account(&self, actor: &Actor, action: &str, subject: i64, detail: serde_json::Value) {
+    pub(crate) async fn audit_account(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: i64,
+        detail: serde_json::Value,
+    ) {
         let entry = store::audit::NewEntry {
             actor_id: Some(actor.user_id),
             action,
@@ -94,9 +142,14 @@ impl Core {
         limit: i64,
     ) -> Result<Vec<AuditEntryView>, AccountError> {
         Self::require_admin(actor)?;
-        let rows = store::audit::list(self.db(), action_prefix.filter(|p| !p.is_empty()), before_id, limit.clamp(1, 500))
-            .await
-            .map_err(|e| AccountError::db("reading the audit log failed", e))?;
+        let rows = store::audit::list(
+            self.db(),
+            action_prefix.filter(|p| !p.is_empty()),
+            before_id,
+            limit.clamp(1, 500),
+        )
+        .await
+        .map_err(|e| AccountError::db("reading the audit log failed", e))?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntryView {

@@ -10,8 +10,8 @@ use crate::clock::to_datetime;
 use crate::domain::{self, Email, Role};
 use crate::dto::UserView;
 use crate::error::{ApiError, ErrorCode};
-use crate::store;
 use crate::ratelimit::{Verdict, tiers};
+use crate::store;
 use crate::store::users::UserRow;
 
 /// Refresh tokens (and the sessions they keep alive) last this long.
@@ -182,10 +182,13 @@ impl Core {
         marketing_opt_in: bool,
     ) -> Result<UserView, AccountError> {
         let subject = client.ip.clone().unwrap_or_else(|| "unknown".into());
-        if let Verdict::Limited { retry_after_secs } = self.limiter().hit(tiers::REGISTER, &subject).await {
+        if let Verdict::Limited { retry_after_secs } =
+            self.limiter().hit(tiers::REGISTER, &subject).await
+        {
             return Err(AccountError::RateLimited(retry_after_secs));
         }
-        self.register(email, password, name, Role::Attendee, marketing_opt_in).await
+        self.register(email, password, name, Role::Attendee, marketing_opt_in)
+            .await
     }
 
     /// Checks credentials and opens a session. Unknown e-mails cost the same time as wrong
@@ -200,8 +203,12 @@ impl Core {
         // Accounts are counted by a hash of the normalised address: no e-mails in Redis.
         let account_key = tokens::hash_refresh_token(&email.trim().to_lowercase());
         let client_key = client.ip.clone().unwrap_or_else(|| "unknown".into());
-        for (limit, subject) in [(tiers::LOGIN_ACCOUNT, &account_key), (tiers::LOGIN_CLIENT, &client_key)] {
-            if let Verdict::Limited { retry_after_secs } = self.limiter().peek(limit, subject).await {
+        for (limit, subject) in [
+            (tiers::LOGIN_ACCOUNT, &account_key),
+            (tiers::LOGIN_CLIENT, &client_key),
+        ] {
+            if let Verdict::Limited { retry_after_secs } = self.limiter().peek(limit, subject).await
+            {
                 return Err(AccountError::RateLimited(retry_after_secs));
             }
         }
@@ -241,7 +248,9 @@ impl Core {
                 return Err(AccountError::InvalidCredentials);
             }
         };
-        self.limiter().reset(tiers::LOGIN_ACCOUNT, &account_key).await;
+        self.limiter()
+            .reset(tiers::LOGIN_ACCOUNT, &account_key)
+            .await;
         let pair = self.open_session(&user, client, now).await?;
         let entry = store::audit::NewEntry {
             actor_id: Some(user.id),

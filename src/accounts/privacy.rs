@@ -9,31 +9,65 @@ use serde_json::{Value, json};
 
 impl Core {
     /// Changes the password after checking the current one, and signs out every other session.
-    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), AccountError> {
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AccountError> {
         check_password("new_password", new)?;
         let user = self.user_row(actor.user_id).await?;
-        if current.chars().count() > password::MAX_LEN || !password::verify(current.to_string(), user.password_hash).await {
-            return Err(AccountError::Invalid(crate::ApiError::invalid("current_password", "your current password is not correct")));
+        if current.chars().count() > password::MAX_LEN
+            || !password::verify(current.to_string(), user.password_hash).await
+        {
+            return Err(AccountError::Invalid(crate::ApiError::invalid(
+                "current_password",
+                "your current password is not correct",
+            )));
         }
-        let hash = password::hash(new.to_string()).await.map_err(|_| AccountError::Internal)?;
+        let hash = password::hash(new.to_string())
+            .await
+            .map_err(|_| AccountError::Internal)?;
         let now = self.clock().now_ms();
         let fail = |e| AccountError::db("changing a password failed", e);
-        store::users::set_password_hash(self.db(), actor.user_id, &hash, now).await.map_err(fail)?;
-        store::sessions::revoke_all(self.db(), actor.user_id, Some(&actor.session_id), now, "password_changed")
+        store::users::set_password_hash(self.db(), actor.user_id, &hash, now)
             .await
             .map_err(fail)?;
-        self.audit_account(actor, "user.password_change", actor.user_id, json!({})).await;
+        store::sessions::revoke_all(
+            self.db(),
+            actor.user_id,
+            Some(&actor.session_id),
+            now,
+            "password_changed",
+        )
+        .await
+        .map_err(fail)?;
+        self.audit_account(actor, "user.password_change", actor.user_id, json!({}))
+            .await;
         Ok(())
     }
 
     /// Records or withdraws consent to marketing e-mail (stored with its time).
-    pub async fn set_marketing_consent(&self, actor: &Actor, opt_in: bool) -> Result<UserView, AccountError> {
+    pub async fn set_marketing_consent(
+        &self,
+        actor: &Actor,
+        opt_in: bool,
+    ) -> Result<UserView, AccountError> {
         let now = self.clock().now_ms();
         store::users::set_marketing(self.db(), actor.user_id, opt_in.then_some(now), now)
             .await
             .map_err(|e| AccountError::db("saving consent failed", e))?;
-        self.audit_account(actor, if opt_in { "user.marketing_opt_in" } else { "user.marketing_opt_out" }, actor.user_id, json!({}))
-            .await;
+        self.audit_account(
+            actor,
+            if opt_in {
+                "user.marketing_opt_in"
+            } else {
+                "user.marketing_opt_out"
+            },
+            actor.user_id,
+            json!({}),
+        )
+        .await;
         Ok(user_view(&self.user_row(actor.user_id).await?))
     }
 
@@ -41,10 +75,19 @@ impl Core {
     pub async fn export_my_data(&self, actor: &Actor) -> Result<Value, AccountError> {
         let fail = |e| AccountError::db("exporting data failed", e);
         let user = self.user_row(actor.user_id).await?;
-        let bookings = self.my_bookings(actor).await.map_err(|_| AccountError::Internal)?;
-        let holds = store::holds::for_user(self.db(), actor.user_id).await.map_err(fail)?;
-        let sessions = store::users::sessions_of(self.db(), actor.user_id).await.map_err(fail)?;
-        let audit = store::audit::about_user(self.db(), actor.user_id).await.map_err(fail)?;
+        let bookings = self
+            .my_bookings(actor)
+            .await
+            .map_err(|_| AccountError::Internal)?;
+        let holds = store::holds::for_user(self.db(), actor.user_id)
+            .await
+            .map_err(fail)?;
+        let sessions = store::users::sessions_of(self.db(), actor.user_id)
+            .await
+            .map_err(fail)?;
+        let audit = store::audit::about_user(self.db(), actor.user_id)
+            .await
+            .map_err(fail)?;
         Ok(json!({
             "exported_at": self.clock().now(),
             "account": user_view(&user),
@@ -76,17 +119,26 @@ impl Core {
     /// Deletes the actor's account after checking their password: personal data is erased,
     /// sessions end, bookings stay as anonymous records so capacity and the books still add
     /// up. The e-mail address is free to sign up again.
-    pub async fn delete_my_account(&self, actor: &Actor, password_confirmation: &str) -> Result<(), AccountError> {
+    pub async fn delete_my_account(
+        &self,
+        actor: &Actor,
+        password_confirmation: &str,
+    ) -> Result<(), AccountError> {
         let user = self.user_row(actor.user_id).await?;
         if password_confirmation.chars().count() > password::MAX_LEN
             || !password::verify(password_confirmation.to_string(), user.password_hash).await
         {
-            return Err(AccountError::Invalid(crate::ApiError::invalid("password", "enter your password to confirm")));
+            return Err(AccountError::Invalid(crate::ApiError::invalid(
+                "password",
+                "enter your password to confirm",
+            )));
         }
         let now = self.clock().now_ms();
         let fail = |e| AccountError::db("deleting an account failed", e);
         let mut tx = self.db().begin().await.map_err(fail)?;
-        store::users::erase(&mut tx, actor.user_id, now).await.map_err(fail)?;
+        store::users::erase(&mut tx, actor.user_id, now)
+            .await
+            .map_err(fail)?;
         let entry = store::audit::NewEntry {
             actor_id: Some(actor.user_id),
             action: "user.delete",
@@ -96,7 +148,9 @@ impl Core {
             detail: "{}".into(),
             ip: None,
         };
-        store::audit::record_tx(&mut tx, &entry, now).await.map_err(fail)?;
+        store::audit::record_tx(&mut tx, &entry, now)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)
     }
 }

@@ -498,7 +498,11 @@ fn replay_hold(r: &TakeRequest, prior: &HoldRow) -> Result<Taken, BookingError> 
 
 /// The rules checked before queueing and again under the row lock, against the latest
 /// committed state of the ticket type and its event.
-pub(crate) fn check_rules(r: &TakeRequest, b: &store::events::Bookability, now: i64) -> Result<(), BookingError> {
+pub(crate) fn check_rules(
+    r: &TakeRequest,
+    b: &store::events::Bookability,
+    now: i64,
+) -> Result<(), BookingError> {
     if r.event_id != b.event_id {
         return Err(BookingError::NotFound("ticket type"));
     }
@@ -514,7 +518,9 @@ pub(crate) fn check_rules(r: &TakeRequest, b: &store::events::Bookability, now: 
         return Err(BookingError::SaleClosed { not_yet: false });
     }
     if r.quantity < 1 || r.quantity > b.max_per_booking {
-        return Err(BookingError::InvalidQuantity { max: b.max_per_booking });
+        return Err(BookingError::InvalidQuantity {
+            max: b.max_per_booking,
+        });
     }
     Ok(())
 }

@@ -82,8 +82,10 @@ impl Core {
     async fn take(&self, req: TakeRequest) -> Result<Taken, BookingError> {
         check_idempotency_key(&req.idempotency_key)?;
         let subject = req.user_id.to_string();
-        if let crate::ratelimit::Verdict::Limited { retry_after_secs } =
-            self.limiter().hit(crate::ratelimit::tiers::BOOKING, &subject).await
+        if let crate::ratelimit::Verdict::Limited { retry_after_secs } = self
+            .limiter()
+            .hit(crate::ratelimit::tiers::BOOKING, &subject)
+            .await
         {
             return Err(BookingError::RateLimited(retry_after_secs));
         }
@@ -108,16 +110,40 @@ impl Core {
     }
 
     /// The stored answer for a request's idempotency key, if it was already used.
-    async fn prior_answer(&self, req: &TakeRequest) -> Result<Option<Result<Taken, BookingError>>, BookingError> {
+    async fn prior_answer(
+        &self,
+        req: &TakeRequest,
+    ) -> Result<Option<Result<Taken, BookingError>>, BookingError> {
         let db = self.db();
         let fail = |e| BookingError::db("idempotency lookup failed", e);
-        if let Some(b) = store::bookings::by_key(db, req.user_id, &req.idempotency_key).await.map_err(fail)? {
-            let same = req.kind == TakeKind::Book && b.request_hash.as_deref() == Some(req.fingerprint().as_str());
-            return Ok(Some(if same { Ok(Taken::Booking { row: b, replayed: true }) } else { Err(BookingError::IdempotencyMismatch) }));
+        if let Some(b) = store::bookings::by_key(db, req.user_id, &req.idempotency_key)
+            .await
+            .map_err(fail)?
+        {
+            let same = req.kind == TakeKind::Book
+                && b.request_hash.as_deref() == Some(req.fingerprint().as_str());
+            return Ok(Some(if same {
+                Ok(Taken::Booking {
+                    row: b,
+                    replayed: true,
+                })
+            } else {
+                Err(BookingError::IdempotencyMismatch)
+            }));
         }
-        if let Some(h) = store::holds::by_key(db, req.user_id, &req.idempotency_key).await.map_err(fail)? {
+        if let Some(h) = store::holds::by_key(db, req.user_id, &req.idempotency_key)
+            .await
+            .map_err(fail)?
+        {
             let same = req.kind == TakeKind::Hold && h.request_hash == req.fingerprint();
-            return Ok(Some(if same { Ok(Taken::Hold { row: h, replayed: true }) } else { Err(BookingError::IdempotencyMismatch) }));
+            return Ok(Some(if same {
+                Ok(Taken::Hold {
+                    row: h,
+                    replayed: true,
+                })
+            } else {
+                Err(BookingError::IdempotencyMismatch)
+            }));
         }
         Ok(None)
     }

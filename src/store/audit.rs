@@ -72,14 +72,31 @@ const LIST_SQL: &str = "SELECT a.id, a.actor_id, u.email AS actor_email, a.actio
     a.subject_id, a.detail, a.ip, a.created_at FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id";
 
 /// The newest entries, optionally filtered by action prefix, before an id (keyset paging).
-pub async fn list(db: &Db, action_prefix: Option<&str>, before_id: Option<i64>, limit: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    action_prefix: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<EntryRow>, sqlx::Error> {
     let prefix = action_prefix.map(|p| format!("{}%", p.replace('%', "")));
-    let sql = format!("{LIST_SQL} WHERE ($1 IS NULL OR a.action LIKE $1) AND ($2 IS NULL OR a.id < $2) ORDER BY a.id DESC LIMIT $3");
-    crate::on_pool!(db, |p| sqlx::query_as(&sql).bind(&prefix).bind(before_id).bind(limit).fetch_all(p).await)
+    let sql = format!(
+        "{LIST_SQL} WHERE ($1 IS NULL OR a.action LIKE $1) AND ($2 IS NULL OR a.id < $2) ORDER BY a.id DESC LIMIT $3"
+    );
+    crate::on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(&prefix)
+        .bind(before_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// Entries about, or by, one user (for their data export).
 pub async fn about_user(db: &Db, user_id: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
-    let sql = format!("{LIST_SQL} WHERE a.actor_id = $1 OR a.subject_id = $1 ORDER BY a.id DESC LIMIT 5000");
-    crate::on_pool!(db, |p| sqlx::query_as(&sql).bind(user_id).fetch_all(p).await)
+    let sql = format!(
+        "{LIST_SQL} WHERE a.actor_id = $1 OR a.subject_id = $1 ORDER BY a.id DESC LIMIT 5000"
+    );
+    crate::on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .fetch_all(p)
+        .await)
 }

@@ -430,11 +430,13 @@ impl Bookability {
 
 /// A ticket type's sale rules and its event's state (one indexed read).
 pub async fn bookability(db: &Db, ticket_type_id: i64) -> Result<Option<Bookability>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT t.event_id, t.sale_starts_at, t.sale_ends_at, t.max_per_booking, e.status AS event_status, \
          e.ends_at AS event_ends_at FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE t.id = $1"
     )
     .bind(ticket_type_id)
     .fetch_optional(p)
-    .await)
+    .await
+    })
 }

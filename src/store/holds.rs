@@ -249,5 +249,8 @@ pub async fn by_key(db: &Db, user_id: i64, key: &str) -> Result<Option<HoldRow>,
 /// A user's holds, newest first (for their data export).
 pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<HoldRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM holds WHERE user_id = $1 ORDER BY created_at DESC");
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(user_id).fetch_all(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .fetch_all(p)
+        .await)
 }

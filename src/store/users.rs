@@ -125,36 +125,55 @@ pub async fn ids_with_role(db: &Db, role: &str, limit: i64) -> Result<Vec<i64>, 
 }
 
 /// Users for the admin list, newest first, optionally filtered by e-mail or name.
-pub async fn list(db: &Db, query: Option<&str>, before_id: Option<i64>, limit: i64) -> Result<Vec<UserRow>, sqlx::Error> {
-    let pattern = query.map(|q| format!("%{}%", q.to_lowercase().replace('%', "").replace('_', "")));
+pub async fn list(
+    db: &Db,
+    query: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    let pattern = query.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
     let sql = format!(
         "SELECT {COLS} FROM users WHERE ($1 IS NULL OR LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) \
          AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
     );
-    on_pool!(db, |p| sqlx::query_as(&sql).bind(&pattern).bind(before_id).bind(limit).fetch_all(p).await)
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(&pattern)
+        .bind(before_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// Enables or disables an account.
 pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: i64) -> Result<bool, sqlx::Error> {
-    let r = on_writer!(db, |p| sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL")
-        .bind(id)
-        .bind(disabled)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let r = on_writer!(db, |p| sqlx::query(
+        "UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL"
+    )
+    .bind(id)
+    .bind(disabled)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(r == 1)
 }
 
 /// Records (or withdraws) consent to marketing e-mail, with its time.
-pub async fn set_marketing(db: &Db, id: i64, opt_in_at: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
-    on_writer!(db, |p| sqlx::query("UPDATE users SET marketing_opt_in_at = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(opt_in_at)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+pub async fn set_marketing(
+    db: &Db,
+    id: i64,
+    opt_in_at: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_writer!(db, |p| sqlx::query(
+        "UPDATE users SET marketing_opt_in_at = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(opt_in_at)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -173,14 +192,17 @@ pub async fn erase(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE tickets SET attendee_name = NULL WHERE booking_id IN (SELECT id FROM bookings WHERE user_id = $1)"
     )
     .bind(id)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query(
+    .map(|r| r.rows_affected())
+    })?;
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE sessions SET revoked_at = COALESCE(revoked_at, $2), revoked_reason = COALESCE(revoked_reason, 'account_deleted'), \
          ip = NULL, user_agent = NULL WHERE user_id = $1"
     )
@@ -188,19 +210,24 @@ pub async fn erase(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
     .bind(now)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query(
+    .map(|r| r.rows_affected())
+    })?;
+    on_tx!(tx, |c| {
+        sqlx::query(
         "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)"
     )
     .bind(id)
     .execute(c)
     .await
+    .map(|r| r.rows_affected())
+    })?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE audit_log SET ip = NULL WHERE actor_id = $1 OR subject_id = $1"
+    )
+    .bind(id)
+    .execute(c)
+    .await
     .map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query("UPDATE audit_log SET ip = NULL WHERE actor_id = $1 OR subject_id = $1")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -218,11 +245,13 @@ pub struct SessionRow {
 }
 
 pub async fn sessions_of(db: &Db, user_id: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT id, created_at, last_seen_at, expires_at, revoked_at, revoked_reason, ip, user_agent \
          FROM sessions WHERE user_id = $1 ORDER BY created_at DESC"
     )
     .bind(user_id)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }

@@ -2,8 +2,8 @@
 //! and the admin's user management.
 
 use crate::error::AppError;
-use evently::dto::UserView;
 use evently::dto::AuditEntryView;
+use evently::dto::UserView;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -14,7 +14,9 @@ use crate::session;
 /// The signed-in user, if any.
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<UserView>, AppError> {
-    let Some(actor) = ssr::actor() else { return Ok(None) };
+    let Some(actor) = ssr::actor() else {
+        return Ok(None);
+    };
     match ssr::core()?.me(&actor).await {
         Ok(u) => Ok(Some(u)),
         Err(_) => Ok(None),
@@ -23,7 +25,11 @@ pub async fn whoami() -> Result<Option<UserView>, AppError> {
 
 /// Signs in and sets the session cookies, then goes to `next` (a path on this site).
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let core = ssr::core()?;
     match core.login(&email, &password, &ssr::client()).await {
         Ok(pair) => {
@@ -46,7 +52,10 @@ pub async fn sign_up(
 ) -> Result<(), AppError> {
     let core = ssr::core()?;
     let client = ssr::client();
-    if let Err(e) = core.sign_up(&client, &email, &password, &name, marketing.is_some()).await {
+    if let Err(e) = core
+        .sign_up(&client, &email, &password, &name, marketing.is_some())
+        .await
+    {
         return ssr::fail(e);
     }
     match core.login(&email, &password, &client).await {
@@ -79,9 +88,15 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
     if new_password != confirm_password {
-        return ssr::fail(evently::ApiError::invalid("confirm_password", "the two new passwords do not match"));
+        return ssr::fail(evently::ApiError::invalid(
+            "confirm_password",
+            "the two new passwords do not match",
+        ));
     }
-    match ssr::core()?.change_password(&actor, &current_password, &new_password).await {
+    match ssr::core()?
+        .change_password(&actor, &current_password, &new_password)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(e) => ssr::fail(e),
     }
@@ -91,7 +106,10 @@ pub async fn change_password(
 #[server(endpoint = "set_marketing")]
 pub async fn set_marketing(opt_in: Option<String>) -> Result<UserView, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.set_marketing_consent(&actor, opt_in.is_some()).await {
+    match ssr::core()?
+        .set_marketing_consent(&actor, opt_in.is_some())
+        .await
+    {
         Ok(u) => Ok(u),
         Err(e) => ssr::fail(e),
     }
@@ -102,7 +120,10 @@ pub async fn set_marketing(opt_in: Option<String>) -> Result<UserView, AppError>
 pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
     if confirm.is_none() {
-        return ssr::fail(evently::ApiError::invalid("confirm", "tick the box to confirm you want your account deleted"));
+        return ssr::fail(evently::ApiError::invalid(
+            "confirm",
+            "tick the box to confirm you want your account deleted",
+        ));
     }
     match ssr::core()?.delete_my_account(&actor, &password).await {
         Ok(()) => {
@@ -116,9 +137,15 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
 
 /// Users for the admin page.
 #[server(endpoint = "admin_users")]
-pub async fn admin_users(q: Option<String>, before: Option<i64>) -> Result<Vec<UserView>, AppError> {
+pub async fn admin_users(
+    q: Option<String>,
+    before: Option<i64>,
+) -> Result<Vec<UserView>, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.list_users(&actor, q.as_deref(), before, 50).await {
+    match ssr::core()?
+        .list_users(&actor, q.as_deref(), before, 50)
+        .await
+    {
         Ok(u) => Ok(u),
         Err(e) => ssr::fail(e),
     }
@@ -150,9 +177,15 @@ pub async fn admin_set_disabled(user_id: i64, disabled: bool) -> Result<UserView
 
 /// The audit log for the admin page.
 #[server(endpoint = "admin_audit")]
-pub async fn admin_audit(action: Option<String>, before: Option<i64>) -> Result<Vec<AuditEntryView>, AppError> {
+pub async fn admin_audit(
+    action: Option<String>,
+    before: Option<i64>,
+) -> Result<Vec<AuditEntryView>, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.audit_log(&actor, action.as_deref(), before, 100).await {
+    match ssr::core()?
+        .audit_log(&actor, action.as_deref(), before, 100)
+        .await
+    {
         Ok(a) => Ok(a),
         Err(e) => ssr::fail(e),
     }

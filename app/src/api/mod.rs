@@ -19,8 +19,10 @@ pub(crate) mod ssr {
 
     /// Public URL and cookie policy, provided by the server.
     pub fn site() -> SiteConfig {
-        use_context::<SiteConfig>()
-            .unwrap_or(SiteConfig { public_url: "http://127.0.0.1:3000".into(), secure_cookies: true })
+        use_context::<SiteConfig>().unwrap_or(SiteConfig {
+            public_url: "http://127.0.0.1:3000".into(),
+            secure_cookies: true,
+        })
     }
 
     /// The signed-in actor, as resolved by the server's auth middleware.
@@ -43,9 +45,25 @@ pub(crate) mod ssr {
             .unwrap_or_default()
     }
 
+    /// Whether this is a plain HTML form post (no JavaScript): it is answered with a redirect
+    /// back to the form, carrying the error, so its status must not be overridden.
+    fn plain_form_post() -> bool {
+        use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false)
+    }
+
     /// Sets the HTTP status of an error answer to the error's own status (never a blanket 500).
     pub fn fail<T>(e: impl Into<AppError>) -> Result<T, AppError> {
         let e = e.into();
+        if plain_form_post() {
+            return Err(e);
+        }
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
             && let Ok(code) = http::StatusCode::from_u16(e.0.status())
         {

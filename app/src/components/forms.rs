@@ -8,8 +8,16 @@ use leptos::prelude::*;
 pub type FormError = Signal<Option<AppError>>;
 
 /// The message for `field`, when the last error names it.
-pub fn field_message(error: FormError, field: &'static str) -> impl Fn() -> Option<String> + Send + Sync + Copy + 'static {
-    move || error.get().filter(|e| e.field() == Some(field)).map(|e| e.message().to_string())
+pub fn field_message(
+    error: FormError,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Send + Sync + Copy + 'static {
+    move || {
+        error
+            .get()
+            .filter(|e| e.field() == Some(field))
+            .map(|e| e.message().to_string())
+    }
 }
 
 /// A summary of the last error, announced with `role=alert`.

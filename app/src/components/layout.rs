@@ -62,7 +62,12 @@ pub fn SiteHeader() -> impl IntoView {
 }
 
 fn first_name(name: &str) -> String {
-    name.split_whitespace().next().unwrap_or(name).chars().take(20).collect()
+    name.split_whitespace()
+        .next()
+        .unwrap_or(name)
+        .chars()
+        .take(20)
+        .collect()
 }
 
 #[component]

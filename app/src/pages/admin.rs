@@ -42,7 +42,11 @@ fn UsersAdmin() -> impl IntoView {
         |(q, _, _)| admin_users(q, None),
     );
     let error: FormError = Signal::derive(move || {
-        set_role.value().get().and_then(Result::err).or_else(|| disable.value().get().and_then(Result::err))
+        set_role
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| disable.value().get().and_then(Result::err))
     });
     view! {
         <section class="container stack">
@@ -121,7 +125,12 @@ pub fn AdminAuditPage() -> impl IntoView {
 fn AuditAdmin() -> impl IntoView {
     let query = use_query_map();
     let action = move || query.read().get("action").filter(|s| !s.is_empty());
-    let before = move || query.read().get("before").and_then(|b| b.parse::<i64>().ok());
+    let before = move || {
+        query
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<i64>().ok())
+    };
     let entries = Resource::new(move || (action(), before()), |(a, b)| admin_audit(a, b));
     view! {
         <section class="container stack">

@@ -1,15 +1,15 @@
 //! `/api/v1/me/*` (your own account) and `/api/v1/admin/*` (user management, audit log).
 
 use crate::auth::{CurrentUser, SetCookies, clear_cookies};
+use crate::error::Query;
 use crate::error::{ApiResult, HttpError, Id, Json};
 use crate::state::AppState;
 use axum::extract::State;
-use crate::error::Query;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use evently::domain::Role;
-use evently::dto::UserView;
 use evently::dto::AuditEntryView;
+use evently::dto::UserView;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -24,7 +24,9 @@ pub async fn change_password(
     CurrentUser(actor): CurrentUser,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    s.core.change_password(&actor, &req.current_password, &req.new_password).await?;
+    s.core
+        .change_password(&actor, &req.current_password, &req.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -39,18 +41,24 @@ pub async fn marketing(
     CurrentUser(actor): CurrentUser,
     Json(req): Json<Marketing>,
 ) -> ApiResult<Json<UserView>> {
-    Ok(Json(s.core.set_marketing_consent(&actor, req.opt_in).await?))
+    Ok(Json(
+        s.core.set_marketing_consent(&actor, req.opt_in).await?,
+    ))
 }
 
 /// `GET /api/v1/me/export`: everything stored about you, as a JSON download.
-pub async fn export(State(s): State<AppState>, CurrentUser(actor): CurrentUser) -> Result<Response, HttpError> {
+pub async fn export(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> Result<Response, HttpError> {
     let data = s.core.export_my_data(&actor).await?;
     let mut res = axum::Json(data).into_response();
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"evently-my-data.json\""),
     );
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
 }
 
@@ -67,7 +75,8 @@ pub async fn delete_me(
 ) -> Result<Response, HttpError> {
     s.core.delete_my_account(&actor, &req.password).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.extensions_mut().insert(SetCookies(clear_cookies(&s.config)));
+    res.extensions_mut()
+        .insert(SetCookies(clear_cookies(&s.config)));
     Ok(res)
 }
 
@@ -84,7 +93,11 @@ pub async fn users(
     CurrentUser(actor): CurrentUser,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(s.core.list_users(&actor, q.q.as_deref(), q.before, q.limit.unwrap_or(50)).await?))
+    Ok(Json(
+        s.core
+            .list_users(&actor, q.q.as_deref(), q.before, q.limit.unwrap_or(50))
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,5 +144,14 @@ pub async fn audit(
     CurrentUser(actor): CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditEntryView>>> {
-    Ok(Json(s.core.audit_log(&actor, q.action.as_deref(), q.before, q.limit.unwrap_or(100)).await?))
+    Ok(Json(
+        s.core
+            .audit_log(
+                &actor,
+                q.action.as_deref(),
+                q.before,
+                q.limit.unwrap_or(100),
+            )
+            .await?,
+    ))
 }

@@ -50,7 +50,13 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let user = s
         .core
-        .sign_up(&client(ip, &headers), &req.email, &req.password, &req.name, req.marketing_opt_in)
+        .sign_up(
+            &client(ip, &headers),
+            &req.email,
+            &req.password,
+            &req.name,
+            req.marketing_opt_in,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

@@ -1,10 +1,10 @@
 //! `/api/v1/events` and ticket types.
 
 use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::Query;
 use crate::error::{ApiResult, Id, Json};
 use crate::state::AppState;
 use axum::extract::State;
-use crate::error::Query;
 use axum::http::StatusCode;
 use evently::dto::{
     CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, TicketTypeView,

@@ -37,7 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/export", get(account::export))
         .route("/api/v1/admin/users", get(account::users))
         .route("/api/v1/admin/users/{id}/role", post(account::set_role))
-        .route("/api/v1/admin/users/{id}/disable", post(account::set_disabled))
+        .route(
+            "/api/v1/admin/users/{id}/disable",
+            post(account::set_disabled),
+        )
         .route("/api/v1/admin/audit", get(account::audit))
         .route("/api/v1/me/bookings", get(bookings::mine))
         .route("/api/v1/auth/register", post(auth::register))

@@ -9,6 +9,9 @@ use server::config::Config;
 use server::startup::{Application, BuildOptions};
 use std::collections::HashMap;
 
+/// The signing key test servers use.
+pub const JWT_SECRET: &str = "test-signing-key-that-is-long-enough-0123";
+
 pub struct TestApp {
     pub url: String,
     pub core: Core,
@@ -27,6 +30,11 @@ pub fn quiet_logs() {
 
 /// Starts a server on `db` (port 0) and waits until it answers.
 pub async fn spawn(db: TestDb, clock: Clock) -> TestApp {
+    spawn_with(db, clock, &[]).await
+}
+
+/// Starts a server with extra configuration (`EVENTLY_*`, `REDIS_URL`...).
+pub async fn spawn_with(db: TestDb, clock: Clock, extra: &[(&str, &str)]) -> TestApp {
     quiet_logs();
     let data_dir =
         std::env::temp_dir().join(format!("evently-app-{}", uuid::Uuid::new_v4().simple()));
@@ -34,10 +42,10 @@ pub async fn spawn(db: TestDb, clock: Clock) -> TestApp {
     env.insert("EVENTLY_ADDR", "127.0.0.1:0".into());
     env.insert("DATABASE_URL", db.url.clone());
     env.insert("EVENTLY_DATA_DIR", data_dir.display().to_string());
-    env.insert(
-        "EVENTLY_JWT_SECRET",
-        "test-signing-key-that-is-long-enough-0123".into(),
-    );
+    env.insert("EVENTLY_JWT_SECRET", JWT_SECRET.into());
+    for (k, v) in extra {
+        env.insert(k, v.to_string());
+    }
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
     let app = Application::build(
         config,
@@ -81,7 +89,12 @@ pub async fn spawn_all() -> Vec<TestApp> {
 pub struct User {
     pub id: i64,
     pub token: String,
+    pub refresh: String,
+    pub email: String,
 }
+
+/// The password `TestApp::user` signs up with.
+pub const PASSWORD: &str = "a long enough password";
 
 impl Drop for TestApp {
     fn drop(&mut self) {
@@ -153,11 +166,15 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status(), StatusCode::OK);
-        let token = r.json::<Value>().await.expect("json")["access_token"]
-            .as_str()
-            .expect("token")
-            .to_string();
-        User { id, token }
+        let body = r.json::<Value>().await.expect("json");
+        let token = body["access_token"].as_str().expect("token").to_string();
+        let refresh = body["refresh_token"].as_str().expect("refresh").to_string();
+        User {
+            id,
+            token,
+            refresh,
+            email,
+        }
     }
 
     /// Creates and publishes an event with the given ticket types; returns its JSON.

@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod bookings;
 mod config;
 mod events;
 mod health;
 mod helpers;
 mod pages;
+mod security;
