@@ -29,6 +29,7 @@ struct Inner {
     engine: Engine,
     live: LiveBus,
     limiter: RateLimiter,
+    facets: crate::search::FacetCache,
 }
 
 impl Core {
@@ -48,6 +49,7 @@ impl Core {
                 engine,
                 live,
                 limiter,
+                facets: Default::default(),
             }),
         }
     }
@@ -71,6 +73,10 @@ impl Core {
 
     pub fn live(&self) -> &LiveBus {
         &self.inner.live
+    }
+
+    pub(crate) fn facet_cache(&self) -> &crate::search::FacetCache {
+        &self.inner.facets
     }
 
     pub(crate) fn engine(&self) -> &Engine {

@@ -63,6 +63,9 @@ pub struct EventDetail {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
+    /// Start and end in the event's own zone, RFC 3339 with offset (for `<time>` and JSON-LD).
+    pub starts_at_local: String,
+    pub ends_at_local: String,
     pub date_label: String,
     pub time_label: String,
     pub status: String,
@@ -129,9 +132,12 @@ pub struct HoldView {
     pub renewals_left: i64,
 }
 
-/// Ticket type fields when creating an event.
+/// Ticket type fields when creating or editing an event.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TicketTypeInput {
+    /// An existing ticket type (when editing); absent for a new one.
+    #[serde(default)]
+    pub id: Option<i64>,
     pub name: String,
     pub price_cents: i64,
     pub capacity: i64,
@@ -220,4 +226,160 @@ pub struct AuditEntryView {
     pub detail: String,
     pub ip: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// Search parameters as they appear in the URL (`/search?q=...&category=...`). Every field is
+/// optional text so a shared link always parses; values are validated by the server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Last day (inclusive), `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Lowest "from" price, in major units (`25` or `25.50`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<String>,
+    /// `1`/`true`/`on`: only free events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free: Option<String>,
+    /// `1`/`true`/`on`: only events with seats left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<String>,
+    /// `soonest` (default), `newest` or `cheapest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+}
+
+impl SearchQuery {
+    /// The query string for these parameters (empty ones left out), without `?`.
+    pub fn to_query_string(&self) -> String {
+        let pairs = [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("city", &self.city),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("min_price", &self.min_price),
+            ("max_price", &self.max_price),
+            ("free", &self.free),
+            ("available", &self.available),
+            ("sort", &self.sort),
+            ("cursor", &self.cursor),
+            ("limit", &self.limit),
+        ];
+        pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_deref()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| format!("{k}={}", url_encode(v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Whether a flag parameter is set.
+    pub fn flag(v: &Option<String>) -> bool {
+        matches!(
+            v.as_deref().map(str::trim),
+            Some("1" | "true" | "on" | "yes")
+        )
+    }
+}
+
+/// Percent-encodes a query-string value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A filter value with how many upcoming events have it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+}
+
+/// Everything the home page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeData {
+    pub upcoming: Vec<EventSummary>,
+    pub popular: Vec<EventSummary>,
+    pub categories: Vec<Facet>,
+    pub cities: Vec<Facet>,
+}
+
+/// Sales of one ticket type, for its organizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeSales {
+    pub id: i64,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub price_label: String,
+    pub capacity: i64,
+    /// Seats in confirmed bookings.
+    pub sold: i64,
+    /// Seats in unexpired holds (people checking out now).
+    pub held: i64,
+    pub available: i64,
+    pub revenue_cents: i64,
+    pub checked_in: i64,
+    pub max_per_booking: i64,
+}
+
+/// An event's sales at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSales {
+    pub event: EventDetail,
+    pub ticket_types: Vec<TicketTypeSales>,
+    pub bookings: i64,
+}
+
+/// One ticket holder, for the organizer's attendee list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeView {
+    pub ticket_id: i64,
+    pub ticket_code: String,
+    pub attendee_name: Option<String>,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub ticket_type: String,
+    pub booking_code: String,
+    pub booked_at: DateTime<Utc>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// What happened at the door.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum CheckInOutcome {
+    CheckedIn { attendee: AttendeeView },
+    AlreadyCheckedIn { attendee: AttendeeView },
+    Cancelled { code: String },
+    NotFound { code: String },
 }

@@ -29,7 +29,7 @@ pub enum EventError {
 }
 
 impl EventError {
-    fn db(context: &str, e: sqlx::Error) -> Self {
+    pub(crate) fn db(context: &str, e: sqlx::Error) -> Self {
         tracing::error!(error = %e, error.debug = ?e, "{context}");
         EventError::Internal
     }
@@ -92,18 +92,57 @@ fn local(ms: i64, tz: &str) -> chrono::DateTime<chrono_tz::Tz> {
     zone.from_utc_datetime(&to_datetime(ms).naive_utc())
 }
 
+/// RFC 3339 with the event zone's offset: `2026-03-14T20:00:00+01:00`.
+pub fn local_rfc3339(ms: i64, tz: &str) -> String {
+    local(ms, tz).to_rfc3339()
+}
+
+/// `2026-03-14T20:00` (as a `datetime-local` input shows it) in the event's zone.
+pub fn local_input_value(ms: i64, tz: &str) -> String {
+    local(ms, tz).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Reads a `datetime-local` value (`2026-03-14T20:00`) as a time in zone `tz`.
+pub fn parse_local(
+    field: &str,
+    raw: &str,
+    tz: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    let zone: chrono_tz::Tz = tz.parse().map_err(|_| {
+        ApiError::invalid(
+            "timezone",
+            "use an IANA time zone name such as Europe/Berlin",
+        )
+    })?;
+    let naive = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ApiError::invalid(field, "enter a date and time"))?;
+    match zone.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => Ok(t.with_timezone(&chrono::Utc)),
+        chrono::LocalResult::Ambiguous(t, _) => Ok(t.with_timezone(&chrono::Utc)),
+        chrono::LocalResult::None => Err(ApiError::invalid(
+            field,
+            "that time does not exist in this time zone (a daylight-saving jump); pick another",
+        )),
+    }
+}
+
 /// Whether `tz` is a known IANA time zone name.
 pub fn valid_timezone(tz: &str) -> bool {
     tz.parse::<chrono_tz::Tz>().is_ok()
 }
 
 /// A validated new event.
-struct Validated {
-    event: NewEvent,
-    ticket_types: Vec<NewTicketType>,
+pub(crate) struct Validated {
+    pub(crate) event: NewEvent,
+    pub(crate) ticket_types: Vec<NewTicketType>,
 }
 
-fn validate(actor: &Actor, req: &CreateEventRequest, now: i64) -> Result<Validated, ApiError> {
+pub(crate) fn validate(
+    actor: &Actor,
+    req: &CreateEventRequest,
+    now: i64,
+) -> Result<Validated, ApiError> {
     let title = domain::text("title", &req.title, 3, 140, false)?;
     let description = domain::text("description", &req.description, 1, 10_000, true)?;
     let venue = domain::text("venue", &req.venue, 1, 140, false)?;
@@ -311,7 +350,11 @@ impl Core {
     }
 
     /// Loads an event the actor may manage: its organizer or an admin. Others get 404.
-    async fn managed_event(&self, actor: &Actor, id: i64) -> Result<EventRow, EventError> {
+    pub(crate) async fn managed_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<EventRow, EventError> {
         let e = store::events::event_by_id(self.db(), id)
             .await
             .map_err(|e| EventError::db("event lookup failed", e))?
@@ -475,7 +518,7 @@ impl Core {
         Ok(ticket_type_view(&row, now))
     }
 
-    async fn audit_event(
+    pub(crate) async fn audit_event(
         &self,
         tx: &mut crate::db::Tx,
         actor: &Actor,
@@ -609,6 +652,8 @@ fn event_detail(
         id: ev.id,
         date_label: date_label(ev.starts_at, &ev.timezone),
         time_label: time_range_label(ev.starts_at, ev.ends_at, &ev.timezone),
+        starts_at_local: local_rfc3339(ev.starts_at, &ev.timezone),
+        ends_at_local: local_rfc3339(ev.ends_at, &ev.timezone),
         category_label: domain::category_label(&ev.category).to_string(),
         slug: ev.slug,
         title: ev.title,

@@ -25,7 +25,11 @@ pub mod events;
 #[cfg(feature = "server")]
 pub mod live;
 #[cfg(feature = "server")]
+pub mod organizer;
+#[cfg(feature = "server")]
 pub mod ratelimit;
+#[cfg(feature = "server")]
+pub mod search;
 #[cfg(feature = "server")]
 pub mod seed;
 #[cfg(feature = "server")]

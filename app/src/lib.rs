@@ -77,6 +77,15 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events/:slug") view=pages::event::EventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout/:hold") view=pages::checkout::CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=path!("/bookings") view=pages::bookings::MyBookingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/bookings/:id") view=pages::bookings::BookingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer") view=pages::organizer::OrganizerHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/new") view=pages::organizer::NewEventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/:id") view=pages::organizer::EventDashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/:id/edit") view=pages::organizer::EditEventPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>

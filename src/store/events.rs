@@ -80,6 +80,9 @@ pub struct EventListRow {
     pub currency: String,
     pub capacity: i64,
     pub available: i64,
+    /// Present in search results (the "newest" sort key).
+    #[sqlx(default)]
+    pub published_at: Option<i64>,
 }
 
 /// Fields of a new event.
@@ -124,7 +127,7 @@ const TT_COLS: &str = "t.id, t.event_id, t.name, t.price_cents, t.currency, t.ca
     t.sale_starts_at, t.sale_ends_at, t.max_per_booking, t.position";
 
 /// The list columns: aggregate seats and the currency of the cheapest ticket type.
-const LIST_COLS: &str = "e.id, e.slug, e.title, e.venue, e.city, e.category, e.starts_at, e.timezone, e.status, \
+pub(crate) const LIST_COLS: &str = "e.id, e.slug, e.title, e.venue, e.city, e.category, e.starts_at, e.timezone, e.status, \
     e.image_url, e.min_price_cents, \
     COALESCE((SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id ORDER BY t.price_cents, t.id LIMIT 1), 'EUR') AS currency, \
     CAST(COALESCE((SELECT SUM(t.capacity) FROM ticket_types t WHERE t.event_id = e.id), 0) AS BIGINT) AS capacity, \

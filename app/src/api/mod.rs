@@ -1,7 +1,9 @@
 //! Server functions. Each is an adapter: who is asking, one core call, map the error.
 
 pub mod accounts;
+pub mod bookings;
 pub mod events;
+pub mod organizer;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -32,7 +32,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <span>"Evently"</span>
                 </A>
                 <nav aria-label="Main" class="main-nav">
-                    <A href="/" exact=true>"Discover"</A>
+                    <A href="/search">"Discover"</A>
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             match user.await {
@@ -40,6 +40,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     let organizer = u.role == "organizer" || u.role == "admin";
                                     let admin = u.role == "admin";
                                     view! {
+                                        <A href="/bookings">"My bookings"</A>
                                         {organizer.then(|| view! { <A href="/organizer">"Organizer"</A> })}
                                         {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                         <A href="/account">{format!("Account ({})", first_name(&u.name))}</A>
@@ -85,7 +86,7 @@ pub fn SiteFooter() -> impl IntoView {
 /// Renders `children` with the signed-in user, or sends the visitor to sign in and come back.
 #[component]
 pub fn RequireUser(
-    next: &'static str,
+    #[prop(into)] next: String,
     children: impl Fn(UserView) -> AnyView + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let user = expect_context::<CurrentUser>().0;
@@ -95,6 +96,7 @@ pub fn RequireUser(
                 let children = children.clone();
                 move || {
                     let children = children.clone();
+                    let next = next.clone();
                     Suspend::new(async move {
                         match user.await {
                             Ok(Some(u)) => children(u),

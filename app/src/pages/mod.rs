@@ -3,5 +3,10 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod bookings;
+pub mod checkout;
+pub mod event;
 pub mod home;
 pub mod not_found;
+pub mod organizer;
+pub mod search;

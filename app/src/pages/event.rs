@@ -1,0 +1,201 @@
+//! The event page at `/events/{slug}`: everything about the event, search-engine metadata
+//! (canonical, OpenGraph, Twitter, schema.org JSON-LD), and the booking widget.
+
+use crate::api::bookings::StartCheckout;
+use crate::api::events::{EventPageData, event_page};
+use crate::components::forms::{ErrorNotice, FormError};
+use crate::pages::not_found::NotFound;
+use evently::dto::{EventDetail, TicketTypeView};
+use evently::error::ErrorCode;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn EventPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let data = Resource::new(slug, event_page);
+    view! {
+        <Suspense fallback=|| view! { <p class="container muted">"Loading event…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <EventView data=d/> }.into_any(),
+                    Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
+                    Err(e) => view! { <p class="container error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EventView(data: EventPageData) -> impl IntoView {
+    let e = data.event.clone();
+    let title = format!("{} · {} · Evently", e.title, e.date_label);
+    let indexable = e.status == "published";
+    let image_alt = if e
+        .image_url
+        .as_deref()
+        .is_some_and(|u| !u.starts_with("/img/categories/"))
+    {
+        e.title.clone()
+    } else {
+        String::new()
+    };
+    let image = e
+        .image_url
+        .clone()
+        .unwrap_or_else(|| format!("/img/categories/{}.svg", e.category));
+    let paragraphs: Vec<String> = e
+        .description
+        .split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let cutoff = cutoff_label(e.cancel_cutoff_minutes);
+    view! {
+        <Title text=title/>
+        <Meta name="description" content=data.description.clone()/>
+        <Link rel="canonical" href=data.canonical.clone()/>
+        <Meta property="og:type" content="website"/>
+        <Meta property="og:site_name" content="Evently"/>
+        <Meta property="og:title" content=e.title.clone()/>
+        <Meta property="og:description" content=data.description.clone()/>
+        <Meta property="og:url" content=data.canonical.clone()/>
+        <Meta property="og:image" content=data.image.clone()/>
+        <Meta name="twitter:card" content="summary_large_image"/>
+        <Meta name="twitter:title" content=e.title.clone()/>
+        <Meta name="twitter:description" content=data.description.clone()/>
+        <Meta name="twitter:image" content=data.image.clone()/>
+        {(!indexable).then(|| view! { <Meta name="robots" content="noindex"/> })}
+        <script type="application/ld+json" inner_html=data.json_ld.clone()></script>
+        <article class="container" data-event-id=e.id>
+            <nav class="breadcrumbs" aria-label="Breadcrumb">
+                <ol>
+                    <li><a href="/">"Home"</a></li>
+                    <li><a href=format!("/search?category={}", e.category)>{e.category_label.clone()}</a></li>
+                    <li><a href=format!("/search?city={}", evently::dto::url_encode(&e.city))>{e.city.clone()}</a></li>
+                    <li aria-current="page">{e.title.clone()}</li>
+                </ol>
+            </nav>
+            <header class="event-hero">
+                <img class="event-hero-image" src=image alt=image_alt width="1280" height="560" fetchpriority="high"/>
+                <div>
+                    <p><span class="pill">{e.category_label.clone()}</span></p>
+                    <h1>{e.title.clone()}</h1>
+                    <p class="lead"><time datetime=e.starts_at_local.clone()>{e.date_label.clone()}</time></p>
+                    <p>{format!("{}, {}", e.venue, e.city)}</p>
+                </div>
+            </header>
+            {(e.status == "cancelled").then(|| view! {
+                <div class="notice danger" role="status"><p>"This event has been cancelled. All bookings were cancelled and the organizer has been notified."</p></div>
+            })}
+            {(e.status == "draft").then(|| view! {
+                <div class="notice warning" role="status"><p>"Draft: only you can see this page until the event is published."</p></div>
+            })}
+            <div class="two-col">
+                <div class="stack">
+                    <section aria-labelledby="about-heading">
+                        <h2 id="about-heading">"About this event"</h2>
+                        {paragraphs.into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                    </section>
+                    <dl class="facts">
+                        <dt>"Date"</dt><dd><time datetime=e.starts_at_local.clone()>{e.date_label.clone()}</time></dd>
+                        <dt>"Time"</dt><dd>{e.time_label.clone()}</dd>
+                        <dt>"Venue"</dt><dd>{format!("{}, {}", e.venue, e.city)}</dd>
+                        <dt>"Organizer"</dt><dd>{e.organizer_name.clone()}</dd>
+                        <dt>"Cancellation"</dt><dd>{cutoff}</dd>
+                    </dl>
+                </div>
+                <aside>
+                    <BookingWidget event=e.clone() checkout_key=data.checkout_key.clone() signed_in=data.signed_in/>
+                </aside>
+            </div>
+        </article>
+    }
+}
+
+fn cutoff_label(minutes: i64) -> String {
+    match minutes {
+        0 => "Free cancellation until the event starts".to_string(),
+        m if m % 1440 == 0 => format!(
+            "Free cancellation until {} day{} before the event",
+            m / 1440,
+            if m == 1440 { "" } else { "s" }
+        ),
+        m if m % 60 == 0 => format!(
+            "Free cancellation until {} hour{} before the event",
+            m / 60,
+            if m == 60 { "" } else { "s" }
+        ),
+        m => format!("Free cancellation until {m} minutes before the event"),
+    }
+}
+
+/// Seats-left wording for a ticket type.
+pub fn seats_label(t: &TicketTypeView) -> String {
+    match t.available {
+        0 => "Sold out".to_string(),
+        1 => "Only 1 seat left".to_string(),
+        n if n <= 10 || n * 10 <= t.capacity => format!("Only {n} seats left"),
+        n => format!("{n} seats left"),
+    }
+}
+
+#[component]
+fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> impl IntoView {
+    let action = ServerAction::<StartCheckout>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let open = event.status == "published";
+    view! {
+        <section class="card" aria-labelledby="tickets-heading">
+            <h2 id="tickets-heading">"Tickets"</h2>
+            <ErrorNotice error/>
+            <ul class="ticket-list" role="list">
+                {event.ticket_types.clone().into_iter().map(|t| {
+                    let slug = event.slug.clone();
+                    let key = format!("{checkout_key}-{}", t.id);
+                    let event_id = event.id;
+                    let bookable = open && t.on_sale && t.available > 0;
+                    let max = t.max_per_booking.min(t.available).max(1);
+                    let badge = if t.available == 0 { "badge sold-out" } else if t.available <= 10 { "badge few-left" } else { "badge on-sale" };
+                    let select_id = format!("qty-{}", t.id);
+                    view! {
+                        <li class="ticket-row" data-ticket-type=t.id>
+                            <div>
+                                <p class="ticket-name">{t.name.clone()}</p>
+                                <p class="ticket-price">{t.price_label.clone()}</p>
+                                <p class=badge data-available=t.available>{seats_label(&t)}</p>
+                            </div>
+                            <div>
+                                {if bookable {
+                                    view! {
+                                        <ActionForm action attr:class="inline-form">
+                                            <input type="hidden" name="event_id" value=event_id/>
+                                            <input type="hidden" name="slug" value=slug/>
+                                            <input type="hidden" name="ticket_type_id" value=t.id/>
+                                            <input type="hidden" name="key" value=key/>
+                                            <label class="visually-hidden" for=select_id.clone()>{format!("Number of {} tickets", t.name)}</label>
+                                            <select id=select_id name="quantity">
+                                                {(1..=max).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
+                                            </select>
+                                            <button type="submit" class="button" disabled=move || action.pending().get()
+                                                aria-label=format!("Book {} tickets", t.name)>"Book"</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                } else if t.available == 0 {
+                                    view! { <span class="muted">"Sold out"</span> }.into_any()
+                                } else {
+                                    view! { <span class="muted">"Not on sale"</span> }.into_any()
+                                }}
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="hint">{format!("Seats are held for {} minutes while you check out.", event.hold_minutes)}</p>
+            {(!signed_in).then(|| view! { <p class="hint">"You will sign in or create an account before confirming."</p> })}
+        </section>
+    }
+}

@@ -1,0 +1,466 @@
+//! Organizer tools: my events, create and edit an event, and an event's dashboard (sales,
+//! publish and cancel, capacity, attendees, check-in).
+
+use crate::api::organizer::{
+    CancelEvent, ChangeCapacity, CheckIn, CreateEvent, EventForm, PublishEvent, TicketTypeForm,
+    UpdateEvent, event_attendees, load_event_form, load_event_sales, organizer_events,
+};
+use crate::components::forms::{ErrorNotice, FormError, capitalise};
+use crate::components::layout::RequireUser;
+use crate::pages::not_found::NotFound;
+use evently::domain::{CATEGORIES, format_price};
+use evently::dto::{CheckInOutcome, EventSales};
+use evently::error::ErrorCode;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const ZONES: &[&str] = &[
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Madrid",
+    "Europe/Vienna",
+    "Europe/Prague",
+    "Europe/Zurich",
+    "Europe/Stockholm",
+    "Europe/Copenhagen",
+    "America/New_York",
+    "America/Toronto",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+];
+const CURRENCIES: &[&str] = &[
+    "EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "JPY",
+];
+
+fn organizers_only() -> AnyView {
+    view! { <section class="container narrow"><h1>"Organizers only"</h1><p>"Ask an administrator to make your account an organizer account to create events."</p></section> }.into_any()
+}
+
+fn event_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|h| h.parse::<i64>().ok())
+            .unwrap_or(0)
+    }
+}
+
+#[component]
+pub fn OrganizerHomePage() -> impl IntoView {
+    view! {
+        <Title text="Your events · Organizer · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/organizer" children=move |u| {
+            if u.role == "attendee" { return organizers_only(); }
+            let events = Resource::new(|| (), |_| organizer_events());
+            view! {
+                <section class="container stack">
+                    <header class="page-header">
+                        <h1>"Your events"</h1>
+                        <a class="button" href="/organizer/events/new">"Create an event"</a>
+                    </header>
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match events.await {
+                                Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                                Ok(list) if list.is_empty() => view! { <div class="empty-state"><p>"You have no events yet."</p></div> }.into_any(),
+                                Ok(list) => view! {
+                                    <div class="table-wrap" tabindex="0" role="region" aria-label="Your events">
+                                        <table class="data">
+                                            <thead><tr><th scope="col">"Event"</th><th scope="col">"Date"</th><th scope="col">"Status"</th><th scope="col" class="num">"Seats left"</th></tr></thead>
+                                            <tbody>
+                                                {list.into_iter().map(|e| view! {
+                                                    <tr>
+                                                        <td><a href=format!("/organizer/events/{}", e.id)>{e.title.clone()}</a></td>
+                                                        <td><time datetime=e.starts_at.to_rfc3339()>{e.date_label.clone()}</time></td>
+                                                        <td><span class="tag">{e.status.clone()}</span></td>
+                                                        <td class="num">{format!("{} / {}", e.available, e.capacity)}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
+            }.into_any()
+        }/>
+    }
+}
+
+/// The event form's fields; `prefix` is the server function argument (`form`).
+fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
+    let msg = move |names: &'static [&'static str]| {
+        move || {
+            error
+                .get()
+                .filter(|e| e.field().is_some_and(|f| names.contains(&f)))
+                .map(|e| capitalise(e.message()))
+        }
+    };
+    let mut tickets = v.tickets.clone();
+    while tickets.len() < 3 || tickets.last().is_some_and(|t| !t.name.is_empty()) {
+        tickets.push(TicketTypeForm::default());
+        if tickets.len() >= 20 {
+            break;
+        }
+    }
+    let text_field = move |label: &'static str,
+                           name: &'static str,
+                           value: String,
+                           names: &'static [&'static str],
+                           kind: &'static str| {
+        let m = msg(names);
+        let id = format!("ev-{name}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input id=id.clone() type=kind name=format!("form[{name}]") value=value
+                    aria-invalid=move || m().is_some().then_some("true") aria-describedby=format!("{id}-err")/>
+                <p class="field-error" id=format!("{id}-err") hidden=move || m().is_none()>{move || m().unwrap_or_default()}</p>
+            </div>
+        }
+    };
+    let desc_msg = msg(&["description"]);
+    view! {
+        {text_field("Title", "title", v.title.clone(), &["title"], "text")}
+        <div class="field">
+            <label for="ev-description">"Description"</label>
+            <textarea id="ev-description" name="form[description]" rows="6" aria-invalid=move || desc_msg().is_some().then_some("true")>{v.description.clone()}</textarea>
+            <p class="field-error" hidden=move || desc_msg().is_none()>{move || desc_msg().unwrap_or_default()}</p>
+        </div>
+        {text_field("Venue", "venue", v.venue.clone(), &["venue"], "text")}
+        {text_field("City", "city", v.city.clone(), &["city"], "text")}
+        <div class="field">
+            <label for="ev-category">"Category"</label>
+            <select id="ev-category" name="form[category]">
+                {CATEGORIES.iter().map(|(id, label)| view! { <option value=*id selected=v.category == *id>{*label}</option> }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="ev-timezone">"Time zone of the venue"</label>
+            <select id="ev-timezone" name="form[timezone]">
+                {ZONES.iter().map(|z| view! { <option value=*z selected=v.timezone == *z>{*z}</option> }).collect_view()}
+            </select>
+        </div>
+        {text_field("Starts (local time)", "starts_local", v.starts_local.clone(), &["starts_local", "starts_at"], "datetime-local")}
+        {text_field("Ends (local time)", "ends_local", v.ends_local.clone(), &["ends_local", "ends_at"], "datetime-local")}
+        {text_field("Image address (optional)", "image_url", v.image_url.clone().unwrap_or_default(), &["image_url"], "url")}
+        {text_field("Hold time at checkout (minutes)", "hold_minutes", v.hold_minutes.clone().unwrap_or_else(|| "10".into()), &["hold_minutes"], "number")}
+        {text_field("Buyers may cancel until (hours before the start)", "cancel_cutoff_hours", v.cancel_cutoff_hours.clone().unwrap_or_else(|| "24".into()), &["cancel_cutoff_hours", "cancel_cutoff_minutes"], "number")}
+        <div class="field">
+            <label for="ev-currency">"Currency"</label>
+            <select id="ev-currency" name="form[currency]">
+                {CURRENCIES.iter().map(|c| view! { <option value=*c selected=v.currency.as_deref().unwrap_or("EUR") == *c>{*c}</option> }).collect_view()}
+            </select>
+        </div>
+        <fieldset class="stack">
+            <legend>"Ticket types"</legend>
+            <p class="hint">"Leave a row empty to skip it. Prices in the currency above; 0 for free."</p>
+            {tickets.into_iter().enumerate().map(|(i, t)| view! {
+                <div class="ticket-row" role="group" aria-label=format!("Ticket type {}", i + 1)>
+                    <input type="hidden" name=format!("form[tickets][{i}][id]") value=t.id.clone().unwrap_or_default()/>
+                    <div class="field">
+                        <label for=format!("tt-{i}-name")>"Name"</label>
+                        <input id=format!("tt-{i}-name") name=format!("form[tickets][{i}][name]") value=t.name.clone() placeholder=if i == 0 { "General admission" } else { "" }/>
+                    </div>
+                    <div class="field">
+                        <label for=format!("tt-{i}-price")>"Price"</label>
+                        <input id=format!("tt-{i}-price") name=format!("form[tickets][{i}][price]") value=t.price.clone() inputmode="decimal"/>
+                    </div>
+                    <div class="field">
+                        <label for=format!("tt-{i}-cap")>"Capacity"</label>
+                        <input id=format!("tt-{i}-cap") type="number" min="1" name=format!("form[tickets][{i}][capacity]") value=t.capacity.clone()/>
+                    </div>
+                    <div class="field">
+                        <label for=format!("tt-{i}-max")>"Max per booking"</label>
+                        <input id=format!("tt-{i}-max") type="number" min="1" max="50" name=format!("form[tickets][{i}][max_per_booking]") value=t.max_per_booking.clone().unwrap_or_else(|| "10".into())/>
+                    </div>
+                </div>
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+pub fn NewEventPage() -> impl IntoView {
+    view! {
+        <Title text="Create an event · Organizer · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/organizer/events/new" children=move |u| {
+            if u.role == "attendee" { return organizers_only(); }
+            let action = ServerAction::<CreateEvent>::new();
+            let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+            view! {
+                <section class="container narrow stack">
+                    <header class="page-header"><h1>"Create an event"</h1></header>
+                    <p class="muted">"It is saved as a draft; publish it from its page when you are ready."</p>
+                    <ActionForm action attr:class="stack card" attr:aria-label="New event">
+                        <ErrorNotice error/>
+                        {event_fields(EventForm { timezone: "Europe/Berlin".into(), ..Default::default() }, error)}
+                        <button type="submit" class="button" disabled=move || action.pending().get()>"Save draft"</button>
+                    </ActionForm>
+                </section>
+            }.into_any()
+        }/>
+    }
+}
+
+#[component]
+pub fn EditEventPage() -> impl IntoView {
+    let id = event_id();
+    view! {
+        <Title text="Edit event · Organizer · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/organizer" children=move |_| {
+            let form = Resource::new(id, load_event_form);
+            let action = ServerAction::<UpdateEvent>::new();
+            let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+            view! {
+                <section class="container narrow stack">
+                    <header class="page-header"><h1>"Edit event"</h1></header>
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match form.await {
+                                Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
+                                Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                                Ok(v) => view! {
+                                    <ActionForm action attr:class="stack card" attr:aria-label="Edit event">
+                                        <ErrorNotice error/>
+                                        <input type="hidden" name="event_id" value=id()/>
+                                        {event_fields(v, error)}
+                                        <button type="submit" class="button" disabled=move || action.pending().get()>"Save changes"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
+            }.into_any()
+        }/>
+    }
+}
+
+#[component]
+pub fn EventDashboardPage() -> impl IntoView {
+    let id = event_id();
+    view! {
+        <Title text="Event dashboard · Organizer · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/organizer" children=move |_| view! { <Dashboard id/> }.into_any()/>
+    }
+}
+
+#[component]
+fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoView {
+    let publish = ServerAction::<PublishEvent>::new();
+    let cancel = ServerAction::<CancelEvent>::new();
+    let capacity = ServerAction::<ChangeCapacity>::new();
+    let sales = Resource::new(
+        move || {
+            (
+                id(),
+                publish.version().get(),
+                cancel.version().get(),
+                capacity.version().get(),
+            )
+        },
+        |(id, _, _, _)| load_event_sales(id),
+    );
+    let error: FormError = Signal::derive(move || {
+        publish
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| cancel.value().get().and_then(Result::err))
+            .or_else(|| capacity.value().get().and_then(Result::err))
+    });
+    let query = use_query_map();
+    let saved = move || query.read().get("saved").is_some();
+    view! {
+        <section class="container stack">
+            <Show when=saved><div class="notice success" role="status"><p>"Changes saved."</p></div></Show>
+            <ErrorNotice error/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sales.await {
+                        Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(s) => view! { <SalesView sales=s publish cancel capacity/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <CheckInPanel id=id()/>
+            <Attendees id=id()/>
+        </section>
+    }
+}
+
+#[component]
+fn SalesView(
+    sales: EventSales,
+    publish: ServerAction<PublishEvent>,
+    cancel: ServerAction<CancelEvent>,
+    capacity: ServerAction<ChangeCapacity>,
+) -> impl IntoView {
+    let e = sales.event.clone();
+    let sold: i64 = sales.ticket_types.iter().map(|t| t.sold).sum();
+    let cap: i64 = sales.ticket_types.iter().map(|t| t.capacity).sum();
+    let held: i64 = sales.ticket_types.iter().map(|t| t.held).sum();
+    let revenue: i64 = sales.ticket_types.iter().map(|t| t.revenue_cents).sum();
+    let currency = sales
+        .ticket_types
+        .first()
+        .map(|t| t.currency.clone())
+        .unwrap_or_else(|| "EUR".into());
+    view! {
+        <header class="page-header">
+            <div>
+                <h1>{e.title.clone()}</h1>
+                <p><time datetime=e.starts_at_local.clone()>{e.date_label.clone()}</time>{format!(" · {}, {} · ", e.venue, e.city)}<span class="tag">{e.status.clone()}</span></p>
+            </div>
+            <div class="stack">
+                <A href=format!("/events/{}", e.slug) attr:class="button secondary small">"View page"</A>
+                {(e.status != "cancelled").then(|| view! { <A href=format!("/organizer/events/{}/edit", e.id) attr:class="button secondary small">"Edit"</A> })}
+            </div>
+        </header>
+        <div class="stats">
+            <div class="stat"><p class="stat-value">{format!("{sold} / {cap}")}</p><p class="stat-label">"Seats sold"</p></div>
+            <div class="stat"><p class="stat-value">{held}</p><p class="stat-label">"In checkout now"</p></div>
+            <div class="stat"><p class="stat-value">{sales.bookings}</p><p class="stat-label">"Bookings"</p></div>
+            <div class="stat"><p class="stat-value">{format_price(revenue, &currency)}</p><p class="stat-label">"Revenue"</p></div>
+        </div>
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Sales by ticket type">
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">"Ticket type"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Sold"</th>
+                    <th scope="col" class="num">"Held"</th><th scope="col" class="num">"Left"</th><th scope="col" class="num">"Checked in"</th>
+                    <th scope="col">"Capacity"</th>
+                </tr></thead>
+                <tbody>
+                    {sales.ticket_types.clone().into_iter().map(|t| view! {
+                        <tr data-ticket-type=t.id>
+                            <th scope="row">{t.name.clone()}</th>
+                            <td class="num">{t.price_label.clone()}</td>
+                            <td class="num">{t.sold}</td>
+                            <td class="num">{t.held}</td>
+                            <td class="num">{t.available}</td>
+                            <td class="num">{t.checked_in}</td>
+                            <td>
+                                <ActionForm action=capacity attr:class="inline-form">
+                                    <input type="hidden" name="ticket_type_id" value=t.id/>
+                                    <label class="visually-hidden" for=format!("cap-{}", t.id)>{format!("Capacity of {}", t.name)}</label>
+                                    <input id=format!("cap-{}", t.id) type="number" min="0" name="capacity" value=t.capacity class="narrow-input"/>
+                                    <button type="submit" class="button small secondary">"Set"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(e.status == "draft").then(|| view! {
+            <ActionForm action=publish attr:class="inline-form">
+                <input type="hidden" name="event_id" value=e.id/>
+                <button type="submit" class="button">"Publish event"</button>
+            </ActionForm>
+        })}
+        {(e.status != "cancelled").then(|| view! {
+            <details class="card">
+                <summary>"Cancel this event"</summary>
+                <ActionForm action=cancel attr:class="stack">
+                    <input type="hidden" name="event_id" value=e.id/>
+                    <p>"Every booking is cancelled and buyers are notified. This cannot be undone."</p>
+                    <label class="check"><input type="checkbox" name="confirm" required=true/><span>"Yes, cancel the event and all its bookings"</span></label>
+                    <button type="submit" class="button danger">"Cancel event"</button>
+                </ActionForm>
+            </details>
+        })}
+    }
+}
+
+#[component]
+fn CheckInPanel(id: i64) -> impl IntoView {
+    let action = ServerAction::<CheckIn>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <section class="card" aria-labelledby="checkin-heading">
+            <h2 id="checkin-heading">"Check in"</h2>
+            <ActionForm action attr:class="search-bar" attr:aria-label="Check a ticket in">
+                <input type="hidden" name="event_id" value=id/>
+                <label class="visually-hidden" for="checkin-code">"Ticket code"</label>
+                <input id="checkin-code" name="code" placeholder="Ticket code" autocomplete="off" autocapitalize="characters" spellcheck="false" required=true/>
+                <button type="submit" class="button">"Check in"</button>
+            </ActionForm>
+            <ErrorNotice error/>
+            <div aria-live="polite">
+                {move || action.value().get().and_then(Result::ok).map(|o| match o {
+                    CheckInOutcome::CheckedIn { attendee } => view! {
+                        <div class="notice success"><p><strong>"Checked in: "</strong>{attendee.attendee_name.clone().unwrap_or(attendee.buyer_name.clone())}{format!(" · {} · {}", attendee.ticket_type, attendee.ticket_code)}</p></div>
+                    }.into_any(),
+                    CheckInOutcome::AlreadyCheckedIn { attendee } => view! {
+                        <div class="notice warning"><p><strong>"Already checked in"</strong>{format!(" at {} UTC · {}", attendee.checked_in_at.map(|d| d.format("%H:%M").to_string()).unwrap_or_default(), attendee.ticket_code)}</p></div>
+                    }.into_any(),
+                    CheckInOutcome::Cancelled { code } => view! { <div class="notice danger"><p>{format!("Ticket {code} belongs to a cancelled booking: do not admit.")}</p></div> }.into_any(),
+                    CheckInOutcome::NotFound { code } => view! { <div class="notice danger"><p>{format!("No ticket {code} for this event.")}</p></div> }.into_any(),
+                })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Attendees(id: i64) -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").filter(|s| !s.trim().is_empty());
+    let list = Resource::new(move || (id, q()), |(id, q)| event_attendees(id, q));
+    view! {
+        <section class="card" aria-labelledby="attendees-heading">
+            <h2 id="attendees-heading">"Attendees"</h2>
+            <Form method="GET" action="" attr:class="search-bar" attr:role="search">
+                <label class="visually-hidden" for="att-q">"Search attendees"</label>
+                <input id="att-q" type="search" name="q" placeholder="Name, e-mail or code" value=move || q().unwrap_or_default()/>
+                <button type="submit" class="button secondary">"Search"</button>
+            </Form>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"No attendees found."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Attendees">
+                                <table class="data">
+                                    <thead><tr><th scope="col">"Attendee"</th><th scope="col">"Buyer"</th><th scope="col">"Ticket"</th><th scope="col">"Code"</th><th scope="col">"Checked in"</th></tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|a| view! {
+                                            <tr>
+                                                <td>{a.attendee_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                                <td>{format!("{} <{}>", a.buyer_name, a.buyer_email)}</td>
+                                                <td>{a.ticket_type.clone()}</td>
+                                                <td><code>{a.ticket_code.clone()}</code></td>
+                                                <td>{a.checked_in_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "No".into())}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

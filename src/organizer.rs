@@ -1,0 +1,261 @@
+//! Running events: editing them, sales at a glance, the attendee list, check-in at the door.
+//! Only the event's organizer (or an admin) may do any of it; others get 404.
+
+use crate::Core;
+use crate::accounts::Actor;
+use crate::bookings::BookingError;
+use crate::clock::to_datetime;
+use crate::domain::format_price;
+use crate::dto::{
+    AttendeeView, CheckInOutcome, CreateEventRequest, EventDetail, EventSales, EventSummary,
+    TicketTypeSales,
+};
+use crate::events::{EventError, event_summary, validate};
+use crate::store;
+use crate::store::organizer::AttendeeRow;
+
+fn attendee_view(r: &AttendeeRow) -> AttendeeView {
+    AttendeeView {
+        ticket_id: r.ticket_id,
+        ticket_code: r.ticket_code.clone(),
+        attendee_name: r.attendee_name.clone(),
+        buyer_name: r.buyer_name.clone(),
+        buyer_email: r.buyer_email.clone(),
+        ticket_type: r.ticket_type.clone(),
+        booking_code: r.booking_code.clone(),
+        booked_at: to_datetime(r.booked_at),
+        checked_in_at: r.checked_in_at.map(to_datetime),
+    }
+}
+
+impl Core {
+    /// The actor's events (every status), newest first.
+    pub async fn my_events(&self, actor: &Actor) -> Result<Vec<EventSummary>, EventError> {
+        if !actor.role.can_organize() {
+            return Err(EventError::NotOrganizer);
+        }
+        let rows = store::events::by_organizer(self.db(), actor.user_id, 200)
+            .await
+            .map_err(|e| EventError::db("listing events failed", e))?;
+        Ok(rows.iter().map(event_summary).collect())
+    }
+
+    /// Edits an event: its details, and its ticket types (existing ones by id, new ones
+    /// added). Capacity follows the usual rule: up freely, down only to what is taken.
+    pub async fn update_event(
+        &self,
+        actor: &Actor,
+        id: i64,
+        req: &CreateEventRequest,
+    ) -> Result<EventDetail, EventError> {
+        let current = self.managed_event(actor, id).await?;
+        if current.status == "cancelled" {
+            return Err(EventError::WrongState(
+                "cancelled and can no longer be edited".into(),
+            ));
+        }
+        let now = self.clock().now_ms();
+        let v = validate(actor, req, now)?;
+        let existing = store::events::ticket_types_for_event(self.db(), id, now)
+            .await
+            .map_err(|e| EventError::db("reading ticket types failed", e))?;
+        for (i, t) in req.ticket_types.iter().enumerate() {
+            if let Some(tid) = t.id
+                && !existing.iter().any(|e| e.id == tid)
+            {
+                return Err(crate::ApiError::invalid(
+                    format!("ticket_types[{i}].id"),
+                    "this ticket type does not belong to the event",
+                )
+                .into());
+            }
+        }
+        let fail = |e| EventError::db("updating an event failed", e);
+        let mut tx = self.db().begin().await.map_err(fail)?;
+        // Lock order: ticket types first.
+        store::events::lock_ticket_types_of_event(&mut tx, id)
+            .await
+            .map_err(fail)?;
+        store::organizer::update_event(&mut tx, &v.event, id)
+            .await
+            .map_err(fail)?;
+        let mut resized = Vec::new();
+        for (input, t) in req.ticket_types.iter().zip(&v.ticket_types) {
+            match input.id {
+                Some(tid) => {
+                    store::organizer::update_ticket_type(&mut tx, tid, id, t)
+                        .await
+                        .map_err(fail)?;
+                    if existing
+                        .iter()
+                        .any(|e| e.id == tid && e.capacity != t.capacity)
+                    {
+                        let expired = store::holds::expire_for_ticket_type(&mut tx, tid, now)
+                            .await
+                            .map_err(fail)?;
+                        let freed: i64 = expired.iter().map(|h| h.quantity).sum();
+                        if freed > 0 {
+                            store::events::free_seats(&mut tx, tid, freed)
+                                .await
+                                .map_err(fail)?;
+                        }
+                        if !store::events::set_capacity(&mut tx, tid, t.capacity)
+                            .await
+                            .map_err(fail)?
+                        {
+                            let taken = store::events::lock_ticket_type(&mut tx, tid)
+                                .await
+                                .map_err(fail)?
+                                .map(|r| r.taken)
+                                .unwrap_or(0);
+                            let _ = tx.rollback().await;
+                            return Err(BookingError::CapacityBelowTaken { taken }.into());
+                        }
+                        resized.push(tid);
+                    }
+                }
+                None => {
+                    let new_id = store::events::insert_ticket_type(&mut tx, id, t, now)
+                        .await
+                        .map_err(fail)?;
+                    resized.push(new_id);
+                }
+            }
+        }
+        self.audit_event(
+            &mut tx,
+            actor,
+            "event.update",
+            id,
+            serde_json::json!({ "title": v.event.title }),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(fail)?;
+        if !resized.is_empty() {
+            self.live().publish(id, resized);
+        }
+        self.event_for(Some(actor), id).await
+    }
+
+    /// Sold, held and left per ticket type, with revenue and check-ins.
+    pub async fn event_sales(&self, actor: &Actor, id: i64) -> Result<EventSales, EventError> {
+        self.managed_event(actor, id).await?;
+        let now = self.clock().now_ms();
+        let event = self.event_for(Some(actor), id).await?;
+        let rows = store::organizer::sales(self.db(), id, now)
+            .await
+            .map_err(|e| EventError::db("reading sales failed", e))?;
+        let bookings = rows.iter().map(|r| r.bookings).sum();
+        let ticket_types = rows
+            .into_iter()
+            .map(|r| {
+                let available = event
+                    .ticket_types
+                    .iter()
+                    .find(|t| t.id == r.id)
+                    .map(|t| t.available)
+                    .unwrap_or(0);
+                TicketTypeSales {
+                    price_label: format_price(r.price_cents, &r.currency),
+                    id: r.id,
+                    name: r.name,
+                    price_cents: r.price_cents,
+                    currency: r.currency,
+                    capacity: r.capacity,
+                    sold: r.sold,
+                    held: r.held,
+                    available,
+                    revenue_cents: r.revenue_cents,
+                    checked_in: r.checked_in,
+                    max_per_booking: r.max_per_booking,
+                }
+            })
+            .collect();
+        Ok(EventSales {
+            event,
+            ticket_types,
+            bookings,
+        })
+    }
+
+    /// Ticket holders of an event, optionally matching `q` (name, e-mail, ticket or booking code).
+    pub async fn attendees(
+        &self,
+        actor: &Actor,
+        id: i64,
+        q: Option<&str>,
+        after_ticket: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AttendeeView>, EventError> {
+        self.managed_event(actor, id).await?;
+        let q = q.map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > 100) {
+            return Err(
+                crate::ApiError::invalid("q", "search is limited to 100 characters").into(),
+            );
+        }
+        let rows = store::organizer::attendees(self.db(), id, q, after_ticket, limit.clamp(1, 500))
+            .await
+            .map_err(|e| EventError::db("listing attendees failed", e))?;
+        Ok(rows.iter().map(attendee_view).collect())
+    }
+
+    /// Checks a ticket in by its code. Scanning the same ticket twice says when it was first
+    /// checked in; a ticket of another event is not found; a cancelled one says so.
+    pub async fn check_in(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        code: &str,
+    ) -> Result<CheckInOutcome, EventError> {
+        self.managed_event(actor, event_id).await?;
+        let code = code.trim().to_uppercase();
+        if code.is_empty()
+            || code.len() > 40
+            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(
+                crate::ApiError::invalid("code", "enter the code printed on the ticket").into(),
+            );
+        }
+        let now = self.clock().now_ms();
+        let fail = |e| EventError::db("check-in failed", e);
+        let mut tx = self.db().begin().await.map_err(fail)?;
+        let done = store::organizer::check_in(&mut tx, event_id, &code, actor.user_id, now)
+            .await
+            .map_err(fail)?;
+        let row = store::organizer::ticket_by_code(&mut tx, &code)
+            .await
+            .map_err(fail)?;
+        let outcome = match row {
+            Some(r) if r.event_id == event_id => {
+                if done {
+                    CheckInOutcome::CheckedIn {
+                        attendee: attendee_view(&r),
+                    }
+                } else if r.booking_status != "confirmed" {
+                    CheckInOutcome::Cancelled { code: code.clone() }
+                } else {
+                    CheckInOutcome::AlreadyCheckedIn {
+                        attendee: attendee_view(&r),
+                    }
+                }
+            }
+            _ => CheckInOutcome::NotFound { code: code.clone() },
+        };
+        if done {
+            self.audit_event(
+                &mut tx,
+                actor,
+                "ticket.check_in",
+                event_id,
+                serde_json::json!({ "ticket": code }),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,380 @@
+//! Finding events: validated search parameters, keyset cursors, home page facets.
+
+use crate::Core;
+use crate::domain;
+use crate::dto::{EventSummary, Facet, HomeData, Page, SearchQuery};
+use crate::error::ApiError;
+use crate::events::event_summary;
+use crate::store;
+use crate::store::search::{After, Search, Sort};
+use base64::Engine;
+use chrono::NaiveDate;
+use std::sync::Mutex;
+
+/// Facets are counted over the whole table, so they are cached briefly (display only).
+const FACETS_TTL_MS: i64 = 60_000;
+
+/// The cached home page facets.
+#[derive(Default)]
+pub struct FacetCache(Mutex<Option<(i64, Vec<Facet>, Vec<Facet>)>>);
+
+fn parse_day(field: &str, raw: &str) -> Result<i64, ApiError> {
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid(field, "use a date like 2026-12-31"))?;
+    Ok(d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or(0))
+}
+
+fn parse_price(field: &str, raw: &str) -> Result<i64, ApiError> {
+    let s = raw.trim().replace(',', ".");
+    let bad = || ApiError::invalid(field, "use an amount like 25 or 25.50");
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || whole.len() > 7
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let w: i64 = whole.parse().map_err(|_| bad())?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(w * 100 + f)
+}
+
+/// Words for full-text matching: letters and digits only, at most 8 of up to 40 characters.
+pub fn search_words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().chars().take(40).collect())
+        .take(8)
+        .collect()
+}
+
+fn encode_cursor(a: &After) -> String {
+    let raw = match a {
+        After::Soonest { starts_at, id } => format!("s:{starts_at}:{id}"),
+        After::Newest { published_at, id } => format!("n:{published_at}:{id}"),
+        After::Cheapest {
+            price,
+            starts_at,
+            id,
+        } => format!("c:{price}:{starts_at}:{id}"),
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(raw: &str, sort: Sort) -> Result<After, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "cursor",
+            "this page link is no longer valid; start the search again",
+        )
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.trim())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let parts: Vec<&str> = text.split(':').collect();
+    let n = |i: usize| {
+        parts
+            .get(i)
+            .and_then(|p| p.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
+    match (parts.first().copied(), sort) {
+        (Some("s"), Sort::Soonest) if parts.len() == 3 => Ok(After::Soonest {
+            starts_at: n(1)?,
+            id: n(2)?,
+        }),
+        (Some("n"), Sort::Newest) if parts.len() == 3 => Ok(After::Newest {
+            published_at: n(1)?,
+            id: n(2)?,
+        }),
+        (Some("c"), Sort::Cheapest) if parts.len() == 4 => Ok(After::Cheapest {
+            price: n(1)?,
+            starts_at: n(2)?,
+            id: n(3)?,
+        }),
+        _ => Err(bad()),
+    }
+}
+
+/// Turns URL parameters into a validated search, or a 422 naming the bad field.
+pub fn parse(q: &SearchQuery, now: i64) -> Result<Search, ApiError> {
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let words = match text(&q.q) {
+        Some(s) if s.chars().count() > 200 => {
+            return Err(ApiError::invalid(
+                "q",
+                "search text is limited to 200 characters",
+            ));
+        }
+        Some(s) => search_words(&s),
+        None => Vec::new(),
+    };
+    let category = match text(&q.category) {
+        Some(c) => Some(domain::category(&c)?),
+        None => None,
+    };
+    let city = match text(&q.city) {
+        Some(c) => Some(domain::text("city", &c, 1, 100, false)?),
+        None => None,
+    };
+    let from = text(&q.from).map(|d| parse_day("from", &d)).transpose()?;
+    let to = text(&q.to)
+        .map(|d| parse_day("to", &d).map(|ms| ms + 86_400_000))
+        .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        return Err(ApiError::invalid(
+            "to",
+            "the last day must not be before the first",
+        ));
+    }
+    let min_price = text(&q.min_price)
+        .map(|p| parse_price("min_price", &p))
+        .transpose()?;
+    let max_price = text(&q.max_price)
+        .map(|p| parse_price("max_price", &p))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (min_price, max_price)
+        && b < a
+    {
+        return Err(ApiError::invalid(
+            "max_price",
+            "the highest price must not be below the lowest",
+        ));
+    }
+    let sort = match text(&q.sort).as_deref() {
+        None | Some("soonest") => Sort::Soonest,
+        Some("newest") => Sort::Newest,
+        Some("cheapest") => Sort::Cheapest,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "sort",
+                "sort by soonest, newest or cheapest",
+            ));
+        }
+    };
+    let after = text(&q.cursor)
+        .map(|c| decode_cursor(&c, sort))
+        .transpose()?;
+    let limit = match text(&q.limit) {
+        None => 20,
+        Some(l) => match l.parse::<i64>() {
+            Ok(n) if (1..=50).contains(&n) => n,
+            _ => return Err(ApiError::invalid("limit", "limit must be between 1 and 50")),
+        },
+    };
+    Ok(Search {
+        words,
+        category,
+        city,
+        from,
+        to,
+        min_price,
+        max_price,
+        free_only: SearchQuery::flag(&q.free),
+        seats_left: SearchQuery::flag(&q.available),
+        sort,
+        after,
+        limit,
+        now,
+    })
+}
+
+impl Core {
+    /// One page of search results and the cursor of the next page.
+    pub async fn search_events(&self, q: &SearchQuery) -> Result<Page<EventSummary>, ApiError> {
+        let search = parse(q, self.clock().now_ms())?;
+        let mut rows = store::search::search(self.db(), &search)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "search failed");
+                ApiError::internal()
+            })?;
+        let more = rows.len() as i64 > search.limit;
+        rows.truncate(search.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| {
+                encode_cursor(&match search.sort {
+                    Sort::Soonest => After::Soonest {
+                        starts_at: r.starts_at,
+                        id: r.id,
+                    },
+                    Sort::Newest => After::Newest {
+                        published_at: r.published_at.unwrap_or(0),
+                        id: r.id,
+                    },
+                    Sort::Cheapest => After::Cheapest {
+                        price: r.min_price_cents,
+                        starts_at: r.starts_at,
+                        id: r.id,
+                    },
+                })
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.iter().map(event_summary).collect(),
+            next_cursor,
+        })
+    }
+
+    /// The home page: upcoming and popular events, categories and cities.
+    pub async fn home(&self) -> Result<HomeData, ApiError> {
+        let now = self.clock().now_ms();
+        let fail = |e: sqlx::Error| {
+            tracing::error!(error = %e, "home page query failed");
+            ApiError::internal()
+        };
+        let upcoming = store::events::upcoming(self.db(), now, 24)
+            .await
+            .map_err(fail)?;
+        let popular = store::search::popular(self.db(), now - 14 * 86_400_000, now, 8)
+            .await
+            .map_err(fail)?;
+        let (categories, cities) = self.facets(now).await.map_err(fail)?;
+        Ok(HomeData {
+            upcoming: upcoming.iter().map(event_summary).collect(),
+            popular: popular.iter().map(event_summary).collect(),
+            categories,
+            cities,
+        })
+    }
+
+    async fn facets(&self, now: i64) -> Result<(Vec<Facet>, Vec<Facet>), sqlx::Error> {
+        if let Some((at, c, t)) = self
+            .facet_cache()
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            && now - at < FACETS_TTL_MS
+            && now >= at
+        {
+            return Ok((c, t));
+        }
+        let categories = store::search::facet_counts(self.db(), "category", now, 20)
+            .await?
+            .into_iter()
+            .map(|(v, n)| Facet {
+                label: domain::category_label(&v).to_string(),
+                value: v,
+                count: n,
+            })
+            .collect::<Vec<_>>();
+        let cities = store::search::facet_counts(self.db(), "city", now, 24)
+            .await?
+            .into_iter()
+            .map(|(v, n)| Facet {
+                label: v.clone(),
+                value: v,
+                count: n,
+            })
+            .collect::<Vec<_>>();
+        *self
+            .facet_cache()
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some((now, categories.clone(), cities.clone()));
+        Ok((categories, cities))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects_search_parameters_by_field() {
+        let ok = SearchQuery {
+            q: Some("Jazz, night!".into()),
+            min_price: Some("10".into()),
+            max_price: Some("25.5".into()),
+            ..Default::default()
+        };
+        let s = parse(&ok, 0).unwrap();
+        assert_eq!(s.words, vec!["jazz", "night"]);
+        assert_eq!((s.min_price, s.max_price), (Some(1000), Some(2550)));
+        for (q, field) in [
+            (
+                SearchQuery {
+                    sort: Some("random".into()),
+                    ..Default::default()
+                },
+                "sort",
+            ),
+            (
+                SearchQuery {
+                    category: Some("nope".into()),
+                    ..Default::default()
+                },
+                "category",
+            ),
+            (
+                SearchQuery {
+                    from: Some("31/12/2026".into()),
+                    ..Default::default()
+                },
+                "from",
+            ),
+            (
+                SearchQuery {
+                    min_price: Some("-5".into()),
+                    ..Default::default()
+                },
+                "min_price",
+            ),
+            (
+                SearchQuery {
+                    min_price: Some("20".into()),
+                    max_price: Some("10".into()),
+                    ..Default::default()
+                },
+                "max_price",
+            ),
+            (
+                SearchQuery {
+                    cursor: Some("garbage!".into()),
+                    ..Default::default()
+                },
+                "cursor",
+            ),
+            (
+                SearchQuery {
+                    limit: Some("500".into()),
+                    ..Default::default()
+                },
+                "limit",
+            ),
+        ] {
+            assert_eq!(parse(&q, 0).unwrap_err().field.as_deref(), Some(field));
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_sort() {
+        let a = After::Cheapest {
+            price: 1500,
+            starts_at: 99,
+            id: 7,
+        };
+        let c = encode_cursor(&a);
+        assert_eq!(decode_cursor(&c, Sort::Cheapest).unwrap(), a);
+        assert!(decode_cursor(&c, Sort::Soonest).is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! What organizers see of their events: sales, attendees, check-in.
+
+use crate::db::{Db, Tx};
+use crate::{on_pool, on_tx};
+use sqlx::FromRow;
+
+/// Seat and money figures of one ticket type.
+#[derive(Debug, Clone, FromRow)]
+pub struct SalesRow {
+    pub id: i64,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub capacity: i64,
+    pub max_per_booking: i64,
+    pub sold: i64,
+    pub held: i64,
+    pub revenue_cents: i64,
+    pub checked_in: i64,
+    pub bookings: i64,
+}
+
+pub async fn sales(db: &Db, event_id: i64, now: i64) -> Result<Vec<SalesRow>, sqlx::Error> {
+    on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT t.id, t.name, t.price_cents, t.currency, t.capacity, t.max_per_booking, \
+         CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed'), 0) AS BIGINT) AS sold, \
+         CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at > $2), 0) AS BIGINT) AS held, \
+         CAST(COALESCE((SELECT SUM(b.total_cents) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed'), 0) AS BIGINT) AS revenue_cents, \
+         CAST((SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id WHERE b.ticket_type_id = t.id AND b.status = 'confirmed' AND k.checked_in_at IS NOT NULL) AS BIGINT) AS checked_in, \
+         CAST((SELECT COUNT(*) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed') AS BIGINT) AS bookings \
+         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id"
+    )
+    .bind(event_id)
+    .bind(now)
+    .fetch_all(p)
+    .await
+    })
+}
+
+/// A ticket with its booking and buyer.
+#[derive(Debug, Clone, FromRow)]
+pub struct AttendeeRow {
+    pub ticket_id: i64,
+    pub ticket_code: String,
+    pub attendee_name: Option<String>,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub ticket_type: String,
+    pub booking_code: String,
+    pub booking_status: String,
+    pub booked_at: i64,
+    pub checked_in_at: Option<i64>,
+    pub event_id: i64,
+}
+
+const ATTENDEE_SQL: &str = "SELECT k.id AS ticket_id, k.code AS ticket_code, k.attendee_name, u.name AS buyer_name, \
+    u.email AS buyer_email, t.name AS ticket_type, b.code AS booking_code, b.status AS booking_status, \
+    b.created_at AS booked_at, k.checked_in_at, b.event_id \
+    FROM tickets k JOIN bookings b ON b.id = k.booking_id JOIN users u ON u.id = b.user_id \
+    JOIN ticket_types t ON t.id = b.ticket_type_id";
+
+/// Confirmed tickets of an event, optionally matching `q` (name, e-mail or code), after a ticket id.
+pub async fn attendees(
+    db: &Db,
+    event_id: i64,
+    q: Option<&str>,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AttendeeRow>, sqlx::Error> {
+    let pattern = q.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
+    let sql = format!(
+        "{ATTENDEE_SQL} WHERE b.event_id = $1 AND b.status = 'confirmed' AND ($2 IS NULL OR \
+         LOWER(COALESCE(k.attendee_name, '')) LIKE $2 OR LOWER(u.name) LIKE $2 OR LOWER(u.email) LIKE $2 \
+         OR LOWER(k.code) LIKE $2 OR LOWER(b.code) LIKE $2) AND ($3 IS NULL OR k.id > $3) ORDER BY k.id LIMIT $4"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(event_id)
+        .bind(&pattern)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// A ticket by its code (codes are stored upper-case).
+pub async fn ticket_by_code(tx: &mut Tx, code: &str) -> Result<Option<AttendeeRow>, sqlx::Error> {
+    let sql = format!("{ATTENDEE_SQL} WHERE k.code = $1");
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(code)
+        .fetch_optional(c)
+        .await)
+}
+
+/// Marks a ticket checked in if it belongs to a confirmed booking of the event and is not
+/// checked in yet. Returns whether it did.
+pub async fn check_in(
+    tx: &mut Tx,
+    event_id: i64,
+    code: &str,
+    by: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE tickets SET checked_in_at = $3, checked_in_by = $4 WHERE code = $1 AND checked_in_at IS NULL \
+         AND booking_id IN (SELECT id FROM bookings WHERE event_id = $2 AND status = 'confirmed')"
+    )
+    .bind(code)
+    .bind(event_id)
+    .bind(now)
+    .bind(by)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Updates an event's descriptive fields.
+pub async fn update_event(
+    tx: &mut Tx,
+    e: &crate::store::events::NewEvent,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE events SET title = $2, description = $3, venue = $4, city = $5, category = $6, starts_at = $7, \
+         ends_at = $8, timezone = $9, image_url = $10, hold_minutes = $11, cancel_cutoff_minutes = $12, \
+         min_price_cents = $13, updated_at = $14 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(&e.title)
+    .bind(&e.description)
+    .bind(&e.venue)
+    .bind(&e.city)
+    .bind(&e.category)
+    .bind(e.starts_at)
+    .bind(e.ends_at)
+    .bind(&e.timezone)
+    .bind(&e.image_url)
+    .bind(e.hold_minutes)
+    .bind(e.cancel_cutoff_minutes)
+    .bind(e.min_price_cents)
+    .bind(e.now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Updates a ticket type's name, price and per-booking maximum.
+pub async fn update_ticket_type(
+    tx: &mut Tx,
+    id: i64,
+    event_id: i64,
+    t: &crate::store::events::NewTicketType,
+) -> Result<bool, sqlx::Error> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE ticket_types SET name = $3, price_cents = $4, currency = $5, max_per_booking = $6, position = $7, \
+         sale_starts_at = $8, sale_ends_at = $9 WHERE id = $1 AND event_id = $2"
+    )
+    .bind(id)
+    .bind(event_id)
+    .bind(&t.name)
+    .bind(t.price_cents)
+    .bind(&t.currency)
+    .bind(t.max_per_booking)
+    .bind(t.position)
+    .bind(t.sale_starts_at)
+    .bind(t.sale_ends_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}

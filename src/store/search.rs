@@ -1,0 +1,237 @@
+//! Event search: full-text (PostgreSQL `tsvector`, SQLite FTS5), filters, and keyset
+//! pagination for each sort order (never OFFSET).
+
+use crate::db::{Db, Engine};
+use crate::on_pool;
+use crate::store::events::EventListRow;
+
+/// Sort orders; each has a matching index and cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Soonest,
+    Newest,
+    Cheapest,
+}
+
+/// Where the previous page ended (the sort key of its last row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    Soonest { starts_at: i64, id: i64 },
+    Newest { published_at: i64, id: i64 },
+    Cheapest { price: i64, starts_at: i64, id: i64 },
+}
+
+/// A validated search.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// Words to match (already reduced to letters and digits).
+    pub words: Vec<String>,
+    pub category: Option<String>,
+    pub city: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub free_only: bool,
+    pub seats_left: bool,
+    pub sort: Sort,
+    pub after: Option<After>,
+    pub limit: i64,
+    pub now: i64,
+}
+
+enum Bind {
+    I(i64),
+    S(String),
+}
+
+/// One page of results; `limit + 1` rows are read to know whether there is a next page.
+pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Error> {
+    let engine = db.engine();
+    let mut binds: Vec<Bind> = Vec::new();
+    let arg = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let mut conds = vec!["e.status = 'published'".to_string()];
+    let now = arg(Bind::I(s.now), &mut binds);
+    conds.push(format!("e.ends_at >= {now}"));
+    if !s.words.is_empty() {
+        match engine {
+            Engine::Postgres => {
+                let q = s
+                    .words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                let p = arg(Bind::S(q), &mut binds);
+                conds.push(format!("e.search @@ to_tsquery('english', {p})"));
+            }
+            Engine::Sqlite => {
+                let q = s
+                    .words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let p = arg(Bind::S(q), &mut binds);
+                conds.push(format!(
+                    "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})"
+                ));
+            }
+        }
+    }
+    if let Some(c) = &s.category {
+        let p = arg(Bind::S(c.clone()), &mut binds);
+        conds.push(format!("e.category = {p}"));
+    }
+    if let Some(c) = &s.city {
+        let p = arg(Bind::S(c.clone()), &mut binds);
+        conds.push(match engine {
+            Engine::Postgres => format!("lower(e.city) = lower({p})"),
+            Engine::Sqlite => format!("e.city = {p} COLLATE NOCASE"),
+        });
+    }
+    if let Some(v) = s.from {
+        let p = arg(Bind::I(v), &mut binds);
+        conds.push(format!("e.starts_at >= {p}"));
+    }
+    if let Some(v) = s.to {
+        let p = arg(Bind::I(v), &mut binds);
+        conds.push(format!("e.starts_at < {p}"));
+    }
+    if s.free_only {
+        conds.push("e.min_price_cents = 0".into());
+    }
+    if let Some(v) = s.min_price {
+        let p = arg(Bind::I(v), &mut binds);
+        conds.push(format!("e.min_price_cents >= {p}"));
+    }
+    if let Some(v) = s.max_price {
+        let p = arg(Bind::I(v), &mut binds);
+        conds.push(format!("e.min_price_cents <= {p}"));
+    }
+    if s.seats_left {
+        conds.push("EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = e.id AND t.taken < t.capacity)".into());
+    }
+    let order = match s.sort {
+        Sort::Soonest => "e.starts_at, e.id",
+        Sort::Newest => "e.published_at DESC, e.id DESC",
+        Sort::Cheapest => "e.min_price_cents, e.starts_at, e.id",
+    };
+    match &s.after {
+        None => {}
+        Some(After::Soonest { starts_at, id }) => {
+            let (a, b) = (
+                arg(Bind::I(*starts_at), &mut binds),
+                arg(Bind::I(*id), &mut binds),
+            );
+            conds.push(format!("(e.starts_at, e.id) > ({a}, {b})"));
+        }
+        Some(After::Newest { published_at, id }) => {
+            let (a, b) = (
+                arg(Bind::I(*published_at), &mut binds),
+                arg(Bind::I(*id), &mut binds),
+            );
+            conds.push(format!("(e.published_at, e.id) < ({a}, {b})"));
+        }
+        Some(After::Cheapest {
+            price,
+            starts_at,
+            id,
+        }) => {
+            let (a, b, c) = (
+                arg(Bind::I(*price), &mut binds),
+                arg(Bind::I(*starts_at), &mut binds),
+                arg(Bind::I(*id), &mut binds),
+            );
+            conds.push(format!(
+                "(e.min_price_cents, e.starts_at, e.id) > ({a}, {b}, {c})"
+            ));
+        }
+    }
+    let limit = arg(Bind::I(s.limit + 1), &mut binds);
+    let sql = format!(
+        "SELECT {}, e.published_at FROM events e WHERE {} ORDER BY {order} LIMIT {limit}",
+        crate::store::events::LIST_COLS,
+        conds.join(" AND ")
+    );
+    on_pool!(db, |p| {
+        let mut q = sqlx::query_as::<_, EventListRow>(&sql);
+        for b in &binds {
+            q = match b {
+                Bind::I(v) => q.bind(*v),
+                Bind::S(v) => q.bind(v.as_str()),
+            };
+        }
+        q.fetch_all(p).await
+    })
+}
+
+/// (value, upcoming published events) for categories or cities, most first.
+pub async fn facet_counts(
+    db: &Db,
+    column: &str,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let col = if column == "city" { "city" } else { "category" };
+    let sql = format!(
+        "SELECT {col}, COUNT(*) AS n FROM events WHERE status = 'published' AND starts_at >= $1 \
+         GROUP BY {col} ORDER BY n DESC, {col} LIMIT $2"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// Upcoming published events with the most bookings made since `since`.
+pub async fn popular(
+    db: &Db,
+    since: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<EventListRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {}, e.published_at FROM events e JOIN (SELECT event_id, COUNT(*) AS n FROM bookings \
+         WHERE created_at >= $1 AND status = 'confirmed' GROUP BY event_id) pop ON pop.event_id = e.id \
+         WHERE e.status = 'published' AND e.starts_at >= $2 ORDER BY pop.n DESC, e.starts_at LIMIT $3",
+        crate::store::events::LIST_COLS
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(since)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// Published events with ids in `[from_id, to_id)`, for one sitemap page.
+pub async fn sitemap_page(
+    db: &Db,
+    from_id: i64,
+    to_id: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT slug, updated_at FROM events WHERE id >= $1 AND id < $2 AND status = 'published' ORDER BY id"
+    )
+    .bind(from_id)
+    .bind(to_id)
+    .fetch_all(p)
+    .await
+    })
+}
+
+/// The highest event id (sitemap pages are id ranges).
+pub async fn max_event_id(db: &Db) -> Result<i64, sqlx::Error> {
+    on_pool!(db, |p| sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT MAX(id) FROM events"
+    )
+    .fetch_one(p)
+    .await)
+    .map(|v| v.unwrap_or(0))
+}
