@@ -14,9 +14,12 @@ use std::sync::Mutex;
 /// Facets are counted over the whole table, so they are cached briefly (display only).
 const FACETS_TTL_MS: i64 = 60_000;
 
+/// Categories and cities, counted at a time (UTC ms).
+type Facets = (i64, Vec<Facet>, Vec<Facet>);
+
 /// The cached home page facets.
 #[derive(Default)]
-pub struct FacetCache(Mutex<Option<(i64, Vec<Facet>, Vec<Facet>)>>);
+pub struct FacetCache(Mutex<Option<Facets>>);
 
 fn parse_day(field: &str, raw: &str) -> Result<i64, ApiError> {
     let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")

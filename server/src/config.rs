@@ -51,6 +51,8 @@ pub struct Config {
     pub site_root: PathBuf,
     /// `EVENTLY_PUBLIC_URL`: the address people reach the site at, for canonical links.
     pub public_url: String,
+    /// Whether `EVENTLY_PUBLIC_URL` was given (otherwise it follows the bound address).
+    pub public_url_explicit: bool,
     /// `EVENTLY_JWT_SECRET`: at least 32 bytes; required in production.
     pub jwt_secret: Option<Secret>,
     /// `EVENTLY_TRUSTED_PROXIES`: comma-separated proxy addresses whose `X-Forwarded-For` is believed.
@@ -167,6 +169,7 @@ impl Config {
                 ));
             }
         };
+        let public_url_explicit = nonempty("EVENTLY_PUBLIC_URL").is_some();
         let jwt_secret = nonempty("EVENTLY_JWT_SECRET").map(Secret::new);
         if let Some(s) = &jwt_secret
             && s.expose().len() < 32
@@ -249,6 +252,7 @@ impl Config {
             env,
             site_root,
             public_url,
+            public_url_explicit,
             jwt_secret,
             trusted_proxies,
             rate_limits,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod seo;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::{api, auth, health, middleware, workers};
+use crate::{api, auth, health, middleware, seo, workers};
 use anyhow::Context;
 use app::{App, shell};
 use axum::Router;
@@ -137,6 +137,11 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let mut config = config;
+        if !config.public_url_explicit {
+            // Follow the port actually bound (port 0 picks one).
+            config.public_url = format!("http://{addr}");
+        }
         let leptos = LeptosOptions::builder()
             .output_name("evently")
             .site_root(config.site_root.display().to_string())
@@ -221,6 +226,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics))
+        .route("/robots.txt", get(seo::robots))
+        .route("/sitemap.xml", get(seo::index))
+        .route("/sitemaps/pages.xml", get(seo::pages))
+        .route("/sitemaps/{file}", get(seo::events))
         .merge(api::router())
         .leptos_routes_with_context(
             &state,
@@ -249,6 +258,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::track_metrics,
         ))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::trace_layer())
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(

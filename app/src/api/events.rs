@@ -27,7 +27,7 @@ pub async fn load_home() -> Result<HomeData, AppError> {
 }
 
 /// One page of search results.
-#[server(endpoint = "search_events")]
+#[server(endpoint = "search_events", input = server_fn::codec::Json)]
 pub async fn search_events(query: SearchQuery) -> Result<Page<EventSummary>, AppError> {
     match ssr::core()?.search_events(&query).await {
         Ok(p) => Ok(p),

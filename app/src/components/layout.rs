@@ -19,7 +19,6 @@ pub fn provide_current_user() {
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let user = expect_context::<CurrentUser>().0;
-    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <header class="site-header">
             <div class="container header-inner">
@@ -44,9 +43,9 @@ pub fn SiteHeader() -> impl IntoView {
                                         {organizer.then(|| view! { <A href="/organizer">"Organizer"</A> })}
                                         {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                         <A href="/account">{format!("Account ({})", first_name(&u.name))}</A>
-                                        <ActionForm action=sign_out attr:class="inline-form">
+                                        <form method="post" action={<SignOut as server_fn::ServerFn>::PATH} class="inline-form">
                                             <button type="submit" class="link-button">"Sign out"</button>
-                                        </ActionForm>
+                                        </form>
                                     }.into_any()
                                 }
                                 _ => view! {

@@ -2,4 +2,5 @@
 
 pub mod event_card;
 pub mod forms;
+pub mod head;
 pub mod layout;

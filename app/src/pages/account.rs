@@ -2,15 +2,16 @@
 
 use crate::api::accounts::{ChangePassword, DeleteAccount, SetMarketing};
 use crate::components::forms::{ErrorNotice, Field, FormError};
+use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use evently::dto::UserView;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
-        <Title text="Your account · Evently"/>
+        <PageTitle text="Your account · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/account" children=move |user| view! { <AccountSections user/> }.into_any()/>
     }
@@ -112,7 +113,7 @@ fn DeleteForm() -> impl IntoView {
         <div class="card">
             <h2>"Delete your account"</h2>
             <p>"This erases your name, e-mail address and attendee names and signs you out everywhere. Your past bookings stay as anonymous records so event organizers' numbers still add up. You can sign up again with the same e-mail later. This cannot be undone."</p>
-            <ActionForm action attr:class="stack" attr:aria-label="Delete your account">
+            <form method="post" action={<DeleteAccount as server_fn::ServerFn>::PATH} class="stack" aria-label="Delete your account">
                 <ErrorNotice error/>
                 <Field label="Your password" name="password" kind="password" autocomplete="current-password" required=true error/>
                 <label class="check">
@@ -120,7 +121,7 @@ fn DeleteForm() -> impl IntoView {
                     <span>"I understand that my account will be deleted"</span>
                 </label>
                 <button type="submit" class="button danger">"Delete my account"</button>
-            </ActionForm>
+            </form>
         </div>
     }
 }

@@ -2,9 +2,10 @@
 
 use crate::api::accounts::{AdminSetDisabled, AdminSetRole, admin_audit, admin_users};
 use crate::components::forms::{ErrorNotice, FormError};
+use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
@@ -25,7 +26,7 @@ fn forbidden() -> AnyView {
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     view! {
-        <Title text="Users · Admin · Evently"/>
+        <PageTitle text="Users · Admin · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/admin" children=move |u| if u.role == "admin" { view! { <UsersAdmin/> }.into_any() } else { forbidden() }/>
     }
@@ -115,7 +116,7 @@ fn UsersAdmin() -> impl IntoView {
 #[component]
 pub fn AdminAuditPage() -> impl IntoView {
     view! {
-        <Title text="Audit log · Admin · Evently"/>
+        <PageTitle text="Audit log · Admin · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/admin/audit" children=move |u| if u.role == "admin" { view! { <AuditAdmin/> }.into_any() } else { forbidden() }/>
     }

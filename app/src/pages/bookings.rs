@@ -2,18 +2,19 @@
 
 use crate::api::bookings::{CancelBooking, load_booking, my_bookings};
 use crate::components::forms::{ErrorNotice, FormError};
+use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use evently::dto::MyBooking;
 use evently::error::ErrorCode;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn MyBookingsPage() -> impl IntoView {
     view! {
-        <Title text="My bookings · Evently"/>
+        <PageTitle text="My bookings · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/bookings" children=move |_| view! { <BookingList/> }.into_any()/>
     }
@@ -107,7 +108,7 @@ pub fn BookingPage() -> impl IntoView {
     let query = use_query_map();
     let confirmed = move || query.read().get("confirmed").is_some();
     view! {
-        <Title text="Your booking · Evently"/>
+        <PageTitle text="Your booking · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/bookings" children=move |_| {
             let data = Resource::new(id, load_booking);

@@ -6,12 +6,13 @@ use crate::api::bookings::{
     CheckoutData, ConfirmCheckout, ReleaseCheckout, RenewCheckout, load_checkout,
 };
 use crate::components::forms::{ErrorNotice, FormError};
+use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use chrono::{DateTime, Utc};
 use evently::error::ErrorCode;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -29,7 +30,7 @@ pub fn CheckoutPage() -> impl IntoView {
         params.read_untracked().get("hold").unwrap_or_default()
     );
     view! {
-        <Title text="Checkout · Evently"/>
+        <PageTitle text="Checkout · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next children=move |_| {
             let data = Resource::new(hold_id, load_checkout);

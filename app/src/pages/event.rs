@@ -4,11 +4,12 @@
 use crate::api::bookings::StartCheckout;
 use crate::api::events::{EventPageData, event_page};
 use crate::components::forms::{ErrorNotice, FormError};
+use crate::components::head::PageTitle;
 use crate::pages::not_found::NotFound;
 use evently::dto::{EventDetail, TicketTypeView};
 use evently::error::ErrorCode;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -55,7 +56,7 @@ fn EventView(data: EventPageData) -> impl IntoView {
         .collect();
     let cutoff = cutoff_label(e.cancel_cutoff_minutes);
     view! {
-        <Title text=title/>
+        <PageTitle text=title/>
         <Meta name="description" content=data.description.clone()/>
         <Link rel="canonical" href=data.canonical.clone()/>
         <Meta property="og:type" content="website"/>

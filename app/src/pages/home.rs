@@ -2,11 +2,12 @@
 
 use crate::api::events::load_home;
 use crate::components::event_card::EventCard;
+use crate::components::head::PageTitle;
 use evently::domain::CATEGORIES;
 use evently::dto::url_encode;
 use evently::dto::{EventSummary, Facet};
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -15,7 +16,7 @@ pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let deleted = move || query.read().get("account").as_deref() == Some("deleted");
     view! {
-        <Title text="Evently · Find and book events near you"/>
+        <PageTitle text="Evently · Find and book events near you"/>
         <Meta name="description" content="Concerts, talks, sports, food and more: find upcoming events and book tickets in seconds, with live availability."/>
         <Link rel="canonical" href="/"/>
         <Meta property="og:type" content="website"/>

@@ -1,5 +1,6 @@
+use crate::components::head::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 
 /// The 404 page (also sets the 404 status on the server).
 #[component]
@@ -11,7 +12,7 @@ pub fn NotFound() -> impl IntoView {
         }
     }
     view! {
-        <Title text="Page not found · Evently"/>
+        <PageTitle text="Page not found · Evently"/>
         <Meta name="robots" content="noindex"/>
         <section class="container narrow empty-state">
             <h1>"We couldn't find that page"</h1>

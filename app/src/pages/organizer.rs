@@ -6,13 +6,14 @@ use crate::api::organizer::{
     UpdateEvent, event_attendees, load_event_form, load_event_sales, organizer_events,
 };
 use crate::components::forms::{ErrorNotice, FormError, capitalise};
+use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use evently::domain::{CATEGORIES, format_price};
 use evently::dto::{CheckInOutcome, EventSales};
 use evently::error::ErrorCode;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -59,7 +60,7 @@ fn event_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
 #[component]
 pub fn OrganizerHomePage() -> impl IntoView {
     view! {
-        <Title text="Your events · Organizer · Evently"/>
+        <PageTitle text="Your events · Organizer · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/organizer" children=move |u| {
             if u.role == "attendee" { return organizers_only(); }
@@ -198,7 +199,7 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
 #[component]
 pub fn NewEventPage() -> impl IntoView {
     view! {
-        <Title text="Create an event · Organizer · Evently"/>
+        <PageTitle text="Create an event · Organizer · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/organizer/events/new" children=move |u| {
             if u.role == "attendee" { return organizers_only(); }
@@ -223,7 +224,7 @@ pub fn NewEventPage() -> impl IntoView {
 pub fn EditEventPage() -> impl IntoView {
     let id = event_id();
     view! {
-        <Title text="Edit event · Organizer · Evently"/>
+        <PageTitle text="Edit event · Organizer · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/organizer" children=move |_| {
             let form = Resource::new(id, load_event_form);
@@ -258,7 +259,7 @@ pub fn EditEventPage() -> impl IntoView {
 pub fn EventDashboardPage() -> impl IntoView {
     let id = event_id();
     view! {
-        <Title text="Event dashboard · Organizer · Evently"/>
+        <PageTitle text="Event dashboard · Organizer · Evently"/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/organizer" children=move |_| view! { <Dashboard id/> }.into_any()/>
     }

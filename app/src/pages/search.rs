@@ -3,10 +3,11 @@
 
 use crate::api::events::search_events;
 use crate::components::event_card::EventCard;
+use crate::components::head::PageTitle;
 use evently::domain::CATEGORIES;
 use evently::dto::SearchQuery;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::{Link, Meta};
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
@@ -61,7 +62,7 @@ pub fn SearchPage() -> impl IntoView {
         format!("/search?{}", p.to_query_string())
     };
     view! {
-        <Title text=move || format!("{} · Evently", heading())/>
+        <PageTitle text=move || format!("{} · Evently", heading())/>
         <Meta name="description" content=move || format!("{}: dates, prices and live availability on Evently.", heading())/>
         {move || view! { <Link rel="canonical" href=canonical()/> }}
         <Show when=move || params.get().cursor.is_some()>

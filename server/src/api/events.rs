@@ -7,25 +7,17 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use evently::dto::{
-    CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, TicketTypeView,
+    CapacityRequest, CreateEventRequest, EventDetail, EventSummary, Page, SearchQuery,
+    TicketTypeView,
 };
-use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    pub limit: Option<i64>,
-}
-
-/// `GET /api/v1/events`: upcoming published events.
+/// `GET /api/v1/events?q=&category=&city=&from=&to=&min_price=&max_price=&free=&available=&sort=&cursor=&limit=`:
+/// published events, keyset-paginated by `next_cursor`.
 pub async fn list(
     State(s): State<AppState>,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<Page<EventSummary>>> {
-    let items = s.core.upcoming_events(q.limit.unwrap_or(20)).await?;
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(s.core.search_events(&q).await?))
 }
 
 /// `POST /api/v1/events`: a new draft event (organizers and admins).

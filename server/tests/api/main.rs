@@ -6,6 +6,7 @@
 mod accounts;
 mod bookings;
 mod config;
+mod discovery;
 mod events;
 mod health;
 mod helpers;
