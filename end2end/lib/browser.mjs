@@ -127,21 +127,31 @@ export async function screenshot(page, name, options = {}) {
   return file;
 }
 
+let axeSource = null;
+
+/**
+ * Runs axe-core on the page and returns all its violations, whatever their impact.
+ * `options` go to `axe.run` (e.g. `{ runOnly: ['wcag2a', 'wcag2aa'] }`).
+ */
+export async function axeViolations(page, options = {}) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    // Evaluated, not added as a <script>: the app's Content-Security-Policy (script-src with a
+    // nonce) blocks injected script tags, and `page.addScriptTag` then throws and logs a CSP
+    // console error that would count as a page error. Evaluation is not subject to the CSP.
+    axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+    await page.evaluate(axeSource);
+  }
+  const results = await page.evaluate((opts) => window.axe.run(document, opts), options);
+  return results.violations;
+}
+
 /**
  * Runs axe-core on the page and returns the violations whose impact is `serious` or
  * `critical`. `options` go to `axe.run` (e.g. `{ runOnly: ['wcag2a', 'wcag2aa'] }`).
  */
 export async function checkA11y(page, options = {}) {
-  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
-    const axePath = require.resolve('axe-core/axe.min.js');
-    await page.addScriptTag({ path: axePath });
-    // A Content-Security-Policy may block the injected <script>; evaluate is not subject to it.
-    if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
-      await page.evaluate(await readFile(axePath, 'utf8'));
-    }
-  }
-  const results = await page.evaluate((opts) => window.axe.run(document, opts), options);
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const violations = await axeViolations(page, options);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 /** A readable summary of axe violations, for assertion messages. */

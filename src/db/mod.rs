@@ -126,7 +126,9 @@ impl Db {
     pub async fn connect_postgres(url: &str, max: u32) -> Result<Db, DbError> {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| DbError::BadUrl(format!("{} ({e})", redact(url))))?
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+            .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(5))
+            // JIT compilation costs more than it saves on short OLTP queries.
+            .options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(max)
             .min_connections(1)
@@ -147,7 +149,7 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000")
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+            .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(5));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))

@@ -45,81 +45,51 @@ enum Bind {
     S(String),
 }
 
+/// Rows read in sort order before falling back to the planner's own plan (see [`search`]).
+const WINDOW: i64 = 2_000;
+
 /// One page of results; `limit + 1` rows are read to know whether there is a next page.
+///
+/// Two phases, both exact. Phase A reads the first [`WINDOW`] rows in sort order (an index
+/// range) and applies the selective filters to them: if that yields a full page, it *is* the
+/// first page, because any match outside the window sorts after every row in it. Common words
+/// and broad filters finish here in a few milliseconds. Otherwise (rare words, narrow or
+/// correlated filters) phase B runs the whole query, with text matches found through the
+/// full-text index first.
 pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Error> {
+    let filtered = !s.words.is_empty()
+        || s.category.is_some()
+        || s.city.is_some()
+        || s.from.is_some()
+        || s.to.is_some()
+        || s.min_price.is_some()
+        || s.max_price.is_some()
+        || s.free_only
+        || s.seats_left;
+    if filtered {
+        let rows = run(db, s, true).await?;
+        if rows.len() as i64 > s.limit {
+            return Ok(rows);
+        }
+    }
+    run(db, s, false).await
+}
+
+async fn run(db: &Db, s: &Search, windowed: bool) -> Result<Vec<EventListRow>, sqlx::Error> {
     let engine = db.engine();
     let mut binds: Vec<Bind> = Vec::new();
     let arg = |b: Bind, binds: &mut Vec<Bind>| {
         binds.push(b);
         format!("${}", binds.len())
     };
-    let mut conds = vec!["e.status = 'published'".to_string()];
+    // Conditions every row must meet, which the sort's index can range over.
+    let mut base = vec!["e.status = 'published'".to_string()];
     let now = arg(Bind::I(s.now), &mut binds);
-    conds.push(format!("e.ends_at >= {now}"));
-    if !s.words.is_empty() {
-        match engine {
-            Engine::Postgres => {
-                let q = s
-                    .words
-                    .iter()
-                    .map(|w| format!("{w}:*"))
-                    .collect::<Vec<_>>()
-                    .join(" & ");
-                let p = arg(Bind::S(q), &mut binds);
-                conds.push(format!("e.search @@ to_tsquery('english', {p})"));
-            }
-            Engine::Sqlite => {
-                let q = s
-                    .words
-                    .iter()
-                    .map(|w| format!("\"{w}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let p = arg(Bind::S(q), &mut binds);
-                conds.push(format!(
-                    "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})"
-                ));
-            }
-        }
-    }
-    if let Some(c) = &s.category {
-        let p = arg(Bind::S(c.clone()), &mut binds);
-        conds.push(format!("e.category = {p}"));
-    }
-    if let Some(c) = &s.city {
-        let p = arg(Bind::S(c.clone()), &mut binds);
-        conds.push(match engine {
-            Engine::Postgres => format!("lower(e.city) = lower({p})"),
-            Engine::Sqlite => format!("e.city = {p} COLLATE NOCASE"),
-        });
-    }
-    if let Some(v) = s.from {
-        let p = arg(Bind::I(v), &mut binds);
-        conds.push(format!("e.starts_at >= {p}"));
-    }
-    if let Some(v) = s.to {
-        let p = arg(Bind::I(v), &mut binds);
-        conds.push(format!("e.starts_at < {p}"));
-    }
-    if s.free_only {
-        conds.push("e.min_price_cents = 0".into());
-    }
-    if let Some(v) = s.min_price {
-        let p = arg(Bind::I(v), &mut binds);
-        conds.push(format!("e.min_price_cents >= {p}"));
-    }
-    if let Some(v) = s.max_price {
-        let p = arg(Bind::I(v), &mut binds);
-        conds.push(format!("e.min_price_cents <= {p}"));
-    }
-    if s.seats_left {
-        conds.push("EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = e.id AND t.taken < t.capacity)".into());
-    }
-    let order = match s.sort {
-        Sort::Soonest => "e.starts_at, e.id",
-        Sort::Newest => "e.published_at DESC, e.id DESC",
-        Sort::Cheapest => "e.min_price_cents, e.starts_at, e.id",
-    };
+    base.push(format!("e.ends_at >= {now}"));
+    // Implied by the line above for all but events that started over a day ago and still
+    // run; it lets every sort's index start at "now" instead of filtering out the past.
+    let recent = arg(Bind::I(s.now - 86_400_000), &mut binds);
+    base.push(format!("e.starts_at >= {recent}"));
     match &s.after {
         None => {}
         Some(After::Soonest { starts_at, id }) => {
@@ -127,14 +97,14 @@ pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Erro
                 arg(Bind::I(*starts_at), &mut binds),
                 arg(Bind::I(*id), &mut binds),
             );
-            conds.push(format!("(e.starts_at, e.id) > ({a}, {b})"));
+            base.push(format!("(e.starts_at, e.id) > ({a}, {b})"));
         }
         Some(After::Newest { published_at, id }) => {
             let (a, b) = (
                 arg(Bind::I(*published_at), &mut binds),
                 arg(Bind::I(*id), &mut binds),
             );
-            conds.push(format!("(e.published_at, e.id) < ({a}, {b})"));
+            base.push(format!("(e.published_at, e.id) < ({a}, {b})"));
         }
         Some(After::Cheapest {
             price,
@@ -146,17 +116,109 @@ pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Erro
                 arg(Bind::I(*starts_at), &mut binds),
                 arg(Bind::I(*id), &mut binds),
             );
-            conds.push(format!(
+            base.push(format!(
                 "(e.min_price_cents, e.starts_at, e.id) > ({a}, {b}, {c})"
             ));
         }
     }
+    // The selective filters.
+    let mut filters: Vec<String> = Vec::new();
+    if !s.words.is_empty() {
+        match engine {
+            Engine::Postgres => {
+                let q = s
+                    .words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                let p = arg(Bind::S(q), &mut binds);
+                filters.push(format!("e.search @@ to_tsquery('english', {p})"));
+            }
+            Engine::Sqlite => {
+                let q = s
+                    .words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let p = arg(Bind::S(q), &mut binds);
+                filters.push(format!(
+                    "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {p})"
+                ));
+            }
+        }
+    }
+    if let Some(c) = &s.category {
+        let p = arg(Bind::S(c.clone()), &mut binds);
+        filters.push(format!("e.category = {p}"));
+    }
+    if let Some(c) = &s.city {
+        let p = arg(Bind::S(c.clone()), &mut binds);
+        filters.push(match engine {
+            Engine::Postgres => format!("lower(e.city) = lower({p})"),
+            Engine::Sqlite => format!("e.city = {p} COLLATE NOCASE"),
+        });
+    }
+    if let Some(v) = s.from {
+        let p = arg(Bind::I(v), &mut binds);
+        filters.push(format!("e.starts_at >= {p}"));
+    }
+    if let Some(v) = s.to {
+        let p = arg(Bind::I(v), &mut binds);
+        filters.push(format!("e.starts_at < {p}"));
+    }
+    if s.free_only {
+        filters.push("e.min_price_cents = 0".into());
+    }
+    if let Some(v) = s.min_price {
+        let p = arg(Bind::I(v), &mut binds);
+        filters.push(format!("e.min_price_cents >= {p}"));
+    }
+    if let Some(v) = s.max_price {
+        let p = arg(Bind::I(v), &mut binds);
+        filters.push(format!("e.min_price_cents <= {p}"));
+    }
+    if s.seats_left {
+        filters.push("EXISTS (SELECT 1 FROM ticket_types t WHERE t.event_id = e.id AND t.taken < t.capacity)".into());
+    }
+    let order = match s.sort {
+        Sort::Soonest => "e.starts_at, e.id",
+        Sort::Newest => "e.published_at DESC, e.id DESC",
+        Sort::Cheapest => "e.min_price_cents, e.starts_at, e.id",
+    };
     let limit = arg(Bind::I(s.limit + 1), &mut binds);
-    let sql = format!(
-        "SELECT {}, e.published_at FROM events e WHERE {} ORDER BY {order} LIMIT {limit}",
-        crate::store::events::LIST_COLS,
-        conds.join(" AND ")
-    );
+    let cols = crate::store::events::LIST_COLS;
+    let sql = if windowed {
+        let where_filters = if filters.is_empty() {
+            "TRUE".to_string()
+        } else {
+            filters.join(" AND ")
+        };
+        format!(
+            "SELECT {cols}, e.published_at FROM (SELECT e.* FROM events e WHERE {} ORDER BY {order} LIMIT {WINDOW}) e \
+             WHERE {where_filters} ORDER BY {order} LIMIT {limit}",
+            base.join(" AND ")
+        )
+    } else {
+        // With words, sorting on computed keys keeps the planner from walking the sort index
+        // and testing every row against the text: the full-text index finds the matches.
+        let order = if s.words.is_empty() {
+            order.to_string()
+        } else {
+            match s.sort {
+                Sort::Soonest => "e.starts_at + 0, e.id + 0".to_string(),
+                Sort::Newest => "e.published_at + 0 DESC, e.id + 0 DESC".to_string(),
+                Sort::Cheapest => "e.min_price_cents + 0, e.starts_at + 0, e.id + 0".to_string(),
+            }
+        };
+        let mut all = base.clone();
+        all.extend(filters);
+        format!(
+            "SELECT {cols}, e.published_at FROM events e WHERE {} ORDER BY {order} LIMIT {limit}",
+            all.join(" AND ")
+        )
+    };
     on_pool!(db, |p| {
         let mut q = sqlx::query_as::<_, EventListRow>(&sql);
         for b in &binds {

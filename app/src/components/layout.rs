@@ -40,12 +40,17 @@ pub fn SiteHeader() -> impl IntoView {
                                     let admin = u.role == "admin";
                                     view! {
                                         <A href="/bookings">"My bookings"</A>
-                                        {organizer.then(|| view! { <A href="/organizer">"Organizer"</A> })}
-                                        {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
-                                        <A href="/account">{format!("Account ({})", first_name(&u.name))}</A>
-                                        <form method="post" action={<SignOut as server_fn::ServerFn>::PATH} class="inline-form">
-                                            <button type="submit" class="link-button">"Sign out"</button>
-                                        </form>
+                                        <details class="user-menu">
+                                            <summary aria-label=format!("Account menu for {}", u.name)>{first_name(&u.name)}</summary>
+                                            <div class="user-menu-items">
+                                                {organizer.then(|| view! { <A href="/organizer">"Organizer"</A> })}
+                                                {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+                                                <A href="/account">"Account"</A>
+                                                <form method="post" action={<SignOut as server_fn::ServerFn>::PATH} class="inline-form">
+                                                    <button type="submit" class="link-button">"Sign out"</button>
+                                                </form>
+                                            </div>
+                                        </details>
                                     }.into_any()
                                 }
                                 _ => view! {

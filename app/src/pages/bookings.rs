@@ -135,7 +135,7 @@ fn BookingDetail(booking: MyBooking, confirmed: bool) -> impl IntoView {
             {confirmed.then(|| view! {
                 <div class="notice success" role="status"><p><strong>"You're going! "</strong>"Your booking is confirmed. A confirmation e-mail is on its way."</p></div>
             })}
-            <header class="page-header"><h1>{format!("Booking {}", b.code)}</h1></header>
+            <header class="page-header"><h1>"Booking "<span class="nowrap">{b.code.clone()}</span></h1></header>
             <div class="card">
                 <h2><a href=format!("/events/{}", booking.event_slug)>{booking.event_title.clone()}</a></h2>
                 <p><time datetime=booking.event_starts_at.to_rfc3339()>{booking.event_date_label.clone()}</time>{format!(" · {}, {}", booking.venue, booking.city)}</p>

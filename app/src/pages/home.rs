@@ -117,7 +117,7 @@ fn FilterableEvents(events: Vec<EventSummary>) -> impl IntoView {
                 }
             }).collect_view()}
         </div>
-        <p class="results-count" aria-live="polite">{move || format!("Showing {} events", shown())}</p>
+        <p class="results-count" aria-live="polite">{move || match shown() { 1 => "Showing 1 event".to_string(), n => format!("Showing {n} events") }}</p>
         <ul class="event-grid" role="list">
             {events.into_iter().map(|e| {
                 let cat = e.category.clone();

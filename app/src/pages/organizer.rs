@@ -270,13 +270,14 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
     let publish = ServerAction::<PublishEvent>::new();
     let cancel = ServerAction::<CancelEvent>::new();
     let capacity = ServerAction::<ChangeCapacity>::new();
+    let check_in = ServerAction::<CheckIn>::new();
     let sales = Resource::new(
         move || {
             (
                 id(),
                 publish.version().get(),
                 cancel.version().get(),
-                capacity.version().get(),
+                capacity.version().get() + check_in.version().get(),
             )
         },
         |(id, _, _, _)| load_event_sales(id),
@@ -304,8 +305,8 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
                     }
                 })}
             </Transition>
-            <CheckInPanel id=id()/>
-            <Attendees id=id()/>
+            <CheckInPanel id=id() action=check_in/>
+            <Attendees id=id() check_in/>
         </section>
     }
 }
@@ -394,8 +395,7 @@ fn SalesView(
 }
 
 #[component]
-fn CheckInPanel(id: i64) -> impl IntoView {
-    let action = ServerAction::<CheckIn>::new();
+fn CheckInPanel(id: i64, action: ServerAction<CheckIn>) -> impl IntoView {
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <section class="card" aria-labelledby="checkin-heading">
@@ -424,10 +424,13 @@ fn CheckInPanel(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn Attendees(id: i64) -> impl IntoView {
+fn Attendees(id: i64, check_in: ServerAction<CheckIn>) -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").filter(|s| !s.trim().is_empty());
-    let list = Resource::new(move || (id, q()), |(id, q)| event_attendees(id, q));
+    let list = Resource::new(
+        move || (id, q(), check_in.version().get()),
+        |(id, q, _)| event_attendees(id, q),
+    );
     view! {
         <section class="card" aria-labelledby="attendees-heading">
             <h2 id="attendees-heading">"Attendees"</h2>
@@ -442,7 +445,7 @@ fn Attendees(id: i64) -> impl IntoView {
                         Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
                         Ok(rows) if rows.is_empty() => view! { <p class="muted">"No attendees found."</p> }.into_any(),
                         Ok(rows) => view! {
-                            <div class="table-wrap" tabindex="0" role="region" aria-label="Attendees">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Attendee table">
                                 <table class="data">
                                     <thead><tr><th scope="col">"Attendee"</th><th scope="col">"Buyer"</th><th scope="col">"Ticket"</th><th scope="col">"Code"</th><th scope="col">"Checked in"</th></tr></thead>
                                     <tbody>

@@ -93,7 +93,7 @@ pub fn SearchPage() -> impl IntoView {
                                     });
                                     let paged = params.get_untracked().cursor.is_some();
                                     view! {
-                                        <p class="results-count" aria-live="polite">{format!("{} events on this page", page.items.len())}</p>
+                                        <p class="results-count" aria-live="polite">{match page.items.len() { 1 => "1 event on this page".to_string(), n => format!("{n} events on this page") }}</p>
                                         <ul class="event-grid" role="list">
                                             {page.items.into_iter().map(|e| view! { <li><EventCard event=e/></li> }).collect_view()}
                                         </ul>
@@ -112,6 +112,19 @@ pub fn SearchPage() -> impl IntoView {
     }
 }
 
+/// Whether any filter besides the text is set (the disclosure then starts open).
+fn filters_active(p: &SearchQuery) -> bool {
+    p.category.is_some()
+        || p.city.is_some()
+        || p.from.is_some()
+        || p.to.is_some()
+        || p.min_price.is_some()
+        || p.max_price.is_some()
+        || SearchQuery::flag(&p.free)
+        || SearchQuery::flag(&p.available)
+        || p.sort.is_some()
+}
+
 #[component]
 fn Filters(params: Memo<SearchQuery>) -> impl IntoView {
     let val =
@@ -124,6 +137,9 @@ fn Filters(params: Memo<SearchQuery>) -> impl IntoView {
                     <label for="f-q">"Search"</label>
                     <input id="f-q" type="search" name="q" value=val(|p| p.q.clone()) placeholder="Title, venue, city…"/>
                 </div>
+                <details class="more-filters" open=move || filters_active(&params.get())>
+                <summary>"Filters and sorting"</summary>
+                <div class="stack">
                 <div class="field">
                     <label for="f-category">"Category"</label>
                     <select id="f-category" name="category">
@@ -167,6 +183,8 @@ fn Filters(params: Memo<SearchQuery>) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+                </div>
+                </details>
                 <button type="submit" class="button block">"Show events"</button>
                 <a href="/search" class="muted">"Clear filters"</a>
             </Form>

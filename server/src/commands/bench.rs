@@ -13,6 +13,8 @@ pub enum Bench {
     /// one event, fires concurrent booking attempts, then verifies every answer against the
     /// server's state.
     FlashSale(FlashSale),
+    /// Read traffic: event pages and search, each for a fixed time, with latency percentiles.
+    Reads(crate::commands::bench_reads::Reads),
 }
 
 #[derive(Args, Clone)]
@@ -54,6 +56,7 @@ pub fn run(which: Bench) -> ExitCode {
     let result = rt.block_on(async move {
         match which {
             Bench::FlashSale(args) => flash_sale(args).await,
+            Bench::Reads(args) => crate::commands::bench_reads::run(args).await,
         }
     });
     match result {
@@ -94,7 +97,7 @@ pub fn loopback_only(url: &str) -> anyhow::Result<String> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-fn client(max_conns: usize) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn client(max_conns: usize) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(max_conns)
         .timeout(Duration::from_secs(120))
@@ -166,7 +169,7 @@ pub async fn buyers(
     Ok(tokens)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -174,7 +177,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn round2(x: f64) -> f64 {
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 

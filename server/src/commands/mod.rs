@@ -1,6 +1,7 @@
 //! The operator commands behind `server <command>`.
 
 pub mod bench;
+pub mod bench_reads;
 
 use crate::config::Config;
 use crate::startup::{Application, BuildOptions, build_core, open_database, shutdown_signal};

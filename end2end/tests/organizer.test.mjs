@@ -1,0 +1,225 @@
+// The organizer's side: the demo organizer creates an event, publishes it, a new attendee
+// (another browser context) books one ticket through the normal journey, and the organizer
+// sees the sale on the dashboard and checks the ticket in (twice: the second time is refused).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  DESKTOP,
+  axeViolations,
+  closePage,
+  describeErrors,
+  describeViolations,
+  launchBrowser,
+  newPage,
+  screenshot,
+  waitForHydration,
+} from '../lib/browser.mjs';
+import {
+  DEMO_ORGANIZER,
+  arrive,
+  bookAsNewVisitor,
+  checkCountdown,
+  fillNamesAndConfirm,
+  firstTicketType,
+  newVisitor,
+  readConfirmation,
+  signIn,
+} from '../lib/journey.mjs';
+import { startServer } from '../lib/server.mjs';
+
+const TIMEOUT = 180_000;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+}, { timeout: 90_000 });
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** `YYYY-MM-DDTHH:MM` (a datetime-local value), `days` from today at `hour`:00. */
+function localDateTime(days, hour) {
+  const d = new Date(Date.now() + days * 86_400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hour)}:00`;
+}
+
+/** The sales table's row for the only ticket type: name and the numeric columns. */
+async function salesRow(page) {
+  const table = page.getByRole('region', { name: 'Sales by ticket type' }).locator('table');
+  await table.waitFor();
+  const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.trim().toLowerCase());
+  const rows = table.locator('tbody tr');
+  assert.equal(await rows.count(), 1, 'one ticket type in the sales table');
+  const cells = (await rows.first().locator('th, td').allInnerTexts()).map((c) => c.trim());
+  const col = (name) => {
+    const i = headers.indexOf(name);
+    assert.ok(i >= 0, `the sales table has a "${name}" column (${headers.join(', ')})`);
+    return cells[i];
+  };
+  return {
+    name: col('ticket type'),
+    sold: Number(col('sold')),
+    held: Number(col('held')),
+    left: Number(col('left')),
+    checkedIn: Number(col('checked in')),
+  };
+}
+
+/** Submits a ticket code in the check-in panel and returns the outcome notice's text. */
+async function checkIn(page, code, previous) {
+  const panel = page.locator('section[aria-labelledby="checkin-heading"]');
+  await panel.locator('#checkin-code').fill(code);
+  await panel.getByRole('button', { name: 'Check in' }).click();
+  const notice = panel.locator('[aria-live="polite"] .notice');
+  // Wait for a new outcome (the second check-in replaces the first one's notice).
+  await page.waitForFunction(
+    ([el, before]) => {
+      const n = el.querySelector('.notice');
+      return n && n.textContent.trim() !== before;
+    },
+    [await panel.locator('[aria-live="polite"]').elementHandle(), previous ?? ''],
+    { timeout: 15_000 },
+  );
+  return { text: (await notice.innerText()).trim(), className: await notice.getAttribute('class') };
+}
+
+/** Accessibility of the organizer pages, reported as diagnostics (not asserted: tests/a11y.test.mjs covers the buyer's pages). */
+async function a11yNotes(page, name, t) {
+  const violations = await axeViolations(page);
+  t.diagnostic(
+    violations.length
+      ? `NOTE axe on the ${name} (not failing):\n${describeViolations(violations)}`
+      : `axe on the ${name}: no violations`,
+  );
+}
+
+async function organizerFlow(organizer, attendee, t) {
+  const stamp = Date.now().toString(36);
+  const title = `E2E Rooftop Jazz ${stamp}`;
+  const starts = localDateTime(7, 19);
+  const ends = localDateTime(7, 22);
+
+  // 1. Sign in as the demo organizer, straight to the new-event form.
+  await organizer.goto(`${server.url}/signin?next=/organizer/events/new`);
+  await waitForHydration(organizer);
+  await signIn(organizer, DEMO_ORGANIZER);
+  await arrive(organizer, (u) => u.pathname === '/organizer/events/new', 'the new-event form');
+  await organizer.getByRole('heading', { level: 1, name: 'Create an event' }).waitFor();
+
+  // 2. Fill and save the event.
+  await organizer.locator('#ev-title').fill(title);
+  await organizer.locator('#ev-description').fill(
+    'An evening of live jazz on the roof.\n\nCreated by the end-to-end suite to check the organizer tools.',
+  );
+  await organizer.locator('#ev-venue').fill('Skyline Terrace');
+  await organizer.locator('#ev-city').fill('Leipzig');
+  await organizer.locator('#ev-category').selectOption('music');
+  await organizer.locator('#ev-timezone').selectOption('Europe/Berlin');
+  await organizer.locator('#ev-starts_local').fill(starts);
+  await organizer.locator('#ev-ends_local').fill(ends);
+  await organizer.locator('#tt-0-name').fill('General admission');
+  await organizer.locator('#tt-0-price').fill('12.50');
+  await organizer.locator('#tt-0-cap').fill('40');
+  assert.equal(await organizer.locator('#ev-starts_local').inputValue(), starts, 'the start date took');
+  await screenshot(organizer, 'organizer-new-event.png', { fullPage: true });
+  await a11yNotes(organizer, 'new-event form', t);
+  await organizer.getByRole('button', { name: 'Save draft' }).click();
+
+  // 3. The dashboard of the new draft; publish it.
+  const dash = await arrive(organizer, /\/organizer\/events\/\d+$/, 'the event dashboard');
+  const eventId = /\/organizer\/events\/(\d+)$/.exec(dash.pathname)[1];
+  await organizer.getByRole('heading', { level: 1, name: title }).waitFor();
+  const status = organizer.locator('.page-header .tag');
+  assert.equal((await status.innerText()).trim(), 'draft', 'a new event is a draft');
+  const before = await salesRow(organizer);
+  assert.deepEqual(
+    { name: before.name, sold: before.sold, left: before.left, checkedIn: before.checkedIn },
+    { name: 'General admission', sold: 0, left: 40, checkedIn: 0 },
+  );
+  await organizer.getByRole('button', { name: 'Publish event' }).click();
+  await organizer.locator('.page-header .tag', { hasText: 'published' }).waitFor();
+  assert.equal(await organizer.getByRole('button', { name: 'Publish event' }).count(), 0, 'no publish button once published');
+  const viewHref = await organizer.getByRole('link', { name: 'View page' }).getAttribute('href');
+  const slug = /^\/events\/(.+)$/.exec(viewHref)?.[1];
+  assert.ok(slug, `"View page" links to the public page (${viewHref})`);
+  t.diagnostic(`event #${eventId} "${title}" published at ${viewHref}`);
+
+  // 4. A new attendee, in their own context, books one ticket the normal way.
+  const visitor = newVisitor('Organizer Flow Attendee');
+  await attendee.goto(`${server.url}${viewHref}`);
+  await waitForHydration(attendee);
+  assert.equal((await attendee.locator('h1').innerText()).trim(), title, 'the published event is public');
+  const ticket = await firstTicketType(attendee);
+  assert.ok(ticket.bookable, 'the new event can be booked');
+  assert.equal(ticket.available, 40);
+  await bookAsNewVisitor(attendee, { slug, ticketTypeId: ticket.id, quantity: 1, visitor });
+  await checkCountdown(attendee);
+  await fillNamesAndConfirm(attendee, ['Nina Simone']);
+  await arrive(attendee, /\/bookings\/\d+\?confirmed=1$/, 'the confirmation page');
+  const booking = await readConfirmation(attendee, 1, ['Nina Simone']);
+  const [code] = booking.ticketCodes;
+  t.diagnostic(`attendee booked ${booking.code}, ticket ${code}`);
+
+  // 5. Back to the organizer: the sale shows after a reload; check the ticket in twice.
+  await organizer.reload();
+  await waitForHydration(organizer);
+  const sold = await salesRow(organizer);
+  assert.equal(sold.sold, 1, 'sold = 1 in the sales table');
+  assert.equal(sold.left, 39, '39 seats left');
+  assert.equal(sold.checkedIn, 0, 'nobody checked in yet');
+  assert.match(await organizer.locator('.stats').innerText(), /1 \/ 40/, 'the stats say 1 / 40 seats sold');
+  const attendees = organizer.locator('.table-wrap[role=region][aria-label="Attendee table"]');
+  await attendees.waitFor();
+  assert.match(await attendees.innerText(), new RegExp(code), 'the attendee list has the ticket');
+
+  const first = await checkIn(organizer, code);
+  assert.match(first.text, /^Checked in/, `first check-in: "${first.text}"`);
+  assert.ok(first.text.includes('Nina Simone') && first.text.includes(code), `the notice names the attendee and the code: "${first.text}"`);
+  assert.match(first.className, /\bsuccess\b/);
+  await screenshot(organizer, 'organizer-checkin.png', { fullPage: true });
+
+  const second = await checkIn(organizer, code, first.text);
+  assert.match(second.text, /^Already checked in/, `second check-in: "${second.text}"`);
+  assert.ok(second.text.includes(code));
+  assert.match(second.className, /\bwarning\b/);
+  await screenshot(organizer, 'organizer-checkin-again.png', { fullPage: true });
+
+  await organizer.reload();
+  await waitForHydration(organizer);
+  assert.equal((await salesRow(organizer)).checkedIn, 1, 'checked in = 1 after a reload');
+  await screenshot(organizer, 'organizer-dashboard.png', { fullPage: true });
+  await a11yNotes(organizer, 'event dashboard', t);
+
+  for (const page of [organizer, attendee]) {
+    assert.deepEqual(page.errors.map((e) => `[${e.type}] ${e.text} (${e.url})`), [], 'no console or page errors');
+  }
+}
+
+describe('organizer', () => {
+  test('creates and publishes an event, sees a sale and checks the ticket in', { timeout: TIMEOUT }, async (t) => {
+    const organizer = await newPage(browser, { viewport: DESKTOP });
+    const attendee = await newPage(browser, { viewport: DESKTOP });
+    organizer.setDefaultTimeout(30_000);
+    attendee.setDefaultTimeout(30_000);
+    try {
+      await organizerFlow(organizer, attendee, t);
+    } catch (e) {
+      await screenshot(organizer, 'organizer-failure.png', { fullPage: true }).catch(() => {});
+      await screenshot(attendee, 'organizer-attendee-failure.png', { fullPage: true }).catch(() => {});
+      e.message +=
+        `\n(organizer at ${organizer.url()})\n${describeErrors(organizer)}` +
+        `\n(attendee at ${attendee.url()})\n${describeErrors(attendee)}`;
+      throw e;
+    } finally {
+      await closePage(attendee);
+      await closePage(organizer);
+    }
+  });
+});

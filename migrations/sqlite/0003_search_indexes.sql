@@ -1,0 +1,4 @@
+-- Composite indexes for filter + sort pairs whose columns correlate.
+CREATE INDEX events_pub_category_price ON events (category, min_price_cents, starts_at, id) WHERE status = 'published';
+CREATE INDEX events_pub_category_newest ON events (category, published_at DESC, id DESC) WHERE status = 'published';
+CREATE INDEX events_pub_city_price ON events (city COLLATE NOCASE, min_price_cents, starts_at, id) WHERE status = 'published';
