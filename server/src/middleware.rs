@@ -136,3 +136,15 @@ pub async fn general_rate_limit(
     }
     next.run(req).await
 }
+
+/// A safety net: a panic in a handler becomes a logged 500 in the usual error shape, not a
+/// dropped connection. (Panics are bugs; this only keeps one from taking a request down hard.)
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "a request handler panicked");
+    HttpError(evently::ApiError::internal()).into_response()
+}

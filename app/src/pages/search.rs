@@ -33,8 +33,10 @@ pub fn SearchPage() -> impl IntoView {
         }
     });
     let results = Resource::new(move || params.get(), search_events);
+    // leptos_meta may evaluate the title after the page's reactive owner is gone (server
+    // side), so these read with `try_get` and never panic.
     let heading = move || {
-        let p = params.get();
+        let p = params.try_get().unwrap_or_default();
         match (&p.q, &p.category, &p.city) {
             (Some(q), _, _) => format!("Events matching “{q}”"),
             (None, Some(c), Some(city)) => {
@@ -46,7 +48,7 @@ pub fn SearchPage() -> impl IntoView {
         }
     };
     let canonical = move || {
-        let mut p = params.get();
+        let mut p = params.try_get().unwrap_or_default();
         p.cursor = None;
         p.limit = None;
         let qs = p.to_query_string();
