@@ -7,6 +7,7 @@
 pub mod domain;
 pub mod dto;
 pub mod error;
+pub mod live_protocol;
 
 #[cfg(feature = "server")]
 pub mod accounts;

@@ -11,6 +11,8 @@ use tokio::sync::broadcast;
 pub struct Change {
     pub event_id: i64,
     pub ticket_type_ids: Vec<i64>,
+    /// Wall-clock time of the commit (UTC ms), to measure how long delivery takes.
+    pub at: i64,
 }
 
 /// A fan-out of [`Change`]s inside this process; cheap to clone.
@@ -27,15 +29,17 @@ impl Default for LiveBus {
 
 impl LiveBus {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(4096);
+        let (tx, _) = broadcast::channel(16_384);
         LiveBus { tx }
     }
 
     /// Announces a committed change. Never blocks; with no listeners it is dropped.
     pub fn publish(&self, event_id: i64, ticket_type_ids: Vec<i64>) {
+        let at = chrono::Utc::now().timestamp_millis();
         let _ = self.tx.send(Change {
             event_id,
             ticket_type_ids,
+            at,
         });
     }
 

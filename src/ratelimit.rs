@@ -73,7 +73,8 @@ struct Memory {
 pub struct RateLimiter {
     enabled: bool,
     namespace: String,
-    redis: Option<redis::aio::ConnectionManager>,
+    /// Set once Redis is reachable (possibly after start-up); `None` counts in process.
+    redis: Arc<std::sync::RwLock<Option<redis::aio::ConnectionManager>>>,
     memory: Arc<Mutex<Memory>>,
 }
 
@@ -92,9 +93,14 @@ impl RateLimiter {
         RateLimiter {
             enabled,
             namespace: namespace.to_string(),
-            redis,
+            redis: Arc::new(std::sync::RwLock::new(redis)),
             memory: Arc::new(Mutex::new(Memory::default())),
         }
+    }
+
+    /// Starts sharing counts through Redis (when it became reachable after start-up).
+    pub fn set_redis(&self, conn: Option<redis::aio::ConnectionManager>) {
+        *self.redis.write().unwrap_or_else(|p| p.into_inner()) = conn;
     }
 
     /// Counts a hit against `limit` for `subject` and says whether it is allowed.
@@ -112,8 +118,9 @@ impl RateLimiter {
             return Verdict::Allowed;
         }
         let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
-        if let Some(conn) = &self.redis {
-            match redis_count(conn.clone(), &key, limit.window, by).await {
+        let conn = self.redis.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(conn) = conn {
+            match redis_count(conn, &key, limit.window, by).await {
                 Ok((n, ttl)) => return verdict(n, by, limit.max, ttl),
                 Err(e) => {
                     tracing::warn!(error = %e, "rate limit via Redis failed; counting in process")
@@ -143,8 +150,8 @@ impl RateLimiter {
     /// Forgets a subject's count (a successful sign-in clears the account's failures).
     pub async fn reset(&self, limit: Limit, subject: &str) {
         let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
-        if let Some(conn) = &self.redis {
-            let mut c = conn.clone();
+        let conn = self.redis.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(mut c) = conn {
             let _: Result<(), _> = redis::cmd("DEL").arg(&key).query_async(&mut c).await;
         }
         self.memory

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -63,6 +64,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_current_user();
+    live::provide_live();
     // Runs only in the browser, once hydration has wired up the page: tests and styles can
     // tell a live page from a static one.
     Effect::new(move |_| {

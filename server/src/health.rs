@@ -17,21 +17,23 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
     let db_ms = started.elapsed().as_secs_f64() * 1000.0;
     let redis = match &s.redis {
         None => json!({ "status": "not_configured" }),
-        Some(conn) => {
-            let mut c = conn.clone();
-            let t = Instant::now();
-            let r = tokio::time::timeout(
-                Duration::from_secs(1),
-                redis::cmd("PING").query_async::<String>(&mut c),
-            )
-            .await;
-            match r {
-                Ok(Ok(_)) => {
-                    json!({ "status": "ok", "latency_ms": t.elapsed().as_secs_f64() * 1000.0 })
+        Some(link) => match link.get() {
+            None => json!({ "status": "down" }),
+            Some(mut c) => {
+                let t = Instant::now();
+                let r = tokio::time::timeout(
+                    Duration::from_secs(1),
+                    redis::cmd("PING").query_async::<String>(&mut c),
+                )
+                .await;
+                match r {
+                    Ok(Ok(_)) => {
+                        json!({ "status": "ok", "latency_ms": t.elapsed().as_secs_f64() * 1000.0 })
+                    }
+                    _ => json!({ "status": "down" }),
                 }
-                _ => json!({ "status": "down" }),
             }
-        }
+        },
     };
     let body = json!({
         "status": if db_ok { "ok" } else { "unavailable" },
@@ -47,8 +49,22 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
 }
 
+/// Resident memory of this process, from `/proc/self/statm` (Linux).
+fn resident_bytes() -> Option<i64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: i64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
 /// Prometheus text.
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    if let Some(rss) = resident_bytes() {
+        s.metrics.gauge_set(
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes.",
+            rss,
+        );
+    }
     (
         [
             (header::CONTENT_TYPE, "text/plain; version=0.0.4"),

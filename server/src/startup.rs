@@ -1,9 +1,11 @@
 //! Building and running the server: database, core, router, workers, graceful shutdown.
 
 use crate::config::Config;
+use crate::live::Hub;
 use crate::metrics::Metrics;
+use crate::redis_link::{self, RedisLink};
 use crate::state::AppState;
-use crate::{api, auth, health, middleware, seo, workers};
+use crate::{api, auth, health, live, middleware, seo, workers};
 use anyhow::Context;
 use app::{App, shell};
 use axum::Router;
@@ -122,17 +124,26 @@ pub async fn build_core(
 impl Application {
     /// Connects, migrates and binds. Fails with a clear message on any problem.
     pub async fn build(config: Config, options: BuildOptions) -> anyhow::Result<Application> {
+        // Redis is optional at every moment: connect now if we can, keep trying later if not.
         let redis = match &config.redis_url {
             None => None,
-            Some(url) => match connect_redis(url.expose()).await {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    tracing::warn!(error = %e, "Redis is not reachable; running with in-process fan-out and limits");
-                    None
+            Some(url) => {
+                let link = RedisLink::default();
+                match redis_link::connect(url.expose()).await {
+                    Ok(c) => link.set(Some(c)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Redis is not reachable yet; running on in-process fan-out and limits meanwhile")
+                    }
                 }
-            },
+                Some(link)
+            }
         };
-        let core = build_core(&config, options.clock.clone(), redis.clone()).await?;
+        let core = build_core(
+            &config,
+            options.clock.clone(),
+            redis.as_ref().and_then(RedisLink::get),
+        )
+        .await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -148,12 +159,15 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let metrics = Metrics::default();
+        let hub = Hub::new(core.clone(), metrics.clone());
         let state = AppState {
             core,
             leptos,
             config: Arc::new(config),
-            metrics: Metrics::default(),
+            metrics,
             redis,
+            hub,
         };
         let router = router(state.clone());
         Ok(Application {
@@ -188,6 +202,43 @@ impl Application {
                 stop_rx.clone(),
             )));
         }
+        // Live availability: local changes into the hub (and out to Redis), the flusher,
+        // and the Redis bridge when configured.
+        let hub = self.state.hub.clone();
+        tasks.push(tokio::spawn(hub.clone().run_flusher(stop_rx.clone())));
+        let forward = match (&self.state.redis, &self.state.config.redis_url) {
+            (Some(link), Some(url)) => {
+                let channel = format!("{}:live", self.state.config.redis_namespace);
+                let (tx, rx) = tokio::sync::mpsc::channel(8192);
+                tasks.push(tokio::spawn(live::redis_bridge::publisher(
+                    hub.clone(),
+                    link.clone(),
+                    channel.clone(),
+                    rx,
+                    stop_rx.clone(),
+                )));
+                tasks.push(tokio::spawn(live::redis_bridge::subscriber(
+                    hub.clone(),
+                    self.state.metrics.clone(),
+                    url.expose().to_string(),
+                    channel,
+                    stop_rx.clone(),
+                )));
+                if link.get().is_none() {
+                    tasks.push(tokio::spawn(redis_link_retry(
+                        link.clone(),
+                        url.expose().to_string(),
+                        self.state.core.clone(),
+                        stop_rx.clone(),
+                    )));
+                }
+                Some(tx)
+            }
+            _ => None,
+        };
+        tasks.push(tokio::spawn(
+            hub.run_local_listener(forward, stop_rx.clone()),
+        ));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -203,15 +254,25 @@ impl Application {
     }
 }
 
-async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
-    let client = redis::Client::open(url).context("REDIS_URL")?;
-    let conn = tokio::time::timeout(
-        std::time::Duration::from_secs(3),
-        redis::aio::ConnectionManager::new(client),
-    )
-    .await
-    .context("timed out connecting to Redis")??;
-    Ok(conn)
+/// Keeps trying to reach Redis that was down at start-up; once it answers, limits are shared.
+async fn redis_link_retry(
+    link: RedisLink,
+    url: String,
+    core: Core,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            _ = stop.changed() => return,
+        }
+        if let Ok(c) = redis_link::connect(&url).await {
+            core.limiter().set_redis(Some(c.clone()));
+            link.set(Some(c));
+            tracing::info!("Redis reachable; sharing rate limits and live changes");
+            return;
+        }
+    }
 }
 
 /// The full router: health, metrics, REST API, pages and server functions, static files.
@@ -226,6 +287,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics))
+        .route("/api/v1/live", get(live::ws::live))
+        .route("/api/live.md", get(live::docs::doc))
         .route("/robots.txt", get(seo::robots))
         .route("/sitemap.xml", get(seo::index))
         .route("/sitemaps/pages.xml", get(seo::pages))

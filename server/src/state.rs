@@ -1,7 +1,9 @@
 //! The one state passed through the router.
 
 use crate::config::Config;
+use crate::live::Hub;
 use crate::metrics::Metrics;
+use crate::redis_link::RedisLink;
 use axum::extract::FromRef;
 use evently::Core;
 use leptos::config::LeptosOptions;
@@ -14,7 +16,9 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub config: Arc<Config>,
     pub metrics: Metrics,
-    pub redis: Option<redis::aio::ConnectionManager>,
+    /// Redis when configured (and reachable); live fan-out, shared limits, health.
+    pub redis: Option<RedisLink>,
+    pub hub: Hub,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -13,8 +13,8 @@ pub async fn hold_sweeper(core: Core, mut stop: watch::Receiver<bool>) {
         }
         let now = core.clock().now_ms();
         let wait_ms = match core.next_hold_expiry().await {
-            Ok(Some(at)) => (at - now + 5).clamp(20, 1000),
-            _ => 1000,
+            Ok(Some(at)) => (at - now + 5).clamp(20, 500),
+            _ => 500,
         };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}

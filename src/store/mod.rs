@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod check;
 pub mod events;
 pub mod holds;
+pub mod live;
 pub mod organizer;
 pub mod outbox;
 pub mod search;

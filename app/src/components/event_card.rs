@@ -16,7 +16,11 @@ pub fn availability_label(available: i64, capacity: i64) -> (&'static str, Strin
 
 #[component]
 pub fn EventCard(event: EventSummary) -> impl IntoView {
-    let (class, label) = availability_label(event.available, event.capacity);
+    crate::live::watch_event(event.id);
+    let live = use_context::<crate::live::Live>();
+    let (id, rendered, capacity) = (event.id, event.available, event.capacity);
+    let seats = move || live.and_then(|l| l.event_available(id)).unwrap_or(rendered);
+    let badge = move || availability_label(seats(), capacity);
     let href = format!("/events/{}", event.slug);
     let image = event
         .image_url
@@ -37,7 +41,7 @@ pub fn EventCard(event: EventSummary) -> impl IntoView {
                 <p class="event-card-venue">{event.venue.clone()}</p>
                 <p class="event-card-footer">
                     <span class="price">{event.price_label.clone()}</span>
-                    <span class=format!("badge {class}")>{label}</span>
+                    <span class=move || format!("badge {}", badge().0) data-available=seats>{move || badge().1}</span>
                 </p>
             </div>
         </article>

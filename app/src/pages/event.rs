@@ -148,48 +148,65 @@ pub fn seats_label(t: &TicketTypeView) -> String {
 fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> impl IntoView {
     let action = ServerAction::<StartCheckout>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
-    let open = event.status == "published";
+    crate::live::watch_event(event.id);
+    let live = use_context::<crate::live::Live>();
+    let event_id = event.id;
+    let rendered_open = event.status == "published";
+    let open = move || {
+        rendered_open
+            && live
+                .and_then(|l| l.event_status(event_id))
+                .is_none_or(|s| s == "published")
+    };
     view! {
         <section class="card" aria-labelledby="tickets-heading">
-            <h2 id="tickets-heading">"Tickets"</h2>
+            <h2 id="tickets-heading">"Tickets " <crate::live::LiveIndicator/></h2>
             <ErrorNotice error/>
             <ul class="ticket-list" role="list">
                 {event.ticket_types.clone().into_iter().map(|t| {
-                    let slug = event.slug.clone();
-                    let key = format!("{checkout_key}-{}", t.id);
-                    let event_id = event.id;
-                    let bookable = open && t.on_sale && t.available > 0;
-                    let max = t.max_per_booking.min(t.available).max(1);
-                    let badge = if t.available == 0 { "badge sold-out" } else if t.available <= 10 { "badge few-left" } else { "badge on-sale" };
-                    let select_id = format!("qty-{}", t.id);
+                    let slug = StoredValue::new(event.slug.clone());
+                    let key = StoredValue::new(format!("{checkout_key}-{}", t.id));
+                    let (tt_id, rendered, on_sale, max_per_booking) = (t.id, t.available, t.on_sale, t.max_per_booking);
+                    let seats = move || live.and_then(|l| l.available(tt_id)).unwrap_or(rendered);
+                    let view_tt = StoredValue::new(t.clone());
+                    let label = move || {
+                        let mut v = view_tt.get_value();
+                        v.available = seats();
+                        seats_label(&v)
+                    };
+                    let badge = move || match seats() {
+                        0 => "badge sold-out",
+                        n if n <= 10 => "badge few-left",
+                        _ => "badge on-sale",
+                    };
+                    let bookable = move || open() && on_sale && seats() > 0;
+                    let max = move || max_per_booking.min(seats()).max(1);
+                    let select_id = StoredValue::new(format!("qty-{}", t.id));
+                    let name = StoredValue::new(t.name.clone());
                     view! {
                         <li class="ticket-row" data-ticket-type=t.id>
                             <div>
                                 <p class="ticket-name">{t.name.clone()}</p>
                                 <p class="ticket-price">{t.price_label.clone()}</p>
-                                <p class=badge data-available=t.available>{seats_label(&t)}</p>
+                                <p class=badge data-available=seats aria-live="polite">{label}</p>
                             </div>
                             <div>
-                                {if bookable {
-                                    view! {
-                                        <ActionForm action attr:class="inline-form">
-                                            <input type="hidden" name="event_id" value=event_id/>
-                                            <input type="hidden" name="slug" value=slug/>
-                                            <input type="hidden" name="ticket_type_id" value=t.id/>
-                                            <input type="hidden" name="key" value=key/>
-                                            <label class="visually-hidden" for=select_id.clone()>{format!("Number of {} tickets", t.name)}</label>
-                                            <select id=select_id name="quantity">
-                                                {(1..=max).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
-                                            </select>
-                                            <button type="submit" class="button" disabled=move || action.pending().get()
-                                                aria-label=format!("Book {} tickets", t.name)>"Book"</button>
-                                        </ActionForm>
-                                    }.into_any()
-                                } else if t.available == 0 {
-                                    view! { <span class="muted">"Sold out"</span> }.into_any()
-                                } else {
-                                    view! { <span class="muted">"Not on sale"</span> }.into_any()
-                                }}
+                                <Show when=bookable fallback=move || view! {
+                                    <span class="muted">{move || if !open() { "Not on sale" } else if seats() == 0 { "Sold out" } else { "Not on sale" }}</span>
+                                }>
+                                    <ActionForm action attr:class="inline-form">
+                                        <input type="hidden" name="event_id" value=event_id/>
+                                        <input type="hidden" name="slug" value=slug.get_value()/>
+                                        <input type="hidden" name="ticket_type_id" value=tt_id/>
+                                        <input type="hidden" name="key" value=key.get_value()/>
+                                        <label class="visually-hidden" for=select_id.get_value()>{format!("Number of {} tickets", name.get_value())}</label>
+                                        <select id=select_id.get_value() name="quantity">
+                                            {move || (1..=max()).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
+                                        </select>
+                                        <button type="submit" class="button" disabled=move || action.pending().get()
+                                            aria-label=format!("Book {} tickets", name.get_value())>"Book"</button>
+                                    </ActionForm>
+                                </Show>
                             </div>
                         </li>
                     }

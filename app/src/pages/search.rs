@@ -95,7 +95,7 @@ pub fn SearchPage() -> impl IntoView {
                                     });
                                     let paged = params.get_untracked().cursor.is_some();
                                     view! {
-                                        <p class="results-count" aria-live="polite">{match page.items.len() { 1 => "1 event on this page".to_string(), n => format!("{n} events on this page") }}</p>
+                                        <p class="results-count" aria-live="polite"><crate::live::LiveIndicator/>" "{match page.items.len() { 1 => "1 event on this page".to_string(), n => format!("{n} events on this page") }}</p>
                                         <ul class="event-grid" role="list">
                                             {page.items.into_iter().map(|e| view! { <li><EventCard event=e/></li> }).collect_view()}
                                         </ul>

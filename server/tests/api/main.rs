@@ -10,5 +10,6 @@ mod discovery;
 mod events;
 mod health;
 mod helpers;
+mod live;
 mod pages;
 mod security;

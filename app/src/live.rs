@@ -1,0 +1,251 @@
+//! Live seat counts in the browser: one WebSocket per page to `/api/v1/live`, following the
+//! events on screen. Components read counts from here and fall back to the server-rendered
+//! numbers, so pages work the same without JavaScript, and hydration renders what the server
+//! did. The connection comes back by itself after a drop (exponential backoff with jitter)
+//! and every reconnection starts with a fresh snapshot.
+
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+/// Whether the counts on screen are live.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LiveState {
+    Connecting,
+    Live,
+    Offline,
+}
+
+/// The page's live connection; cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// ticket type -> (event, seats available)
+    seats: RwSignal<HashMap<i64, (i64, i64)>>,
+    /// event -> status, once known
+    statuses: RwSignal<HashMap<i64, String>>,
+    state: RwSignal<LiveState>,
+    /// event -> how many components on the page show it
+    wanted: RwSignal<HashMap<i64, u32>>,
+    #[cfg(feature = "hydrate")]
+    outbox: StoredValue<Option<futures::channel::mpsc::UnboundedSender<String>>>,
+}
+
+impl Live {
+    /// Seats bookable now for a ticket type, if a live count has arrived.
+    pub fn available(&self, ticket_type_id: i64) -> Option<i64> {
+        self.seats.with(|m| m.get(&ticket_type_id).map(|(_, a)| *a))
+    }
+
+    /// Seats bookable now across an event's ticket types, if live counts have arrived.
+    pub fn event_available(&self, event_id: i64) -> Option<i64> {
+        self.seats.with(|m| {
+            let mut any = false;
+            let total = m
+                .values()
+                .filter(|(e, _)| *e == event_id)
+                .map(|(_, a)| *a)
+                .inspect(|_| any = true)
+                .sum();
+            any.then_some(total)
+        })
+    }
+
+    /// The event's status as last pushed (`cancelled` after a cancellation).
+    pub fn event_status(&self, event_id: i64) -> Option<String> {
+        self.statuses.with(|m| m.get(&event_id).cloned())
+    }
+
+    pub fn state(&self) -> LiveState {
+        self.state.get()
+    }
+
+    /// Starts following an event (while a component shows it).
+    pub fn watch(&self, event_id: i64) {
+        let first = self.wanted.try_update(|w| {
+            let n = w.entry(event_id).or_insert(0);
+            *n += 1;
+            *n == 1
+        });
+        if first == Some(true) {
+            self.send(format!(
+                "{{\"type\":\"subscribe\",\"event_ids\":[{event_id}]}}"
+            ));
+        }
+    }
+
+    /// Stops following an event once no component shows it.
+    pub fn unwatch(&self, event_id: i64) {
+        let last = self.wanted.try_update(|w| match w.get_mut(&event_id) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                w.remove(&event_id);
+                true
+            }
+            None => false,
+        });
+        if last == Some(true) {
+            self.send(format!(
+                "{{\"type\":\"unsubscribe\",\"event_ids\":[{event_id}]}}"
+            ));
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn send(&self, text: String) {
+        if let Some(Some(tx)) = self.outbox.try_get_value() {
+            let _ = tx.unbounded_send(text);
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    fn send(&self, _text: String) {}
+
+    #[cfg(feature = "hydrate")]
+    fn apply(&self, text: &str) {
+        use evently::live_protocol::ServerMessage;
+        if let Ok(ServerMessage::Snapshot(a) | ServerMessage::Update(a)) =
+            serde_json::from_str::<ServerMessage>(text)
+        {
+            self.seats.update(|m| {
+                m.insert(a.ticket_type_id, (a.event_id, a.available));
+            });
+            if self
+                .statuses
+                .with_untracked(|s| s.get(&a.event_id) != Some(&a.event_status))
+            {
+                self.statuses.update(|s| {
+                    s.insert(a.event_id, a.event_status.clone());
+                });
+            }
+        }
+    }
+}
+
+/// Creates the page's live connection (started only in the browser) and shares it.
+pub fn provide_live() -> Live {
+    let live = Live {
+        seats: RwSignal::new(HashMap::new()),
+        statuses: RwSignal::new(HashMap::new()),
+        state: RwSignal::new(LiveState::Connecting),
+        wanted: RwSignal::new(HashMap::new()),
+        #[cfg(feature = "hydrate")]
+        outbox: StoredValue::new(None),
+    };
+    provide_context(live);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            leptos::task::spawn_local(run(live));
+        }
+    });
+    live
+}
+
+/// Follows `event_id` while the calling component is on the page (browser only).
+pub fn watch_event(event_id: i64) {
+    #[cfg(feature = "hydrate")]
+    if let Some(live) = use_context::<Live>() {
+        Effect::new(move |done: Option<()>| {
+            if done.is_none() {
+                live.watch(event_id);
+            }
+        });
+        on_cleanup(move || live.unwatch(event_id));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event_id;
+}
+
+#[cfg(feature = "hydrate")]
+async fn run(live: Live) {
+    use futures::{FutureExt, SinkExt, StreamExt};
+    use gloo_net::websocket::Message;
+    use gloo_net::websocket::futures::WebSocket;
+
+    enum Ev {
+        In(Option<Result<Message, gloo_net::websocket::WebSocketError>>),
+        Out(Option<String>),
+    }
+
+    let mut attempt: u32 = 0;
+    loop {
+        let url = {
+            let loc = window().location();
+            let proto = if loc.protocol().unwrap_or_default() == "https:" {
+                "wss"
+            } else {
+                "ws"
+            };
+            format!("{proto}://{}/api/v1/live", loc.host().unwrap_or_default())
+        };
+        if let Ok(ws) = WebSocket::open(&url) {
+            let (mut write, mut read) = ws.split();
+            let (tx, mut rx) = futures::channel::mpsc::unbounded::<String>();
+            live.outbox.set_value(Some(tx.clone()));
+            let _ = tx.unbounded_send("{\"type\":\"ping\"}".into());
+            let ids: Vec<String> = live
+                .wanted
+                .get_untracked()
+                .keys()
+                .map(|e| e.to_string())
+                .collect();
+            if !ids.is_empty() {
+                let _ = tx.unbounded_send(format!(
+                    "{{\"type\":\"subscribe\",\"event_ids\":[{}]}}",
+                    ids.join(",")
+                ));
+            }
+            loop {
+                let ev = futures::select! {
+                    m = read.next().fuse() => Ev::In(m),
+                    o = rx.next().fuse() => Ev::Out(o),
+                };
+                match ev {
+                    Ev::In(Some(Ok(Message::Text(t)))) => {
+                        if live.state.get_untracked() != LiveState::Live {
+                            live.state.set(LiveState::Live);
+                        }
+                        attempt = 0;
+                        live.apply(&t);
+                    }
+                    Ev::In(Some(Ok(_))) => {}
+                    Ev::In(_) => break,
+                    Ev::Out(Some(text)) => {
+                        if write.send(Message::Text(text)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Ev::Out(None) => break,
+                }
+            }
+            live.outbox.set_value(None);
+        }
+        live.state.set(LiveState::Offline);
+        attempt = attempt.saturating_add(1);
+        // 1 s, 2 s, 4 s ... at most 30 s, each within ±30 % so pages do not reconnect in step.
+        let base = (1000_f64 * 2_f64.powi(attempt.min(5) as i32 - 1)).min(30_000.0);
+        let wait = base * (0.7 + 0.6 * js_sys::Math::random());
+        gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+    }
+}
+
+/// A small "live" badge: counts on this page update by themselves.
+#[component]
+pub fn LiveIndicator() -> impl IntoView {
+    let live = use_context::<Live>();
+    let state = move || live.map(|l| l.state()).unwrap_or(LiveState::Connecting);
+    view! {
+        <span
+            class=move || match state() { LiveState::Live => "live-indicator", _ => "live-indicator offline" }
+            title=move || match state() {
+                LiveState::Live => "Seat counts update live",
+                LiveState::Connecting => "Connecting for live seat counts",
+                LiveState::Offline => "Live updates paused; reconnecting",
+            }
+        >
+            {move || match state() { LiveState::Live => "Live", LiveState::Connecting => "Live", LiveState::Offline => "Reconnecting…" }}
+        </span>
+    }
+}

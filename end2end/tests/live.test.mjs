@@ -1,0 +1,70 @@
+// Live availability in the browser: two pages on the same event; holding seats in one
+// changes the count in the other without a reload, over the page's WebSocket.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closePage, describeErrors, launchBrowser, newPage, screenshot, waitForHydration } from '../lib/browser.mjs';
+import { DEMO_ATTENDEE, arrive, book, firstTicketType, seatsLeft, signIn } from '../lib/journey.mjs';
+import { startServer } from '../lib/server.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a booking in one page changes the count in another without a reload', { timeout: 120_000 }, async () => {
+  // The viewer: an anonymous visitor on an event page.
+  const viewer = await newPage(browser);
+  await viewer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+  await waitForHydration(viewer);
+  const href = await viewer.locator('article.event-card h3 a').nth(3).getAttribute('href');
+  await viewer.goto(server.url + href, { waitUntil: 'domcontentloaded' });
+  await waitForHydration(viewer);
+  const tt = await firstTicketType(viewer);
+  assert.ok(tt.bookable && tt.available >= 3, `the event has seats (${tt.text})`);
+  await viewer.locator('.live-indicator:not(.offline)').waitFor({ state: 'visible', timeout: 10_000 });
+  const loads = [];
+  viewer.on('framenavigated', (f) => { if (f === viewer.mainFrame()) loads.push(f.url()); });
+
+  // The buyer: signed in, on the same event, holds 2 seats.
+  const buyer = await newPage(browser);
+  await buyer.goto(server.url + '/signin?next=' + encodeURIComponent(href), { waitUntil: 'domcontentloaded' });
+  await signIn(buyer, DEMO_ATTENDEE);
+  await arrive(buyer, new RegExp(href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$'), 'the event page');
+  await book(buyer, tt.id, 2);
+  await arrive(buyer, /\/checkout\/\d+$/, 'checkout');
+
+  // The viewer's badge follows, with no navigation.
+  const start = Date.now();
+  await viewer.waitForFunction(
+    ([id, expected]) => document.querySelector(`li.ticket-row[data-ticket-type="${id}"] p.badge[data-available]`)?.getAttribute('data-available') === String(expected),
+    [tt.id, tt.available - 2],
+    { timeout: 5_000 },
+  );
+  const took = Date.now() - start;
+  const after = await seatsLeft(viewer, tt.id);
+  assert.match(after.text, new RegExp(`\\b${tt.available - 2}\\b`), `the badge reads the new count (${after.text})`);
+  assert.deepEqual(loads, [], 'the viewer page was not reloaded');
+  console.log(`# the count changed on the other page ${took} ms after the hold was made`);
+  await screenshot(viewer, 'live-other-page');
+
+  // Releasing the hold gives the seats back on the viewer's page too.
+  await buyer.getByRole('button', { name: 'Cancel and release these seats' }).click();
+  await viewer.waitForFunction(
+    ([id, expected]) => document.querySelector(`li.ticket-row[data-ticket-type="${id}"] p.badge[data-available]`)?.getAttribute('data-available') === String(expected),
+    [tt.id, tt.available],
+    { timeout: 5_000 },
+  );
+  for (const p of [viewer, buyer]) {
+    assert.equal(p.errors.length, 0, describeErrors(p));
+    await closePage(p);
+  }
+});

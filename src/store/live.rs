@@ -1,0 +1,55 @@
+//! Committed availability of many events at once, for live updates.
+
+use crate::db::Db;
+use crate::on_pool;
+use crate::store::list_placeholders;
+use sqlx::FromRow;
+
+/// One ticket type's seats, as live clients see them.
+#[derive(Debug, Clone, FromRow)]
+pub struct AvailabilityRow {
+    pub event_id: i64,
+    pub ticket_type_id: i64,
+    pub capacity: i64,
+    pub taken: i64,
+    pub expired_held: i64,
+    pub event_status: String,
+}
+
+impl AvailabilityRow {
+    /// Seats bookable now; none once the event is cancelled.
+    pub fn available(&self) -> i64 {
+        if self.event_status == "cancelled" {
+            0
+        } else {
+            (self.capacity - self.taken + self.expired_held).max(0)
+        }
+    }
+}
+
+/// Every ticket type of the given events, with seats in expired holds as of `now`.
+pub async fn availability(
+    db: &Db,
+    event_ids: &[i64],
+    now: i64,
+) -> Result<Vec<AvailabilityRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in event_ids.chunks(500) {
+        let sql = format!(
+            "SELECT t.event_id, t.id AS ticket_type_id, t.capacity, t.taken, \
+             CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
+             AND h.status = 'active' AND h.expires_at <= $1), 0) AS BIGINT) AS expired_held, e.status AS event_status \
+             FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE t.event_id IN ({}) ORDER BY t.event_id, t.position, t.id",
+            list_placeholders(chunk.len(), 2)
+        );
+        let rows: Vec<AvailabilityRow> = on_pool!(db, |p| {
+            let mut q = sqlx::query_as::<_, AvailabilityRow>(&sql).bind(now);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
