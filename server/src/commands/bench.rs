@@ -15,6 +15,8 @@ pub enum Bench {
     FlashSale(FlashSale),
     /// Read traffic: event pages and search, each for a fixed time, with latency percentiles.
     Reads(crate::commands::bench_reads::Reads),
+    /// Many WebSocket clients on one event: memory per connection, commit-to-delivery delay.
+    Live(crate::commands::bench_live::LiveBench),
 }
 
 #[derive(Args, Clone)]
@@ -57,6 +59,7 @@ pub fn run(which: Bench) -> ExitCode {
         match which {
             Bench::FlashSale(args) => flash_sale(args).await,
             Bench::Reads(args) => crate::commands::bench_reads::run(args).await,
+            Bench::Live(args) => crate::commands::bench_live::run(args).await,
         }
     });
     match result {
@@ -129,7 +132,7 @@ async fn login(
 }
 
 /// Registers `n` buyers and signs each in, `parallel` at a time. Returns their tokens.
-pub async fn buyers(
+pub(crate) async fn buyers(
     http: &reqwest::Client,
     base: &str,
     n: usize,
