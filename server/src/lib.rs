@@ -1,5 +1,6 @@
 //! The Evently server: configuration, the axum router (pages, server functions, REST API,
 //! health, metrics, static files), background workers and the operator commands.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod auth;

@@ -37,6 +37,18 @@ fn with_idempotency(mut o: Value) -> Value {
     o
 }
 
+fn with_query(mut o: Value, params: &[(&str, &str)]) -> Value {
+    let list: Vec<Value> = params
+        .iter()
+        .map(|(name, description)| {
+            json!({ "name": name, "in": "query", "required": false,
+                "description": description, "schema": { "type": "string" } })
+        })
+        .collect();
+    o["parameters"] = Value::Array(list);
+    o
+}
+
 /// The spec document.
 pub async fn spec() -> Json<Value> {
     let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }]);
@@ -55,13 +67,32 @@ pub async fn spec() -> Json<Value> {
     add(
         "/api/v1/events",
         "get",
-        op(
-            "Upcoming published events",
-            "events",
-            false,
-            None,
-            ("200", "EventPage"),
-            &["422"],
+        with_query(
+            op(
+                "Search upcoming published events (keyset pages: pass next_cursor back as cursor)",
+                "events",
+                false,
+                None,
+                ("200", "EventPage"),
+                &["422"],
+            ),
+            &[
+                ("q", "words in the title, description, venue or city"),
+                ("category", "a category slug, e.g. music"),
+                ("city", "exact city name"),
+                ("from", "first day, YYYY-MM-DD"),
+                ("to", "last day (inclusive), YYYY-MM-DD"),
+                (
+                    "min_price",
+                    "lowest from-price in major units, e.g. 25 or 25.50",
+                ),
+                ("max_price", "highest from-price in major units"),
+                ("free", "1/true/on: only free events"),
+                ("available", "1/true/on: only events with seats left"),
+                ("sort", "soonest (default), newest or cheapest"),
+                ("cursor", "next_cursor of the previous page"),
+                ("limit", "1 to 50 (default 20)"),
+            ],
         ),
     );
     add(
@@ -112,18 +143,20 @@ pub async fn spec() -> Json<Value> {
             &["401", "404"],
         ),
     );
-    add(
-        "/api/v1/ticket-types/{id}/capacity",
-        "post",
-        op(
-            "Change capacity (down only to what is taken)",
-            "events",
-            true,
-            Some("Capacity"),
-            ("200", "TicketType"),
-            &["401", "404", "409", "422"],
-        ),
-    );
+    for method in ["post", "put"] {
+        add(
+            "/api/v1/ticket-types/{id}/capacity",
+            method,
+            op(
+                "Change capacity (down only to what is taken)",
+                "events",
+                true,
+                Some("Capacity"),
+                ("200", "TicketType"),
+                &["401", "404", "409", "422"],
+            ),
+        );
+    }
     add(
         "/api/v1/events/{id}/bookings",
         "post",
@@ -245,6 +278,116 @@ pub async fn spec() -> Json<Value> {
         ),
     );
     add(
+        "/api/v1/me",
+        "delete",
+        op(
+            "Erase your account: personal data is removed, bookings are kept anonymised, every session ends",
+            "accounts",
+            true,
+            Some("PasswordConfirm"),
+            ("204", "Empty"),
+            &["401", "422"],
+        ),
+    );
+    add(
+        "/api/v1/me/password",
+        "post",
+        op(
+            "Change your password; other sessions are signed out",
+            "accounts",
+            true,
+            Some("PasswordChange"),
+            ("204", "Empty"),
+            &["401", "422", "429"],
+        ),
+    );
+    add(
+        "/api/v1/me/marketing",
+        "put",
+        op(
+            "Give or withdraw marketing consent",
+            "accounts",
+            true,
+            Some("Marketing"),
+            ("200", "User"),
+            &["401", "422"],
+        ),
+    );
+    add(
+        "/api/v1/me/export",
+        "get",
+        op(
+            "Everything stored about you, as a JSON download (GDPR)",
+            "accounts",
+            true,
+            None,
+            ("200", "Export"),
+            &["401"],
+        ),
+    );
+    add(
+        "/api/v1/admin/users",
+        "get",
+        with_query(
+            op(
+                "Users, newest first (admins)",
+                "admin",
+                true,
+                None,
+                ("200", "Users"),
+                &["401", "403", "422"],
+            ),
+            &[
+                ("q", "part of an email or name"),
+                ("before", "id of the last user of the previous page"),
+                ("limit", "1 to 200 (default 50)"),
+            ],
+        ),
+    );
+    add(
+        "/api/v1/admin/users/{id}/role",
+        "post",
+        op(
+            "Change a user's role (admins)",
+            "admin",
+            true,
+            Some("RoleChange"),
+            ("200", "User"),
+            &["401", "403", "404", "409", "422"],
+        ),
+    );
+    add(
+        "/api/v1/admin/users/{id}/disable",
+        "post",
+        op(
+            "Disable or re-enable a user; disabling ends their sessions (admins)",
+            "admin",
+            true,
+            Some("Disable"),
+            ("200", "User"),
+            &["401", "403", "404", "409", "422"],
+        ),
+    );
+    add(
+        "/api/v1/admin/audit",
+        "get",
+        with_query(
+            op(
+                "The audit log, newest first (admins)",
+                "admin",
+                true,
+                None,
+                ("200", "Audit"),
+                &["401", "403", "422"],
+            ),
+            &[
+                ("action", "only this action, e.g. role.change"),
+                ("before", "id of the last entry of the previous page"),
+                ("limit", "1 to 500 (default 100)"),
+            ],
+        ),
+    );
+    add(
         "/api/v1/auth/register",
         "post",
         op(
@@ -342,6 +485,14 @@ pub async fn spec() -> Json<Value> {
                 "Refresh": { "type": "object", "required": ["refresh_token"], "properties": { "refresh_token": s } },
                 "TokenPair": { "type": "object", "properties": { "access_token": s, "refresh_token": s, "token_type": s, "expires_in": int, "user": { "$ref": "#/components/schemas/User" } } },
                 "User": { "type": "object", "properties": { "id": int, "email": s, "name": s, "role": s, "created_at": time } },
+                "PasswordConfirm": { "type": "object", "required": ["password"], "properties": { "password": s } },
+                "PasswordChange": { "type": "object", "required": ["current_password", "new_password"], "properties": { "current_password": s, "new_password": { "type": "string", "minLength": 10, "maxLength": 128 } } },
+                "Marketing": { "type": "object", "required": ["opt_in"], "properties": { "opt_in": { "type": "boolean" } } },
+                "Export": { "type": "object", "description": "account, bookings, holds, sessions, consents and audit entries about you" },
+                "Users": { "type": "array", "items": { "$ref": "#/components/schemas/User" } },
+                "RoleChange": { "type": "object", "required": ["role"], "properties": { "role": { "type": "string", "enum": ["attendee", "organizer", "admin"] } } },
+                "Disable": { "type": "object", "required": ["disabled"], "properties": { "disabled": { "type": "boolean" } } },
+                "Audit": { "type": "array", "items": { "type": "object", "properties": { "id": int, "actor_id": int, "actor_email": s, "action": s, "target_type": s, "target_id": s, "subject_id": int, "detail": { "type": "string", "description": "JSON text with the specifics" }, "ip": s, "at": time } } },
                 "Empty": { "type": "object" }
             }
         }
