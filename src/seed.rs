@@ -475,6 +475,11 @@ pub async fn seed_demo(core: &Core, n: usize, progress: Progress<'_>) -> Result<
         done += size;
         progress(done, n);
     }
+    if inserted > 0 {
+        store::seed::refresh_statistics(core.db())
+            .await
+            .map_err(SeedError::Db)?;
+    }
     Ok(inserted)
 }
 

@@ -100,3 +100,18 @@ pub async fn insert_ticket_types(
     }
     Ok(())
 }
+
+/// After a bulk load on PostgreSQL, refreshes the planner's statistics and the visibility map
+/// (index-only scans rely on it), so the first searches get the plans they will keep.
+pub async fn refresh_statistics(db: &crate::db::Db) -> Result<(), sqlx::Error> {
+    match db {
+        crate::db::Db::Postgres(p) => {
+            sqlx::query("VACUUM (ANALYZE) events, ticket_types")
+                .execute(p)
+                .await?;
+        }
+        // SQLite's planner works from the schema alone here; its plans were checked as is.
+        crate::db::Db::Sqlite { .. } => {}
+    }
+    Ok(())
+}

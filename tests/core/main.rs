@@ -9,3 +9,4 @@ mod contention;
 mod events;
 mod helpers;
 mod holds;
+mod search;

@@ -172,6 +172,16 @@ pub(crate) async fn buyers(
     Ok(tokens)
 }
 
+/// The server's `/health` document (which engine it runs on, among others).
+pub(crate) async fn server_health(http: &reqwest::Client, base: &str) -> anyhow::Result<Value> {
+    Ok(http
+        .get(format!("{base}/health"))
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
 pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -201,12 +211,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
         "--max-quantity must be 1..=10"
     );
     let http = client(args.clients + 16)?;
-    let health: Value = http
-        .get(format!("{base}/health"))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let health = server_health(&http, &base).await?;
     let engine = health["database"]["engine"]
         .as_str()
         .unwrap_or("?")

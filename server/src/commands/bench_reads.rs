@@ -1,7 +1,7 @@
 //! `server bench reads`: event pages and search under concurrent load, for a fixed time
 //! each, against a running server (loopback only). Prints one JSON line of figures.
 
-use super::bench::{client, loopback_only, percentile, round2};
+use super::bench::{client, loopback_only, percentile, round2, server_health};
 use clap::Args;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -185,12 +185,7 @@ pub async fn run(args: Reads) -> anyhow::Result<Value> {
         "--seconds must be 1..=600"
     );
     let http = client(args.concurrency + 4)?;
-    let health: Value = http
-        .get(format!("{base}/health"))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let health = server_health(&http, &base).await?;
     let paths = Arc::new(event_paths(&http, &base, args.sitemap_pages).await?);
     eprintln!("sampling {} event pages", paths.len());
     let b = base.clone();

@@ -16,10 +16,7 @@ async fn organizers_cannot_touch_each_others_events() {
                 json!([{"name": "GA", "price_cents": 1000, "capacity": 10}]),
             )
             .await;
-        let (id, tt) = (
-            ev["id"].as_i64().unwrap(),
-            ev["ticket_types"][0]["id"].as_i64().unwrap(),
-        );
+        let (id, tt) = crate::helpers::event_ids(&ev);
         error_of(
             app.post(
                 &format!("/api/v1/events/{id}/cancel"),
@@ -242,10 +239,7 @@ async fn export_has_my_bookings_and_deletion_keeps_them_anonymous() {
                 json!([{"name": "GA", "price_cents": 1500, "capacity": 5}]),
             )
             .await;
-        let (id, tt) = (
-            ev["id"].as_i64().unwrap(),
-            ev["ticket_types"][0]["id"].as_i64().unwrap(),
-        );
+        let (id, tt) = crate::helpers::event_ids(&ev);
         let user = app.user("ada", "attendee").await;
         let r = app
             .book(

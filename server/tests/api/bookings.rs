@@ -13,10 +13,7 @@ async fn booking_over_http_follows_the_contract() {
                 json!([{"name": "General", "price_cents": 2000, "capacity": 5}]),
             )
             .await;
-        let (id, tt) = (
-            ev["id"].as_i64().unwrap(),
-            ev["ticket_types"][0]["id"].as_i64().unwrap(),
-        );
+        let (id, tt) = crate::helpers::event_ids(&ev);
         let buyer = app.user("buyer", "attendee").await;
 
         // 401 without a token, in the error shape.
@@ -225,10 +222,7 @@ async fn the_two_step_checkout_holds_then_confirms() {
             json!([{"name": "General", "price_cents": 0, "capacity": 4}]),
         )
         .await;
-    let (id, tt) = (
-        ev["id"].as_i64().unwrap(),
-        ev["ticket_types"][0]["id"].as_i64().unwrap(),
-    );
+    let (id, tt) = crate::helpers::event_ids(&ev);
     let buyer = app.user("buyer", "attendee").await;
     let hold = |key: &'static str, q: i64| {
         let (app, token) = (&app, buyer.token.clone());

@@ -220,3 +220,13 @@ pub async fn error_of(r: Response, status: u16) -> Value {
     );
     err
 }
+
+/// The id of an event and of its first ticket type, from an event document.
+pub fn event_ids(ev: &Value) -> (i64, i64) {
+    (
+        ev["id"].as_i64().expect("event id"),
+        ev["ticket_types"][0]["id"]
+            .as_i64()
+            .expect("ticket type id"),
+    )
+}
