@@ -164,3 +164,20 @@ export function describeViolations(violations) {
     )
     .join('\n');
 }
+
+/**
+ * Runs `body` with a fresh page of `browser`; on failure saves `<name>-failure.png` and adds
+ * the page's address and errors to the message. The page is closed either way.
+ */
+export async function withPage(browser, options, name, body) {
+  const page = await newPage(browser, options);
+  try {
+    return await body(page);
+  } catch (e) {
+    await screenshot(page, `${name}-failure.png`).catch(() => {});
+    e.message += `\n(at ${page.url()})\n${describeErrors(page)}`;
+    throw e;
+  } finally {
+    await closePage(page);
+  }
+}

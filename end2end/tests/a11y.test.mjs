@@ -9,13 +9,11 @@ import {
   DESKTOP,
   PHONE,
   axeViolations,
-  closePage,
-  describeErrors,
   describeViolations,
   launchBrowser,
-  newPage,
   screenshot,
   waitForHydration,
+  withPage,
 } from '../lib/browser.mjs';
 import {
   arrive,
@@ -132,17 +130,9 @@ async function audit(page, suffix, t) {
   assert.deepEqual(page.errors.map((e) => `[${e.type}] ${e.text} (${e.url})`), [], 'no console or page errors');
 }
 
-async function run(options, suffix, t) {
-  const page = await newPage(browser, options);
-  try {
-    await audit(page, suffix, t);
-  } catch (e) {
-    await screenshot(page, `a11y${suffix}-failure.png`).catch(() => {});
-    e.message += `\n(at ${page.url()})\n${describeErrors(page)}`;
-    throw e;
-  } finally {
-    await closePage(page);
-  }
+/** A fresh page per viewport (see withPage for what a failure leaves behind). */
+function run(options, suffix, t) {
+  return withPage(browser, options, `a11y${suffix}`, (page) => audit(page, suffix, t));
 }
 
 describe('accessibility (axe: no serious or critical violations)', () => {

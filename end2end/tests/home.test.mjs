@@ -6,14 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import {
   DESKTOP,
   PHONE,
-  closePage,
-  describeErrors,
   isFavicon404,
   launchBrowser,
-  newPage,
   pageErrors,
   screenshot,
   waitForHydration,
+  withPage,
 } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -35,20 +33,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Runs `body` with a fresh page; on failure saves `<name>-failure.png` and adds the page's errors. */
-async function withPage(options, name, body) {
-  const page = await newPage(browser, options);
-  try {
-    await body(page);
-  } catch (e) {
-    await screenshot(page, `${name}-failure.png`, { fullPage: false }).catch(() => {});
-    e.message += `\n${describeErrors(page)}`;
-    throw e;
-  } finally {
-    await closePage(page);
-  }
-}
 
 /**
  * The grid's items: whether each is marked hidden and whether it actually takes up space
@@ -169,7 +153,7 @@ async function hydrateAndFilter(page, shotPrefix, t) {
 
 describe('home page', () => {
   test('lists events in the server-rendered HTML (JavaScript disabled)', { timeout: TIMEOUT }, async () => {
-    await withPage({ viewport: DESKTOP, javaScriptEnabled: false }, 'home-nojs', async (page) => {
+    await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'home-nojs', async (page) => {
       const response = await page.goto(`${server.url}/`);
       assert.equal(response.status(), 200);
       assert.match(response.headers()['content-type'] ?? '', /text\/html/);
@@ -185,11 +169,11 @@ describe('home page', () => {
   });
 
   test('hydrates and filters by category (desktop 1280x800)', { timeout: TIMEOUT }, async (t) => {
-    await withPage({ viewport: DESKTOP }, 'home', (page) => hydrateAndFilter(page, 'home', t));
+    await withPage(browser, { viewport: DESKTOP }, 'home', (page) => hydrateAndFilter(page, 'home', t));
   });
 
   test('hydrates and filters by category (phone 390x844)', { timeout: TIMEOUT }, async (t) => {
-    await withPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, 'home-phone', (page) =>
+    await withPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, 'home-phone', (page) =>
       hydrateAndFilter(page, 'home-phone', t),
     );
   });

@@ -8,12 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import {
   DESKTOP,
   PHONE,
-  closePage,
-  describeErrors,
   launchBrowser,
-  newPage,
   screenshot,
   waitForHydration,
+  withPage,
 } from '../lib/browser.mjs';
 import {
   arrive,
@@ -196,18 +194,9 @@ async function journey(page, suffix, t) {
   assert.deepEqual(page.errors.map((e) => `[${e.type}] ${e.text} (${e.url})`), [], 'no console or page errors during the journey');
 }
 
-/** A fresh context per viewport; on failure saves `journey<suffix>-failure.png` and the page's errors. */
-async function run(options, suffix, t) {
-  const page = await newPage(browser, options);
-  try {
-    await journey(page, suffix, t);
-  } catch (e) {
-    await screenshot(page, `journey${suffix}-failure.png`).catch(() => {});
-    e.message += `\n(at ${page.url()})\n${describeErrors(page)}`;
-    throw e;
-  } finally {
-    await closePage(page);
-  }
+/** A fresh page per viewport (see withPage for what a failure leaves behind). */
+function run(options, suffix, t) {
+  return withPage(browser, options, `journey${suffix}`, (page) => journey(page, suffix, t));
 }
 
 describe('booking journey', () => {
