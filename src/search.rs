@@ -59,8 +59,9 @@ pub fn search_words(q: &str) -> Vec<String> {
         .collect()
 }
 
-fn encode_cursor(a: &After) -> String {
-    let raw = match a {
+/// A cursor: where the page ended, and `:p` when the words matched as prefixes.
+fn encode_cursor(a: &After, prefix: bool) -> String {
+    let mut raw = match a {
         After::Soonest { starts_at, id } => format!("s:{starts_at}:{id}"),
         After::Newest { published_at, id } => format!("n:{published_at}:{id}"),
         After::Cheapest {
@@ -69,10 +70,13 @@ fn encode_cursor(a: &After) -> String {
             id,
         } => format!("c:{price}:{starts_at}:{id}"),
     };
+    if prefix {
+        raw.push_str(":p");
+    }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
-fn decode_cursor(raw: &str, sort: Sort) -> Result<After, ApiError> {
+fn decode_cursor(raw: &str, sort: Sort) -> Result<(After, bool), ApiError> {
     let bad = || {
         ApiError::invalid(
             "cursor",
@@ -83,29 +87,34 @@ fn decode_cursor(raw: &str, sort: Sort) -> Result<After, ApiError> {
         .decode(raw.trim())
         .map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let parts: Vec<&str> = text.split(':').collect();
+    let mut parts: Vec<&str> = text.split(':').collect();
+    let prefix = parts.last() == Some(&"p");
+    if prefix {
+        parts.pop();
+    }
     let n = |i: usize| {
         parts
             .get(i)
             .and_then(|p| p.parse::<i64>().ok())
             .ok_or_else(bad)
     };
-    match (parts.first().copied(), sort) {
-        (Some("s"), Sort::Soonest) if parts.len() == 3 => Ok(After::Soonest {
+    let after = match (parts.first().copied(), sort) {
+        (Some("s"), Sort::Soonest) if parts.len() == 3 => After::Soonest {
             starts_at: n(1)?,
             id: n(2)?,
-        }),
-        (Some("n"), Sort::Newest) if parts.len() == 3 => Ok(After::Newest {
+        },
+        (Some("n"), Sort::Newest) if parts.len() == 3 => After::Newest {
             published_at: n(1)?,
             id: n(2)?,
-        }),
-        (Some("c"), Sort::Cheapest) if parts.len() == 4 => Ok(After::Cheapest {
+        },
+        (Some("c"), Sort::Cheapest) if parts.len() == 4 => After::Cheapest {
             price: n(1)?,
             starts_at: n(2)?,
             id: n(3)?,
-        }),
-        _ => Err(bad()),
-    }
+        },
+        _ => return Err(bad()),
+    };
+    Ok((after, prefix))
 }
 
 /// Turns URL parameters into a validated search, or a 422 naming the bad field.
@@ -171,9 +180,13 @@ pub fn parse(q: &SearchQuery, now: i64) -> Result<Search, ApiError> {
             ));
         }
     };
-    let after = text(&q.cursor)
-        .map(|c| decode_cursor(&c, sort))
-        .transpose()?;
+    let (after, prefix) = match text(&q.cursor) {
+        Some(c) => {
+            let (a, p) = decode_cursor(&c, sort)?;
+            (Some(a), p)
+        }
+        None => (None, false),
+    };
     let limit = match text(&q.limit) {
         None => 20,
         Some(l) => match l.parse::<i64>() {
@@ -195,24 +208,41 @@ pub fn parse(q: &SearchQuery, now: i64) -> Result<Search, ApiError> {
         after,
         limit,
         now,
+        prefix,
     })
 }
 
 impl Core {
     /// One page of search results and the cursor of the next page.
     pub async fn search_events(&self, q: &SearchQuery) -> Result<Page<EventSummary>, ApiError> {
-        let search = parse(q, self.clock().now_ms())?;
+        let mut search = parse(q, self.clock().now_ms())?;
+        let fail = |e: sqlx::Error| {
+            tracing::error!(error = %e, "search failed");
+            ApiError::internal()
+        };
         let mut rows = store::search::search(self.db(), &search)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "search failed");
-                ApiError::internal()
-            })?;
+            .map_err(fail)?;
+        // Whole words first; when they find nothing and some word is no event's word, it
+        // may be unfinished ("sym"): match the words as prefixes, on later pages too.
+        if rows.is_empty()
+            && !search.prefix
+            && search.after.is_none()
+            && !search.words.is_empty()
+            && store::search::has_unknown_word(self.db(), &search.words)
+                .await
+                .map_err(fail)?
+        {
+            search.prefix = true;
+            rows = store::search::search(self.db(), &search)
+                .await
+                .map_err(fail)?;
+        }
         let more = rows.len() as i64 > search.limit;
         rows.truncate(search.limit as usize);
         let next_cursor = if more {
             rows.last().map(|r| {
-                encode_cursor(&match search.sort {
+                let after = match search.sort {
                     Sort::Soonest => After::Soonest {
                         starts_at: r.starts_at,
                         id: r.id,
@@ -226,7 +256,8 @@ impl Core {
                         starts_at: r.starts_at,
                         id: r.id,
                     },
-                })
+                };
+                encode_cursor(&after, search.prefix)
             })
         } else {
             None
@@ -376,8 +407,14 @@ mod tests {
             starts_at: 99,
             id: 7,
         };
-        let c = encode_cursor(&a);
-        assert_eq!(decode_cursor(&c, Sort::Cheapest).unwrap(), a);
+        let c = encode_cursor(&a, false);
+        assert_eq!(
+            decode_cursor(&c, Sort::Cheapest).unwrap(),
+            (a.clone(), false)
+        );
         assert!(decode_cursor(&c, Sort::Soonest).is_err());
+        let p = encode_cursor(&a, true);
+        assert_ne!(p, c);
+        assert_eq!(decode_cursor(&p, Sort::Cheapest).unwrap(), (a, true));
     }
 }

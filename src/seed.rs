@@ -603,6 +603,8 @@ fn demo_event(
         DESCRIPTIONS[rng.gen_range(0..DESCRIPTIONS.len())],
         DESCRIPTIONS[rng.gen_range(0..DESCRIPTIONS.len())]
     );
+    // Put on sale over the four months before it starts (or before now, if that is sooner).
+    let published_at = starts_at.min(base) - rng.gen_range(1..120_i64) * 86_400_000;
     let status = if rng.gen_bool(0.03) {
         "draft"
     } else {
@@ -623,6 +625,7 @@ fn demo_event(
             status: status.to_string(),
             image_url: Some(format!("/img/categories/{category}.svg")),
             min_price_cents,
+            published_at,
         },
         tts,
     )

@@ -13,6 +13,7 @@ pub mod live;
 pub mod organizer;
 pub mod outbox;
 pub mod search;
+pub mod search_keys;
 pub mod seed;
 pub mod sessions;
 pub mod users;

@@ -20,6 +20,8 @@ pub struct SeedEvent {
     pub status: String,
     pub image_url: Option<String>,
     pub min_price_cents: i64,
+    /// When it went on sale (the newest-first order).
+    pub published_at: i64,
 }
 
 /// A demo ticket type row, attached to an event by slug.
@@ -43,9 +45,9 @@ pub async fn insert_events(
     for chunk in events.chunks(1000) {
         let sql = format!(
             "INSERT INTO events (organizer_id, slug, title, description, venue, city, category, starts_at, ends_at, \
-             timezone, status, image_url, min_price_cents, hold_minutes, cancel_cutoff_minutes, created_at, updated_at, published_at) \
+             timezone, status, image_url, min_price_cents, published_at, hold_minutes, cancel_cutoff_minutes, created_at, updated_at) \
              VALUES {} ON CONFLICT (slug) DO NOTHING RETURNING slug, id",
-            values_placeholders(chunk.len(), 13, 2, ", 10, 1440, $1, $1, $1")
+            values_placeholders(chunk.len(), 14, 2, ", 10, 1440, $1, $1")
         );
         let rows: Vec<(String, i64)> = on_tx!(tx, |c| {
             let mut q = sqlx::query_as(&sql).bind(now);
@@ -63,7 +65,8 @@ pub async fn insert_events(
                     .bind(&e.timezone)
                     .bind(&e.status)
                     .bind(&e.image_url)
-                    .bind(e.min_price_cents);
+                    .bind(e.min_price_cents)
+                    .bind(e.published_at);
             }
             q.fetch_all(c).await
         })?;
