@@ -50,12 +50,32 @@ pub(crate) enum Bind {
     S(String),
 }
 
-/// Rows read in sort order before falling back to the planner's own plan (see [`search`]).
-const WINDOW: i64 = 2_000;
+/// How much each way of reading a search reads before it gives way to the next. The
+/// results never depend on these, only the time they take; tests shrink them so that small
+/// data sets go down every path.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Rows read in sort order before falling back to the whole query (see [`search`]).
+    pub window: i64,
+    /// The window when there are words: on PostgreSQL a miss goes on to the search keys,
+    /// whose first stretch reads few rows, so a smaller window is cheaper when it misses.
+    pub words_window: i64,
+    /// Matches in the window that make the bands worth trying first (PostgreSQL).
+    pub near: usize,
+    /// Matches read in no order by the first read through the keys: fewer than this are all
+    /// of them, sorted at once (PostgreSQL).
+    pub cap: i64,
+}
 
-/// The window when there are words: on PostgreSQL a miss goes on to the search keys, whose
-/// first stretch reads few rows, so a smaller window is cheaper when it misses.
-const WORDS_WINDOW: i64 = 1_000;
+impl Tuning {
+    /// Measured at a million events (README, Benchmarks).
+    pub const PRODUCTION: Tuning = Tuning {
+        window: 2_000,
+        words_window: 1_000,
+        near: 5,
+        cap: 1_500,
+    };
+}
 
 /// How [`run`] reads.
 pub(crate) enum Mode<'a> {
@@ -90,13 +110,22 @@ pub(crate) enum Beyond {
 
 /// One page of results; `limit + 1` rows are read to know whether there is a next page.
 ///
-/// Two phases, both exact. Phase A reads the first [`WINDOW`] rows in sort order (of the
+/// Two phases, both exact. Phase A reads the first rows in sort order (of the
 /// chosen category and city, if any: an index range) and applies the other filters to them:
 /// if that yields a full page, it *is* the page, because any match outside the window sorts
 /// after every row in it. Common words and broad filters finish here in a few milliseconds.
 /// Otherwise (rare words, narrow or correlated filters) phase B runs the whole query, with
 /// the matches found through the full-text or composite index first.
 pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Error> {
+    search_tuned(db, s, &Tuning::PRODUCTION).await
+}
+
+/// [`search`] with other limits (for tests).
+pub async fn search_tuned(
+    db: &Db,
+    s: &Search,
+    t: &Tuning,
+) -> Result<Vec<EventListRow>, sqlx::Error> {
     let filtered = !s.words.is_empty()
         || s.from.is_some()
         || s.to.is_some()
@@ -107,7 +136,7 @@ pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Erro
     let words = !s.words.is_empty();
     let mut near = 0;
     if filtered {
-        let n = if words { WORDS_WINDOW } else { WINDOW };
+        let n = if words { t.words_window } else { t.window };
         let rows = run(db, s, Mode::Window(n)).await?;
         if rows.len() as i64 > s.limit {
             return Ok(rows);
@@ -115,7 +144,7 @@ pub async fn search(db: &Db, s: &Search) -> Result<Vec<EventListRow>, sqlx::Erro
         near = rows.len();
     }
     if words && db.engine() == Engine::Postgres {
-        return crate::store::search_keys::search(db, s, near).await;
+        return crate::store::search_keys::search(db, s, near, t).await;
     }
     run(db, s, Mode::Whole).await
 }

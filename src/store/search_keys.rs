@@ -12,7 +12,7 @@
 //! still checked on the row, and [`search_unwindowed`](super::search::search_unwindowed)
 //! is the reference the tests hold this to.
 
-use super::search::{After, Beyond, KeyScan, Mode, Search, Sort, fetch_pg, statement};
+use super::search::{After, Beyond, KeyScan, Mode, Search, Sort, Tuning, fetch_pg, statement};
 use crate::db::{Db, Engine};
 use crate::on_pool;
 use crate::store::events::EventListRow;
@@ -31,12 +31,6 @@ pub const PRICE_BANDS: [i64; 16] = [
 
 /// Reads of growing stretches of bands before the rest is read in one query.
 const STRETCHES: u32 = 4;
-
-/// Matches in the window (of [`super::search`]) that make the bands worth trying first.
-const NEAR: usize = 5;
-
-/// Matches read in no order by the first try: fewer than this are all of them, sorted at once.
-const CAP: i64 = 1_500;
 
 /// A row of a read through the keys, and how many matches the read took in.
 #[derive(FromRow)]
@@ -131,22 +125,27 @@ impl Bands {
 
 /// The page (`limit + 1` rows) for a search with words, through the search keys.
 ///
-/// `near`: the matches in the window of the first rows in sort order. When there are a few,
-/// the first bands will hold more. Otherwise it first reads up to [`CAP`] matches in no order: when that is all of
-/// them (rare words, narrow filters, nothing found) the page is sorted from them. If not, the
-/// matches are many but sit late in the order, and the bands find the first of them without
-/// reading the rest.
-pub async fn search(db: &Db, s: &Search, near: usize) -> Result<Vec<EventListRow>, sqlx::Error> {
+/// `near`: the matches in the window of the first rows in sort order. When there are a few
+/// ([`Tuning::near`]), the first bands will hold more. Otherwise it first reads up to
+/// [`Tuning::cap`] matches in no order: when that is all of them (rare words, narrow
+/// filters, nothing found) the page is sorted from them. If not, the matches are many but
+/// sit late in the order, and the bands find the first of them without reading the rest.
+pub async fn search(
+    db: &Db,
+    s: &Search,
+    near: usize,
+    t: &Tuning,
+) -> Result<Vec<EventListRow>, sqlx::Error> {
     let want = s.limit + 1;
-    if near < NEAR {
+    if near < t.near {
         let first = KeyScan {
             bands: None,
             beyond: None,
             limit: want,
-            cap: Some(CAP),
+            cap: Some(t.cap),
         };
         let (rows, candidates) = read(db, s, &first).await?;
-        if candidates < CAP {
+        if candidates < t.cap {
             return Ok(rows);
         }
     }

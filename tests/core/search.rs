@@ -1,10 +1,12 @@
-//! Search's fast path (a window of the first rows in sort order) against the whole query, on
-//! thousands of demo events: the same rows in the same order, page after page.
+//! Search's fast paths (a window of the first rows in sort order; on PostgreSQL the search
+//! keys) against the whole query, on thousands of demo events: the same rows in the same
+//! order, page after page, with the production limits and with limits small enough that
+//! every path is taken.
 
 use crate::helpers::start_ms;
 use evently::dto::SearchQuery;
 use evently::store::events::EventListRow;
-use evently::store::search::{After, Search, Sort, search, search_unwindowed};
+use evently::store::search::{After, Search, Sort, Tuning, search_tuned, search_unwindowed};
 use evently::testing::{TestDb, core_with_clock};
 
 fn after(s: &Search, r: &EventListRow) -> After {
@@ -34,15 +36,22 @@ fn query(qs: &str) -> SearchQuery {
     serde_json::from_value(serde_json::Value::Object(map)).unwrap()
 }
 
-/// Every id, page by page, through one of the two paths.
-async fn all_ids(db: &evently::db::Db, first: &Search, windowed: bool) -> Vec<i64> {
+/// Small limits, so that a few thousand events go down every path of the search.
+const TINY: Tuning = Tuning {
+    window: 60,
+    words_window: 40,
+    near: 3,
+    cap: 45,
+};
+
+/// Every id, page by page, through the search with these limits, or the whole query alone.
+async fn all_ids(db: &evently::db::Db, first: &Search, tuning: Option<&Tuning>) -> Vec<i64> {
     let mut s = first.clone();
     let mut ids = Vec::new();
     for _ in 0..1_000 {
-        let mut rows = if windowed {
-            search(db, &s).await.unwrap()
-        } else {
-            search_unwindowed(db, &s).await.unwrap()
+        let mut rows = match tuning {
+            Some(t) => search_tuned(db, &s, t).await.unwrap(),
+            None => search_unwindowed(db, &s).await.unwrap(),
         };
         let more = rows.len() as i64 > s.limit;
         rows.truncate(s.limit as usize);
@@ -89,9 +98,11 @@ async fn the_window_returns_exactly_what_the_whole_query_does() {
                     }
                     let q = query(&qs);
                     let s = evently::search::parse(&q, now).unwrap();
-                    let fast = all_ids(&db.db, &s, true).await;
-                    let whole = all_ids(&db.db, &s, false).await;
+                    let fast = all_ids(&db.db, &s, Some(&Tuning::PRODUCTION)).await;
+                    let whole = all_ids(&db.db, &s, None).await;
                     assert_eq!(fast, whole, "{} {qs}", db.engine());
+                    let tiny = all_ids(&db.db, &s, Some(&TINY)).await;
+                    assert_eq!(tiny, whole, "{} {qs} (small limits)", db.engine());
                     let mut unique = fast.clone();
                     unique.sort_unstable();
                     unique.dedup();
@@ -106,4 +117,56 @@ async fn the_window_returns_exactly_what_the_whole_query_does() {
         assert_eq!(queries, 105);
         assert!(crossed_window >= 3, "some queries page past the window");
     }
+}
+
+/// The keys PostgreSQL stores for each event are the bands the search reads for it: a band
+/// computed differently on either side would hide events from word searches.
+#[tokio::test]
+async fn search_keys_are_the_bands_the_search_reads() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let core = core_with_clock(&db.db, start_ms());
+    evently::seed::seed_demo(&core, 2_000, &mut |_, _| {})
+        .await
+        .unwrap();
+    let evently::db::Db::Postgres(pool) = &db.db else {
+        unreachable!()
+    };
+    // Prices on and around every band edge, too.
+    let edges: Vec<i64> = evently::store::search_keys::PRICE_BANDS
+        .iter()
+        .flat_map(|p| [p - 1, *p, p + 1])
+        .collect();
+    sqlx::query("UPDATE events SET min_price_cents = (ARRAY[0] || $1::bigint[])[1 + id % (1 + cardinality($1))]")
+        .bind(&edges)
+        .execute(pool)
+        .await
+        .unwrap();
+    let rows: Vec<(i64, i64, Option<i64>, Vec<String>)> = sqlx::query_as(
+        "SELECT min_price_cents, starts_at, published_at, tsvector_to_array(search_keys) FROM events",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2_000);
+    let mut bands = std::collections::HashSet::new();
+    for (price, starts, published, keys) in rows {
+        let band = evently::store::search_keys::price_band(price);
+        bands.insert(band);
+        let week = evently::store::search_keys::WEEK_MS;
+        for want in [
+            format!("p{band}"),
+            format!("w{}", starts / week),
+            format!("n{}", published.unwrap() / week),
+        ] {
+            assert!(
+                keys.contains(&want),
+                "{want} not in {keys:?} (price {price})"
+            );
+        }
+        // City and category keys are made by the same SQL on both sides (md5 of the value).
+        assert_eq!(keys.len(), 5, "{keys:?}");
+    }
+    assert_eq!(bands.len(), 17, "every price band is covered");
 }

@@ -77,7 +77,10 @@ pub async fn spec() -> Json<Value> {
                 &["422"],
             ),
             &[
-                ("q", "words in the title, description, venue or city"),
+                (
+                    "q",
+                    "words in the title, description, venue or city, all of them, as whole words (\"concerts\" finds \"concert\"); when some word is no event's word, the words match as beginnings (\"symph\" finds \"symphony\")",
+                ),
                 ("category", "a category slug, e.g. music"),
                 ("city", "exact city name"),
                 ("from", "first day, YYYY-MM-DD"),

@@ -196,6 +196,67 @@ async fn every_filter_narrows_and_pages_return_each_match_exactly_once() {
     }
 }
 
+#[tokio::test]
+async fn whole_words_first_and_unfinished_words_as_prefixes_on_every_page() {
+    for app in spawn_all().await {
+        let org = app.user("org", "organizer").await;
+        for i in 0..7 {
+            let title = if i < 5 {
+                format!("Symphony Evening {i}")
+            } else {
+                format!("Symposium on Sound {i}")
+            };
+            event(&app, &org, &title, "Vienna", "music", 3 + i, 1000, 10).await;
+        }
+        event(&app, &org, "Sym Night", "Vienna", "music", 20, 1000, 10).await;
+        let get = |qs: String| {
+            let app = &app;
+            async move {
+                let r = app.get(&format!("/api/v1/events?{qs}"), None).await;
+                assert_eq!(r.status(), 200, "{qs}");
+                r.json::<Value>().await.unwrap()
+            }
+        };
+        let titles = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["title"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // A whole word (stemmed: "symphonies" is "symphony") finds only that word.
+        let whole = get("q=symphonies&limit=50".into()).await;
+        assert_eq!(titles(&whole).len(), 5, "[{}] {whole}", app.engine);
+        assert!(titles(&whole).iter().all(|t| t.starts_with("Symphony")));
+        // "sym" is a word of one event: whole words, no prefixes.
+        assert_eq!(titles(&get("q=sym".into()).await), vec!["Sym Night"]);
+        // "symp" is nobody's word: every event with a word that starts with it, page by page.
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..10 {
+            let qs = format!(
+                "q=symp&limit=3{}",
+                cursor
+                    .as_ref()
+                    .map(|c| format!("&cursor={c}"))
+                    .unwrap_or_default()
+            );
+            let page = get(qs).await;
+            seen.extend(titles(&page));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 7, "[{}] {seen:?}", app.engine);
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 7);
+        assert!(seen.iter().all(|t| t.starts_with("Symp")), "{seen:?}");
+        // A real word that matches nothing with the filters stays empty: no prefix guessing.
+        assert!(titles(&get("q=symphony&city=Berlin".into()).await).is_empty());
+    }
+}
+
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let i = html
         .find(start)
