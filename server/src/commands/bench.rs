@@ -15,6 +15,8 @@ pub enum Bench {
     FlashSale(FlashSale),
     /// Read traffic: event pages and search, each for a fixed time, with latency percentiles.
     Reads(crate::commands::bench_reads::Reads),
+    /// Every search that `reads` draws from, one at a time: percentiles and the slowest.
+    SearchSweep(crate::commands::bench_sweep::Sweep),
     /// Many WebSocket clients on one event: memory per connection, commit-to-delivery delay.
     Live(crate::commands::bench_live::LiveBench),
 }
@@ -59,6 +61,7 @@ pub fn run(which: Bench) -> ExitCode {
         match which {
             Bench::FlashSale(args) => flash_sale(args).await,
             Bench::Reads(args) => crate::commands::bench_reads::run(args).await,
+            Bench::SearchSweep(args) => crate::commands::bench_sweep::run(args).await,
             Bench::Live(args) => crate::commands::bench_live::run(args).await,
         }
     });

@@ -25,15 +25,15 @@ pub struct Reads {
     pub sitemap_pages: usize,
 }
 
-const WORDS: &[&str] = &[
+pub(crate) const WORDS: &[&str] = &[
     "jazz", "night", "market", "festival", "workshop", "acoustic", "symphony", "comedy", "film",
     "yoga", "berlin", "london", "tokyo", "summit", "tasting", "marathon", "opera", "techno",
     "design", "family",
 ];
-const CATEGORIES: &[&str] = &[
+pub(crate) const CATEGORIES: &[&str] = &[
     "music", "tech", "sports", "arts", "food", "business", "comedy", "film", "wellness", "family",
 ];
-const CITIES: &[&str] = &[
+pub(crate) const CITIES: &[&str] = &[
     "Berlin", "London", "Paris", "Lisbon", "Tokyo", "New York", "Sydney", "Vienna", "Prague",
     "Dublin",
 ];

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_live;
 pub mod bench_reads;
+pub mod bench_sweep;
 
 use crate::config::Config;
 use crate::startup::{Application, BuildOptions, build_core, open_database, shutdown_signal};
