@@ -14,6 +14,7 @@ pub mod organizer;
 pub mod outbox;
 pub mod search;
 pub mod search_keys;
+pub(crate) mod search_sql;
 pub mod seed;
 pub mod sessions;
 pub mod users;

@@ -12,7 +12,8 @@
 //! still checked on the row, and [`search_unwindowed`](super::search::search_unwindowed)
 //! is the reference the tests hold this to.
 
-use super::search::{After, Beyond, KeyScan, Mode, Search, Sort, Tuning, fetch_pg, statement};
+use super::search::{After, Search, Sort, Tuning};
+use super::search_sql::{Beyond, KeyScan, Mode, fetch_pg, statement};
 use crate::db::{Db, Engine};
 use crate::on_pool;
 use crate::store::events::EventListRow;
