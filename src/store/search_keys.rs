@@ -8,7 +8,9 @@
 //! through one index scan. Bands follow the sort order, so every row of a band sorts
 //! before every row of a later one, and the first `limit + 1` rows of the bands read so far
 //! are the first of the whole result. After a few reads the rest is one query over
-//! everything beyond the last band. The keys only narrow what is read: every condition is
+//! everything beyond the last band. When the first rows in sort order held hardly a match,
+//! a capped read of the matches in no order comes first: for rare words and narrow filters
+//! it is all of them. The keys only narrow what is read: every condition is
 //! still checked on the row, and [`search_unwindowed`](super::search::search_unwindowed)
 //! is the reference the tests hold this to.
 
@@ -22,9 +24,9 @@ use sqlx::FromRow;
 /// A week in milliseconds: the band of start and publication times (`starts_at / WEEK`).
 pub const WEEK_MS: i64 = 604_800_000;
 
-/// Lower bounds of the price bands (minor units); band `i` holds prices from
-/// `PRICE_BANDS[i - 1]` up to `PRICE_BANDS[i]`, band 0 the free events. The same list is in
-/// the migration that makes the keys (`width_bucket`).
+/// Lower bounds of the price bands (minor units): band 0 holds the free events, band `i`
+/// prices from `PRICE_BANDS[i - 1]` up to but not including `PRICE_BANDS[i]`, band 16 the
+/// rest. The same list is in the migration that makes the keys (`width_bucket`).
 pub const PRICE_BANDS: [i64; 16] = [
     1, 500, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_500, 8_000, 10_000, 15_000, 25_000,
     50_000, 100_000,
