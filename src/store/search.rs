@@ -44,6 +44,7 @@ pub struct Search {
     /// find nothing (see [`crate::search`]).
     pub prefix: bool,
 }
+
 /// How much each way of reading a search reads before it gives way to the next. The
 /// results never depend on these, only the time they take; tests shrink them so that small
 /// data sets go down every path.
@@ -70,6 +71,7 @@ impl Tuning {
         cap: 1_500,
     };
 }
+
 /// One page of results; `limit + 1` rows are read to know whether there is a next page.
 ///
 /// Two phases, both exact. Phase A reads the first rows in sort order (of the chosen
