@@ -20,13 +20,13 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (server side, -D warnings)"
-cargo clippy -p evently -p server --features evently/server --all-targets -- -D warnings
+cargo clippy -p evently -p server --features evently/server,evently/testing --all-targets -- -D warnings
 
 step "clippy (browser side, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "core and black-box tests"
-cargo test -p evently -p server --features evently/server
+cargo test -p evently -p server --features evently/server,evently/testing
 
 step "build the site (wasm bundle, CSS, public files)"
 ./scripts/build-site.sh

@@ -1,7 +1,8 @@
 //! The invariant checker: proves, from the database alone, that nothing was oversold,
 //! lost or booked twice. Run after every concurrency test and as `server check`.
 
-use crate::Core;
+use crate::context::Ctx;
+use crate::domain::EventStatus;
 use crate::store;
 
 /// One broken rule.
@@ -24,14 +25,23 @@ impl Report {
     }
 }
 
-impl Core {
+/// The checker, as a service of the core.
+pub struct InvariantCheck {
+    ctx: Ctx,
+}
+
+impl InvariantCheck {
+    pub(crate) fn new(ctx: Ctx) -> Self {
+        InvariantCheck { ctx }
+    }
+
     /// Checks every ticket type (or one event's): `taken` = confirmed seats + seats in
     /// active holds; confirmed + unexpired holds <= capacity; a cancelled event holds nothing;
     /// no idempotency key maps to two bookings or holds; every booking has one ticket a seat.
-    pub async fn check_invariants(&self, event_id: Option<i64>) -> Result<Report, sqlx::Error> {
-        let now = self.clock().now_ms();
+    pub async fn check(&self, event_id: Option<i64>) -> Result<Report, sqlx::Error> {
+        let now = self.ctx.clock().now_ms();
         let mut violations = Vec::new();
-        let checked = store::check::seat_accounts(self.db(), now, event_id, |a| {
+        let checked = store::check::seat_accounts(self.ctx.db(), now, event_id, |a| {
             if a.taken != a.confirmed + a.held {
                 violations.push(Violation {
                     rule: "taken_matches_bookings_and_holds",
@@ -50,7 +60,7 @@ impl Core {
                     ),
                 });
             }
-            if a.event_status == "cancelled" && (a.confirmed > 0 || a.held > 0) {
+            if a.event_status == EventStatus::Cancelled && (a.confirmed > 0 || a.held > 0) {
                 violations.push(Violation {
                     rule: "cancelled_event_is_empty",
                     detail: format!("ticket type {} of cancelled event {} still has seats taken", a.id, a.event_id),
@@ -58,13 +68,13 @@ impl Core {
             }
         })
         .await?;
-        for (what, user, key, n) in store::check::duplicate_keys(self.db()).await? {
+        for (what, user, key, n) in store::check::duplicate_keys(self.ctx.db()).await? {
             violations.push(Violation {
                 rule: "idempotency_key_unique",
                 detail: format!("{what}: user {user} key {key:?} maps to {n} rows"),
             });
         }
-        for (id, quantity, tickets) in store::check::ticket_count_mismatches(self.db()).await? {
+        for (id, quantity, tickets) in store::check::ticket_count_mismatches(self.ctx.db()).await? {
             violations.push(Violation {
                 rule: "one_ticket_per_seat",
                 detail: format!("booking {id}: quantity {quantity} but {tickets} tickets"),

@@ -1,20 +1,18 @@
-//! [`Core`]: the one handle to everything the domain needs, passed to every adapter.
+//! [`Core`]: the one handle adapters hold. It owns the feature services and hands them out;
+//! it has no rules of its own. Adapters call `core.bookings().hold(..)`,
+//! `core.events().publish(..)` and so on.
 
-use crate::accounts::tokens::TokenKeys;
-use crate::bookings::engine::Engine;
+use crate::accounts::AccountService;
+use crate::bookings::BookingService;
+use crate::check::InvariantCheck;
 use crate::clock::Clock;
+use crate::context::{CoreSettings, Ctx};
 use crate::db::Db;
+use crate::events::EventService;
 use crate::live::LiveBus;
 use crate::ratelimit::RateLimiter;
+use crate::search::SearchService;
 use std::sync::Arc;
-
-/// Tunables of the domain.
-#[derive(Debug, Clone)]
-pub struct CoreSettings {
-    /// How many times a hold may be extended.
-    pub max_hold_renewals: i64,
-    pub token_keys: TokenKeys,
-}
 
 /// The core services; cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -23,13 +21,12 @@ pub struct Core {
 }
 
 struct Inner {
-    db: Db,
-    clock: Clock,
-    settings: CoreSettings,
-    engine: Engine,
-    live: LiveBus,
-    limiter: RateLimiter,
-    facets: crate::search::FacetCache,
+    ctx: Ctx,
+    accounts: AccountService,
+    events: EventService,
+    bookings: BookingService,
+    search: SearchService,
+    invariants: InvariantCheck,
 }
 
 impl Core {
@@ -40,50 +37,61 @@ impl Core {
         live: LiveBus,
         limiter: RateLimiter,
     ) -> Core {
-        let engine = Engine::new(db.clone(), clock.clone(), live.clone());
+        let ctx = Ctx::new(db, clock, settings, live, limiter);
         Core {
             inner: Arc::new(Inner {
-                db,
-                clock,
-                settings,
-                engine,
-                live,
-                limiter,
-                facets: Default::default(),
+                accounts: AccountService::new(ctx.clone()),
+                events: EventService::new(ctx.clone()),
+                bookings: BookingService::new(ctx.clone()),
+                search: SearchService::new(ctx.clone()),
+                invariants: InvariantCheck::new(ctx.clone()),
+                ctx,
             }),
         }
     }
 
-    /// The rate limiter (Redis-backed when configured).
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.inner.limiter
+    /// Sign-up, sign-in, sessions, account settings, GDPR, user administration.
+    pub fn accounts(&self) -> &AccountService {
+        &self.inner.accounts
+    }
+
+    /// Creating, publishing, editing, cancelling and reading events; organizer tools.
+    pub fn events(&self) -> &EventService {
+        &self.inner.events
+    }
+
+    /// Booking, holds, checkout, cancellation, my bookings.
+    pub fn bookings(&self) -> &BookingService {
+        &self.inner.bookings
+    }
+
+    /// Search, the home page, sitemaps and live availability reads.
+    pub fn search(&self) -> &SearchService {
+        &self.inner.search
+    }
+
+    /// The booking invariants, checked from the database alone.
+    pub fn invariants(&self) -> &InvariantCheck {
+        &self.inner.invariants
     }
 
     pub fn db(&self) -> &Db {
-        &self.inner.db
+        self.inner.ctx.db()
     }
 
     pub fn clock(&self) -> &Clock {
-        &self.inner.clock
-    }
-
-    pub fn settings(&self) -> &CoreSettings {
-        &self.inner.settings
+        self.inner.ctx.clock()
     }
 
     pub fn live(&self) -> &LiveBus {
-        &self.inner.live
+        self.inner.ctx.live()
     }
 
-    pub(crate) fn facet_cache(&self) -> &crate::search::FacetCache {
-        &self.inner.facets
+    pub fn limiter(&self) -> &RateLimiter {
+        self.inner.ctx.limiter()
     }
 
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.inner.engine
-    }
-
-    pub(crate) fn token_keys(&self) -> &TokenKeys {
-        &self.inner.settings.token_keys
+    pub fn settings(&self) -> &CoreSettings {
+        self.inner.ctx.settings()
     }
 }

@@ -292,31 +292,162 @@ impl Role {
     }
 }
 
-/// The life of an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventStatus {
-    Draft,
-    Published,
-    Cancelled,
+/// Declares a status enum stored as text: its variants, their database and JSON spelling
+/// (one place), a strict parser and the SQL literal that queries embed.
+macro_rules! text_status {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored (and JSON) spelling.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The value as an SQL string literal (`'published'`), for the few statements
+            /// that must name a status in their text (partial indexes only match literals).
+            pub const fn sql(self) -> &'static str {
+                match self {
+                    $($name::$variant => concat!("'", $text, "'")),+
+                }
+            }
+
+            /// Reads a stored value; anything else is an error, never a silent default.
+            pub fn parse(raw: &str) -> Result<Self, UnknownStatus> {
+                match raw {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownStatus {
+                        kind: stringify!($name),
+                        value: raw.to_string(),
+                    }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
 
-impl EventStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventStatus::Draft => "draft",
-            EventStatus::Published => "published",
-            EventStatus::Cancelled => "cancelled",
+/// A stored status that no variant spells.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} value {value:?}")]
+pub struct UnknownStatus {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+text_status! {
+    /// The life of an event.
+    EventStatus {
+        Draft => "draft",
+        Published => "published",
+        Cancelled => "cancelled",
+    }
+}
+
+text_status! {
+    /// A booking is confirmed until it is cancelled.
+    BookingStatus {
+        Confirmed => "confirmed",
+        Cancelled => "cancelled",
+    }
+}
+
+text_status! {
+    /// A hold is active until it is confirmed (became a booking), released by its owner, or
+    /// expired. An active hold past its expiry time no longer counts and shows as expired.
+    HoldStatus {
+        Active => "active",
+        Confirmed => "confirmed",
+        Released => "released",
+        Expired => "expired",
+    }
+}
+
+text_status! {
+    /// Delivery state of an outbox message.
+    OutboxStatus {
+        Pending => "pending",
+        Delivered => "delivered",
+        Dead => "dead",
+    }
+}
+
+/// How scarce a ticket type's seats are: the one rule behind badges, labels, live updates
+/// and the JSON-LD availability. Few means at most 10 seats, or at most a tenth of capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scarcity {
+    SoldOut,
+    FewLeft,
+    Plenty,
+}
+
+impl Scarcity {
+    pub fn of(available: i64, capacity: i64) -> Scarcity {
+        if available <= 0 {
+            Scarcity::SoldOut
+        } else if available <= 10 || available.saturating_mul(10) <= capacity {
+            Scarcity::FewLeft
+        } else {
+            Scarcity::Plenty
         }
     }
 
-    pub fn from_db(raw: &str) -> Self {
-        match raw {
-            "published" => EventStatus::Published,
-            "cancelled" => EventStatus::Cancelled,
-            _ => EventStatus::Draft,
+    /// The badge's CSS class.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Scarcity::SoldOut => "sold-out",
+            Scarcity::FewLeft => "few-left",
+            Scarcity::Plenty => "on-sale",
         }
     }
+
+    /// "Sold out", "Only 1 seat left", "Only 4 seats left", "120 seats left".
+    pub fn label(available: i64, capacity: i64) -> String {
+        match (Scarcity::of(available, capacity), available) {
+            (Scarcity::SoldOut, _) => "Sold out".to_string(),
+            (_, 1) => "Only 1 seat left".to_string(),
+            (Scarcity::FewLeft, n) => format!("Only {n} seats left"),
+            (Scarcity::Plenty, n) => format!("{n} seats left"),
+        }
+    }
+}
+
+/// Reads an amount typed by a person ("25", "25.5", "25,50") as minor units (2550). At most
+/// 7 whole digits and 2 decimals. Whether a blank field means free is the caller's choice.
+pub fn parse_money(field: &str, raw: &str) -> Result<i64, ApiError> {
+    let s = raw.trim().replace(',', ".");
+    let bad = || ApiError::invalid(field, "use an amount like 25 or 25.50");
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || whole.len() > 7
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let w: i64 = whole.parse().map_err(|_| bad())?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(w * 100 + f)
 }
 
 /// Formats minor units as a price: `(2500, "EUR")` -> `"€25.00"`, `0` -> `"Free"`.
@@ -397,6 +528,57 @@ mod tests {
         assert!(text("description", "a\nb", 1, 10, true).is_ok());
         assert!(text("name", &"x".repeat(11), 1, 10, false).is_err());
         assert_eq!(text("name", "  Ada ", 1, 10, false).unwrap(), "Ada");
+    }
+
+    #[test]
+    fn statuses_spell_one_way_and_refuse_unknown_values() {
+        for s in EventStatus::ALL {
+            assert_eq!(EventStatus::parse(s.as_str()), Ok(*s));
+            assert_eq!(s.sql(), format!("'{}'", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+        for s in HoldStatus::ALL {
+            assert_eq!(HoldStatus::parse(s.as_str()), Ok(*s));
+            assert_eq!(s.sql(), format!("'{}'", s.as_str()));
+        }
+        for s in BookingStatus::ALL {
+            assert_eq!(BookingStatus::parse(s.as_str()), Ok(*s));
+        }
+        for s in OutboxStatus::ALL {
+            assert_eq!(OutboxStatus::parse(s.as_str()), Ok(*s));
+        }
+        assert!(EventStatus::parse("archived").is_err());
+        assert!(EventStatus::parse("").is_err());
+        assert!(HoldStatus::parse("Active").is_err());
+    }
+
+    #[test]
+    fn scarcity_is_one_rule() {
+        assert_eq!(Scarcity::of(0, 100), Scarcity::SoldOut);
+        assert_eq!(Scarcity::of(-2, 100), Scarcity::SoldOut);
+        // The card said "plenty" here and the event page "few": now both say few.
+        assert_eq!(Scarcity::of(10, 50), Scarcity::FewLeft);
+        assert_eq!(Scarcity::of(11, 50), Scarcity::Plenty);
+        // A tenth of a large capacity is few even above 10 seats.
+        assert_eq!(Scarcity::of(50, 500), Scarcity::FewLeft);
+        assert_eq!(Scarcity::of(51, 500), Scarcity::Plenty);
+        assert_eq!(Scarcity::label(1, 5), "Only 1 seat left");
+        assert_eq!(Scarcity::label(4, 100), "Only 4 seats left");
+        assert_eq!(Scarcity::label(120, 200), "120 seats left");
+        assert_eq!(Scarcity::label(0, 200), "Sold out");
+    }
+
+    #[test]
+    fn money_parses_one_way() {
+        assert_eq!(parse_money("price", "25"), Ok(2500));
+        assert_eq!(parse_money("price", " 25,5 "), Ok(2550));
+        assert_eq!(parse_money("price", "0.07"), Ok(7));
+        for bad in ["", " ", "-1", "1.234", "12345678", "1e3", "ten"] {
+            assert!(parse_money("price", bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

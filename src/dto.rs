@@ -4,6 +4,7 @@
 //! `DateTime<Utc>` (RFC 3339 on the wire); human-readable labels in the event's own time
 //! zone are computed on the server so hydration renders exactly what the server did.
 
+use crate::domain::{BookingStatus, EventStatus, HoldStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +46,7 @@ pub struct EventSummary {
     pub price_label: String,
     pub available: i64,
     pub capacity: i64,
-    pub status: String,
+    pub status: EventStatus,
     pub image_url: Option<String>,
 }
 
@@ -68,7 +69,7 @@ pub struct EventDetail {
     pub ends_at_local: String,
     pub date_label: String,
     pub time_label: String,
-    pub status: String,
+    pub status: EventStatus,
     pub image_url: Option<String>,
     pub organizer_id: i64,
     pub organizer_name: String,
@@ -83,7 +84,7 @@ pub struct EventDetail {
 pub struct BookingView {
     pub id: i64,
     pub code: String,
-    pub status: String,
+    pub status: BookingStatus,
     pub event_id: i64,
     pub ticket_type_id: i64,
     pub quantity: i64,
@@ -126,7 +127,7 @@ pub struct HoldView {
     pub event_id: i64,
     pub ticket_type_id: i64,
     pub quantity: i64,
-    pub status: String,
+    pub status: HoldStatus,
     pub expires_at: DateTime<Utc>,
     pub renewals: i64,
     pub renewals_left: i64,

@@ -12,11 +12,15 @@ pub mod live_protocol;
 #[cfg(feature = "server")]
 pub mod accounts;
 #[cfg(feature = "server")]
+pub mod actor;
+#[cfg(feature = "server")]
 pub mod bookings;
 #[cfg(feature = "server")]
 pub mod check;
 #[cfg(feature = "server")]
 pub mod clock;
+#[cfg(feature = "server")]
+pub mod context;
 #[cfg(feature = "server")]
 mod core;
 #[cfg(feature = "server")]
@@ -24,9 +28,13 @@ pub mod db;
 #[cfg(feature = "server")]
 pub mod events;
 #[cfg(feature = "server")]
+pub mod inventory;
+#[cfg(feature = "server")]
 pub mod live;
 #[cfg(feature = "server")]
-pub mod organizer;
+pub mod local_time;
+#[cfg(feature = "server")]
+pub mod notifications;
 #[cfg(feature = "server")]
 pub mod ratelimit;
 #[cfg(feature = "server")]
@@ -35,9 +43,11 @@ pub mod search;
 pub mod seed;
 #[cfg(feature = "server")]
 pub mod store;
-#[cfg(feature = "server")]
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[cfg(feature = "server")]
-pub use crate::core::{Core, CoreSettings};
+pub use crate::context::CoreSettings;
+#[cfg(feature = "server")]
+pub use crate::core::Core;
 pub use error::{ApiError, ErrorCode};

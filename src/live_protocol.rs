@@ -29,7 +29,7 @@ pub struct Availability {
     pub available: i64,
     pub capacity: i64,
     /// `published` or `cancelled` (or `draft`).
-    pub event_status: String,
+    pub event_status: crate::domain::EventStatus,
     /// UTC milliseconds: for an update, when the earliest change it carries was committed;
     /// for a snapshot, when it was read.
     pub at: i64,

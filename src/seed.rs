@@ -5,6 +5,7 @@
 
 use crate::Core;
 use crate::accounts::{AccountError, password};
+use crate::domain::EventStatus;
 use crate::domain::{CATEGORIES, EventSlug};
 use crate::store;
 use crate::store::seed::{SeedEvent, SeedTicketType};
@@ -606,9 +607,9 @@ fn demo_event(
     // Put on sale over the four months before it starts (or before now, if that is sooner).
     let published_at = starts_at.min(base) - rng.gen_range(1..120_i64) * 86_400_000;
     let status = if rng.gen_bool(0.03) {
-        "draft"
+        EventStatus::Draft
     } else {
-        "published"
+        EventStatus::Published
     };
     (
         SeedEvent {
@@ -622,7 +623,7 @@ fn demo_event(
             starts_at,
             ends_at: starts_at + duration_h * 3_600_000,
             timezone: tz.to_string(),
-            status: status.to_string(),
+            status,
             image_url: Some(format!("/img/categories/{category}.svg")),
             min_price_cents,
             published_at,

@@ -4,6 +4,7 @@
 //! did. The connection comes back by itself after a drop (exponential backoff with jitter)
 //! and every reconnection starts with a fresh snapshot.
 
+use evently::domain::EventStatus;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -21,7 +22,7 @@ pub struct Live {
     /// ticket type -> (event, seats available)
     seats: RwSignal<HashMap<i64, (i64, i64)>>,
     /// event -> status, once known
-    statuses: RwSignal<HashMap<i64, String>>,
+    statuses: RwSignal<HashMap<i64, EventStatus>>,
     state: RwSignal<LiveState>,
     /// event -> how many components on the page show it
     wanted: RwSignal<HashMap<i64, u32>>,
@@ -50,8 +51,8 @@ impl Live {
     }
 
     /// The event's status as last pushed (`cancelled` after a cancellation).
-    pub fn event_status(&self, event_id: i64) -> Option<String> {
-        self.statuses.with(|m| m.get(&event_id).cloned())
+    pub fn event_status(&self, event_id: i64) -> Option<EventStatus> {
+        self.statuses.with(|m| m.get(&event_id).copied())
     }
 
     pub fn state(&self) -> LiveState {
@@ -116,7 +117,7 @@ impl Live {
                 .with_untracked(|s| s.get(&a.event_id) != Some(&a.event_status))
             {
                 self.statuses.update(|s| {
-                    s.insert(a.event_id, a.event_status.clone());
+                    s.insert(a.event_id, a.event_status);
                 });
             }
         }

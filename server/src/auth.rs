@@ -108,23 +108,34 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let mut via = AuthVia::None;
     let mut set = SetCookies::default();
     if let Some(token) = bearer_token {
-        if let Ok(actor) = state.core.authenticate(&token, ip_text.clone()).await {
+        if let Ok(actor) = state
+            .core
+            .accounts()
+            .authenticate(&token, ip_text.clone())
+            .await
+        {
             req.extensions_mut().insert(actor);
             via = AuthVia::Bearer;
         }
     } else if !is_static(req.uri().path()) {
         let access = cookie(&headers, ACCESS_COOKIE);
         let mut actor = match access {
-            Some(t) => state.core.authenticate(&t, ip_text.clone()).await.ok(),
+            Some(t) => state
+                .core
+                .accounts()
+                .authenticate(&t, ip_text.clone())
+                .await
+                .ok(),
             None => None,
         };
         if actor.is_none()
             && let Some(rt) = cookie(&headers, REFRESH_COOKIE)
         {
-            match state.core.refresh(&rt).await {
+            match state.core.accounts().refresh(&rt).await {
                 Ok(pair) => {
                     actor = state
                         .core
+                        .accounts()
                         .authenticate(&pair.access_token, ip_text.clone())
                         .await
                         .ok();

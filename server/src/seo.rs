@@ -41,7 +41,7 @@ pub async fn robots(State(s): State<AppState>) -> Response {
 
 /// `GET /sitemap.xml`: the index.
 pub async fn index(State(s): State<AppState>) -> Response {
-    let max = match evently::store::search::max_event_id(s.core.db()).await {
+    let max = match s.core.search().max_event_id().await {
         Ok(m) => m,
         Err(e) => {
             tracing::error!(error = %e, "sitemap index failed");
@@ -104,8 +104,7 @@ pub async fn events(State(s): State<AppState>, Path(file): Path<String>) -> Resp
         return (StatusCode::NOT_FOUND, "no such sitemap").into_response();
     };
     let from = (n - 1) * PER_PAGE + 1;
-    let rows = match evently::store::search::sitemap_page(s.core.db(), from, from + PER_PAGE).await
-    {
+    let rows = match s.core.search().sitemap_page(from, from + PER_PAGE).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "sitemap page failed");

@@ -8,11 +8,11 @@ use tokio::sync::watch;
 /// apart), so live pages hear about freed seats promptly.
 pub async fn hold_sweeper(core: Core, mut stop: watch::Receiver<bool>) {
     loop {
-        if let Err(e) = core.sweep_expired_holds().await {
+        if let Err(e) = core.bookings().sweep_expired_holds().await {
             tracing::warn!(error = %e, "hold sweep failed");
         }
         let now = core.clock().now_ms();
-        let wait_ms = match core.next_hold_expiry().await {
+        let wait_ms = match core.bookings().next_hold_expiry().await {
             Ok(Some(at)) => (at - now + 5).clamp(20, 500),
             _ => 500,
         };

@@ -1,13 +1,13 @@
 //! What admins do to accounts: list them, change roles, disable and re-enable them. Every
 //! change is audited; disabling ends the account's sessions at once.
 
+use super::AccountService;
 use super::{AccountError, Actor, user_view};
-use crate::Core;
 use crate::domain::Role;
 use crate::dto::{AuditEntryView, UserView};
 use crate::store;
 
-impl Core {
+impl AccountService {
     fn require_admin(actor: &Actor) -> Result<(), AccountError> {
         if actor.role == Role::Admin {
             Ok(())
@@ -26,7 +26,7 @@ impl Core {
     ) -> Result<Vec<UserView>, AccountError> {
         Self::require_admin(actor)?;
         let rows = store::users::list(
-            self.db(),
+            self.ctx.db(),
             query.filter(|q| !q.trim().is_empty()),
             before_id,
             limit.clamp(1, 200),
@@ -51,9 +51,9 @@ impl Core {
                 "you cannot remove your own admin role",
             )));
         }
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let before = self.user_row(user_id).await?;
-        store::users::set_role(self.db(), user_id, role.as_str(), now)
+        store::users::set_role(self.ctx.db(), user_id, role.as_str(), now)
             .await
             .map_err(|e| AccountError::db("changing a role failed", e))?;
         self.audit_account(
@@ -80,14 +80,14 @@ impl Core {
                 "you cannot disable your own account",
             )));
         }
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         self.user_row(user_id).await?;
         let fail = |e| AccountError::db("disabling an account failed", e);
-        store::users::set_disabled(self.db(), user_id, disabled, now)
+        store::users::set_disabled(self.ctx.db(), user_id, disabled, now)
             .await
             .map_err(fail)?;
         if disabled {
-            store::sessions::revoke_all(self.db(), user_id, None, now, "account_disabled")
+            store::sessions::revoke_all(self.ctx.db(), user_id, None, now, "account_disabled")
                 .await
                 .map_err(fail)?;
         }
@@ -105,7 +105,7 @@ impl Core {
         &self,
         user_id: i64,
     ) -> Result<store::users::UserRow, AccountError> {
-        store::users::by_id(self.db(), user_id)
+        store::users::by_id(self.ctx.db(), user_id)
             .await
             .map_err(|e| AccountError::db("user lookup failed", e))?
             .filter(|u| u.deleted_at.is_none())
@@ -128,7 +128,8 @@ impl Core {
             detail: detail.to_string(),
             ip: actor.ip.clone(),
         };
-        if let Err(e) = store::audit::record(self.db(), &entry, self.clock().now_ms()).await {
+        if let Err(e) = store::audit::record(self.ctx.db(), &entry, self.ctx.clock().now_ms()).await
+        {
             tracing::error!(error = %e, action, "audit write failed");
         }
     }
@@ -143,7 +144,7 @@ impl Core {
     ) -> Result<Vec<AuditEntryView>, AccountError> {
         Self::require_admin(actor)?;
         let rows = store::audit::list(
-            self.db(),
+            self.ctx.db(),
             action_prefix.filter(|p| !p.is_empty()),
             before_id,
             limit.clamp(1, 500),

@@ -5,8 +5,9 @@ pub mod password;
 mod privacy;
 pub mod tokens;
 
-use crate::Core;
+pub use crate::actor::Actor;
 use crate::clock::to_datetime;
+use crate::context::Ctx;
 use crate::domain::{self, Email, Role};
 use crate::dto::UserView;
 use crate::error::{ApiError, ErrorCode};
@@ -16,16 +17,6 @@ use crate::store::users::UserRow;
 
 /// Refresh tokens (and the sessions they keep alive) last this long.
 pub const SESSION_TTL_MS: i64 = 30 * 24 * 3_600_000;
-
-/// Who is making a request: resolved from a verified token and a live session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub user_id: i64,
-    pub role: Role,
-    pub session_id: String,
-    /// The client address, for the audit log.
-    pub ip: Option<String>,
-}
 
 /// Account failures.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -50,7 +41,7 @@ pub enum AccountError {
 
 impl AccountError {
     pub(crate) fn db(context: &str, e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, error.debug = ?e, "{context}");
+        crate::db::log_failure(context, &e);
         AccountError::Internal
     }
 }
@@ -124,6 +115,11 @@ pub fn user_view(u: &UserRow) -> UserView {
     }
 }
 
+/// The accounts feature.
+pub struct AccountService {
+    ctx: Ctx,
+}
+
 /// Where a request came from, for sessions and the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
@@ -131,7 +127,11 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-impl Core {
+impl AccountService {
+    pub(crate) fn new(ctx: Ctx) -> Self {
+        AccountService { ctx }
+    }
+
     /// Creates an account (as an attendee unless `role` says otherwise).
     pub async fn register(
         &self,
@@ -144,7 +144,7 @@ impl Core {
         let email = Email::parse("email", email)?;
         check_password("password", password)?;
         let name = domain::person_name("name", name)?;
-        if store::users::by_email(self.db(), email.as_str())
+        if store::users::by_email(self.ctx.db(), email.as_str())
             .await
             .map_err(|e| AccountError::db("user lookup failed", e))?
             .is_some()
@@ -155,10 +155,10 @@ impl Core {
             tracing::error!(error = %e, "password hashing failed");
             AccountError::Internal
         })?;
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let opt_in = marketing_opt_in.then_some(now);
         let row = store::users::insert(
-            self.db(),
+            self.ctx.db(),
             email.as_str(),
             &name,
             &hash,
@@ -183,7 +183,7 @@ impl Core {
     ) -> Result<UserView, AccountError> {
         let subject = client.ip.clone().unwrap_or_else(|| "unknown".into());
         if let Verdict::Limited { retry_after_secs } =
-            self.limiter().hit(tiers::REGISTER, &subject).await
+            self.ctx.limiter().hit(tiers::REGISTER, &subject).await
         {
             return Err(AccountError::RateLimited(retry_after_secs));
         }
@@ -207,13 +207,14 @@ impl Core {
             (tiers::LOGIN_ACCOUNT, &account_key),
             (tiers::LOGIN_CLIENT, &client_key),
         ] {
-            if let Verdict::Limited { retry_after_secs } = self.limiter().peek(limit, subject).await
+            if let Verdict::Limited { retry_after_secs } =
+                self.ctx.limiter().peek(limit, subject).await
             {
                 return Err(AccountError::RateLimited(retry_after_secs));
             }
         }
         let user = match Email::parse("email", email) {
-            Ok(e) => store::users::by_email(self.db(), e.as_str())
+            Ok(e) => store::users::by_email(self.ctx.db(), e.as_str())
                 .await
                 .map_err(|e| AccountError::db("user lookup failed", e))?,
             Err(_) => None,
@@ -229,7 +230,7 @@ impl Core {
             password.to_string()
         };
         let ok = password::verify(candidate, stored).await && !too_long;
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let user = match user {
             Some(u) if ok && !u.disabled && u.deleted_at.is_none() => u,
             other => {
@@ -242,13 +243,20 @@ impl Core {
                     detail: serde_json::json!({ "reason": if other.as_ref().is_some_and(|u| u.disabled) { "disabled" } else { "credentials" } }).to_string(),
                     ip: client.ip.clone(),
                 };
-                let _ = store::audit::record(self.db(), &entry, now).await;
-                self.limiter().hit(tiers::LOGIN_ACCOUNT, &account_key).await;
-                self.limiter().hit(tiers::LOGIN_CLIENT, &client_key).await;
+                let _ = store::audit::record(self.ctx.db(), &entry, now).await;
+                self.ctx
+                    .limiter()
+                    .hit(tiers::LOGIN_ACCOUNT, &account_key)
+                    .await;
+                self.ctx
+                    .limiter()
+                    .hit(tiers::LOGIN_CLIENT, &client_key)
+                    .await;
                 return Err(AccountError::InvalidCredentials);
             }
         };
-        self.limiter()
+        self.ctx
+            .limiter()
             .reset(tiers::LOGIN_ACCOUNT, &account_key)
             .await;
         let pair = self.open_session(&user, client, now).await?;
@@ -261,7 +269,7 @@ impl Core {
             detail: "{}".into(),
             ip: client.ip.clone(),
         };
-        let _ = store::audit::record(self.db(), &entry, now).await;
+        let _ = store::audit::record(self.ctx.db(), &entry, now).await;
         Ok(pair)
     }
 
@@ -274,7 +282,7 @@ impl Core {
         let fail = |e| AccountError::db("opening a session failed", e);
         let sid = uuid::Uuid::new_v4().to_string();
         let refresh = tokens::new_refresh_token();
-        let mut tx = self.db().begin().await.map_err(fail)?;
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
         store::sessions::insert_session(
             &mut tx,
             &sid,
@@ -306,7 +314,7 @@ impl Core {
         refresh: String,
         now: i64,
     ) -> Result<TokenPair, AccountError> {
-        let keys = self.token_keys();
+        let keys = self.ctx.token_keys();
         let access = keys
             .issue(user.id, sid, &user.role, now / 1000)
             .map_err(|_| AccountError::Internal)?;
@@ -323,9 +331,9 @@ impl Core {
     /// session is revoked.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AccountError> {
         let fail = |e| AccountError::db("refreshing a session failed", e);
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let hash = tokens::hash_refresh_token(refresh_token);
-        let mut tx = self.db().begin().await.map_err(fail)?;
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
         let Some(sid) = store::sessions::use_refresh(&mut tx, &hash, now)
             .await
             .map_err(fail)?
@@ -368,7 +376,7 @@ impl Core {
         .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         let user_id = session.map(|s| s.user_id).unwrap_or_default();
-        let user = store::users::by_id(self.db(), user_id)
+        let user = store::users::by_id(self.ctx.db(), user_id)
             .await
             .map_err(fail)?
             .ok_or(AccountError::Unauthenticated)?;
@@ -382,12 +390,13 @@ impl Core {
         access_token: &str,
         ip: Option<String>,
     ) -> Result<Actor, AccountError> {
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let claims = self
+            .ctx
             .token_keys()
             .verify(access_token, now / 1000)
             .map_err(|_| AccountError::Unauthenticated)?;
-        let s = store::sessions::auth(self.db(), &claims.sid)
+        let s = store::sessions::auth(self.ctx.db(), &claims.sid)
             .await
             .map_err(|e| AccountError::db("session lookup failed", e))?
             .ok_or(AccountError::Unauthenticated)?;
@@ -411,8 +420,8 @@ impl Core {
     /// Ends the actor's session (sign-out): its access and refresh tokens stop working.
     pub async fn logout(&self, actor: &Actor) -> Result<(), AccountError> {
         let fail = |e| AccountError::db("signing out failed", e);
-        let now = self.clock().now_ms();
-        let mut tx = self.db().begin().await.map_err(fail)?;
+        let now = self.ctx.clock().now_ms();
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
         store::sessions::revoke(&mut tx, &actor.session_id, now, "logout")
             .await
             .map_err(fail)?;
@@ -421,7 +430,7 @@ impl Core {
 
     /// The actor's own account.
     pub async fn me(&self, actor: &Actor) -> Result<UserView, AccountError> {
-        store::users::by_id(self.db(), actor.user_id)
+        store::users::by_id(self.ctx.db(), actor.user_id)
             .await
             .map_err(|e| AccountError::db("user lookup failed", e))?
             .map(|u| user_view(&u))
@@ -436,7 +445,7 @@ impl Core {
         name: &str,
     ) -> Result<UserView, AccountError> {
         let parsed = Email::parse("email", email)?;
-        match store::users::by_email(self.db(), parsed.as_str())
+        match store::users::by_email(self.ctx.db(), parsed.as_str())
             .await
             .map_err(|e| AccountError::db("user lookup failed", e))?
         {
@@ -445,14 +454,14 @@ impl Core {
                 let hash = password::hash(password.to_string())
                     .await
                     .map_err(|_| AccountError::Internal)?;
-                let now = self.clock().now_ms();
-                store::users::set_password_hash(self.db(), u.id, &hash, now)
+                let now = self.ctx.clock().now_ms();
+                store::users::set_password_hash(self.ctx.db(), u.id, &hash, now)
                     .await
                     .map_err(|e| AccountError::db("update failed", e))?;
-                store::users::set_role(self.db(), u.id, "admin", now)
+                store::users::set_role(self.ctx.db(), u.id, "admin", now)
                     .await
                     .map_err(|e| AccountError::db("update failed", e))?;
-                let u = store::users::by_id(self.db(), u.id)
+                let u = store::users::by_id(self.ctx.db(), u.id)
                     .await
                     .map_err(|e| AccountError::db("lookup failed", e))?
                     .ok_or(AccountError::NotFound)?;

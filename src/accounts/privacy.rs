@@ -1,13 +1,13 @@
 //! A user's own account: password change, marketing consent, data export, erasure (GDPR).
 
+use super::AccountService;
 use super::{AccountError, Actor, check_password, password, user_view};
-use crate::Core;
 use crate::clock::to_datetime;
 use crate::dto::UserView;
 use crate::store;
 use serde_json::{Value, json};
 
-impl Core {
+impl AccountService {
     /// Changes the password after checking the current one, and signs out every other session.
     pub async fn change_password(
         &self,
@@ -28,13 +28,13 @@ impl Core {
         let hash = password::hash(new.to_string())
             .await
             .map_err(|_| AccountError::Internal)?;
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let fail = |e| AccountError::db("changing a password failed", e);
-        store::users::set_password_hash(self.db(), actor.user_id, &hash, now)
+        store::users::set_password_hash(self.ctx.db(), actor.user_id, &hash, now)
             .await
             .map_err(fail)?;
         store::sessions::revoke_all(
-            self.db(),
+            self.ctx.db(),
             actor.user_id,
             Some(&actor.session_id),
             now,
@@ -53,8 +53,8 @@ impl Core {
         actor: &Actor,
         opt_in: bool,
     ) -> Result<UserView, AccountError> {
-        let now = self.clock().now_ms();
-        store::users::set_marketing(self.db(), actor.user_id, opt_in.then_some(now), now)
+        let now = self.ctx.clock().now_ms();
+        store::users::set_marketing(self.ctx.db(), actor.user_id, opt_in.then_some(now), now)
             .await
             .map_err(|e| AccountError::db("saving consent failed", e))?;
         self.audit_account(
@@ -75,21 +75,20 @@ impl Core {
     pub async fn export_my_data(&self, actor: &Actor) -> Result<Value, AccountError> {
         let fail = |e| AccountError::db("exporting data failed", e);
         let user = self.user_row(actor.user_id).await?;
-        let bookings = self
-            .my_bookings(actor)
+        let bookings = crate::bookings::all_of_user(&self.ctx, actor.user_id)
             .await
             .map_err(|_| AccountError::Internal)?;
-        let holds = store::holds::for_user(self.db(), actor.user_id)
+        let holds = store::holds::for_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
-        let sessions = store::users::sessions_of(self.db(), actor.user_id)
+        let sessions = store::users::sessions_of(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
-        let audit = store::audit::about_user(self.db(), actor.user_id)
+        let audit = store::audit::about_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
         Ok(json!({
-            "exported_at": self.clock().now(),
+            "exported_at": self.ctx.clock().now(),
             "account": user_view(&user),
             "notification_settings": {
                 "marketing_email": user.marketing_opt_in_at.is_some(),
@@ -133,9 +132,9 @@ impl Core {
                 "enter your password to confirm",
             )));
         }
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let fail = |e| AccountError::db("deleting an account failed", e);
-        let mut tx = self.db().begin().await.map_err(fail)?;
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
         store::users::erase(&mut tx, actor.user_id, now)
             .await
             .map_err(fail)?;

@@ -1,5 +1,6 @@
 //! What can go wrong when taking, confirming or cancelling seats.
 
+use crate::domain::HoldStatus;
 use crate::error::{ApiError, ErrorCode};
 
 /// A booking rule that refused a request, or a failure underneath it.
@@ -22,13 +23,11 @@ pub enum BookingError {
     #[error("hold expired")]
     HoldExpired,
     #[error("hold is no longer active ({0})")]
-    HoldNotActive(String),
+    HoldNotActive(HoldStatus),
     #[error("renewal limit reached")]
     RenewLimit { max: i64 },
     #[error("cancellation window closed")]
     CancellationClosed,
-    #[error("capacity below seats taken")]
-    CapacityBelowTaken { taken: i64 },
     #[error("invalid attendee name at {0}")]
     InvalidAttendeeName(usize),
     #[error("rate limited")]
@@ -40,7 +39,7 @@ pub enum BookingError {
 impl BookingError {
     /// Logs a database failure with its full cause and hides it from the client.
     pub fn db(context: &str, e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, error.debug = ?e, "{context}");
+        crate::db::log_failure(context, &e);
         BookingError::Internal(context.to_string())
     }
 }
@@ -87,7 +86,7 @@ impl From<BookingError> for ApiError {
             .with_field("Idempotency-Key"),
             BookingError::BadIdempotencyKey => ApiError::new(
                 ErrorCode::InvalidInput,
-                "Idempotency-Key must be 8 to 200 printable characters",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)",
             )
             .with_field("Idempotency-Key"),
             BookingError::HoldExpired => ApiError::new(
@@ -106,11 +105,6 @@ impl From<BookingError> for ApiError {
                 ErrorCode::CancellationClosed,
                 "This booking can no longer be cancelled: the organizer's cancellation deadline has passed",
             ),
-            BookingError::CapacityBelowTaken { taken } => ApiError::new(
-                ErrorCode::Conflict,
-                format!("{taken} seats are already taken; capacity cannot go below that"),
-            )
-            .with_field("capacity"),
             BookingError::InvalidAttendeeName(i) => ApiError::invalid(
                 format!("attendee_names[{i}]"),
                 "Attendee names must be at most 100 characters, one per ticket, without control characters",

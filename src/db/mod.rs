@@ -290,3 +290,9 @@ mod tests {
         assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
     }
 }
+
+/// Logs a failed statement with its full cause. The error types of the features call this
+/// and answer the client with a plain "internal error": database text never leaves the log.
+pub(crate) fn log_failure(context: &str, e: &sqlx::Error) {
+    tracing::error!(error = %e, error.debug = ?e, "{context}");
+}

@@ -1,6 +1,9 @@
 //! Bookings and their tickets.
 
 use crate::db::{Db, Tx};
+use crate::domain::BookingStatus;
+use crate::notifications::CancelReason;
+use crate::store::status::lit::{BOOKING_CANCELLED, BOOKING_CONFIRMED};
 use crate::store::{list_placeholders, random_code, values_placeholders};
 use crate::{on_pool, on_tx};
 use sqlx::FromRow;
@@ -17,7 +20,7 @@ pub struct BookingRow {
     pub unit_price_cents: i64,
     pub total_cents: i64,
     pub currency: String,
-    pub status: String,
+    pub status: BookingStatus,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
     pub hold_id: Option<i64>,
@@ -63,7 +66,7 @@ pub async fn insert_many(
         "INSERT INTO bookings (code, user_id, event_id, ticket_type_id, quantity, unit_price_cents, total_cents, \
          currency, idempotency_key, request_hash, hold_id, status, created_at) \
          VALUES {} ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING {COLS}",
-        values_placeholders(rows.len(), 11, 2, ", 'confirmed', $1")
+        values_placeholders(rows.len(), 11, 2, &format!(", {BOOKING_CONFIRMED}, $1"))
     );
     on_tx!(tx, |c| {
         let mut q = sqlx::query_as::<_, BookingRow>(&sql).bind(now);
@@ -183,16 +186,16 @@ pub async fn mark_cancelled(
     tx: &mut Tx,
     id: i64,
     now: i64,
-    reason: &str,
+    reason: CancelReason,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
     let sql = format!(
-        "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3 \
-         WHERE id = $1 AND status = 'confirmed' RETURNING {COLS}"
+        "UPDATE bookings SET status = {BOOKING_CANCELLED}, cancelled_at = $2, cancel_reason = $3 \
+         WHERE id = $1 AND status = {BOOKING_CONFIRMED} RETURNING {COLS}"
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(id)
         .bind(now)
-        .bind(reason)
+        .bind(reason.as_str())
         .fetch_optional(c)
         .await)
 }
@@ -204,12 +207,13 @@ pub async fn cancel_all_for_event(
     now: i64,
 ) -> Result<Vec<BookingRow>, sqlx::Error> {
     let sql = format!(
-        "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancel_reason = 'event_cancelled' \
-         WHERE event_id = $1 AND status = 'confirmed' RETURNING {COLS}"
+        "UPDATE bookings SET status = {BOOKING_CANCELLED}, cancelled_at = $2, cancel_reason = $3 \
+         WHERE event_id = $1 AND status = {BOOKING_CONFIRMED} RETURNING {COLS}"
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(event_id)
         .bind(now)
+        .bind(CancelReason::EventCancelled.as_str())
         .fetch_all(c)
         .await)
 }
@@ -263,27 +267,61 @@ pub struct BookingWithEventRow {
     pub event_title: String,
     pub event_starts_at: i64,
     pub event_timezone: String,
-    pub event_status: String,
+    pub event_status: crate::domain::EventStatus,
     pub venue: String,
     pub city: String,
     pub cancel_cutoff_minutes: i64,
     pub ticket_type_name: String,
 }
 
-/// A user's bookings with their events, soonest event last.
+const WITH_EVENT_SQL: &str = "SELECT b.id, b.code, b.user_id, b.event_id, b.ticket_type_id, b.quantity, b.unit_price_cents, \
+    b.total_cents, b.currency, b.status, b.idempotency_key, b.request_hash, b.hold_id, b.created_at, b.cancelled_at, \
+    e.slug AS event_slug, e.title AS event_title, e.starts_at AS event_starts_at, e.timezone AS event_timezone, \
+    e.status AS event_status, e.venue, e.city, e.cancel_cutoff_minutes, t.name AS ticket_type_name \
+    FROM bookings b JOIN events e ON e.id = b.event_id JOIN ticket_types t ON t.id = b.ticket_type_id";
+
+/// A user's bookings with their events, latest event first.
 pub async fn for_user_with_events(
     db: &Db,
     user_id: i64,
     limit: i64,
 ) -> Result<Vec<BookingWithEventRow>, sqlx::Error> {
-    let sql = "SELECT b.id, b.code, b.user_id, b.event_id, b.ticket_type_id, b.quantity, b.unit_price_cents, \
-        b.total_cents, b.currency, b.status, b.idempotency_key, b.request_hash, b.hold_id, b.created_at, b.cancelled_at, \
-        e.slug AS event_slug, e.title AS event_title, e.starts_at AS event_starts_at, e.timezone AS event_timezone, \
-        e.status AS event_status, e.venue, e.city, e.cancel_cutoff_minutes, t.name AS ticket_type_name \
-        FROM bookings b JOIN events e ON e.id = b.event_id JOIN ticket_types t ON t.id = b.ticket_type_id \
-        WHERE b.user_id = $1 ORDER BY e.starts_at DESC, b.id DESC LIMIT $2";
-    on_pool!(db, |p| sqlx::query_as(sql)
+    let sql = format!(
+        "{WITH_EVENT_SQL} WHERE b.user_id = $1 ORDER BY e.starts_at DESC, b.id DESC LIMIT $2"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
         .bind(user_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// One booking of a user with its event (`None` if it is not theirs).
+pub async fn one_of_user(
+    db: &Db,
+    user_id: i64,
+    booking_id: i64,
+) -> Result<Option<BookingWithEventRow>, sqlx::Error> {
+    let sql = format!("{WITH_EVENT_SQL} WHERE b.id = $1 AND b.user_id = $2");
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(booking_id)
+        .bind(user_id)
+        .fetch_optional(p)
+        .await)
+}
+
+/// A page of a user's bookings with their events in booking order, after `after_id`
+/// (for exports that must read all of them).
+pub async fn page_of_user(
+    db: &Db,
+    user_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<BookingWithEventRow>, sqlx::Error> {
+    let sql = format!("{WITH_EVENT_SQL} WHERE b.user_id = $1 AND b.id > $2 ORDER BY b.id LIMIT $3");
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(after_id)
         .bind(limit)
         .fetch_all(p)
         .await)

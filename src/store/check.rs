@@ -2,6 +2,7 @@
 
 use crate::db::Db;
 use crate::on_pool;
+use crate::store::status::lit::{BOOKING_CONFIRMED, HOLD_ACTIVE};
 use futures::TryStreamExt;
 use sqlx::FromRow;
 
@@ -10,7 +11,7 @@ use sqlx::FromRow;
 pub struct SeatAccount {
     pub id: i64,
     pub event_id: i64,
-    pub event_status: String,
+    pub event_status: crate::domain::EventStatus,
     pub capacity: i64,
     pub taken: i64,
     pub confirmed: i64,
@@ -25,14 +26,16 @@ pub async fn seat_accounts<F: FnMut(SeatAccount)>(
     event_id: Option<i64>,
     mut f: F,
 ) -> Result<i64, sqlx::Error> {
-    let sql = "SELECT t.id, t.event_id, e.status AS event_status, t.capacity, t.taken, \
-        CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed'), 0) AS BIGINT) AS confirmed, \
-        CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = 'active'), 0) AS BIGINT) AS held, \
-        CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at > $1), 0) AS BIGINT) AS held_live \
-        FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE ($2 IS NULL OR t.event_id = $2) ORDER BY t.id";
+    let sql = format!(
+        "SELECT t.id, t.event_id, e.status AS event_status, t.capacity, t.taken, \
+        CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}), 0) AS BIGINT) AS confirmed, \
+        CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = {HOLD_ACTIVE}), 0) AS BIGINT) AS held, \
+        CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = {HOLD_ACTIVE} AND h.expires_at > $1), 0) AS BIGINT) AS held_live \
+        FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE ($2 IS NULL OR t.event_id = $2) ORDER BY t.id"
+    );
     let mut n = 0;
     on_pool!(db, |p| {
-        let mut rows = sqlx::query_as::<_, SeatAccount>(sql)
+        let mut rows = sqlx::query_as::<_, SeatAccount>(&sql)
             .bind(now)
             .bind(event_id)
             .fetch(p);

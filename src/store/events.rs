@@ -1,6 +1,8 @@
 //! Events and ticket types.
 
 use crate::db::{Db, Tx};
+use crate::domain::EventStatus;
+use crate::store::inventory::expired_held_sql;
 use crate::{on_pool, on_tx};
 use sqlx::FromRow;
 
@@ -18,7 +20,7 @@ pub struct EventRow {
     pub starts_at: i64,
     pub ends_at: i64,
     pub timezone: String,
-    pub status: String,
+    pub status: EventStatus,
     pub image_url: Option<String>,
     pub hold_minutes: i64,
     pub cancel_cutoff_minutes: i64,
@@ -56,13 +58,6 @@ pub struct TicketTypeRow {
     pub expired_held: i64,
 }
 
-impl TicketTypeRow {
-    /// Seats bookable now: expired holds no longer count, even before the sweeper runs.
-    pub fn available(&self) -> i64 {
-        (self.capacity - self.taken + self.expired_held).max(0)
-    }
-}
-
 /// An event in a listing, with its aggregate availability.
 #[derive(Debug, Clone, FromRow)]
 pub struct EventListRow {
@@ -74,7 +69,7 @@ pub struct EventListRow {
     pub category: String,
     pub starts_at: i64,
     pub timezone: String,
-    pub status: String,
+    pub status: EventStatus,
     pub image_url: Option<String>,
     pub min_price_cents: i64,
     pub currency: String,
@@ -98,7 +93,7 @@ pub struct NewEvent {
     pub starts_at: i64,
     pub ends_at: i64,
     pub timezone: String,
-    pub status: String,
+    pub status: EventStatus,
     pub image_url: Option<String>,
     pub hold_minutes: i64,
     pub cancel_cutoff_minutes: i64,
@@ -138,7 +133,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error>
     let sql = "INSERT INTO events (organizer_id, slug, title, description, venue, city, category, starts_at, ends_at, \
         timezone, status, image_url, hold_minutes, cancel_cutoff_minutes, min_price_cents, created_at, updated_at, published_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) RETURNING id";
-    let published_at = (e.status == "published").then_some(e.now);
+    let published_at = (e.status == EventStatus::Published).then_some(e.now);
     on_tx!(tx, |c| sqlx::query_scalar(sql)
         .bind(e.organizer_id)
         .bind(&e.slug)
@@ -150,7 +145,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error>
         .bind(e.starts_at)
         .bind(e.ends_at)
         .bind(&e.timezone)
-        .bind(&e.status)
+        .bind(e.status)
         .bind(&e.image_url)
         .bind(e.hold_minutes)
         .bind(e.cancel_cutoff_minutes)
@@ -225,9 +220,9 @@ pub async fn ticket_types_for_event(
     now: i64,
 ) -> Result<Vec<TicketTypeRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT {TT_COLS}, CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
-         AND h.status = 'active' AND h.expires_at <= $2), 0) AS BIGINT) AS expired_held \
-         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id"
+        "SELECT {TT_COLS}, {} AS expired_held FROM ticket_types t WHERE t.event_id = $1 \
+         ORDER BY t.position, t.id",
+        expired_held_sql("$2")
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
         .bind(event_id)
@@ -239,9 +234,8 @@ pub async fn ticket_types_for_event(
 /// One ticket type, with expired-hold seats as of `now`.
 pub async fn ticket_type(db: &Db, id: i64, now: i64) -> Result<Option<TicketTypeRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT {TT_COLS}, CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
-         AND h.status = 'active' AND h.expires_at <= $2), 0) AS BIGINT) AS expired_held \
-         FROM ticket_types t WHERE t.id = $1"
+        "SELECT {TT_COLS}, {} AS expired_held FROM ticket_types t WHERE t.id = $1",
+        expired_held_sql("$2")
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
         .bind(id)
@@ -293,61 +287,21 @@ pub async fn event_in_tx(tx: &mut Tx, id: i64) -> Result<Option<EventRow>, sqlx:
         .await)
 }
 
-/// Takes `n` seats with one conditional write: succeeds only if they fit in the capacity.
-/// Returns false, changing nothing, if they do not.
-pub async fn take_seats(tx: &mut Tx, ticket_type_id: i64, n: i64) -> Result<bool, sqlx::Error> {
-    let r = on_tx!(tx, |c| sqlx::query(
-        "UPDATE ticket_types SET taken = taken + $2 WHERE id = $1 AND taken + $2 <= capacity"
-    )
-    .bind(ticket_type_id)
-    .bind(n)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(r == 1)
-}
-
-/// Returns `n` seats to a ticket type.
-pub async fn free_seats(tx: &mut Tx, ticket_type_id: i64, n: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE ticket_types SET taken = taken - $2 WHERE id = $1"
-    )
-    .bind(ticket_type_id)
-    .bind(n)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Sets a ticket type's capacity if it is not below what is taken. Returns whether it did.
-pub async fn set_capacity(
-    tx: &mut Tx,
-    ticket_type_id: i64,
-    capacity: i64,
-) -> Result<bool, sqlx::Error> {
-    let r = on_tx!(tx, |c| sqlx::query(
-        "UPDATE ticket_types SET capacity = $2 WHERE id = $1 AND taken <= $2"
-    )
-    .bind(ticket_type_id)
-    .bind(capacity)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(r == 1)
-}
-
 /// Sets an event's status, stamping `published_at` / `cancelled_at`.
 pub async fn set_status(
     tx: &mut Tx,
     event_id: i64,
-    status: &str,
+    status: EventStatus,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE events SET status = $2, updated_at = $3, \
-        published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN $3 ELSE published_at END, \
-        cancelled_at = CASE WHEN $2 = 'cancelled' THEN $3 ELSE cancelled_at END WHERE id = $1";
-    on_tx!(tx, |c| sqlx::query(sql)
+    let sql = format!(
+        "UPDATE events SET status = $2, updated_at = $3, \
+         published_at = CASE WHEN $2 = {published} AND published_at IS NULL THEN $3 ELSE published_at END, \
+         cancelled_at = CASE WHEN $2 = {cancelled} THEN $3 ELSE cancelled_at END WHERE id = $1",
+        published = EventStatus::Published.sql(),
+        cancelled = EventStatus::Cancelled.sql()
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
         .bind(event_id)
         .bind(status)
         .bind(now)
@@ -357,23 +311,12 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Zeroes `taken` on every ticket type of an event (after its bookings and holds are cancelled).
-pub async fn clear_taken_for_event(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE ticket_types SET taken = 0 WHERE event_id = $1"
-    )
-    .bind(event_id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// Upcoming published events, soonest first.
 pub async fn upcoming(db: &Db, now: i64, limit: i64) -> Result<Vec<EventListRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT {LIST_COLS} FROM events e WHERE e.status = 'published' AND e.starts_at >= $1 \
-         ORDER BY e.starts_at, e.id LIMIT $2"
+        "SELECT {LIST_COLS} FROM events e WHERE e.status = {} AND e.starts_at >= $1 \
+         ORDER BY e.starts_at, e.id LIMIT $2",
+        EventStatus::Published.sql()
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
         .bind(now)
@@ -399,7 +342,7 @@ pub async fn by_organizer(
 }
 
 /// How many events there are in each status.
-pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn count_by_status(db: &Db) -> Result<Vec<(EventStatus, i64)>, sqlx::Error> {
     on_pool!(db, |p| sqlx::query_as(
         "SELECT status, COUNT(*) FROM events GROUP BY status ORDER BY status"
     )
@@ -414,7 +357,7 @@ pub struct Bookability {
     pub sale_starts_at: Option<i64>,
     pub sale_ends_at: Option<i64>,
     pub max_per_booking: i64,
-    pub event_status: String,
+    pub event_status: EventStatus,
     pub event_ends_at: i64,
 }
 
@@ -425,7 +368,7 @@ impl Bookability {
             sale_starts_at: t.sale_starts_at,
             sale_ends_at: t.sale_ends_at,
             max_per_booking: t.max_per_booking,
-            event_status: e.status.clone(),
+            event_status: e.status,
             event_ends_at: e.ends_at,
         }
     }

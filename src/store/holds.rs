@@ -1,6 +1,8 @@
 //! Holds: seats set aside while a buyer checks out.
 
 use crate::db::{Db, Tx};
+use crate::domain::HoldStatus;
+use crate::store::status::lit::{HOLD_ACTIVE, HOLD_CONFIRMED, HOLD_EXPIRED, HOLD_RELEASED};
 use crate::store::{list_placeholders, values_placeholders};
 use crate::{on_pool, on_tx};
 use sqlx::FromRow;
@@ -13,7 +15,7 @@ pub struct HoldRow {
     pub event_id: i64,
     pub ticket_type_id: i64,
     pub quantity: i64,
-    pub status: String,
+    pub status: HoldStatus,
     pub expires_at: i64,
     pub renewals: i64,
     pub idempotency_key: String,
@@ -59,7 +61,7 @@ pub async fn insert_many(
                 .bind(h.event_id)
                 .bind(h.ticket_type_id)
                 .bind(h.quantity)
-                .bind("active")
+                .bind(HoldStatus::Active)
                 .bind(h.expires_at)
                 .bind(0_i64)
                 .bind(&h.idempotency_key)
@@ -77,7 +79,7 @@ pub async fn expire_for_ticket_type(
     now: i64,
 ) -> Result<Vec<HoldRow>, sqlx::Error> {
     let sql = format!(
-        "UPDATE holds SET status = 'expired', updated_at = $2 WHERE ticket_type_id = $1 AND status = 'active' \
+        "UPDATE holds SET status = {HOLD_EXPIRED}, updated_at = $2 WHERE ticket_type_id = $1 AND status = {HOLD_ACTIVE} \
          AND expires_at <= $2 RETURNING {COLS}"
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)
@@ -94,9 +96,9 @@ pub async fn ticket_types_with_expired(
     limit: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     on_pool!(db, |p| {
-        sqlx::query_as(
-        "SELECT DISTINCT ticket_type_id, event_id FROM holds WHERE status = 'active' AND expires_at <= $1 LIMIT $2"
-    )
+        sqlx::query_as(&format!(
+        "SELECT DISTINCT ticket_type_id, event_id FROM holds WHERE status = {HOLD_ACTIVE} AND expires_at <= $1 LIMIT $2"
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(p)
@@ -106,9 +108,9 @@ pub async fn ticket_types_with_expired(
 
 /// When the next active hold expires, if any.
 pub async fn next_expiry(db: &Db) -> Result<Option<i64>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_scalar(
-        "SELECT MIN(expires_at) FROM holds WHERE status = 'active'"
-    )
+    on_pool!(db, |p| sqlx::query_scalar(&format!(
+        "SELECT MIN(expires_at) FROM holds WHERE status = {HOLD_ACTIVE}"
+    ))
     .fetch_one(p)
     .await)
 }
@@ -165,8 +167,8 @@ pub async fn mark_confirmed(
     now: i64,
 ) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!(
-        "UPDATE holds SET status = 'confirmed', updated_at = $3 WHERE id = $1 AND user_id = $2 \
-         AND status = 'active' AND expires_at > $3 RETURNING {COLS}"
+        "UPDATE holds SET status = {HOLD_CONFIRMED}, updated_at = $3 WHERE id = $1 AND user_id = $2 \
+         AND status = {HOLD_ACTIVE} AND expires_at > $3 RETURNING {COLS}"
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(id)
@@ -187,7 +189,7 @@ pub async fn renew(
 ) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE holds SET expires_at = $4, renewals = renewals + 1, updated_at = $3 WHERE id = $1 AND user_id = $2 \
-         AND status = 'active' AND expires_at > $3 AND renewals < $5 RETURNING {COLS}"
+         AND status = {HOLD_ACTIVE} AND expires_at > $3 AND renewals < $5 RETURNING {COLS}"
     );
     crate::on_writer!(db, |p| sqlx::query_as(&sql)
         .bind(id)
@@ -207,7 +209,7 @@ pub async fn mark_released(
     now: i64,
 ) -> Result<Option<HoldRow>, sqlx::Error> {
     let sql = format!(
-        "UPDATE holds SET status = 'released', updated_at = $3 WHERE id = $1 AND user_id = $2 AND status = 'active' \
+        "UPDATE holds SET status = {HOLD_RELEASED}, updated_at = $3 WHERE id = $1 AND user_id = $2 AND status = {HOLD_ACTIVE} \
          RETURNING {COLS}"
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)
@@ -218,22 +220,22 @@ pub async fn mark_released(
         .await)
 }
 
-/// Ends every active hold of an event (the event was cancelled).
+/// Ends every active hold of an event (the event was cancelled) and returns them; the
+/// caller gives their seats back in the same transaction.
 pub async fn release_all_for_event(
     tx: &mut Tx,
     event_id: i64,
     now: i64,
-) -> Result<u64, sqlx::Error> {
-    let r = on_tx!(tx, |c| {
-        sqlx::query(
-        "UPDATE holds SET status = 'released', updated_at = $2 WHERE event_id = $1 AND status = 'active'"
-    )
-    .bind(event_id)
-    .bind(now)
-    .execute(c)
-    .await.map(|r| r.rows_affected())
-    })?;
-    Ok(r)
+) -> Result<Vec<HoldRow>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE holds SET status = {HOLD_RELEASED}, updated_at = $2 WHERE event_id = $1 \
+         AND status = {HOLD_ACTIVE} RETURNING {COLS}"
+    );
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(event_id)
+        .bind(now)
+        .fetch_all(c)
+        .await)
 }
 
 /// A hold by one user and key (read outside any transaction).

@@ -1,7 +1,9 @@
 //! Committed availability of many events at once, for live updates.
 
 use crate::db::Db;
+use crate::domain::EventStatus;
 use crate::on_pool;
+use crate::store::inventory::expired_held_sql;
 use crate::store::list_placeholders;
 use sqlx::FromRow;
 
@@ -13,18 +15,7 @@ pub struct AvailabilityRow {
     pub capacity: i64,
     pub taken: i64,
     pub expired_held: i64,
-    pub event_status: String,
-}
-
-impl AvailabilityRow {
-    /// Seats bookable now; none once the event is cancelled.
-    pub fn available(&self) -> i64 {
-        if self.event_status == "cancelled" {
-            0
-        } else {
-            (self.capacity - self.taken + self.expired_held).max(0)
-        }
-    }
+    pub event_status: EventStatus,
 }
 
 /// Every ticket type of the given events, with seats in expired holds as of `now`.
@@ -36,10 +27,10 @@ pub async fn availability(
     let mut out = Vec::new();
     for chunk in event_ids.chunks(500) {
         let sql = format!(
-            "SELECT t.event_id, t.id AS ticket_type_id, t.capacity, t.taken, \
-             CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
-             AND h.status = 'active' AND h.expires_at <= $1), 0) AS BIGINT) AS expired_held, e.status AS event_status \
-             FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE t.event_id IN ({}) ORDER BY t.event_id, t.position, t.id",
+            "SELECT t.event_id, t.id AS ticket_type_id, t.capacity, t.taken, {} AS expired_held, \
+             e.status AS event_status FROM ticket_types t JOIN events e ON e.id = t.event_id \
+             WHERE t.event_id IN ({}) ORDER BY t.event_id, t.position, t.id",
+            expired_held_sql("$1"),
             list_placeholders(chunk.len(), 2)
         );
         let rows: Vec<AvailabilityRow> = on_pool!(db, |p| {

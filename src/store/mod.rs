@@ -9,14 +9,17 @@ pub mod bookings;
 pub mod check;
 pub mod events;
 pub mod holds;
+pub mod inventory;
 pub mod live;
 pub mod organizer;
 pub mod outbox;
 pub mod search;
 pub mod search_keys;
+pub mod search_query;
 pub(crate) mod search_sql;
 pub mod seed;
 pub mod sessions;
+pub mod status;
 pub mod users;
 
 use rand::Rng;

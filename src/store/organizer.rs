@@ -1,6 +1,7 @@
 //! What organizers see of their events: sales, attendees, check-in.
 
 use crate::db::{Db, Tx};
+use crate::store::status::lit::{BOOKING_CONFIRMED, HOLD_ACTIVE};
 use crate::{on_pool, on_tx};
 use sqlx::FromRow;
 
@@ -22,14 +23,13 @@ pub struct SalesRow {
 
 pub async fn sales(db: &Db, event_id: i64, now: i64) -> Result<Vec<SalesRow>, sqlx::Error> {
     on_pool!(db, |p| {
-        sqlx::query_as(
-        "SELECT t.id, t.name, t.price_cents, t.currency, t.capacity, t.max_per_booking, \
-         CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed'), 0) AS BIGINT) AS sold, \
-         CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at > $2), 0) AS BIGINT) AS held, \
-         CAST(COALESCE((SELECT SUM(b.total_cents) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed'), 0) AS BIGINT) AS revenue_cents, \
-         CAST((SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id WHERE b.ticket_type_id = t.id AND b.status = 'confirmed' AND k.checked_in_at IS NOT NULL) AS BIGINT) AS checked_in, \
-         CAST((SELECT COUNT(*) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = 'confirmed') AS BIGINT) AS bookings \
-         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id"
+        sqlx::query_as(&format!("SELECT t.id, t.name, t.price_cents, t.currency, t.capacity, t.max_per_booking, \
+         CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}), 0) AS BIGINT) AS sold, \
+         CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = {HOLD_ACTIVE} AND h.expires_at > $2), 0) AS BIGINT) AS held, \
+         CAST(COALESCE((SELECT SUM(b.total_cents) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}), 0) AS BIGINT) AS revenue_cents, \
+         CAST((SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED} AND k.checked_in_at IS NOT NULL) AS BIGINT) AS checked_in, \
+         CAST((SELECT COUNT(*) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}) AS BIGINT) AS bookings \
+         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id")
     )
     .bind(event_id)
     .bind(now)
@@ -48,7 +48,7 @@ pub struct AttendeeRow {
     pub buyer_email: String,
     pub ticket_type: String,
     pub booking_code: String,
-    pub booking_status: String,
+    pub booking_status: crate::domain::BookingStatus,
     pub booked_at: i64,
     pub checked_in_at: Option<i64>,
     pub event_id: i64,
@@ -70,7 +70,7 @@ pub async fn attendees(
 ) -> Result<Vec<AttendeeRow>, sqlx::Error> {
     let pattern = q.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
     let sql = format!(
-        "{ATTENDEE_SQL} WHERE b.event_id = $1 AND b.status = 'confirmed' AND ($2 IS NULL OR \
+        "{ATTENDEE_SQL} WHERE b.event_id = $1 AND b.status = {BOOKING_CONFIRMED} AND ($2 IS NULL OR \
          LOWER(COALESCE(k.attendee_name, '')) LIKE $2 OR LOWER(u.name) LIKE $2 OR LOWER(u.email) LIKE $2 \
          OR LOWER(k.code) LIKE $2 OR LOWER(b.code) LIKE $2) AND ($3 IS NULL OR k.id > $3) ORDER BY k.id LIMIT $4"
     );
@@ -102,9 +102,8 @@ pub async fn check_in(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let n = on_tx!(tx, |c| {
-        sqlx::query(
-        "UPDATE tickets SET checked_in_at = $3, checked_in_by = $4 WHERE code = $1 AND checked_in_at IS NULL \
-         AND booking_id IN (SELECT id FROM bookings WHERE event_id = $2 AND status = 'confirmed')"
+        sqlx::query(&format!("UPDATE tickets SET checked_in_at = $3, checked_in_by = $4 WHERE code = $1 AND checked_in_at IS NULL \
+         AND booking_id IN (SELECT id FROM bookings WHERE event_id = $2 AND status = {BOOKING_CONFIRMED})")
     )
     .bind(code)
     .bind(event_id)

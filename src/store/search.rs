@@ -5,72 +5,9 @@ use crate::db::{Db, Engine};
 use crate::on_pool;
 use crate::store::events::EventListRow;
 use crate::store::search_sql::{Bind, Mode, fetch_pg, statement};
+use crate::store::status::lit::{BOOKING_CONFIRMED, EVENT_PUBLISHED};
 
-/// Sort orders; each has a matching index and cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    Soonest,
-    Newest,
-    Cheapest,
-}
-
-/// Where the previous page ended (the sort key of its last row).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum After {
-    Soonest { starts_at: i64, id: i64 },
-    Newest { published_at: i64, id: i64 },
-    Cheapest { price: i64, starts_at: i64, id: i64 },
-}
-
-/// A validated search.
-#[derive(Debug, Clone)]
-pub struct Search {
-    /// Words to match (already reduced to letters and digits).
-    pub words: Vec<String>,
-    pub category: Option<String>,
-    pub city: Option<String>,
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    pub free_only: bool,
-    pub seats_left: bool,
-    pub sort: Sort,
-    pub after: Option<After>,
-    pub limit: i64,
-    pub now: i64,
-    /// Words match as prefixes ("sym" finds "symphony"), not whole words only. Whole words
-    /// (stemmed: "markets" finds "market") come first; prefixes are the fallback when they
-    /// find nothing (see [`crate::search`]).
-    pub prefix: bool,
-}
-
-/// How much each way of reading a search reads before it gives way to the next. The
-/// results never depend on these, only the time they take; tests shrink them so that small
-/// data sets go down every path.
-#[derive(Debug, Clone, Copy)]
-pub struct Tuning {
-    /// Rows read in sort order before falling back to the whole query (see [`search`]).
-    pub window: i64,
-    /// The window when there are words: on PostgreSQL a miss goes on to the search keys,
-    /// whose first stretch reads few rows, so a smaller window is cheaper when it misses.
-    pub words_window: i64,
-    /// Matches in the window that make the bands worth trying first (PostgreSQL).
-    pub near: usize,
-    /// Matches read in no order by the first read through the keys: fewer than this are all
-    /// of them, sorted at once (PostgreSQL).
-    pub cap: i64,
-}
-
-impl Tuning {
-    /// Measured at a million events (README, Benchmarks).
-    pub const PRODUCTION: Tuning = Tuning {
-        window: 2_000,
-        words_window: 1_000,
-        near: 5,
-        cap: 1_500,
-    };
-}
+pub use super::search_query::{After, Search, Sort, Tuning};
 
 /// One page of results; `limit + 1` rows are read to know whether there is a next page.
 ///
@@ -153,11 +90,11 @@ async fn run(db: &Db, s: &Search, mode: Mode<'_>) -> Result<Vec<EventListRow>, s
 pub async fn has_unknown_word(db: &Db, words: &[String]) -> Result<bool, sqlx::Error> {
     match db {
         Db::Postgres(p) => {
-            sqlx::query_scalar(
+            sqlx::query_scalar(&format!(
                 "SELECT EXISTS (SELECT 1 FROM unnest($1::text[]) AS w(word) WHERE NOT EXISTS \
-                 (SELECT 1 FROM events e WHERE e.status = 'published' \
+                 (SELECT 1 FROM events e WHERE e.status = {EVENT_PUBLISHED} \
                  AND e.search @@ to_tsquery('english', w.word)))",
-            )
+            ))
             .bind(words)
             .fetch_one(p)
             .await
@@ -188,7 +125,7 @@ pub async fn facet_counts(
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let col = if column == "city" { "city" } else { "category" };
     let sql = format!(
-        "SELECT {col}, COUNT(*) AS n FROM events WHERE status = 'published' AND starts_at >= $1 \
+        "SELECT {col}, COUNT(*) AS n FROM events WHERE status = {EVENT_PUBLISHED} AND starts_at >= $1 \
          GROUP BY {col} ORDER BY n DESC, {col} LIMIT $2"
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
@@ -207,8 +144,8 @@ pub async fn popular(
 ) -> Result<Vec<EventListRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {}, e.published_at FROM events e JOIN (SELECT event_id, COUNT(*) AS n FROM bookings \
-         WHERE created_at >= $1 AND status = 'confirmed' GROUP BY event_id) pop ON pop.event_id = e.id \
-         WHERE e.status = 'published' AND e.starts_at >= $2 ORDER BY pop.n DESC, e.starts_at LIMIT $3",
+         WHERE created_at >= $1 AND status = {BOOKING_CONFIRMED} GROUP BY event_id) pop ON pop.event_id = e.id \
+         WHERE e.status = {EVENT_PUBLISHED} AND e.starts_at >= $2 ORDER BY pop.n DESC, e.starts_at LIMIT $3",
         crate::store::events::LIST_COLS
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
@@ -226,9 +163,9 @@ pub async fn sitemap_page(
     to_id: i64,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     on_pool!(db, |p| {
-        sqlx::query_as(
-        "SELECT slug, updated_at FROM events WHERE id >= $1 AND id < $2 AND status = 'published' ORDER BY id"
-    )
+        sqlx::query_as(&format!(
+        "SELECT slug, updated_at FROM events WHERE id >= $1 AND id < $2 AND status = {EVENT_PUBLISHED} ORDER BY id"
+    ))
     .bind(from_id)
     .bind(to_id)
     .fetch_all(p)

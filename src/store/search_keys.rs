@@ -14,11 +14,12 @@
 //! still checked on the row, and [`search_unwindowed`](super::search::search_unwindowed)
 //! is the reference the tests hold this to.
 
-use super::search::{After, Search, Sort, Tuning};
+use super::search_query::{After, Search, Sort, Tuning};
 use super::search_sql::{Beyond, KeyScan, Mode, fetch_pg, statement};
 use crate::db::{Db, Engine};
 use crate::on_pool;
 use crate::store::events::EventListRow;
+use crate::store::status::lit::EVENT_PUBLISHED;
 use sqlx::FromRow;
 
 /// A week in milliseconds: the band of start and publication times (`starts_at / WEEK`).
@@ -222,9 +223,9 @@ async fn read(
 
 /// The latest publication time of a published event (the top of the newest-first order).
 async fn latest_publication(db: &Db) -> Result<Option<i64>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT MAX(published_at) FROM events WHERE status = 'published'"
-    )
+    on_pool!(db, |p| sqlx::query_scalar::<_, Option<i64>>(&format!(
+        "SELECT MAX(published_at) FROM events WHERE status = {EVENT_PUBLISHED}"
+    ))
     .fetch_one(p)
     .await)
 }

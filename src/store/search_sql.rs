@@ -1,8 +1,9 @@
 //! The SQL of a search: one statement per way of reading it (a window of the first rows in
 //! sort order, the whole query, or a read through the search keys), on either engine.
 
-use super::search::{After, Search, Sort};
+use super::search_query::{After, Search, Sort};
 use crate::db::Engine;
+use crate::store::status::lit::EVENT_PUBLISHED;
 
 /// A bound parameter of a generated statement.
 pub(crate) enum Bind {
@@ -95,7 +96,7 @@ pub(crate) fn statement(engine: Engine, s: &Search, mode: Mode<'_>) -> (String, 
         format!("${}", binds.len())
     };
     // Conditions every row must meet, which the sort's index can range over.
-    let mut base = vec!["e.status = 'published'".to_string()];
+    let mut base = vec![format!("e.status = {EVENT_PUBLISHED}")];
     let now = arg(Bind::I(s.now), &mut binds);
     base.push(format!("e.ends_at >= {now}"));
     // Implied by the line above for all but events that started over a day ago and still

@@ -17,7 +17,7 @@ pub struct SeedEvent {
     pub starts_at: i64,
     pub ends_at: i64,
     pub timezone: String,
-    pub status: String,
+    pub status: crate::domain::EventStatus,
     pub image_url: Option<String>,
     pub min_price_cents: i64,
     /// When it went on sale (the newest-first order).

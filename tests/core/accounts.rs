@@ -10,6 +10,7 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
     for db in TestDb::all().await {
         let core = core_with_clock(&db.db, start_ms());
         let user = core
+            .accounts()
             .register(
                 "  Ada@Example.com ",
                 "correct horse battery",
@@ -21,34 +22,38 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
             .unwrap();
         assert_eq!(user.email, "ada@example.com");
         assert!(matches!(
-            core.register(
-                "ADA@example.com",
-                "another good password",
-                "Ada 2",
-                Role::Attendee,
-                false
-            )
-            .await
-            .unwrap_err(),
+            core.accounts()
+                .register(
+                    "ADA@example.com",
+                    "another good password",
+                    "Ada 2",
+                    Role::Attendee,
+                    false
+                )
+                .await
+                .unwrap_err(),
             AccountError::EmailTaken
         ));
         assert!(matches!(
-            core.login("ada@example.com", "wrong password!", &ClientInfo::default())
+            core.accounts()
+                .login("ada@example.com", "wrong password!", &ClientInfo::default())
                 .await
                 .unwrap_err(),
             AccountError::InvalidCredentials
         ));
         assert!(matches!(
-            core.login(
-                "nobody@example.com",
-                "whatever12345",
-                &ClientInfo::default()
-            )
-            .await
-            .unwrap_err(),
+            core.accounts()
+                .login(
+                    "nobody@example.com",
+                    "whatever12345",
+                    &ClientInfo::default()
+                )
+                .await
+                .unwrap_err(),
             AccountError::InvalidCredentials
         ));
         let pair = core
+            .accounts()
             .login(
                 "ADA@example.com",
                 "correct horse battery",
@@ -56,20 +61,31 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
             )
             .await
             .unwrap();
-        let actor = core.authenticate(&pair.access_token, None).await.unwrap();
+        let actor = core
+            .accounts()
+            .authenticate(&pair.access_token, None)
+            .await
+            .unwrap();
         assert_eq!(actor.user_id, user.id);
-        let rotated = core.refresh(&pair.refresh_token).await.unwrap();
+        let rotated = core.accounts().refresh(&pair.refresh_token).await.unwrap();
         assert_ne!(rotated.refresh_token, pair.refresh_token);
         // Reusing the spent token revokes the whole session, including the new tokens.
-        assert!(core.refresh(&pair.refresh_token).await.is_err());
-        assert!(core.refresh(&rotated.refresh_token).await.is_err());
+        assert!(core.accounts().refresh(&pair.refresh_token).await.is_err());
         assert!(
-            core.authenticate(&rotated.access_token, None)
+            core.accounts()
+                .refresh(&rotated.refresh_token)
+                .await
+                .is_err()
+        );
+        assert!(
+            core.accounts()
+                .authenticate(&rotated.access_token, None)
                 .await
                 .is_err()
         );
         // Access tokens expire after 15 minutes.
         let fresh = core
+            .accounts()
             .login(
                 "ada@example.com",
                 "correct horse battery",
@@ -78,9 +94,15 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
             .await
             .unwrap();
         core.clock().advance_ms(15 * 60_000 + 1000);
-        assert!(core.authenticate(&fresh.access_token, None).await.is_err());
+        assert!(
+            core.accounts()
+                .authenticate(&fresh.access_token, None)
+                .await
+                .is_err()
+        );
         // Sign-out revokes.
         let again = core
+            .accounts()
             .login(
                 "ada@example.com",
                 "correct horse battery",
@@ -88,9 +110,18 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
             )
             .await
             .unwrap();
-        let a = core.authenticate(&again.access_token, None).await.unwrap();
-        core.logout(&a).await.unwrap();
-        assert!(core.authenticate(&again.access_token, None).await.is_err());
-        assert!(core.refresh(&again.refresh_token).await.is_err());
+        let a = core
+            .accounts()
+            .authenticate(&again.access_token, None)
+            .await
+            .unwrap();
+        core.accounts().logout(&a).await.unwrap();
+        assert!(
+            core.accounts()
+                .authenticate(&again.access_token, None)
+                .await
+                .is_err()
+        );
+        assert!(core.accounts().refresh(&again.refresh_token).await.is_err());
     }
 }

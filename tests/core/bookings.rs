@@ -2,6 +2,7 @@
 
 use crate::helpers::{event_request, fixture, organizer, start_ms, users};
 use evently::bookings::BookingError;
+use evently::domain::{BookingStatus, EventStatus};
 use evently::testing::TestDb;
 
 #[tokio::test]
@@ -11,7 +12,7 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         let u = users(&f.core, 1, "bad").await.remove(0);
         let book = |q: i64, tt: i64, ev: i64, key: &'static str| {
             let (core, u) = (f.core.clone(), u.clone());
-            async move { core.book(&u, ev, tt, q, key).await }
+            async move { core.bookings().book(&u, ev, tt, q, key).await }
         };
         for q in [0, 11, -1, i64::MIN, i64::MAX] {
             let e = book(q, f.tt_id, f.event_id, "q").await.unwrap_err();
@@ -31,6 +32,7 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         ));
         assert!(matches!(
             f.core
+                .bookings()
                 .book(&u, f.event_id, f.tt_id, 1, "")
                 .await
                 .unwrap_err(),
@@ -38,6 +40,7 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         ));
         assert!(matches!(
             f.core
+                .bookings()
                 .book(&u, f.event_id, f.tt_id, 1, "has space")
                 .await
                 .unwrap_err(),
@@ -46,10 +49,15 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         // A ticket type of another event is not found through this event.
         let other = f
             .core
+            .events()
             .create_event(&f.organizer, &event_request(5))
             .await
             .unwrap();
-        f.core.publish_event(&f.organizer, other.id).await.unwrap();
+        f.core
+            .events()
+            .publish_event(&f.organizer, other.id)
+            .await
+            .unwrap();
         let e = book(1, other.ticket_types[0].id, f.event_id, "c")
             .await
             .unwrap_err();
@@ -57,6 +65,7 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         // A draft event does not exist for buyers.
         let draft = f
             .core
+            .events()
             .create_event(&f.organizer, &event_request(5))
             .await
             .unwrap();
@@ -67,8 +76,17 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         // Sales that have not opened yet, or have closed.
         let mut req = event_request(5);
         req.ticket_types[0].sale_starts_at = Some(req.starts_at - chrono::Duration::days(1));
-        let later = f.core.create_event(&f.organizer, &req).await.unwrap();
-        f.core.publish_event(&f.organizer, later.id).await.unwrap();
+        let later = f
+            .core
+            .events()
+            .create_event(&f.organizer, &req)
+            .await
+            .unwrap();
+        f.core
+            .events()
+            .publish_event(&f.organizer, later.id)
+            .await
+            .unwrap();
         let e = book(1, later.ticket_types[0].id, later.id, "e")
             .await
             .unwrap_err();
@@ -81,7 +99,11 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         );
         f.core.clock().advance_ms(-40 * 86_400_000);
         // A cancelled event.
-        f.core.cancel_event(&f.organizer, other.id).await.unwrap();
+        f.core
+            .events()
+            .cancel_event(&f.organizer, other.id)
+            .await
+            .unwrap();
         let e = book(1, other.ticket_types[0].id, other.id, "g")
             .await
             .unwrap_err();
@@ -91,7 +113,7 @@ async fn every_invalid_request_is_refused_and_changes_nothing() {
         ));
         // Nothing changed anywhere.
         assert_eq!(f.available().await, 20);
-        assert!(f.core.my_bookings(&u).await.unwrap().is_empty());
+        assert!(f.core.bookings().my_bookings(&u).await.unwrap().is_empty());
         f.assert_invariants().await;
     }
 }
@@ -102,11 +124,13 @@ async fn sold_out_says_how_many_are_left() {
         let f = fixture(&db, 3).await;
         let u = users(&f.core, 1, "so").await.remove(0);
         f.core
+            .bookings()
             .book(&u, f.event_id, f.tt_id, 2, "one")
             .await
             .unwrap();
         match f
             .core
+            .bookings()
             .book(&u, f.event_id, f.tt_id, 2, "two")
             .await
             .unwrap_err()
@@ -132,6 +156,7 @@ async fn cancellation_frees_seats_at_once_and_respects_ownership_and_cutoff() {
         let (a, b) = (us.remove(0), us.remove(0));
         let booking = f
             .core
+            .bookings()
             .book(&a, f.event_id, f.tt_id, 4, "mine")
             .await
             .unwrap()
@@ -139,19 +164,33 @@ async fn cancellation_frees_seats_at_once_and_respects_ownership_and_cutoff() {
         assert_eq!(f.available().await, 0);
         // Someone else's booking does not exist for them.
         assert!(matches!(
-            f.core.cancel_booking(&b, booking.id).await.unwrap_err(),
+            f.core
+                .bookings()
+                .cancel_booking(&b, booking.id)
+                .await
+                .unwrap_err(),
             BookingError::NotFound("booking")
         ));
         assert!(matches!(
-            f.core.booking_for(&b, booking.id).await.unwrap_err(),
+            f.core
+                .bookings()
+                .booking_for(&b, booking.id)
+                .await
+                .unwrap_err(),
             BookingError::NotFound("booking")
         ));
-        let out = f.core.cancel_booking(&a, booking.id).await.unwrap();
-        assert_eq!(out.booking.status, "cancelled");
+        let out = f
+            .core
+            .bookings()
+            .cancel_booking(&a, booking.id)
+            .await
+            .unwrap();
+        assert_eq!(out.booking.status, BookingStatus::Cancelled);
         assert!(!out.already_cancelled);
         assert_eq!(f.available().await, 4, "seats are back at once");
         assert!(
             f.core
+                .bookings()
                 .cancel_booking(&a, booking.id)
                 .await
                 .unwrap()
@@ -160,18 +199,24 @@ async fn cancellation_frees_seats_at_once_and_respects_ownership_and_cutoff() {
         // Past the organizer's cut-off (60 min before the start) the buyer can no longer cancel.
         let late = f
             .core
+            .bookings()
             .book(&b, f.event_id, f.tt_id, 1, "late")
             .await
             .unwrap()
             .0;
         f.core.clock().advance_ms(30 * 86_400_000 - 30 * 60_000);
         assert!(matches!(
-            f.core.cancel_booking(&b, late.id).await.unwrap_err(),
+            f.core
+                .bookings()
+                .cancel_booking(&b, late.id)
+                .await
+                .unwrap_err(),
             BookingError::CancellationClosed
         ));
         // The organizer still can.
         assert!(
             !f.core
+                .bookings()
                 .cancel_booking(&f.organizer, late.id)
                 .await
                 .unwrap()
@@ -187,25 +232,40 @@ async fn cancelling_an_event_cancels_every_booking_and_hold() {
         let f = fixture(&db, 10).await;
         let u = users(&f.core, 2, "ev").await;
         f.core
+            .bookings()
             .book(&u[0], f.event_id, f.tt_id, 3, "b1")
             .await
             .unwrap();
         let (hold, _) = f
             .core
+            .bookings()
             .hold(&u[1], f.event_id, f.tt_id, 2, "h1")
             .await
             .unwrap();
         let stranger = organizer(&f.core, "stranger").await;
         assert!(
-            f.core.cancel_event(&stranger, f.event_id).await.is_err(),
+            f.core
+                .events()
+                .cancel_event(&stranger, f.event_id)
+                .await
+                .is_err(),
             "another organizer cannot cancel it"
         );
-        let ev = f.core.cancel_event(&f.organizer, f.event_id).await.unwrap();
-        assert_eq!(ev.status, "cancelled");
-        let mine = f.core.my_bookings(&u[0]).await.unwrap();
-        assert_eq!(mine[0].booking.status, "cancelled");
+        let ev = f
+            .core
+            .events()
+            .cancel_event(&f.organizer, f.event_id)
+            .await
+            .unwrap();
+        assert_eq!(ev.status, EventStatus::Cancelled);
+        let mine = f.core.bookings().my_bookings(&u[0]).await.unwrap();
+        assert_eq!(mine[0].booking.status, BookingStatus::Cancelled);
         assert!(matches!(
-            f.core.confirm_hold(&u[1], hold.id, &[]).await.unwrap_err(),
+            f.core
+                .bookings()
+                .confirm_hold(&u[1], hold.id, &[])
+                .await
+                .unwrap_err(),
             BookingError::HoldNotActive(_)
         ));
         f.assert_invariants().await;

@@ -2,6 +2,7 @@
 
 use crate::helpers::{fixture, users};
 use evently::bookings::BookingError;
+use evently::domain::BookingStatus;
 use evently::testing::TestDb;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -20,7 +21,11 @@ async fn two_thousand_attempts_for_one_hundred_seats_sell_exactly_one_hundred() 
                 for i in 0..10 {
                     let qty = rng.gen_range(1..=4);
                     let key = format!("attempt-{t}-{i}");
-                    let r = f.core.book(&buyer, f.event_id, f.tt_id, qty, &key).await;
+                    let r = f
+                        .core
+                        .bookings()
+                        .book(&buyer, f.event_id, f.tt_id, qty, &key)
+                        .await;
                     outcomes.push((qty, r));
                 }
                 outcomes
@@ -56,7 +61,7 @@ async fn two_thousand_attempts_for_one_hundred_seats_sell_exactly_one_hundred() 
                 .await
                 .unwrap()
                 .expect("stored");
-            assert_eq!(stored.status, "confirmed");
+            assert_eq!(stored.status, BookingStatus::Confirmed);
             assert_eq!(stored.quantity, b.quantity);
         }
         assert_eq!(f.available().await, 0);
@@ -74,6 +79,7 @@ async fn fifty_identical_requests_make_one_booking_and_fifty_identical_answers()
             let (f, buyer) = (f.clone(), buyer.clone());
             tasks.push(tokio::spawn(async move {
                 f.core
+                    .bookings()
                     .book(&buyer, f.event_id, f.tt_id, 3, "same-key-123")
                     .await
             }));
@@ -87,12 +93,13 @@ async fn fifty_identical_requests_make_one_booking_and_fifty_identical_answers()
             "[{}] answers differ",
             f.engine
         );
-        let mine = f.core.my_bookings(&buyer).await.unwrap();
+        let mine = f.core.bookings().my_bookings(&buyer).await.unwrap();
         assert_eq!(mine.len(), 1, "[{}] one booking", f.engine);
         assert_eq!(f.available().await, 7);
         // A different body under the same key is refused and changes nothing.
         let err = f
             .core
+            .bookings()
             .book(&buyer, f.event_id, f.tt_id, 2, "same-key-123")
             .await
             .unwrap_err();
@@ -111,6 +118,7 @@ async fn cancelling_while_others_book_never_loses_or_duplicates_a_seat() {
         for (i, u) in holders.iter().enumerate() {
             first.push(
                 f.core
+                    .bookings()
                     .book(u, f.event_id, f.tt_id, 1, &format!("k{i}"))
                     .await
                     .unwrap()
@@ -123,11 +131,12 @@ async fn cancelling_while_others_book_never_loses_or_duplicates_a_seat() {
         for (i, b) in first.iter().take(25).enumerate() {
             let (f, u, id) = (f.clone(), holders[i].clone(), b.id);
             tasks.push(tokio::spawn(async move {
-                let out = f.core.cancel_booking(&u, id).await.unwrap();
+                let out = f.core.bookings().cancel_booking(&u, id).await.unwrap();
                 assert!(!out.already_cancelled);
                 // A second cancel is harmless.
                 assert!(
                     f.core
+                        .bookings()
                         .cancel_booking(&u, id)
                         .await
                         .unwrap()
@@ -141,6 +150,7 @@ async fn cancelling_while_others_book_never_loses_or_duplicates_a_seat() {
             tasks.push(tokio::spawn(async move {
                 match f
                     .core
+                    .bookings()
                     .book(&u, f.event_id, f.tt_id, 1, &format!("n{i}"))
                     .await
                 {

@@ -11,17 +11,28 @@ async fn capacity_goes_up_freely_and_down_only_to_what_is_taken() {
     for db in TestDb::all().await {
         let f = fixture(&db, 10).await;
         let u = users(&f.core, 1, "cap").await.remove(0);
-        f.core.book(&u, f.event_id, f.tt_id, 6, "k").await.unwrap();
+        f.core
+            .bookings()
+            .book(&u, f.event_id, f.tt_id, 6, "k")
+            .await
+            .unwrap();
         let up = f
             .core
+            .events()
             .set_capacity(&f.organizer, f.tt_id, 20)
             .await
             .unwrap();
         assert_eq!((up.capacity, up.available), (20, 14));
-        let down = f.core.set_capacity(&f.organizer, f.tt_id, 6).await.unwrap();
+        let down = f
+            .core
+            .events()
+            .set_capacity(&f.organizer, f.tt_id, 6)
+            .await
+            .unwrap();
         assert_eq!(down.available, 0);
         let err = f
             .core
+            .events()
             .set_capacity(&f.organizer, f.tt_id, 5)
             .await
             .unwrap_err();
@@ -31,11 +42,19 @@ async fn capacity_goes_up_freely_and_down_only_to_what_is_taken() {
         // Another organizer cannot touch it, and learns nothing about it.
         let other = organizer(&f.core, "other").await;
         assert!(matches!(
-            f.core.set_capacity(&other, f.tt_id, 50).await.unwrap_err(),
+            f.core
+                .events()
+                .set_capacity(&other, f.tt_id, 50)
+                .await
+                .unwrap_err(),
             EventError::NotFound(_)
         ));
         assert!(matches!(
-            f.core.publish_event(&other, f.event_id).await.unwrap_err(),
+            f.core
+                .events()
+                .publish_event(&other, f.event_id)
+                .await
+                .unwrap_err(),
             EventError::NotFound(_)
         ));
         f.assert_invariants().await;
@@ -49,6 +68,7 @@ async fn only_organizers_create_events_and_input_is_validated_by_field() {
         let attendee = users(&f.core, 1, "att").await.remove(0);
         assert!(matches!(
             f.core
+                .events()
                 .create_event(&attendee, &event_request(5))
                 .await
                 .unwrap_err(),
@@ -81,7 +101,13 @@ async fn only_organizers_create_events_and_input_is_validated_by_field() {
         for (mutate, field) in cases {
             let mut req = event_request(5);
             mutate(&mut req);
-            match f.core.create_event(&f.organizer, &req).await.unwrap_err() {
+            match f
+                .core
+                .events()
+                .create_event(&f.organizer, &req)
+                .await
+                .unwrap_err()
+            {
                 EventError::Invalid(api) => {
                     assert_eq!(api.field.as_deref(), Some(field), "{}", api.message)
                 }
@@ -91,11 +117,13 @@ async fn only_organizers_create_events_and_input_is_validated_by_field() {
         // Slugs stay unique when titles repeat.
         let a = f
             .core
+            .events()
             .create_event(&f.organizer, &event_request(5))
             .await
             .unwrap();
         let b = f
             .core
+            .events()
             .create_event(&f.organizer, &event_request(5))
             .await
             .unwrap();

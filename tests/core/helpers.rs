@@ -95,10 +95,14 @@ pub async fn fixture(db: &TestDb, capacity: i64) -> Fixture {
     let core = core_with_clock(&db.db, start_ms());
     let organizer = organizer(&core, "main").await;
     let event = core
+        .events()
         .create_event(&organizer, &event_request(capacity))
         .await
         .unwrap();
-    core.publish_event(&organizer, event.id).await.unwrap();
+    core.events()
+        .publish_event(&organizer, event.id)
+        .await
+        .unwrap();
     Fixture {
         tt_id: event.ticket_types[0].id,
         event_id: event.id,
@@ -112,6 +116,7 @@ impl Fixture {
     /// Seats bookable now, as the API reports them.
     pub async fn available(&self) -> i64 {
         self.core
+            .events()
             .event_for(None, self.event_id)
             .await
             .unwrap()
@@ -120,7 +125,7 @@ impl Fixture {
     }
 
     pub async fn assert_invariants(&self) {
-        let report = self.core.check_invariants(None).await.unwrap();
+        let report = self.core.invariants().check(None).await.unwrap();
         assert!(
             report.ok(),
             "[{}] invariants violated: {:#?}",

@@ -17,7 +17,7 @@ pub async fn whoami() -> Result<Option<UserView>, AppError> {
     let Some(actor) = ssr::actor() else {
         return Ok(None);
     };
-    match ssr::core()?.me(&actor).await {
+    match ssr::core()?.accounts().me(&actor).await {
         Ok(u) => Ok(Some(u)),
         Err(_) => Ok(None),
     }
@@ -31,7 +31,11 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     let core = ssr::core()?;
-    match core.login(&email, &password, &ssr::client()).await {
+    match core
+        .accounts()
+        .login(&email, &password, &ssr::client())
+        .await
+    {
         Ok(pair) => {
             ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
             leptos_axum::redirect(&session::safe_next(next.as_deref()));
@@ -53,12 +57,13 @@ pub async fn sign_up(
     let core = ssr::core()?;
     let client = ssr::client();
     if let Err(e) = core
+        .accounts()
         .sign_up(&client, &email, &password, &name, marketing.is_some())
         .await
     {
         return ssr::fail(e);
     }
-    match core.login(&email, &password, &client).await {
+    match core.accounts().login(&email, &password, &client).await {
         Ok(pair) => {
             ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
             leptos_axum::redirect(&session::safe_next(next.as_deref()));
@@ -72,7 +77,7 @@ pub async fn sign_up(
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     if let Some(actor) = ssr::actor() {
-        let _ = ssr::core()?.logout(&actor).await;
+        let _ = ssr::core()?.accounts().logout(&actor).await;
     }
     ssr::set_cookies(session::clear_cookies(ssr::site().secure_cookies));
     leptos_axum::redirect("/");
@@ -94,6 +99,7 @@ pub async fn change_password(
         ));
     }
     match ssr::core()?
+        .accounts()
         .change_password(&actor, &current_password, &new_password)
         .await
     {
@@ -107,6 +113,7 @@ pub async fn change_password(
 pub async fn set_marketing(opt_in: Option<String>) -> Result<UserView, AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
+        .accounts()
         .set_marketing_consent(&actor, opt_in.is_some())
         .await
     {
@@ -125,7 +132,11 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
             "tick the box to confirm you want your account deleted",
         ));
     }
-    match ssr::core()?.delete_my_account(&actor, &password).await {
+    match ssr::core()?
+        .accounts()
+        .delete_my_account(&actor, &password)
+        .await
+    {
         Ok(()) => {
             ssr::set_cookies(session::clear_cookies(ssr::site().secure_cookies));
             leptos_axum::redirect("/?account=deleted");
@@ -143,6 +154,7 @@ pub async fn admin_users(
 ) -> Result<Vec<UserView>, AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
+        .accounts()
         .list_users(&actor, q.as_deref(), before, 50)
         .await
     {
@@ -159,7 +171,11 @@ pub async fn admin_set_role(user_id: i64, role: String) -> Result<UserView, AppE
         Ok(r) => r,
         Err(e) => return ssr::fail(e),
     };
-    match ssr::core()?.set_role(&actor, user_id, role).await {
+    match ssr::core()?
+        .accounts()
+        .set_role(&actor, user_id, role)
+        .await
+    {
         Ok(u) => Ok(u),
         Err(e) => ssr::fail(e),
     }
@@ -169,7 +185,11 @@ pub async fn admin_set_role(user_id: i64, role: String) -> Result<UserView, AppE
 #[server(endpoint = "admin_set_disabled")]
 pub async fn admin_set_disabled(user_id: i64, disabled: bool) -> Result<UserView, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.set_disabled(&actor, user_id, disabled).await {
+    match ssr::core()?
+        .accounts()
+        .set_disabled(&actor, user_id, disabled)
+        .await
+    {
         Ok(u) => Ok(u),
         Err(e) => ssr::fail(e),
     }
@@ -183,6 +203,7 @@ pub async fn admin_audit(
 ) -> Result<Vec<AuditEntryView>, AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
+        .accounts()
         .audit_log(&actor, action.as_deref(), before, 100)
         .await
     {

@@ -24,6 +24,7 @@ pub async fn start_checkout(
         return Ok(());
     };
     match ssr::core()?
+        .bookings()
         .hold(&actor, event_id, ticket_type_id, quantity, &key)
         .await
     {
@@ -53,11 +54,11 @@ pub struct CheckoutData {
 pub async fn load_checkout(hold_id: i64) -> Result<CheckoutData, AppError> {
     let actor = ssr::require_actor()?;
     let core = ssr::core()?;
-    let hold = match core.hold_for(&actor, hold_id).await {
+    let hold = match core.bookings().hold_for(&actor, hold_id).await {
         Ok(h) => h,
         Err(e) => return ssr::fail(e),
     };
-    let event = match core.event_for(Some(&actor), hold.event_id).await {
+    let event = match core.events().event_for(Some(&actor), hold.event_id).await {
         Ok(e) => e,
         Err(e) => return ssr::fail(e),
     };
@@ -83,7 +84,7 @@ pub async fn load_checkout(hold_id: i64) -> Result<CheckoutData, AppError> {
 #[server(endpoint = "renew_checkout")]
 pub async fn renew_checkout(hold_id: i64) -> Result<HoldView, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.renew_hold(&actor, hold_id).await {
+    match ssr::core()?.bookings().renew_hold(&actor, hold_id).await {
         Ok(h) => Ok(h),
         Err(e) => ssr::fail(e),
     }
@@ -93,7 +94,7 @@ pub async fn renew_checkout(hold_id: i64) -> Result<HoldView, AppError> {
 #[server(endpoint = "release_checkout")]
 pub async fn release_checkout(hold_id: i64, slug: String) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.release_hold(&actor, hold_id).await {
+    match ssr::core()?.bookings().release_hold(&actor, hold_id).await {
         Ok(_) => {
             leptos_axum::redirect(&format!("/events/{slug}"));
             Ok(())
@@ -110,6 +111,7 @@ pub async fn confirm_checkout(
 ) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
+        .bookings()
         .confirm_hold(&actor, hold_id, &attendee_names.unwrap_or_default())
         .await
     {
@@ -126,7 +128,7 @@ pub async fn confirm_checkout(
 pub async fn my_bookings() -> Result<(Vec<MyBooking>, DateTime<Utc>), AppError> {
     let actor = ssr::require_actor()?;
     let core = ssr::core()?;
-    match core.my_bookings(&actor).await {
+    match core.bookings().my_bookings(&actor).await {
         Ok(list) => Ok((list, core.clock().now())),
         Err(e) => ssr::fail(e),
     }
@@ -136,11 +138,8 @@ pub async fn my_bookings() -> Result<(Vec<MyBooking>, DateTime<Utc>), AppError> 
 #[server(endpoint = "load_booking")]
 pub async fn load_booking(booking_id: i64) -> Result<MyBooking, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.my_bookings(&actor).await {
-        Ok(list) => match list.into_iter().find(|b| b.booking.id == booking_id) {
-            Some(b) => Ok(b),
-            None => ssr::fail(evently::ApiError::not_found("booking")),
-        },
+    match ssr::core()?.bookings().my_booking(&actor, booking_id).await {
+        Ok(b) => Ok(b),
         Err(e) => ssr::fail(e),
     }
 }
@@ -149,7 +148,11 @@ pub async fn load_booking(booking_id: i64) -> Result<MyBooking, AppError> {
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(booking_id: i64) -> Result<bool, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.cancel_booking(&actor, booking_id).await {
+    match ssr::core()?
+        .bookings()
+        .cancel_booking(&actor, booking_id)
+        .await
+    {
         Ok(out) => Ok(!out.already_cancelled),
         Err(e) => ssr::fail(e),
     }

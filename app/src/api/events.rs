@@ -11,7 +11,7 @@ use super::ssr;
 /// Upcoming published events for the home page filter.
 #[server(endpoint = "upcoming_events")]
 pub async fn upcoming_events() -> Result<Vec<EventSummary>, AppError> {
-    match ssr::core()?.upcoming_events(48).await {
+    match ssr::core()?.events().upcoming_events(48).await {
         Ok(list) => Ok(list),
         Err(e) => ssr::fail(e),
     }
@@ -20,7 +20,7 @@ pub async fn upcoming_events() -> Result<Vec<EventSummary>, AppError> {
 /// The home page: upcoming and popular events, categories, cities.
 #[server(endpoint = "load_home")]
 pub async fn load_home() -> Result<HomeData, AppError> {
-    match ssr::core()?.home().await {
+    match ssr::core()?.search().home().await {
         Ok(h) => Ok(h),
         Err(e) => ssr::fail(e),
     }
@@ -29,7 +29,7 @@ pub async fn load_home() -> Result<HomeData, AppError> {
 /// One page of search results.
 #[server(endpoint = "search_events", input = server_fn::codec::Json)]
 pub async fn search_events(query: SearchQuery) -> Result<Page<EventSummary>, AppError> {
-    match ssr::core()?.search_events(&query).await {
+    match ssr::core()?.search().search_events(&query).await {
         Ok(p) => Ok(p),
         Err(e) => ssr::fail(e),
     }
@@ -55,7 +55,7 @@ pub struct EventPageData {
 pub async fn event_page(slug: String) -> Result<EventPageData, AppError> {
     let core = ssr::core()?;
     let actor = ssr::actor();
-    let event = match core.event_by_slug(actor.as_ref(), &slug).await {
+    let event = match core.events().event_by_slug(actor.as_ref(), &slug).await {
         Ok(e) => e,
         Err(e) => return ssr::fail(e),
     };
@@ -105,12 +105,12 @@ fn json_ld(e: &EventDetail, url: &str, image: &str, base: &str) -> String {
         .ticket_types
         .iter()
         .map(|t| {
-            let availability = if t.available <= 0 || e.status == "cancelled" {
-                "https://schema.org/SoldOut"
-            } else if t.available <= 10 || t.available * 10 <= t.capacity {
-                "https://schema.org/LimitedAvailability"
-            } else {
-                "https://schema.org/InStock"
+            use evently::domain::{EventStatus, Scarcity};
+            let availability = match Scarcity::of(t.available, t.capacity) {
+                _ if e.status == EventStatus::Cancelled => "https://schema.org/SoldOut",
+                Scarcity::SoldOut => "https://schema.org/SoldOut",
+                Scarcity::FewLeft => "https://schema.org/LimitedAvailability",
+                Scarcity::Plenty => "https://schema.org/InStock",
             };
             let valid_from = t.sale_starts_at.or(e.published_at).map(|d| d.to_rfc3339());
             serde_json::json!({
@@ -124,7 +124,7 @@ fn json_ld(e: &EventDetail, url: &str, image: &str, base: &str) -> String {
             })
         })
         .collect();
-    let status = if e.status == "cancelled" {
+    let status = if e.status == evently::domain::EventStatus::Cancelled {
         "https://schema.org/EventCancelled"
     } else {
         "https://schema.org/EventScheduled"

@@ -56,8 +56,8 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
     } else {
         f.timezone.trim()
     };
-    let starts_at = evently::events::parse_local("starts_local", &f.starts_local, tz)?;
-    let ends_at = evently::events::parse_local("ends_local", &f.ends_local, tz)?;
+    let starts_at = evently::local_time::parse_local("starts_local", &f.starts_local, tz)?;
+    let ends_at = evently::local_time::parse_local("ends_local", &f.ends_local, tz)?;
     let number = |field: String, raw: &str| -> Result<i64, ApiError> {
         raw.trim()
             .parse::<i64>()
@@ -79,28 +79,17 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         if blank && t.id.as_deref().unwrap_or("").is_empty() {
             continue;
         }
-        let price = t.price.trim().replace(',', ".");
-        let price_cents = if price.is_empty() {
+        // A blank price in this form means a free ticket; the amount rule is the domain's.
+        let price_cents = if t.price.trim().is_empty() {
             0
         } else {
-            let (w, fr) = price.split_once('.').unwrap_or((&price, ""));
-            let ok = !w.is_empty()
-                && w.bytes().all(|b| b.is_ascii_digit())
-                && fr.len() <= 2
-                && fr.bytes().all(|b| b.is_ascii_digit())
-                && w.len() <= 7;
-            if !ok {
-                return Err(ApiError::invalid(
-                    format!("ticket_types[{i}].price_cents"),
-                    "enter a price like 25 or 25.50 (0 for free)",
-                ));
-            }
-            w.parse::<i64>().unwrap_or(0) * 100
-                + if fr.is_empty() {
-                    0
-                } else {
-                    format!("{fr:0<2}").parse::<i64>().unwrap_or(0)
-                }
+            evently::domain::parse_money(&format!("ticket_types[{i}].price_cents"), &t.price)
+                .map_err(|_| {
+                    ApiError::invalid(
+                        format!("ticket_types[{i}].price_cents"),
+                        "enter a price like 25 or 25.50 (0 for free)",
+                    )
+                })?
         };
         ticket_types.push(evently::dto::TicketTypeInput {
             id: opt_number(&format!("ticket_types[{i}].id"), &t.id)?,
@@ -137,7 +126,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
 #[server(endpoint = "organizer_events")]
 pub async fn organizer_events() -> Result<Vec<EventSummary>, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.my_events(&actor).await {
+    match ssr::core()?.events().my_events(&actor).await {
         Ok(v) => Ok(v),
         Err(e) => ssr::fail(e),
     }
@@ -151,7 +140,7 @@ pub async fn create_event(form: EventForm) -> Result<(), AppError> {
         Ok(r) => r,
         Err(e) => return ssr::fail(e),
     };
-    match ssr::core()?.create_event(&actor, &req).await {
+    match ssr::core()?.events().create_event(&actor, &req).await {
         Ok(ev) => {
             leptos_axum::redirect(&format!("/organizer/events/{}", ev.id));
             Ok(())
@@ -168,7 +157,11 @@ pub async fn update_event(event_id: i64, form: EventForm) -> Result<(), AppError
         Ok(r) => r,
         Err(e) => return ssr::fail(e),
     };
-    match ssr::core()?.update_event(&actor, event_id, &req).await {
+    match ssr::core()?
+        .events()
+        .update_event(&actor, event_id, &req)
+        .await
+    {
         Ok(_) => {
             leptos_axum::redirect(&format!("/organizer/events/{event_id}?saved=1"));
             Ok(())
@@ -182,13 +175,13 @@ pub async fn update_event(event_id: i64, form: EventForm) -> Result<(), AppError
 pub async fn load_event_form(event_id: i64) -> Result<EventForm, AppError> {
     let actor = ssr::require_actor()?;
     let core = ssr::core()?;
-    let sales = match core.event_sales(&actor, event_id).await {
+    let sales = match core.events().event_sales(&actor, event_id).await {
         Ok(s) => s,
         Err(e) => return ssr::fail(e),
     };
     let e = sales.event;
     let local = |d: chrono::DateTime<chrono::Utc>| {
-        evently::events::local_input_value(d.timestamp_millis(), &e.timezone)
+        evently::local_time::local_input_value(d.timestamp_millis(), &e.timezone)
     };
     Ok(EventForm {
         starts_local: local(e.starts_at),
@@ -221,7 +214,7 @@ pub async fn load_event_form(event_id: i64) -> Result<EventForm, AppError> {
 #[server(endpoint = "load_event_sales")]
 pub async fn load_event_sales(event_id: i64) -> Result<EventSales, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.event_sales(&actor, event_id).await {
+    match ssr::core()?.events().event_sales(&actor, event_id).await {
         Ok(s) => Ok(s),
         Err(e) => ssr::fail(e),
     }
@@ -231,7 +224,7 @@ pub async fn load_event_sales(event_id: i64) -> Result<EventSales, AppError> {
 #[server(endpoint = "publish_event")]
 pub async fn publish_event(event_id: i64) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.publish_event(&actor, event_id).await {
+    match ssr::core()?.events().publish_event(&actor, event_id).await {
         Ok(_) => Ok(()),
         Err(e) => ssr::fail(e),
     }
@@ -247,7 +240,7 @@ pub async fn cancel_event(event_id: i64, confirm: Option<String>) -> Result<(), 
             "tick the box to confirm: every booking will be cancelled",
         ));
     }
-    match ssr::core()?.cancel_event(&actor, event_id).await {
+    match ssr::core()?.events().cancel_event(&actor, event_id).await {
         Ok(_) => Ok(()),
         Err(e) => ssr::fail(e),
     }
@@ -258,6 +251,7 @@ pub async fn cancel_event(event_id: i64, confirm: Option<String>) -> Result<(), 
 pub async fn change_capacity(ticket_type_id: i64, capacity: i64) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
+        .events()
         .set_capacity(&actor, ticket_type_id, capacity)
         .await
     {
@@ -274,6 +268,7 @@ pub async fn event_attendees(
 ) -> Result<Vec<AttendeeView>, AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
+        .events()
         .attendees(&actor, event_id, q.as_deref(), None, 200)
         .await
     {
@@ -286,7 +281,11 @@ pub async fn event_attendees(
 #[server(endpoint = "check_in")]
 pub async fn check_in(event_id: i64, code: String) -> Result<CheckInOutcome, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?.check_in(&actor, event_id, &code).await {
+    match ssr::core()?
+        .events()
+        .check_in(&actor, event_id, &code)
+        .await
+    {
         Ok(o) => Ok(o),
         Err(e) => ssr::fail(e),
     }

@@ -1,17 +1,15 @@
 //! An event as a card in a list.
 
+use evently::domain::Scarcity;
 use evently::dto::EventSummary;
 use leptos::prelude::*;
 
-/// Seats-left wording shared by cards and badges.
+/// Seats-left wording and badge class for a card (the domain's one scarcity rule).
 pub fn availability_label(available: i64, capacity: i64) -> (&'static str, String) {
-    if available <= 0 {
-        ("sold-out", "Sold out".to_string())
-    } else if capacity > 0 && available * 10 <= capacity {
-        ("few-left", format!("Only {available} left"))
-    } else {
-        ("on-sale", format!("{available} seats left"))
-    }
+    (
+        Scarcity::of(available, capacity).css_class(),
+        Scarcity::label(available, capacity),
+    )
 }
 
 #[component]

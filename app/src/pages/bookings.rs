@@ -5,6 +5,7 @@ use crate::components::forms::{ErrorNotice, FormError};
 use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
+use evently::domain::BookingStatus;
 use evently::dto::MyBooking;
 use evently::error::ErrorCode;
 use leptos::prelude::*;
@@ -72,10 +73,10 @@ fn BookingList() -> impl IntoView {
 #[component]
 fn BookingCard(booking: MyBooking, cancel: ServerAction<CancelBooking>) -> impl IntoView {
     let b = booking.booking.clone();
-    let cancelled = b.status == "cancelled";
+    let cancelled = b.status == BookingStatus::Cancelled;
     let total = evently::domain::format_price(b.total_cents, &b.currency);
     view! {
-        <article class="card" data-booking-id=b.id data-status=b.status.clone()>
+        <article class="card" data-booking-id=b.id data-status=b.status.as_str()>
             <h3><a href=format!("/events/{}", booking.event_slug)>{booking.event_title.clone()}</a></h3>
             <p><time datetime=booking.event_starts_at.to_rfc3339()>{booking.event_date_label.clone()}</time>{format!(" · {}, {}", booking.venue, booking.city)}</p>
             <dl class="facts">
@@ -140,9 +141,9 @@ fn BookingDetail(booking: MyBooking, confirmed: bool) -> impl IntoView {
                 <h2><a href=format!("/events/{}", booking.event_slug)>{booking.event_title.clone()}</a></h2>
                 <p><time datetime=booking.event_starts_at.to_rfc3339()>{booking.event_date_label.clone()}</time>{format!(" · {}, {}", booking.venue, booking.city)}</p>
                 <dl class="facts">
-                    <dt>"Status"</dt><dd>{if b.status == "cancelled" { "Cancelled" } else { "Confirmed" }}</dd>
+                    <dt>"Status"</dt><dd>{if b.status == BookingStatus::Cancelled { "Cancelled" } else { "Confirmed" }}</dd>
                     <dt>"Tickets"</dt><dd>{format!("{} × {}", b.quantity, booking.ticket_type_name)}</dd>
-                    <dt>"Total paid"</dt><dd>{evently::domain::format_price(b.total_cents, &b.currency)}</dd>
+                    <dt>"Total"</dt><dd>{evently::domain::format_price(b.total_cents, &b.currency)}</dd>
                 </dl>
             </div>
             <div class="card">

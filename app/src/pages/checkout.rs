@@ -10,6 +10,7 @@ use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use chrono::{DateTime, Utc};
+use evently::domain::HoldStatus;
 use evently::error::ErrorCode;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -71,7 +72,7 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
             .or_else(|| release.value().get().and_then(Result::err))
     });
     let remaining = countdown(expires.into(), data.server_now);
-    let already_expired = data.hold.status == "expired";
+    let already_expired = data.hold.status == HoldStatus::Expired;
     let expired = Memo::new(move |_| remaining.get() <= 0 || already_expired);
     let e = data.event.clone();
     let t = data.ticket_type.clone();
@@ -91,11 +92,11 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
                     <dt>"Total"</dt><dd><strong>{data.total_label.clone()}</strong></dd>
                 </dl>
             </div>
-            {match hold.status.as_str() {
-                "confirmed" => view! {
+            {match hold.status {
+                HoldStatus::Confirmed => view! {
                     <div class="notice success" role="status"><p>"These seats are already booked. "<a href="/bookings">"See your bookings"</a></p></div>
                 }.into_any(),
-                "released" => view! {
+                HoldStatus::Released => view! {
                     <div class="notice info" role="status"><p>"You released these seats. "<a href=format!("/events/{}", e.slug)>"Back to the event"</a></p></div>
                 }.into_any(),
                 _ => view! {

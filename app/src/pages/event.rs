@@ -6,7 +6,8 @@ use crate::api::events::{EventPageData, event_page};
 use crate::components::forms::{ErrorNotice, FormError};
 use crate::components::head::PageTitle;
 use crate::pages::not_found::NotFound;
-use evently::dto::{EventDetail, TicketTypeView};
+use evently::domain::{EventStatus, Scarcity};
+use evently::dto::EventDetail;
 use evently::error::ErrorCode;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
@@ -34,7 +35,7 @@ pub fn EventPage() -> impl IntoView {
 fn EventView(data: EventPageData) -> impl IntoView {
     let e = data.event.clone();
     let title = format!("{} · {} · Evently", e.title, e.date_label);
-    let indexable = e.status == "published";
+    let indexable = e.status == EventStatus::Published;
     let image_alt = if e
         .image_url
         .as_deref()
@@ -89,10 +90,10 @@ fn EventView(data: EventPageData) -> impl IntoView {
                     <p>{format!("{}, {}", e.venue, e.city)}</p>
                 </div>
             </header>
-            {(e.status == "cancelled").then(|| view! {
+            {(e.status == EventStatus::Cancelled).then(|| view! {
                 <div class="notice danger" role="status"><p>"This event has been cancelled. All bookings were cancelled and the organizer has been notified."</p></div>
             })}
-            {(e.status == "draft").then(|| view! {
+            {(e.status == EventStatus::Draft).then(|| view! {
                 <div class="notice warning" role="status"><p>"Draft: only you can see this page until the event is published."</p></div>
             })}
             <div class="two-col">
@@ -134,16 +135,6 @@ fn cutoff_label(minutes: i64) -> String {
     }
 }
 
-/// Seats-left wording for a ticket type.
-pub fn seats_label(t: &TicketTypeView) -> String {
-    match t.available {
-        0 => "Sold out".to_string(),
-        1 => "Only 1 seat left".to_string(),
-        n if n <= 10 || n * 10 <= t.capacity => format!("Only {n} seats left"),
-        n => format!("{n} seats left"),
-    }
-}
-
 #[component]
 fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> impl IntoView {
     let action = ServerAction::<StartCheckout>::new();
@@ -151,12 +142,12 @@ fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> i
     crate::live::watch_event(event.id);
     let live = use_context::<crate::live::Live>();
     let event_id = event.id;
-    let rendered_open = event.status == "published";
+    let rendered_open = event.status == EventStatus::Published;
     let open = move || {
         rendered_open
             && live
                 .and_then(|l| l.event_status(event_id))
-                .is_none_or(|s| s == "published")
+                .is_none_or(|s| s == EventStatus::Published)
     };
     view! {
         <section class="card" aria-labelledby="tickets-heading">
@@ -168,17 +159,9 @@ fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> i
                     let key = StoredValue::new(format!("{checkout_key}-{}", t.id));
                     let (tt_id, rendered, on_sale, max_per_booking) = (t.id, t.available, t.on_sale, t.max_per_booking);
                     let seats = move || live.and_then(|l| l.available(tt_id)).unwrap_or(rendered);
-                    let view_tt = StoredValue::new(t.clone());
-                    let label = move || {
-                        let mut v = view_tt.get_value();
-                        v.available = seats();
-                        seats_label(&v)
-                    };
-                    let badge = move || match seats() {
-                        0 => "badge sold-out",
-                        n if n <= 10 => "badge few-left",
-                        _ => "badge on-sale",
-                    };
+                    let capacity = t.capacity;
+                    let label = move || Scarcity::label(seats(), capacity);
+                    let badge = move || format!("badge {}", Scarcity::of(seats(), capacity).css_class());
                     let bookable = move || open() && on_sale && seats() > 0;
                     let max = move || max_per_booking.min(seats()).max(1);
                     let select_id = StoredValue::new(format!("qty-{}", t.id));

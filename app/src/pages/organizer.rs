@@ -9,6 +9,7 @@ use crate::components::forms::{ErrorNotice, FormError, capitalise};
 use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
+use evently::domain::EventStatus;
 use evently::domain::{CATEGORIES, format_price};
 use evently::dto::{CheckInOutcome, EventSales};
 use evently::error::ErrorCode;
@@ -85,7 +86,7 @@ pub fn OrganizerHomePage() -> impl IntoView {
                                                     <tr>
                                                         <td><a href=format!("/organizer/events/{}", e.id)>{e.title.clone()}</a></td>
                                                         <td><time datetime=e.starts_at.to_rfc3339()>{e.date_label.clone()}</time></td>
-                                                        <td><span class="tag">{e.status.clone()}</span></td>
+                                                        <td><span class="tag">{e.status.as_str()}</span></td>
                                                         <td class="num">{format!("{} / {}", e.available, e.capacity)}</td>
                                                     </tr>
                                                 }).collect_view()}
@@ -332,11 +333,11 @@ fn SalesView(
         <header class="page-header">
             <div>
                 <h1>{e.title.clone()}</h1>
-                <p><time datetime=e.starts_at_local.clone()>{e.date_label.clone()}</time>{format!(" · {}, {} · ", e.venue, e.city)}<span class="tag">{e.status.clone()}</span></p>
+                <p><time datetime=e.starts_at_local.clone()>{e.date_label.clone()}</time>{format!(" · {}, {} · ", e.venue, e.city)}<span class="tag">{e.status.as_str()}</span></p>
             </div>
             <div class="stack">
                 <A href=format!("/events/{}", e.slug) attr:class="button secondary small">"View page"</A>
-                {(e.status != "cancelled").then(|| view! { <A href=format!("/organizer/events/{}/edit", e.id) attr:class="button secondary small">"Edit"</A> })}
+                {(e.status != EventStatus::Cancelled).then(|| view! { <A href=format!("/organizer/events/{}/edit", e.id) attr:class="button secondary small">"Edit"</A> })}
             </div>
         </header>
         <div class="stats">
@@ -374,13 +375,13 @@ fn SalesView(
                 </tbody>
             </table>
         </div>
-        {(e.status == "draft").then(|| view! {
+        {(e.status == EventStatus::Draft).then(|| view! {
             <ActionForm action=publish attr:class="inline-form">
                 <input type="hidden" name="event_id" value=e.id/>
                 <button type="submit" class="button">"Publish event"</button>
             </ActionForm>
         })}
-        {(e.status != "cancelled").then(|| view! {
+        {(e.status != EventStatus::Cancelled).then(|| view! {
             <details class="card">
                 <summary>"Cancel this event"</summary>
                 <ActionForm action=cancel attr:class="stack">

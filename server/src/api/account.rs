@@ -25,6 +25,7 @@ pub async fn change_password(
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     s.core
+        .accounts()
         .change_password(&actor, &req.current_password, &req.new_password)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -42,7 +43,10 @@ pub async fn marketing(
     Json(req): Json<Marketing>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
-        s.core.set_marketing_consent(&actor, req.opt_in).await?,
+        s.core
+            .accounts()
+            .set_marketing_consent(&actor, req.opt_in)
+            .await?,
     ))
 }
 
@@ -51,7 +55,7 @@ pub async fn export(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> Result<Response, HttpError> {
-    let data = s.core.export_my_data(&actor).await?;
+    let data = s.core.accounts().export_my_data(&actor).await?;
     let mut res = axum::Json(data).into_response();
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
@@ -73,7 +77,10 @@ pub async fn delete_me(
     CurrentUser(actor): CurrentUser,
     Json(req): Json<DeleteAccount>,
 ) -> Result<Response, HttpError> {
-    s.core.delete_my_account(&actor, &req.password).await?;
+    s.core
+        .accounts()
+        .delete_my_account(&actor, &req.password)
+        .await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.extensions_mut()
         .insert(SetCookies(clear_cookies(&s.config)));
@@ -95,6 +102,7 @@ pub async fn users(
 ) -> ApiResult<Json<Vec<UserView>>> {
     Ok(Json(
         s.core
+            .accounts()
             .list_users(&actor, q.q.as_deref(), q.before, q.limit.unwrap_or(50))
             .await?,
     ))
@@ -113,7 +121,7 @@ pub async fn set_role(
     Json(req): Json<RoleChange>,
 ) -> ApiResult<Json<UserView>> {
     let role = Role::parse(&req.role).map_err(HttpError)?;
-    Ok(Json(s.core.set_role(&actor, id, role).await?))
+    Ok(Json(s.core.accounts().set_role(&actor, id, role).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,7 +136,12 @@ pub async fn set_disabled(
     Id(id): Id,
     Json(req): Json<Disable>,
 ) -> ApiResult<Json<UserView>> {
-    Ok(Json(s.core.set_disabled(&actor, id, req.disabled).await?))
+    Ok(Json(
+        s.core
+            .accounts()
+            .set_disabled(&actor, id, req.disabled)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +159,7 @@ pub async fn audit(
 ) -> ApiResult<Json<Vec<AuditEntryView>>> {
     Ok(Json(
         s.core
+            .accounts()
             .audit_log(
                 &actor,
                 q.action.as_deref(),

@@ -50,6 +50,7 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let user = s
         .core
+        .accounts()
         .sign_up(
             &client(ip, &headers),
             &req.email,
@@ -70,6 +71,7 @@ pub async fn login(
 ) -> ApiResult<Json<TokenPair>> {
     Ok(Json(
         s.core
+            .accounts()
             .login(&req.email, &req.password, &client(ip, &headers))
             .await?,
     ))
@@ -80,7 +82,7 @@ pub async fn refresh(
     State(s): State<AppState>,
     Json(req): Json<RefreshRequest>,
 ) -> ApiResult<Json<TokenPair>> {
-    Ok(Json(s.core.refresh(&req.refresh_token).await?))
+    Ok(Json(s.core.accounts().refresh(&req.refresh_token).await?))
 }
 
 /// `POST /api/v1/auth/logout`: ends this session (and clears browser cookies).
@@ -88,7 +90,7 @@ pub async fn logout(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> Result<Response, HttpError> {
-    s.core.logout(&actor).await?;
+    s.core.accounts().logout(&actor).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.extensions_mut()
         .insert(SetCookies(clear_cookies(&s.config)));
@@ -100,5 +102,5 @@ pub async fn me(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<Json<UserView>> {
-    Ok(Json(s.core.me(&actor).await?))
+    Ok(Json(s.core.accounts().me(&actor).await?))
 }

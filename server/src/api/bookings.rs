@@ -49,6 +49,7 @@ pub async fn book(
     let key = idempotency_key(&headers)?;
     let (booking, replayed) = s
         .core
+        .bookings()
         .book(&actor, event_id, req.ticket_type_id, req.quantity, &key)
         .await?;
     Ok(created(booking, replayed))
@@ -65,6 +66,7 @@ pub async fn hold(
     let key = idempotency_key(&headers)?;
     let (hold, replayed) = s
         .core
+        .bookings()
         .hold(&actor, event_id, req.ticket_type_id, req.quantity, &key)
         .await?;
     Ok(created(hold, replayed))
@@ -95,7 +97,12 @@ pub async fn confirm(
     };
     Ok((
         StatusCode::CREATED,
-        Json(s.core.confirm_hold(&actor, id, &req.attendee_names).await?),
+        Json(
+            s.core
+                .bookings()
+                .confirm_hold(&actor, id, &req.attendee_names)
+                .await?,
+        ),
     ))
 }
 
@@ -105,7 +112,7 @@ pub async fn renew(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<HoldView>> {
-    Ok(Json(s.core.renew_hold(&actor, id).await?))
+    Ok(Json(s.core.bookings().renew_hold(&actor, id).await?))
 }
 
 /// `DELETE /api/v1/holds/{id}`.
@@ -114,7 +121,7 @@ pub async fn release(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<HoldView>> {
-    Ok(Json(s.core.release_hold(&actor, id).await?))
+    Ok(Json(s.core.bookings().release_hold(&actor, id).await?))
 }
 
 /// `GET /api/v1/holds/{id}`.
@@ -123,7 +130,7 @@ pub async fn get_hold(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<HoldView>> {
-    Ok(Json(s.core.hold_for(&actor, id).await?))
+    Ok(Json(s.core.bookings().hold_for(&actor, id).await?))
 }
 
 /// `GET /api/v1/bookings/{id}`.
@@ -132,7 +139,7 @@ pub async fn get(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<BookingView>> {
-    Ok(Json(s.core.booking_for(&actor, id).await?))
+    Ok(Json(s.core.bookings().booking_for(&actor, id).await?))
 }
 
 /// `POST /api/v1/bookings/{id}/cancel`.
@@ -141,7 +148,7 @@ pub async fn cancel(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<CancelOutcome>> {
-    Ok(Json(s.core.cancel_booking(&actor, id).await?))
+    Ok(Json(s.core.bookings().cancel_booking(&actor, id).await?))
 }
 
 /// `GET /api/v1/me/bookings`.
@@ -149,5 +156,5 @@ pub async fn mine(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<Json<Vec<MyBooking>>> {
-    Ok(Json(s.core.my_bookings(&actor).await?))
+    Ok(Json(s.core.bookings().my_bookings(&actor).await?))
 }

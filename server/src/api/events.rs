@@ -17,7 +17,7 @@ pub async fn list(
     State(s): State<AppState>,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<Page<EventSummary>>> {
-    Ok(Json(s.core.search_events(&q).await?))
+    Ok(Json(s.core.search().search_events(&q).await?))
 }
 
 /// `POST /api/v1/events`: a new draft event (organizers and admins).
@@ -26,7 +26,7 @@ pub async fn create(
     CurrentUser(actor): CurrentUser,
     Json(req): Json<CreateEventRequest>,
 ) -> ApiResult<(StatusCode, Json<EventDetail>)> {
-    let event = s.core.create_event(&actor, &req).await?;
+    let event = s.core.events().create_event(&actor, &req).await?;
     Ok((StatusCode::CREATED, Json(event)))
 }
 
@@ -36,7 +36,7 @@ pub async fn get(
     MaybeUser(actor): MaybeUser,
     Id(id): Id,
 ) -> ApiResult<Json<EventDetail>> {
-    Ok(Json(s.core.event_for(actor.as_ref(), id).await?))
+    Ok(Json(s.core.events().event_for(actor.as_ref(), id).await?))
 }
 
 /// `POST /api/v1/events/{id}/publish`.
@@ -45,7 +45,7 @@ pub async fn publish(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<EventDetail>> {
-    Ok(Json(s.core.publish_event(&actor, id).await?))
+    Ok(Json(s.core.events().publish_event(&actor, id).await?))
 }
 
 /// `POST /api/v1/events/{id}/cancel`.
@@ -54,7 +54,7 @@ pub async fn cancel(
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
 ) -> ApiResult<Json<EventDetail>> {
-    Ok(Json(s.core.cancel_event(&actor, id).await?))
+    Ok(Json(s.core.events().cancel_event(&actor, id).await?))
 }
 
 /// `POST /api/v1/ticket-types/{id}/capacity` with `{capacity}`.
@@ -64,5 +64,10 @@ pub async fn set_capacity(
     Id(id): Id,
     Json(req): Json<CapacityRequest>,
 ) -> ApiResult<Json<TicketTypeView>> {
-    Ok(Json(s.core.set_capacity(&actor, id, req.capacity).await?))
+    Ok(Json(
+        s.core
+            .events()
+            .set_capacity(&actor, id, req.capacity)
+            .await?,
+    ))
 }

@@ -2,10 +2,13 @@
 //! figures. They only ever target loopback addresses, are bounded in count and time, and
 //! stop by themselves.
 
+use super::bench_common::{
+    buyers, client, login, loopback_only, percentile, round2, server_health,
+};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Subcommand)]
 pub enum Bench {
@@ -79,122 +82,6 @@ pub fn run(which: Bench) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Refuses anything but a loopback address.
-pub fn loopback_only(url: &str) -> anyhow::Result<String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| anyhow::anyhow!("--url must be http://127.0.0.1:PORT (loopback only)"))?;
-    let host = rest.split('/').next().unwrap_or("");
-    let host_only = if host.starts_with('[') {
-        host.split(']').next().unwrap_or("").trim_start_matches('[')
-    } else {
-        host.split(':').next().unwrap_or("")
-    };
-    let ok = host_only == "localhost"
-        || host_only
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    anyhow::ensure!(
-        ok,
-        "benchmarks only target loopback addresses, not {host_only:?}"
-    );
-    Ok(url.trim_end_matches('/').to_string())
-}
-
-pub(crate) fn client(max_conns: usize) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .pool_max_idle_per_host(max_conns)
-        .timeout(Duration::from_secs(120))
-        .connect_timeout(Duration::from_secs(10))
-        .build()?)
-}
-
-async fn login(
-    http: &reqwest::Client,
-    base: &str,
-    email: &str,
-    password: &str,
-) -> anyhow::Result<String> {
-    let r = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await?;
-    let status = r.status();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
-    anyhow::ensure!(
-        status.is_success(),
-        "sign-in as {email} failed ({status}): {body}"
-    );
-    body["access_token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("no access_token in {body}"))
-}
-
-/// Registers `n` buyers and signs each in, `parallel` at a time. Returns their tokens.
-pub(crate) async fn buyers(
-    http: &reqwest::Client,
-    base: &str,
-    n: usize,
-    tag: &str,
-) -> anyhow::Result<Vec<String>> {
-    use futures::StreamExt;
-    let started = Instant::now();
-    let results: Vec<anyhow::Result<String>> = futures::stream::iter(0..n)
-        .map(|i| {
-            let http = http.clone();
-            let base = base.to_string();
-            let email = format!("bench-{tag}-{i}@example.com");
-            async move {
-                let pw = "bench-password-1234";
-                let r = http
-                    .post(format!("{base}/api/v1/auth/register"))
-                    .json(&json!({"email": email, "password": pw, "name": format!("Buyer {i}")}))
-                    .send()
-                    .await?;
-                let s = r.status();
-                anyhow::ensure!(
-                    s.is_success() || s.as_u16() == 409,
-                    "register {email}: {s} {}",
-                    r.text().await.unwrap_or_default()
-                );
-                login(&http, &base, &email, pw).await
-            }
-        })
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    let tokens = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    eprintln!(
-        "registered and signed in {n} buyers in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(tokens)
-}
-
-/// The server's `/health` document (which engine it runs on, among others).
-pub(crate) async fn server_health(http: &reqwest::Client, base: &str) -> anyhow::Result<Value> {
-    Ok(http
-        .get(format!("{base}/health"))
-        .send()
-        .await?
-        .json()
-        .await?)
-}
-
-pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let idx = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
-pub(crate) fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 enum Outcome {
@@ -405,17 +292,4 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
         "buyers_whose_stored_bookings_differ": stored_mismatch,
         "invariants_hold": invariants_hold,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_loopback_is_accepted() {
-        assert!(super::loopback_only("http://127.0.0.1:3000").is_ok());
-        assert!(super::loopback_only("http://localhost:8080/").is_ok());
-        assert!(super::loopback_only("http://[::1]:3000").is_ok());
-        assert!(super::loopback_only("http://10.0.0.5:3000").is_err());
-        assert!(super::loopback_only("http://example.com").is_err());
-        assert!(super::loopback_only("https://127.0.0.1").is_err());
-    }
 }

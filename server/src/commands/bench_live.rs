@@ -2,7 +2,7 @@
 //! Prints the server's resident memory per idle connection and the delay from commit to
 //! delivery across every client (p50/p99). Loopback only; bounded; stops by itself.
 
-use super::bench::{buyers, client, loopback_only, percentile, round2};
+use super::bench_common::{buyers, client, loopback_only, percentile, round2};
 use clap::Args;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! `server bench reads`: event pages and search under concurrent load, for a fixed time
 //! each, against a running server (loopback only). Prints one JSON line of figures.
 
-use super::bench::{client, loopback_only, percentile, round2, server_health};
+use super::bench_common::{client, loopback_only, percentile, round2, server_health};
 use clap::Args;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -2,7 +2,7 @@
 //! so that each query's own cost shows (no queueing behind others): percentiles over all of
 //! them and the slowest, to find the query plans worth fixing.
 
-use super::bench::{client, loopback_only, percentile, round2, server_health};
+use super::bench_common::{client, loopback_only, percentile, round2, server_health};
 use super::bench_reads::{CATEGORIES, CITIES, WORDS};
 use clap::Args;
 use serde_json::{Value, json};

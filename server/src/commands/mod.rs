@@ -1,6 +1,7 @@
 //! The operator commands behind `server <command>`.
 
 pub mod bench;
+pub mod bench_common;
 pub mod bench_live;
 pub mod bench_reads;
 pub mod bench_sweep;
@@ -46,7 +47,7 @@ pub async fn create_admin(
         (false, None) => anyhow::bail!("give the password with --password-stdin (or --password)"),
     };
     let core = build_core(&config, Clock::System, None).await?;
-    match core.ensure_admin(email, &password, name).await {
+    match core.accounts().ensure_admin(email, &password, name).await {
         Ok(user) => {
             println!("admin ready: {} (id {})", user.email, user.id);
             Ok(ExitCode::SUCCESS)
@@ -91,7 +92,7 @@ pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode
 /// `check`.
 pub async fn check(config: Config, event: Option<i64>) -> anyhow::Result<ExitCode> {
     let core = build_core(&config, Clock::System, None).await?;
-    let report = core.check_invariants(event).await?;
+    let report = core.invariants().check(event).await?;
     for v in &report.violations {
         println!("VIOLATION {}: {}", v.rule, v.detail);
     }

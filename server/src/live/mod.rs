@@ -36,7 +36,7 @@ struct HubState {
     snapshot_for: HashMap<i64, HashSet<u64>>,
     last_flush: HashMap<i64, Instant>,
     /// What was last sent per ticket type, to skip updates that change nothing.
-    last_sent: HashMap<i64, (i64, String)>,
+    last_sent: HashMap<i64, (i64, evently::domain::EventStatus)>,
 }
 
 /// The hub; cheap to clone.
@@ -261,31 +261,28 @@ impl Hub {
             return;
         }
         let core = &self.inner.core;
-        let rows =
-            match evently::store::live::availability(core.db(), &events, core.clock().now_ms())
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(error = %e, "reading live availability failed; retrying");
-                    let mut s = self.lock();
-                    for (ev, at) in changed_at {
-                        s.dirty.entry(ev).or_insert(at);
-                    }
-                    for (ev, conns) in snapshots {
-                        s.snapshot_for.entry(ev).or_default().extend(conns);
-                    }
-                    return;
+        let rows = match core.events().live_seats(&events).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading live availability failed; retrying");
+                let mut s = self.lock();
+                for (ev, at) in changed_at {
+                    s.dirty.entry(ev).or_insert(at);
                 }
-            };
+                for (ev, conns) in snapshots {
+                    s.snapshot_for.entry(ev).or_default().extend(conns);
+                }
+                return;
+            }
+        };
         let read_at = chrono::Utc::now().timestamp_millis();
         let mut slow: Vec<u64> = Vec::new();
         let mut queued = 0_u64;
         {
             let mut s = self.lock();
             for row in &rows {
-                let available = row.available();
-                let state = (available, row.event_status.clone());
+                let available = row.available;
+                let state = (available, row.event_status);
                 let changed = s.last_sent.get(&row.ticket_type_id) != Some(&state);
                 let wants_snapshot = snapshots.get(&row.event_id);
                 let subscribers: Vec<u64> = s
@@ -298,7 +295,7 @@ impl Hub {
                     ticket_type_id: row.ticket_type_id,
                     available,
                     capacity: row.capacity,
-                    event_status: row.event_status.clone(),
+                    event_status: row.event_status,
                     at,
                 };
                 let update = changed.then(|| {
@@ -419,6 +416,7 @@ mod tests {
         };
         let starts = chrono::Utc::now() + chrono::Duration::days(9);
         let ev = core
+            .events()
             .create_event(
                 &org,
                 &CreateEventRequest {
@@ -443,7 +441,7 @@ mod tests {
             )
             .await
             .unwrap();
-        core.publish_event(&org, ev.id).await.unwrap();
+        core.events().publish_event(&org, ev.id).await.unwrap();
         let metrics = Metrics::default();
         let hub = Hub::new(core.clone(), metrics.clone());
         let (slow, _never_read) = hub.register();
@@ -452,7 +450,8 @@ mod tests {
         hub.subscribe(fast, &[ev.id]).unwrap();
         hub.flush_once().await;
         for i in 0..(QUEUE + 10) {
-            core.book(&buyer, ev.id, ev.ticket_types[0].id, 1, &format!("k{i}"))
+            core.bookings()
+                .book(&buyer, ev.id, ev.ticket_types[0].id, 1, &format!("k{i}"))
                 .await
                 .unwrap();
             hub.mark_dirty(ev.id, 0);

@@ -327,14 +327,14 @@ async fn export_has_my_bookings_and_deletion_keeps_them_anonymous() {
                 .await
                 .unwrap()
                 .unwrap();
-        assert_eq!(stored.status, "confirmed");
+        assert_eq!(stored.status, evently::domain::BookingStatus::Confirmed);
         let old = evently::store::users::by_id(app.core.db(), user.id)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(old.name, "Deleted user");
         assert!(!old.email.contains("ada-"));
-        let report = app.core.check_invariants(None).await.unwrap();
+        let report = app.core.invariants().check(None).await.unwrap();
         assert!(report.ok(), "{:?}", report.violations);
     }
 }

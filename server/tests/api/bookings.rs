@@ -203,7 +203,7 @@ async fn booking_over_http_follows_the_contract() {
             ev["ticket_types"][0]["available"], 5,
             "seats are back at once"
         );
-        let report = app.core.check_invariants(None).await.unwrap();
+        let report = app.core.invariants().check(None).await.unwrap();
         assert!(report.ok(), "{:?}", report.violations);
     }
 }
@@ -292,6 +292,6 @@ async fn the_two_step_checkout_holds_then_confirms() {
         )
         .await;
     assert_eq!(error_of(r, 410).await["code"], "hold_expired");
-    let report = app.core.check_invariants(None).await.unwrap();
+    let report = app.core.invariants().check(None).await.unwrap();
     assert!(report.ok(), "{:?}", report.violations);
 }

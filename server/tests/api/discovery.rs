@@ -535,7 +535,7 @@ async fn server_functions_enforce_ownership_too() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, "confirmed");
+    assert_eq!(stored.status, evently::domain::BookingStatus::Confirmed);
     // Alice can, and the seats come back.
     let r = call(
         &a.token,

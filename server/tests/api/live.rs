@@ -181,7 +181,9 @@ async fn a_cancelled_event_and_a_capacity_change_are_pushed_too() {
     .await;
     loop {
         match next(&mut ws, Duration::from_secs(1)).await {
-            Some(ServerMessage::Update(a)) if a.event_status == "cancelled" => {
+            Some(ServerMessage::Update(a))
+                if a.event_status == evently::domain::EventStatus::Cancelled =>
+            {
                 assert_eq!(a.available, 0);
                 break;
             }

@@ -7,7 +7,7 @@ async fn the_home_page_html_lists_seeded_events_without_running_scripts() {
         evently::seed::seed_demo(&app.core, 40, &mut progress)
             .await
             .unwrap();
-        let upcoming = app.core.upcoming_events(48).await.unwrap();
+        let upcoming = app.core.events().upcoming_events(48).await.unwrap();
         assert!(upcoming.len() > 10);
         let r = app.get("/", None).await;
         assert_eq!(r.status(), 200);

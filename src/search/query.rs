@@ -1,25 +1,12 @@
-//! Finding events: validated search parameters, keyset cursors, home page facets.
+//! Search parameters as people type them, turned into a validated [`Search`], and the
+//! opaque keyset cursors that carry a page's position.
 
-use crate::Core;
 use crate::domain;
-use crate::dto::{EventSummary, Facet, HomeData, Page, SearchQuery};
+use crate::dto::SearchQuery;
 use crate::error::ApiError;
-use crate::events::event_summary;
-use crate::store;
 use crate::store::search::{After, Search, Sort};
 use base64::Engine;
 use chrono::NaiveDate;
-use std::sync::Mutex;
-
-/// Facets are counted over the whole table, so they are cached briefly (display only).
-const FACETS_TTL_MS: i64 = 60_000;
-
-/// Categories and cities, counted at a time (UTC ms).
-type Facets = (i64, Vec<Facet>, Vec<Facet>);
-
-/// The cached home page facets.
-#[derive(Default)]
-pub struct FacetCache(Mutex<Option<Facets>>);
 
 fn parse_day(field: &str, raw: &str) -> Result<i64, ApiError> {
     let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
@@ -27,27 +14,6 @@ fn parse_day(field: &str, raw: &str) -> Result<i64, ApiError> {
     Ok(d.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp_millis())
         .unwrap_or(0))
-}
-
-fn parse_price(field: &str, raw: &str) -> Result<i64, ApiError> {
-    let s = raw.trim().replace(',', ".");
-    let bad = || ApiError::invalid(field, "use an amount like 25 or 25.50");
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty()
-        || whole.len() > 7
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let w: i64 = whole.parse().map_err(|_| bad())?;
-    let f: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().map_err(|_| bad())?
-    };
-    Ok(w * 100 + f)
 }
 
 /// Words for full-text matching: letters and digits only, at most 8 of up to 40 characters.
@@ -60,7 +26,7 @@ pub fn search_words(q: &str) -> Vec<String> {
 }
 
 /// A cursor: where the page ended, and `:p` when the words matched as prefixes.
-fn encode_cursor(a: &After, prefix: bool) -> String {
+pub(super) fn encode_cursor(a: &After, prefix: bool) -> String {
     let mut raw = match a {
         After::Soonest { starts_at, id } => format!("s:{starts_at}:{id}"),
         After::Newest { published_at, id } => format!("n:{published_at}:{id}"),
@@ -156,10 +122,10 @@ pub fn parse(q: &SearchQuery, now: i64) -> Result<Search, ApiError> {
         ));
     }
     let min_price = text(&q.min_price)
-        .map(|p| parse_price("min_price", &p))
+        .map(|p| domain::parse_money("min_price", &p))
         .transpose()?;
     let max_price = text(&q.max_price)
-        .map(|p| parse_price("max_price", &p))
+        .map(|p| domain::parse_money("max_price", &p))
         .transpose()?;
     if let (Some(a), Some(b)) = (min_price, max_price)
         && b < a
@@ -210,123 +176,6 @@ pub fn parse(q: &SearchQuery, now: i64) -> Result<Search, ApiError> {
         now,
         prefix,
     })
-}
-
-impl Core {
-    /// One page of search results and the cursor of the next page.
-    pub async fn search_events(&self, q: &SearchQuery) -> Result<Page<EventSummary>, ApiError> {
-        let mut search = parse(q, self.clock().now_ms())?;
-        let fail = |e: sqlx::Error| {
-            tracing::error!(error = %e, "search failed");
-            ApiError::internal()
-        };
-        let mut rows = store::search::search(self.db(), &search)
-            .await
-            .map_err(fail)?;
-        // Whole words first; when they find nothing and some word is no event's word, it
-        // may be unfinished ("sym"): match the words as prefixes, on later pages too.
-        if rows.is_empty()
-            && !search.prefix
-            && search.after.is_none()
-            && !search.words.is_empty()
-            && store::search::has_unknown_word(self.db(), &search.words)
-                .await
-                .map_err(fail)?
-        {
-            search.prefix = true;
-            rows = store::search::search(self.db(), &search)
-                .await
-                .map_err(fail)?;
-        }
-        let more = rows.len() as i64 > search.limit;
-        rows.truncate(search.limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| {
-                let after = match search.sort {
-                    Sort::Soonest => After::Soonest {
-                        starts_at: r.starts_at,
-                        id: r.id,
-                    },
-                    Sort::Newest => After::Newest {
-                        published_at: r.published_at.unwrap_or(0),
-                        id: r.id,
-                    },
-                    Sort::Cheapest => After::Cheapest {
-                        price: r.min_price_cents,
-                        starts_at: r.starts_at,
-                        id: r.id,
-                    },
-                };
-                encode_cursor(&after, search.prefix)
-            })
-        } else {
-            None
-        };
-        Ok(Page {
-            items: rows.iter().map(event_summary).collect(),
-            next_cursor,
-        })
-    }
-
-    /// The home page: upcoming and popular events, categories and cities.
-    pub async fn home(&self) -> Result<HomeData, ApiError> {
-        let now = self.clock().now_ms();
-        let fail = |e: sqlx::Error| {
-            tracing::error!(error = %e, "home page query failed");
-            ApiError::internal()
-        };
-        let upcoming = store::events::upcoming(self.db(), now, 24)
-            .await
-            .map_err(fail)?;
-        let popular = store::search::popular(self.db(), now - 14 * 86_400_000, now, 8)
-            .await
-            .map_err(fail)?;
-        let (categories, cities) = self.facets(now).await.map_err(fail)?;
-        Ok(HomeData {
-            upcoming: upcoming.iter().map(event_summary).collect(),
-            popular: popular.iter().map(event_summary).collect(),
-            categories,
-            cities,
-        })
-    }
-
-    async fn facets(&self, now: i64) -> Result<(Vec<Facet>, Vec<Facet>), sqlx::Error> {
-        if let Some((at, c, t)) = self
-            .facet_cache()
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            && now - at < FACETS_TTL_MS
-            && now >= at
-        {
-            return Ok((c, t));
-        }
-        let categories = store::search::facet_counts(self.db(), "category", now, 20)
-            .await?
-            .into_iter()
-            .map(|(v, n)| Facet {
-                label: domain::category_label(&v).to_string(),
-                value: v,
-                count: n,
-            })
-            .collect::<Vec<_>>();
-        let cities = store::search::facet_counts(self.db(), "city", now, 24)
-            .await?
-            .into_iter()
-            .map(|(v, n)| Facet {
-                label: v.clone(),
-                value: v,
-                count: n,
-            })
-            .collect::<Vec<_>>();
-        *self
-            .facet_cache()
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some((now, categories.clone(), cities.clone()));
-        Ok((categories, cities))
-    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,17 @@
 //! Running events: editing them, sales at a glance, the attendee list, check-in at the door.
 //! Only the event's organizer (or an admin) may do any of it; others get 404.
 
-use crate::Core;
-use crate::accounts::Actor;
-use crate::bookings::BookingError;
+use super::validate::validate;
+use super::views::event_summary;
+use super::{EventError, EventService, audit_event};
+use crate::actor::Actor;
 use crate::clock::to_datetime;
-use crate::domain::format_price;
+use crate::domain::{BookingStatus, EventStatus, format_price};
 use crate::dto::{
     AttendeeView, CheckInOutcome, CreateEventRequest, EventDetail, EventSales, EventSummary,
     TicketTypeSales,
 };
-use crate::events::{EventError, event_summary, validate};
+use crate::inventory::{Resize, SeatTx};
 use crate::store;
 use crate::store::organizer::AttendeeRow;
 
@@ -28,13 +29,13 @@ fn attendee_view(r: &AttendeeRow) -> AttendeeView {
     }
 }
 
-impl Core {
+impl EventService {
     /// The actor's events (every status), newest first.
     pub async fn my_events(&self, actor: &Actor) -> Result<Vec<EventSummary>, EventError> {
         if !actor.role.can_organize() {
             return Err(EventError::NotOrganizer);
         }
-        let rows = store::events::by_organizer(self.db(), actor.user_id, 200)
+        let rows = store::events::by_organizer(self.ctx.db(), actor.user_id, 200)
             .await
             .map_err(|e| EventError::db("listing events failed", e))?;
         Ok(rows.iter().map(event_summary).collect())
@@ -49,14 +50,14 @@ impl Core {
         req: &CreateEventRequest,
     ) -> Result<EventDetail, EventError> {
         let current = self.managed_event(actor, id).await?;
-        if current.status == "cancelled" {
+        if current.status == EventStatus::Cancelled {
             return Err(EventError::WrongState(
                 "cancelled and can no longer be edited".into(),
             ));
         }
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let v = validate(actor, req, now)?;
-        let existing = store::events::ticket_types_for_event(self.db(), id, now)
+        let existing = store::events::ticket_types_for_event(self.ctx.db(), id, now)
             .await
             .map_err(|e| EventError::db("reading ticket types failed", e))?;
         for (i, t) in req.ticket_types.iter().enumerate() {
@@ -71,79 +72,50 @@ impl Core {
             }
         }
         let fail = |e| EventError::db("updating an event failed", e);
-        let mut tx = self.db().begin().await.map_err(fail)?;
-        // Lock order: ticket types first.
-        store::events::lock_ticket_types_of_event(&mut tx, id)
+        let mut stx = SeatTx::begin(self.ctx.db(), self.ctx.live())
             .await
             .map_err(fail)?;
-        store::organizer::update_event(&mut tx, &v.event, id)
+        let locked = stx.lock_event(id).await.map_err(fail)?;
+        store::organizer::update_event(stx.tx(), &v.event, id)
             .await
             .map_err(fail)?;
-        let mut resized = Vec::new();
         for (input, t) in req.ticket_types.iter().zip(&v.ticket_types) {
             match input.id {
                 Some(tid) => {
-                    store::organizer::update_ticket_type(&mut tx, tid, id, t)
+                    store::organizer::update_ticket_type(stx.tx(), tid, id, t)
                         .await
                         .map_err(fail)?;
-                    if existing
-                        .iter()
-                        .any(|e| e.id == tid && e.capacity != t.capacity)
+                    let Some(row) = locked.iter().find(|r| r.id == tid) else {
+                        continue;
+                    };
+                    if row.capacity != t.capacity
+                        && let Resize::BelowTaken { taken } =
+                            stx.resize(row, t.capacity, now).await.map_err(fail)?
                     {
-                        let expired = store::holds::expire_for_ticket_type(&mut tx, tid, now)
-                            .await
-                            .map_err(fail)?;
-                        let freed: i64 = expired.iter().map(|h| h.quantity).sum();
-                        if freed > 0 {
-                            store::events::free_seats(&mut tx, tid, freed)
-                                .await
-                                .map_err(fail)?;
-                        }
-                        if !store::events::set_capacity(&mut tx, tid, t.capacity)
-                            .await
-                            .map_err(fail)?
-                        {
-                            let taken = store::events::lock_ticket_type(&mut tx, tid)
-                                .await
-                                .map_err(fail)?
-                                .map(|r| r.taken)
-                                .unwrap_or(0);
-                            let _ = tx.rollback().await;
-                            return Err(BookingError::CapacityBelowTaken { taken }.into());
-                        }
-                        resized.push(tid);
+                        stx.rollback().await;
+                        return Err(EventError::CapacityBelowTaken { taken });
                     }
                 }
                 None => {
-                    let new_id = store::events::insert_ticket_type(&mut tx, id, t, now)
+                    let new_id = store::events::insert_ticket_type(stx.tx(), id, t, now)
                         .await
                         .map_err(fail)?;
-                    resized.push(new_id);
+                    stx.touch(id, new_id);
                 }
             }
         }
-        self.audit_event(
-            &mut tx,
-            actor,
-            "event.update",
-            id,
-            serde_json::json!({ "title": v.event.title }),
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(fail)?;
-        if !resized.is_empty() {
-            self.live().publish(id, resized);
-        }
+        let detail = serde_json::json!({ "title": v.event.title });
+        audit_event(stx.tx(), actor, "event.update", id, detail, now).await?;
+        stx.commit().await.map_err(fail)?;
         self.event_for(Some(actor), id).await
     }
 
     /// Sold, held and left per ticket type, with revenue and check-ins.
     pub async fn event_sales(&self, actor: &Actor, id: i64) -> Result<EventSales, EventError> {
         self.managed_event(actor, id).await?;
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let event = self.event_for(Some(actor), id).await?;
-        let rows = store::organizer::sales(self.db(), id, now)
+        let rows = store::organizer::sales(self.ctx.db(), id, now)
             .await
             .map_err(|e| EventError::db("reading sales failed", e))?;
         let bookings = rows.iter().map(|r| r.bookings).sum();
@@ -195,9 +167,10 @@ impl Core {
                 crate::ApiError::invalid("q", "search is limited to 100 characters").into(),
             );
         }
-        let rows = store::organizer::attendees(self.db(), id, q, after_ticket, limit.clamp(1, 500))
-            .await
-            .map_err(|e| EventError::db("listing attendees failed", e))?;
+        let rows =
+            store::organizer::attendees(self.ctx.db(), id, q, after_ticket, limit.clamp(1, 500))
+                .await
+                .map_err(|e| EventError::db("listing attendees failed", e))?;
         Ok(rows.iter().map(attendee_view).collect())
     }
 
@@ -219,9 +192,9 @@ impl Core {
                 crate::ApiError::invalid("code", "enter the code printed on the ticket").into(),
             );
         }
-        let now = self.clock().now_ms();
+        let now = self.ctx.clock().now_ms();
         let fail = |e| EventError::db("check-in failed", e);
-        let mut tx = self.db().begin().await.map_err(fail)?;
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
         let done = store::organizer::check_in(&mut tx, event_id, &code, actor.user_id, now)
             .await
             .map_err(fail)?;
@@ -234,7 +207,7 @@ impl Core {
                     CheckInOutcome::CheckedIn {
                         attendee: attendee_view(&r),
                     }
-                } else if r.booking_status != "confirmed" {
+                } else if r.booking_status != BookingStatus::Confirmed {
                     CheckInOutcome::Cancelled { code: code.clone() }
                 } else {
                     CheckInOutcome::AlreadyCheckedIn {
@@ -245,15 +218,8 @@ impl Core {
             _ => CheckInOutcome::NotFound { code: code.clone() },
         };
         if done {
-            self.audit_event(
-                &mut tx,
-                actor,
-                "ticket.check_in",
-                event_id,
-                serde_json::json!({ "ticket": code }),
-                now,
-            )
-            .await?;
+            let detail = serde_json::json!({ "ticket": code });
+            audit_event(&mut tx, actor, "ticket.check_in", event_id, detail, now).await?;
         }
         tx.commit().await.map_err(fail)?;
         Ok(outcome)

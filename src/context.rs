@@ -1,0 +1,78 @@
+//! [`Ctx`]: what every feature service shares (database, clock, live bus, rate limiter,
+//! settings). Features depend on this, never on [`Core`](crate::Core), so the facade and the
+//! features do not import each other.
+
+use crate::accounts::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::live::LiveBus;
+use crate::ratelimit::RateLimiter;
+use std::sync::Arc;
+
+/// Tunables of the domain.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// How many times a hold may be extended.
+    pub max_hold_renewals: i64,
+    pub token_keys: TokenKeys,
+}
+
+/// The shared handles; cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct Ctx {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    clock: Clock,
+    live: LiveBus,
+    limiter: RateLimiter,
+    settings: CoreSettings,
+}
+
+impl Ctx {
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        settings: CoreSettings,
+        live: LiveBus,
+        limiter: RateLimiter,
+    ) -> Ctx {
+        Ctx {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                live,
+                limiter,
+                settings,
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Announces committed seat changes; only the inventory publishes on it.
+    pub fn live(&self) -> &LiveBus {
+        &self.inner.live
+    }
+
+    /// The rate limiter (Redis-backed when configured).
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    pub fn settings(&self) -> &CoreSettings {
+        &self.inner.settings
+    }
+
+    pub(crate) fn token_keys(&self) -> &TokenKeys {
+        &self.inner.settings.token_keys
+    }
+}

@@ -1,0 +1,157 @@
+//! Notifications: what the platform promises to tell people, written to the outbox in the
+//! same transaction as the change that causes it and delivered later, at least once.
+//!
+//! [`Message`] is the one shape of every outbox row: writers build a variant, the store
+//! serialises it here ([`Message::to_row`]) and a delivery worker reads it back with
+//! [`Message::from_row`]. A new kind of notice is a new variant; a typo does not compile.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a booking was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    /// The buyer cancelled.
+    Buyer,
+    /// The event's organizer or an admin cancelled it.
+    Staff,
+    /// The whole event was cancelled.
+    EventCancelled,
+}
+
+impl CancelReason {
+    /// The stored spelling (`bookings.cancel_reason`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelReason::Buyer => "buyer",
+            CancelReason::Staff => "staff",
+            CancelReason::EventCancelled => "event_cancelled",
+        }
+    }
+}
+
+/// A notice to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum Message {
+    /// A booking was made (directly or by confirming a hold).
+    #[serde(rename = "booking.confirmed")]
+    BookingConfirmed {
+        booking_id: i64,
+        user_id: i64,
+        event_id: i64,
+    },
+    /// A booking was cancelled.
+    #[serde(rename = "booking.cancelled")]
+    BookingCancelled {
+        booking_id: i64,
+        user_id: i64,
+        event_id: i64,
+        reason: CancelReason,
+    },
+}
+
+/// An outbox row's text columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub kind: String,
+    pub payload: String,
+    /// Delivery is deduplicated on this key: the same promise is recorded once.
+    pub dedup_key: String,
+}
+
+/// A stored row that is no [`Message`].
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable outbox message of kind {kind:?}: {source}")]
+pub struct BadMessage {
+    pub kind: String,
+    #[source]
+    pub source: serde_json::Error,
+}
+
+impl Message {
+    /// The key that makes one promise one row: kind and subject.
+    pub fn dedup_key(&self) -> String {
+        match self {
+            Message::BookingConfirmed { booking_id, .. } => {
+                format!("booking.confirmed:{booking_id}")
+            }
+            Message::BookingCancelled { booking_id, .. } => {
+                format!("booking.cancelled:{booking_id}")
+            }
+        }
+    }
+
+    /// The row to store.
+    pub fn to_row(&self) -> MessageRow {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        let kind = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let payload = value
+            .get_mut("payload")
+            .map(serde_json::Value::take)
+            .unwrap_or_default()
+            .to_string();
+        MessageRow {
+            kind,
+            payload,
+            dedup_key: self.dedup_key(),
+        }
+    }
+
+    /// Reads a stored row back.
+    pub fn from_row(kind: &str, payload: &str) -> Result<Message, BadMessage> {
+        let bad = |source| BadMessage {
+            kind: kind.to_string(),
+            source,
+        };
+        let payload: serde_json::Value = serde_json::from_str(payload).map_err(bad)?;
+        serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload })).map_err(bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_through_their_row() {
+        let all = [
+            Message::BookingConfirmed {
+                booking_id: 7,
+                user_id: 3,
+                event_id: 2,
+            },
+            Message::BookingCancelled {
+                booking_id: 7,
+                user_id: 3,
+                event_id: 2,
+                reason: CancelReason::EventCancelled,
+            },
+        ];
+        for m in all {
+            let row = m.to_row();
+            assert!(row.kind.starts_with("booking."), "{row:?}");
+            assert!(row.payload.starts_with('{'), "{row:?}");
+            assert_eq!(Message::from_row(&row.kind, &row.payload).unwrap(), m);
+        }
+        let row = all_cancelled().to_row();
+        assert_eq!(row.kind, "booking.cancelled");
+        assert_eq!(row.dedup_key, "booking.cancelled:1");
+        assert!(row.payload.contains("\"reason\":\"buyer\""));
+        assert!(Message::from_row("booking.lost", "{}").is_err());
+        assert!(Message::from_row("booking.confirmed", "{\"booking_id\":1}").is_err());
+    }
+
+    fn all_cancelled() -> Message {
+        Message::BookingCancelled {
+            booking_id: 1,
+            user_id: 1,
+            event_id: 1,
+            reason: CancelReason::Buyer,
+        }
+    }
+}
