@@ -279,6 +279,12 @@ pub fn is_check_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_check_violation())
 }
 
+/// Logs a failed statement with its full cause. The error types of the features call this
+/// and answer the client with a plain "internal error": database text never leaves the log.
+pub(crate) fn log_failure(context: &str, e: &sqlx::Error) {
+    tracing::error!(error = %e, error.debug = ?e, "{context}");
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -289,10 +295,4 @@ mod tests {
         );
         assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
     }
-}
-
-/// Logs a failed statement with its full cause. The error types of the features call this
-/// and answer the client with a plain "internal error": database text never leaves the log.
-pub(crate) fn log_failure(context: &str, e: &sqlx::Error) {
-    tracing::error!(error = %e, error.debug = ?e, "{context}");
 }

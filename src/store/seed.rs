@@ -63,7 +63,7 @@ pub async fn insert_events(
                     .bind(e.starts_at)
                     .bind(e.ends_at)
                     .bind(&e.timezone)
-                    .bind(&e.status)
+                    .bind(e.status)
                     .bind(&e.image_url)
                     .bind(e.min_price_cents)
                     .bind(e.published_at);

@@ -125,3 +125,23 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
         assert!(core.accounts().refresh(&again.refresh_token).await.is_err());
     }
 }
+
+#[tokio::test]
+async fn the_data_export_lists_every_booking_however_many() {
+    for db in TestDb::all().await {
+        let f = crate::helpers::fixture(&db, 1_000).await;
+        let u = crate::helpers::users(&f.core, 1, "many").await.remove(0);
+        // More than one page of the export's reads (and more than "My bookings" lists).
+        for i in 0..520 {
+            f.core
+                .bookings()
+                .book(&u, f.event_id, f.tt_id, 1, &format!("k{i}"))
+                .await
+                .unwrap();
+        }
+        let export = f.core.accounts().export_my_data(&u).await.unwrap();
+        let listed = export["bookings"].as_array().map(Vec::len);
+        assert_eq!(listed, Some(520), "[{}]", f.engine);
+        assert_eq!(f.core.bookings().my_bookings(&u).await.unwrap().len(), 500);
+    }
+}

@@ -272,3 +272,32 @@ async fn cancelling_an_event_cancels_every_booking_and_hold() {
         let _ = start_ms();
     }
 }
+
+#[tokio::test]
+async fn one_booking_of_its_owner_and_nobody_else() {
+    for db in TestDb::all().await {
+        let f = fixture(&db, 10).await;
+        let mut us = users(&f.core, 2, "one").await;
+        let (a, b) = (us.remove(0), us.remove(0));
+        let (booking, _) = f
+            .core
+            .bookings()
+            .book(&a, f.event_id, f.tt_id, 2, "k")
+            .await
+            .unwrap();
+        let mine = f.core.bookings().my_booking(&a, booking.id).await.unwrap();
+        assert_eq!(mine.booking.id, booking.id);
+        assert_eq!(mine.tickets.len(), 2);
+        assert!(mine.cancellable);
+        for other in [&b, &f.organizer] {
+            assert!(matches!(
+                f.core
+                    .bookings()
+                    .my_booking(other, booking.id)
+                    .await
+                    .unwrap_err(),
+                BookingError::NotFound(_)
+            ));
+        }
+    }
+}

@@ -131,3 +131,70 @@ async fn only_organizers_create_events_and_input_is_validated_by_field() {
         assert!(a.slug.starts_with("flash-sale-night"));
     }
 }
+
+#[tokio::test]
+async fn a_demoted_organizer_manages_nothing_not_even_their_own_drafts() {
+    for db in TestDb::all().await {
+        let f = fixture(&db, 10).await;
+        let draft = f
+            .core
+            .events()
+            .create_event(&f.organizer, &event_request(5))
+            .await
+            .unwrap();
+        // The organizer sees and manages their draft...
+        assert!(
+            f.core
+                .events()
+                .event_for(Some(&f.organizer), draft.id)
+                .await
+                .is_ok()
+        );
+        // ...until the role is taken away. One copy of the rule used to let the owner see
+        // drafts without the role while three others refused; now all refuse.
+        let mut demoted = f.organizer.clone();
+        demoted.role = evently::domain::Role::Attendee;
+        let events = f.core.events();
+        assert!(matches!(
+            events
+                .event_for(Some(&demoted), draft.id)
+                .await
+                .unwrap_err(),
+            EventError::NotFound(_)
+        ));
+        assert!(matches!(
+            events.publish_event(&demoted, draft.id).await.unwrap_err(),
+            EventError::NotFound(_)
+        ));
+        assert!(matches!(
+            events
+                .set_capacity(&demoted, f.tt_id, 50)
+                .await
+                .unwrap_err(),
+            EventError::NotFound(_)
+        ));
+        // A booking of their (published) event is not theirs to see or cancel any more.
+        let u = users(&f.core, 1, "dm").await.remove(0);
+        let (b, _) = f
+            .core
+            .bookings()
+            .book(&u, f.event_id, f.tt_id, 1, "k")
+            .await
+            .unwrap();
+        assert!(
+            f.core
+                .bookings()
+                .booking_for(&f.organizer, b.id)
+                .await
+                .is_ok()
+        );
+        assert!(f.core.bookings().booking_for(&demoted, b.id).await.is_err());
+        assert!(
+            f.core
+                .bookings()
+                .cancel_booking(&demoted, b.id)
+                .await
+                .is_err()
+        );
+    }
+}

@@ -9,4 +9,5 @@ mod contention;
 mod events;
 mod helpers;
 mod holds;
+mod inventory;
 mod search;

@@ -44,6 +44,23 @@ async fn booking_over_http_follows_the_contract() {
             )
             .await;
         assert_eq!(error_of(r, 400).await["code"], "missing_idempotency_key");
+        // A key of 256 characters is refused with the rule the check applies (1 to 255);
+        // the message used to say 8 to 200.
+        let long = "k".repeat(256);
+        let r = app
+            .book(
+                &buyer.token,
+                id,
+                json!({"ticket_type_id": tt, "quantity": 1}),
+                &long,
+            )
+            .await;
+        let e = error_of(r, 422).await;
+        assert_eq!(e["field"], "Idempotency-Key");
+        assert!(
+            e["message"].as_str().unwrap_or("").contains("1 to 255"),
+            "{e}"
+        );
         // 422 for bad quantities, naming the field; nothing changes.
         for q in [
             json!(0),
