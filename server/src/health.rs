@@ -1,10 +1,12 @@
 //! `GET /health` and `GET /metrics`.
 
+use crate::metrics::RESIDENT_MEMORY;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use metrics::gauge;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -56,14 +58,10 @@ fn resident_bytes() -> Option<i64> {
     Some(pages * 4096)
 }
 
-/// Prometheus text.
+/// Prometheus text: what this server recorded (the request runs in its metrics scope).
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     if let Some(rss) = resident_bytes() {
-        s.metrics.gauge_set(
-            "process_resident_memory_bytes",
-            "Resident memory size in bytes.",
-            rss,
-        );
+        gauge!(RESIDENT_MEMORY).set(rss as f64);
     }
     (
         [

@@ -1,148 +1,247 @@
-//! Prometheus metrics: request counts and latency histograms by route and status, plus
-//! gauges and counters other parts of the server report.
+//! Prometheus metrics through the `metrics` facade: code records with `metrics::counter!`,
+//! `gauge!` and `histogram!`, and `GET /metrics` renders what this server's recorder holds.
+//!
+//! Each server owns its recorder (held in [`Metrics`], in the `AppState`), so every server in
+//! a test process reports only its own traffic. The recorder is current while that server's
+//! code runs: each request (the [`track_metrics`](crate::middleware::track_metrics) layer),
+//! each live WebSocket and each background task is polled inside [`Metrics::scope`] (spawn
+//! server tasks with [`Metrics::spawn`]). A task spawned anywhere else, such as the booking
+//! engine's per-ticket-type worker in the core, runs outside every scope: its metrics go to
+//! the process-wide recorder. `serve` makes that the same recorder
+//! ([`Metrics::install_global`]), so production loses nothing; tests leave it unset, so there
+//! such metrics are dropped and a test that needs them must record them inside a scope.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::{Arc, Mutex};
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::watch;
 
-const BUCKETS: [f64; 14] = [
+/// HTTP requests by method, route and status.
+pub const HTTP_REQUESTS: &str = "evently_http_requests_total";
+/// HTTP request latency by method, route and status, in seconds.
+pub const HTTP_DURATION: &str = "evently_http_request_duration_seconds";
+/// Open live WebSocket connections.
+pub const WS_CONNECTIONS: &str = "evently_ws_connections";
+/// Messages sent to live WebSocket clients.
+pub const WS_MESSAGES_SENT: &str = "evently_ws_messages_sent_total";
+/// WebSocket clients dropped for not keeping up.
+pub const WS_DROPPED_SLOW: &str = "evently_ws_dropped_slow_total";
+/// Live availability messages queued for clients.
+pub const LIVE_MESSAGES_QUEUED: &str = "evently_live_messages_queued_total";
+/// 1 while live changes are shared through Redis.
+pub const LIVE_REDIS_CONNECTED: &str = "evently_live_redis_connected";
+/// Resident memory of the process, set when `/metrics` is read.
+pub const RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
+
+/// Bucket bounds, in seconds, of every histogram that does not set its own (request latency
+/// among them): real Prometheus histograms, so instances can be added up.
+pub const LATENCY_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-#[derive(Default)]
-struct Series {
-    count: u64,
-    sum: f64,
-    buckets: [u64; BUCKETS.len()],
+/// How often histogram samples are folded into their buckets when nobody scrapes.
+pub const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The methods that get their own label value; any other is counted as `other`, so invented
+/// methods cannot create new series.
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The `method` label for a request method: one of [`METHODS`] or `other`.
+pub fn method_label(method: &http::Method) -> &'static str {
+    METHODS
+        .iter()
+        .find(|m| **m == method.as_str())
+        .copied()
+        .unwrap_or("other")
 }
 
-#[derive(Default)]
-struct Inner {
-    requests: BTreeMap<(String, String, u16), Series>,
-    counters: BTreeMap<&'static str, (u64, &'static str)>,
-    gauges: BTreeMap<&'static str, (i64, &'static str)>,
+/// One server's recorder and the handle that renders it; cheap to clone.
+#[derive(Clone)]
+pub struct Metrics {
+    recorder: Arc<PrometheusRecorder>,
+    handle: PrometheusHandle,
 }
 
-/// The registry; cheap to clone.
-#[derive(Clone, Default)]
-pub struct Metrics(Arc<Mutex<Inner>>);
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Metrics {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    /// A fresh recorder with the latency buckets and every metric's `# HELP` text.
+    pub fn new() -> Metrics {
+        // `set_buckets` fails only on an empty list.
+        let builder = match PrometheusBuilder::new().set_buckets(&LATENCY_BUCKETS) {
+            Ok(b) => b,
+            Err(_) => PrometheusBuilder::new(),
+        };
+        let recorder = Arc::new(builder.build_recorder());
+        let handle = recorder.handle();
+        let metrics = Metrics { recorder, handle };
+        metrics.in_scope(describe_all);
+        metrics
     }
 
-    /// Records one request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, secs: f64) {
-        let mut inner = self.lock();
-        let s = inner
-            .requests
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default();
-        s.count += 1;
-        s.sum += secs;
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                s.buckets[i] += 1;
-            }
+    /// Runs `f` with this server's recorder current (synchronous code).
+    pub fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {
+        metrics::with_local_recorder(self.recorder.as_ref(), f)
+    }
+
+    /// `fut`, with this server's recorder current whenever it is polled; like
+    /// `tracing::Instrument`, wrap each task where it is spawned.
+    pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<F> {
+        let recorder = Arc::clone(&self.recorder);
+        async move {
+            let mut fut = std::pin::pin!(fut);
+            std::future::poll_fn(|cx| {
+                metrics::with_local_recorder(recorder.as_ref(), || fut.as_mut().poll(cx))
+            })
+            .await
         }
     }
 
-    /// Adds to a counter.
-    pub fn inc(&self, name: &'static str, help: &'static str, by: u64) {
-        let mut inner = self.lock();
-        let c = inner.counters.entry(name).or_insert((0, help));
-        c.0 += by;
+    /// Spawns `fut` as a task in this server's scope.
+    pub fn spawn<F>(&self, fut: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(self.scope(fut))
     }
 
-    /// Moves a gauge.
-    pub fn gauge_add(&self, name: &'static str, help: &'static str, by: i64) {
-        let mut inner = self.lock();
-        let g = inner.gauges.entry(name).or_insert((0, help));
-        g.0 += by;
+    /// Makes this recorder the process-wide one as well, so metrics recorded outside any
+    /// [`scope`](Self::scope) land here too. Only for a process that runs one server
+    /// (`serve`); false when a process-wide recorder was already set.
+    pub fn install_global(&self) -> bool {
+        metrics::set_global_recorder(Arc::clone(&self.recorder)).is_ok()
     }
 
-    /// Sets a gauge.
-    pub fn gauge_set(&self, name: &'static str, help: &'static str, value: i64) {
-        self.lock().gauges.insert(name, (value, help));
+    /// Folds histogram samples into their buckets every [`UPKEEP_EVERY`] until `stop`, so
+    /// samples do not pile up when nobody scrapes.
+    pub async fn run_upkeep(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(UPKEEP_EVERY) => self.handle.run_upkeep(),
+                _ = stop.changed() => return,
+            }
+        }
     }
 
     /// The Prometheus text exposition format.
     pub fn render(&self) -> String {
-        let inner = self.lock();
-        let mut out = String::with_capacity(4096);
-        out.push_str(
-            "# HELP evently_http_requests_total HTTP requests by method, route and status.\n",
-        );
-        out.push_str("# TYPE evently_http_requests_total counter\n");
-        for ((m, r, s), series) in &inner.requests {
-            let _ = writeln!(
-                out,
-                "evently_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{s}\"}} {}",
-                esc(r),
-                series.count
-            );
-        }
-        out.push_str("# HELP evently_http_request_duration_seconds HTTP request latency by method, route and status.\n");
-        out.push_str("# TYPE evently_http_request_duration_seconds histogram\n");
-        for ((m, r, s), series) in &inner.requests {
-            let labels = format!("method=\"{m}\",route=\"{}\",status=\"{s}\"", esc(r));
-            for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "evently_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
-                    series.buckets[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "evently_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                series.count
-            );
-            let _ = writeln!(
-                out,
-                "evently_http_request_duration_seconds_sum{{{labels}}} {}",
-                series.sum
-            );
-            let _ = writeln!(
-                out,
-                "evently_http_request_duration_seconds_count{{{labels}}} {}",
-                series.count
-            );
-        }
-        for (name, (v, help)) in &inner.counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
-            );
-        }
-        for (name, (v, help)) in &inner.gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
-        }
-        out
+        self.handle.render()
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+fn describe_all() {
+    describe_counter!(HTTP_REQUESTS, "HTTP requests by method, route and status.");
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "HTTP request latency by method, route and status."
+    );
+    describe_gauge!(WS_CONNECTIONS, "Open live WebSocket connections.");
+    describe_counter!(WS_MESSAGES_SENT, "Messages sent to live WebSocket clients.");
+    describe_counter!(
+        WS_DROPPED_SLOW,
+        "WebSocket clients dropped for not keeping up."
+    );
+    describe_counter!(
+        LIVE_MESSAGES_QUEUED,
+        "Live availability messages queued for clients."
+    );
+    describe_gauge!(
+        LIVE_REDIS_CONNECTED,
+        "1 while live changes are shared through Redis."
+    );
+    describe_gauge!(
+        RESIDENT_MEMORY,
+        Unit::Bytes,
+        "Resident memory size in bytes."
+    );
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use metrics::{counter, gauge, histogram};
+
+    fn request(m: &Metrics, secs: f64) {
+        m.in_scope(|| {
+            let labels = [("method", "GET"), ("route", "/health"), ("status", "200")];
+            counter!(HTTP_REQUESTS, &labels).increment(1);
+            histogram!(HTTP_DURATION, &labels).record(secs);
+        });
+    }
+
     #[test]
     fn renders_histograms_in_prometheus_format() {
-        let m = super::Metrics::default();
-        m.observe("GET", "/health", 200, 0.003);
-        m.observe("GET", "/health", 200, 0.2);
-        m.inc("evently_ws_messages_sent_total", "Messages sent.", 3);
+        let m = Metrics::new();
+        request(&m, 0.003);
+        request(&m, 0.2);
+        m.in_scope(|| counter!(WS_MESSAGES_SENT).increment(3));
+        m.in_scope(|| gauge!(WS_CONNECTIONS).increment(2.0));
+        m.in_scope(|| gauge!(WS_CONNECTIONS).decrement(1.0));
         let text = m.render();
         assert!(text.contains(
             "evently_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2"
         ));
-        assert!(text.contains("le=\"0.005\"} 1"));
-        assert!(text.contains("le=\"+Inf\"} 2"));
+        assert!(text.contains("# TYPE evently_http_request_duration_seconds histogram"));
+        assert!(text.contains(
+            "# HELP evently_http_request_duration_seconds HTTP request latency by method, route and status."
+        ));
+        let bucket = "evently_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\",status=\"200\"";
+        assert!(text.contains(&format!("{bucket},le=\"0.0025\"}} 0")));
+        assert!(text.contains(&format!("{bucket},le=\"0.005\"}} 1")));
+        assert!(text.contains(&format!("{bucket},le=\"0.25\"}} 2")));
+        assert!(text.contains(&format!("{bucket},le=\"30\"}} 2")));
+        assert!(text.contains(&format!("{bucket},le=\"+Inf\"}} 2")));
         assert!(text.contains("evently_ws_messages_sent_total 3"));
+        assert!(text.contains("# HELP evently_ws_messages_sent_total Messages sent"));
+        assert!(text.contains("# TYPE evently_ws_connections gauge"));
+        assert!(text.contains("evently_ws_connections 1\n"), "{text}");
+    }
+
+    #[test]
+    fn each_recorder_counts_only_what_was_recorded_in_its_scope() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        request(&a, 0.01);
+        request(&a, 0.01);
+        request(&b, 0.01);
+        // Outside every scope: the process-wide recorder (none in tests).
+        counter!(HTTP_REQUESTS, "method" => "GET", "route" => "/health", "status" => "200")
+            .increment(10);
+        assert!(a.render().contains("status=\"200\"} 2"));
+        assert!(b.render().contains("status=\"200\"} 1"));
+    }
+
+    #[tokio::test]
+    async fn a_scoped_future_records_into_its_recorder_across_awaits() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        let inner = b.clone();
+        let task = a.scope(async move {
+            counter!(WS_MESSAGES_SENT).increment(1);
+            tokio::task::yield_now().await;
+            // Nested scopes restore the outer one when they end.
+            inner.in_scope(|| counter!(WS_MESSAGES_SENT).increment(5));
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            counter!(WS_MESSAGES_SENT).increment(1);
+        });
+        tokio::spawn(task).await.unwrap();
+        assert!(a.render().contains("evently_ws_messages_sent_total 2"));
+        assert!(b.render().contains("evently_ws_messages_sent_total 5"));
+    }
+
+    #[test]
+    fn methods_map_to_a_fixed_set() {
+        use http::Method;
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
+        assert_eq!(method_label(&Method::TRACE), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"XQ1").unwrap()), "other");
+        // Methods are case-sensitive: `get` is an extension method, not GET.
+        assert_eq!(method_label(&Method::from_bytes(b"get").unwrap()), "other");
     }
 }

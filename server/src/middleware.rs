@@ -2,6 +2,7 @@
 
 use crate::auth::ClientIp;
 use crate::error::HttpError;
+use crate::metrics::{HTTP_DURATION, HTTP_REQUESTS, method_label};
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
@@ -9,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use evently::ratelimit::{Verdict, tiers};
+use metrics::{counter, histogram};
 use std::time::Instant;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -30,14 +32,19 @@ pub fn trace_layer()
         .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
 
-/// Counts requests and their latency by route template and status.
+/// Counts requests and their latency by method, route template and status, and makes this
+/// server's recorder current for everything the request runs (see [`crate::metrics`]).
 pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    state.metrics.scope(count_request(req, next)).await
+}
+
+async fn count_request(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
     let route = route.unwrap_or_else(|| {
@@ -47,12 +54,13 @@ pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Ne
             "unmatched".to_string()
         }
     });
-    state.metrics.observe(
-        &method,
-        &route,
-        res.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", res.status().as_u16().to_string()),
+    ];
+    counter!(HTTP_REQUESTS, &labels).increment(1);
+    histogram!(HTTP_DURATION, &labels).record(start.elapsed().as_secs_f64());
     res
 }
 

@@ -159,8 +159,8 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let metrics = Metrics::default();
-        let hub = Hub::new(core.clone(), metrics.clone());
+        let metrics = Metrics::new();
+        let hub = Hub::new(core.clone());
         let state = AppState {
             core,
             leptos,
@@ -188,6 +188,11 @@ impl Application {
         self.state.core.clone()
     }
 
+    /// This server's metrics recorder.
+    pub fn metrics(&self) -> Metrics {
+        self.state.metrics.clone()
+    }
+
     /// Serves until `shutdown` resolves, then drains requests, stops workers and closes the
     /// database.
     pub async fn run_until_stopped(
@@ -195,9 +200,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut tasks = Vec::new();
+        // Every task runs in this server's metrics scope (see `crate::metrics`).
+        let metrics = self.state.metrics.clone();
+        let mut tasks = vec![metrics.spawn(metrics.clone().run_upkeep(stop_rx.clone()))];
         if self.options.workers {
-            tasks.push(tokio::spawn(workers::hold_sweeper(
+            tasks.push(metrics.spawn(workers::hold_sweeper(
                 self.state.core.clone(),
                 stop_rx.clone(),
             )));
@@ -205,27 +212,26 @@ impl Application {
         // Live availability: local changes into the hub (and out to Redis), the flusher,
         // and the Redis bridge when configured.
         let hub = self.state.hub.clone();
-        tasks.push(tokio::spawn(hub.clone().run_flusher(stop_rx.clone())));
+        tasks.push(metrics.spawn(hub.clone().run_flusher(stop_rx.clone())));
         let forward = match (&self.state.redis, &self.state.config.redis_url) {
             (Some(link), Some(url)) => {
                 let channel = format!("{}:live", self.state.config.redis_namespace);
                 let (tx, rx) = tokio::sync::mpsc::channel(8192);
-                tasks.push(tokio::spawn(live::redis_bridge::publisher(
+                tasks.push(metrics.spawn(live::redis_bridge::publisher(
                     hub.clone(),
                     link.clone(),
                     channel.clone(),
                     rx,
                     stop_rx.clone(),
                 )));
-                tasks.push(tokio::spawn(live::redis_bridge::subscriber(
+                tasks.push(metrics.spawn(live::redis_bridge::subscriber(
                     hub.clone(),
-                    self.state.metrics.clone(),
                     url.expose().to_string(),
                     channel,
                     stop_rx.clone(),
                 )));
                 if link.get().is_none() {
-                    tasks.push(tokio::spawn(redis_link_retry(
+                    tasks.push(metrics.spawn(redis_link_retry(
                         link.clone(),
                         url.expose().to_string(),
                         self.state.core.clone(),
@@ -236,9 +242,7 @@ impl Application {
             }
             _ => None,
         };
-        tasks.push(tokio::spawn(
-            hub.run_local_listener(forward, stop_rx.clone()),
-        ));
+        tasks.push(metrics.spawn(hub.run_local_listener(forward, stop_rx.clone())));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

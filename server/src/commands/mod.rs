@@ -15,6 +15,10 @@ use std::process::ExitCode;
 /// `serve`: run until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = Application::build(config, BuildOptions::default()).await?;
+    // The only server in this process: metrics recorded outside its scopes count here too.
+    if !app.metrics().install_global() {
+        tracing::warn!("a process-wide metrics recorder was already set; keeping it");
+    }
     tracing::info!(addr = %app.local_addr(), engine = app.core().db().engine().as_str(), "Evently is listening on http://{}", app.local_addr());
     app.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("stopped cleanly");

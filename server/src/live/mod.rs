@@ -6,10 +6,11 @@ pub mod docs;
 pub mod redis_bridge;
 pub mod ws;
 
-use crate::metrics::Metrics;
+use crate::metrics::{LIVE_MESSAGES_QUEUED, WS_DROPPED_SLOW};
 use axum::extract::ws::Utf8Bytes;
 use evently::Core;
 use evently::live_protocol::{Availability, MAX_SUBSCRIPTIONS, ServerMessage};
+use metrics::counter;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -47,7 +48,6 @@ pub struct Hub {
 
 struct Inner {
     core: Core,
-    metrics: Metrics,
     state: Mutex<HubState>,
     wake: Notify,
     /// This process, so changes it published through Redis are not counted twice.
@@ -61,11 +61,10 @@ pub enum SubscribeError {
 }
 
 impl Hub {
-    pub fn new(core: Core, metrics: Metrics) -> Hub {
+    pub fn new(core: Core) -> Hub {
         Hub {
             inner: Arc::new(Inner {
                 core,
-                metrics,
                 state: Mutex::new(HubState::default()),
                 wake: Notify::new(),
                 instance: uuid::Uuid::new_v4().simple().to_string(),
@@ -334,17 +333,9 @@ impl Hub {
                 remove_conn(&mut s, *c);
             }
         }
-        self.inner.metrics.inc(
-            "evently_live_messages_queued_total",
-            "Live availability messages queued for clients.",
-            queued,
-        );
+        counter!(LIVE_MESSAGES_QUEUED).increment(queued);
         if !slow.is_empty() {
-            self.inner.metrics.inc(
-                "evently_ws_dropped_slow_total",
-                "WebSocket clients dropped for not keeping up.",
-                slow.len() as u64,
-            );
+            counter!(WS_DROPPED_SLOW).increment(slow.len() as u64);
             tracing::info!(count = slow.len(), "dropped slow live clients");
         }
     }
@@ -442,13 +433,13 @@ mod tests {
             .await
             .unwrap();
         core.events().publish_event(&org, ev.id).await.unwrap();
-        let metrics = Metrics::default();
-        let hub = Hub::new(core.clone(), metrics.clone());
+        let metrics = crate::metrics::Metrics::new();
+        let hub = Hub::new(core.clone());
         let (slow, _never_read) = hub.register();
         let (fast, mut fast_rx) = hub.register();
         hub.subscribe(slow, &[ev.id]).unwrap();
         hub.subscribe(fast, &[ev.id]).unwrap();
-        hub.flush_once().await;
+        metrics.scope(hub.flush_once()).await;
         for i in 0..(QUEUE + 10) {
             core.bookings()
                 .book(&buyer, ev.id, ev.ticket_types[0].id, 1, &format!("k{i}"))
@@ -457,7 +448,7 @@ mod tests {
             hub.mark_dirty(ev.id, 0);
             // Past the per-event gap, so every change is its own update.
             hub.lock().last_flush.clear();
-            hub.flush_once().await;
+            metrics.scope(hub.flush_once()).await;
             while fast_rx.try_recv().is_ok() {}
         }
         assert_eq!(

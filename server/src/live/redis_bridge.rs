@@ -7,9 +7,10 @@
 //! elsewhere meanwhile were missed).
 
 use super::Hub;
-use crate::metrics::Metrics;
+use crate::metrics::LIVE_REDIS_CONNECTED;
 use crate::redis_link::RedisLink;
 use evently::live::Change;
+use metrics::gauge;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -67,13 +68,7 @@ pub async fn publisher(
 
 /// Listens to the other instances' changes, reconnecting with backoff; on every
 /// (re)connection, all local clients get a fresh snapshot.
-pub async fn subscriber(
-    hub: Hub,
-    metrics: Metrics,
-    url: String,
-    channel: String,
-    mut stop: watch::Receiver<bool>,
-) {
+pub async fn subscriber(hub: Hub, url: String, channel: String, mut stop: watch::Receiver<bool>) {
     use futures::StreamExt;
     let mut backoff = Duration::from_millis(250);
     let mut first = true;
@@ -89,11 +84,7 @@ pub async fn subscriber(
         if let Some(mut pubsub) = pubsub
             && pubsub.subscribe(&channel).await.is_ok()
         {
-            metrics.gauge_set(
-                "evently_live_redis_connected",
-                "1 while live changes are shared through Redis.",
-                1,
-            );
+            gauge!(LIVE_REDIS_CONNECTED).set(1.0);
             if !first {
                 tracing::info!("live fan-out through Redis restored; sending fresh snapshots");
             }
@@ -118,11 +109,7 @@ pub async fn subscriber(
                     _ = stop.changed() => return,
                 }
             }
-            metrics.gauge_set(
-                "evently_live_redis_connected",
-                "1 while live changes are shared through Redis.",
-                0,
-            );
+            gauge!(LIVE_REDIS_CONNECTED).set(0.0);
             tracing::warn!(
                 "lost the Redis connection for live fan-out; local updates continue, retrying"
             );

@@ -3,15 +3,17 @@
 //! keep up is closed rather than allowed to pile up memory.
 
 use super::{Hub, SubscribeError, encode};
-use crate::metrics::Metrics;
+use crate::metrics::{WS_CONNECTIONS, WS_MESSAGES_SENT};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use evently::live_protocol::{ClientMessage, MAX_CLIENT_MESSAGE, MAX_SUBSCRIPTIONS, ServerMessage};
+use metrics::{counter, gauge};
 use std::time::Duration;
 
-/// Upgrades the request to a live connection.
+/// Upgrades the request to a live connection, which runs as its own task in this server's
+/// metrics scope.
 pub async fn live(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     let (hub, metrics) = (state.hub.clone(), state.metrics.clone());
     ws.read_buffer_size(2048)
@@ -19,7 +21,7 @@ pub async fn live(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respon
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| connection(socket, hub, metrics))
+        .on_upgrade(move |socket| metrics.scope(connection(socket, hub)))
 }
 
 fn error(code: &str, message: &str) -> Message {
@@ -29,13 +31,9 @@ fn error(code: &str, message: &str) -> Message {
     }))
 }
 
-async fn connection(mut socket: WebSocket, hub: Hub, metrics: Metrics) {
+async fn connection(mut socket: WebSocket, hub: Hub) {
     let (id, mut queue) = hub.register();
-    metrics.gauge_add(
-        "evently_ws_connections",
-        "Open live WebSocket connections.",
-        1,
-    );
+    gauge!(WS_CONNECTIONS).increment(1.0);
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     ping.tick().await;
     loop {
@@ -51,7 +49,7 @@ async fn connection(mut socket: WebSocket, hub: Hub, metrics: Metrics) {
                     if socket.send(reply).await.is_err() {
                         break;
                     }
-                    metrics.inc("evently_ws_messages_sent_total", "Messages sent to live WebSocket clients.", 1);
+                    counter!(WS_MESSAGES_SENT).increment(1);
                 }
             }
             outgoing = queue.recv() => match outgoing {
@@ -59,7 +57,7 @@ async fn connection(mut socket: WebSocket, hub: Hub, metrics: Metrics) {
                     if socket.send(Message::Text(text)).await.is_err() {
                         break;
                     }
-                    metrics.inc("evently_ws_messages_sent_total", "Messages sent to live WebSocket clients.", 1);
+                    counter!(WS_MESSAGES_SENT).increment(1);
                 }
                 // The hub let go of us: this client fell too far behind.
                 None => {
@@ -77,11 +75,7 @@ async fn connection(mut socket: WebSocket, hub: Hub, metrics: Metrics) {
         }
     }
     hub.unregister(id);
-    metrics.gauge_add(
-        "evently_ws_connections",
-        "Open live WebSocket connections.",
-        -1,
-    );
+    gauge!(WS_CONNECTIONS).decrement(1.0);
 }
 
 fn handle(hub: &Hub, id: u64, text: &str) -> Option<Message> {

@@ -51,6 +51,48 @@ async fn metrics_count_requests_by_route_and_status_with_latency_histograms() {
 }
 
 #[tokio::test]
+async fn invented_methods_are_counted_as_other_not_as_new_series() {
+    let app = crate::helpers::spawn(
+        evently::testing::TestDb::sqlite().await,
+        evently::clock::Clock::System,
+    )
+    .await;
+    for (method, path) in [
+        (&b"XQ1"[..], "/health"),
+        (b"XQ1", "/api/v1/events/999999"),
+        (b"XQ2", "/health"),
+        (b"get", "/health"),
+    ] {
+        let method = reqwest::Method::from_bytes(method).unwrap();
+        let r = app.http.request(method, app.at(path)).send().await.unwrap();
+        assert_eq!(r.status(), 405, "{path}");
+    }
+    app.get("/health", None).await;
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    for invented in ["XQ1", "XQ2", "method=\"get\""] {
+        assert!(!text.contains(invented), "{invented} in {text}");
+    }
+    assert!(
+        text.contains(
+            "evently_http_requests_total{method=\"other\",route=\"/health\",status=\"405\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "evently_http_requests_total{method=\"other\",route=\"/api/v1/events/{id}\",status=\"405\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "evently_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn every_response_carries_a_request_id_and_security_headers() {
     let app = crate::helpers::spawn(
         evently::testing::TestDb::sqlite().await,
