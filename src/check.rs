@@ -38,6 +38,7 @@ impl InvariantCheck {
     /// Checks every ticket type (or one event's): `taken` = confirmed seats + seats in
     /// active holds; confirmed + unexpired holds <= capacity; a cancelled event holds nothing;
     /// no idempotency key maps to two bookings or holds; every booking has one ticket a seat.
+    #[tracing::instrument(skip_all)]
     pub async fn check(&self, event_id: Option<i64>) -> Result<Report, sqlx::Error> {
         let now = self.ctx.clock().now_ms();
         let mut violations = Vec::new();

@@ -17,6 +17,7 @@ impl AccountService {
     }
 
     /// Users, newest first, optionally matching `query` in e-mail or name (admins only).
+    #[tracing::instrument(skip_all)]
     pub async fn list_users(
         &self,
         actor: &Actor,
@@ -38,6 +39,7 @@ impl AccountService {
 
     /// Gives a user a role (admins only; an admin cannot demote themself, so there is always
     /// at least the acting admin left).
+    #[tracing::instrument(skip_all)]
     pub async fn set_role(
         &self,
         actor: &Actor,
@@ -67,6 +69,7 @@ impl AccountService {
     }
 
     /// Disables (ending every session) or re-enables an account (admins only).
+    #[tracing::instrument(skip_all)]
     pub async fn set_disabled(
         &self,
         actor: &Actor,
@@ -135,6 +138,7 @@ impl AccountService {
     }
 
     /// The audit log, newest first (admins only).
+    #[tracing::instrument(skip_all)]
     pub async fn audit_log(
         &self,
         actor: &Actor,

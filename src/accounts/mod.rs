@@ -133,6 +133,7 @@ impl AccountService {
     }
 
     /// Creates an account (as an attendee unless `role` says otherwise).
+    #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
         email: &str,
@@ -194,6 +195,7 @@ impl AccountService {
     /// Checks credentials and opens a session. Unknown e-mails cost the same time as wrong
     /// passwords and get the same answer. After about five failures in 15 minutes, per account
     /// and per client address, further attempts are refused with 429 before any checking.
+    #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
         email: &str,
@@ -329,6 +331,7 @@ impl AccountService {
 
     /// Swaps a refresh token for a new pair. A token used twice is a theft signal: the whole
     /// session is revoked.
+    #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AccountError> {
         let fail = |e| AccountError::db("refreshing a session failed", e);
         let now = self.ctx.clock().now_ms();
@@ -418,6 +421,7 @@ impl AccountService {
     }
 
     /// Ends the actor's session (sign-out): its access and refresh tokens stop working.
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, actor: &Actor) -> Result<(), AccountError> {
         let fail = |e| AccountError::db("signing out failed", e);
         let now = self.ctx.clock().now_ms();

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 impl AccountService {
     /// Changes the password after checking the current one, and signs out every other session.
+    #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
         actor: &Actor,
@@ -48,6 +49,7 @@ impl AccountService {
     }
 
     /// Records or withdraws consent to marketing e-mail (stored with its time).
+    #[tracing::instrument(skip_all)]
     pub async fn set_marketing_consent(
         &self,
         actor: &Actor,
@@ -72,6 +74,7 @@ impl AccountService {
     }
 
     /// Everything stored about the actor, as one JSON document.
+    #[tracing::instrument(skip_all)]
     pub async fn export_my_data(&self, actor: &Actor) -> Result<Value, AccountError> {
         let fail = |e| AccountError::db("exporting data failed", e);
         let user = self.user_row(actor.user_id).await?;
@@ -118,6 +121,7 @@ impl AccountService {
     /// Deletes the actor's account after checking their password: personal data is erased,
     /// sessions end, bookings stay as anonymous records so capacity and the books still add
     /// up. The e-mail address is free to sign up again.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_my_account(
         &self,
         actor: &Actor,

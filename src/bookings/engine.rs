@@ -47,6 +47,24 @@ pub struct TakeRequest {
 }
 
 impl TakeRequest {
+    pub fn new(
+        kind: TakeKind,
+        actor: &crate::actor::Actor,
+        event_id: i64,
+        ticket_type_id: i64,
+        quantity: i64,
+        key: &str,
+    ) -> Self {
+        TakeRequest {
+            kind,
+            user_id: actor.user_id,
+            event_id,
+            ticket_type_id,
+            quantity,
+            idempotency_key: key.to_string(),
+        }
+    }
+
     /// A fingerprint of the request body, to tell a retry from a reused key.
     pub fn fingerprint(&self) -> String {
         let kind = match self.kind {

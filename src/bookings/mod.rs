@@ -61,14 +61,14 @@ impl BookingService {
         quantity: i64,
         key: &str,
     ) -> Result<(BookingView, bool), BookingError> {
-        let req = TakeRequest {
-            kind: TakeKind::Book,
-            user_id: actor.user_id,
+        let req = TakeRequest::new(
+            TakeKind::Book,
+            actor,
             event_id,
             ticket_type_id,
             quantity,
-            idempotency_key: key.to_string(),
-        };
+            key,
+        );
         match self.take(req).await? {
             Taken::Booking { row, replayed } => Ok((booking_view(&row), replayed)),
             Taken::Hold { .. } => Err(BookingError::IdempotencyMismatch),
@@ -85,14 +85,14 @@ impl BookingService {
         quantity: i64,
         key: &str,
     ) -> Result<(HoldView, bool), BookingError> {
-        let req = TakeRequest {
-            kind: TakeKind::Hold,
-            user_id: actor.user_id,
+        let req = TakeRequest::new(
+            TakeKind::Hold,
+            actor,
             event_id,
             ticket_type_id,
             quantity,
-            idempotency_key: key.to_string(),
-        };
+            key,
+        );
         match self.take(req).await? {
             Taken::Hold { row, replayed } => Ok((self.hold_view(&row), replayed)),
             Taken::Booking { .. } => Err(BookingError::IdempotencyMismatch),

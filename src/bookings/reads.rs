@@ -18,6 +18,7 @@ const EXPORT_PAGE: i64 = 500;
 
 impl BookingService {
     /// A booking the actor may see: their own, or one of an event they may manage.
+    #[tracing::instrument(skip_all)]
     pub async fn booking_for(
         &self,
         actor: &Actor,
@@ -42,6 +43,7 @@ impl BookingService {
     }
 
     /// The actor's bookings with their events and tickets, latest event first.
+    #[tracing::instrument(skip_all)]
     pub async fn my_bookings(&self, actor: &Actor) -> Result<Vec<MyBooking>, BookingError> {
         let rows =
             store::bookings::for_user_with_events(self.ctx.db(), actor.user_id, MY_BOOKINGS_LIMIT)
@@ -51,6 +53,7 @@ impl BookingService {
     }
 
     /// One of the actor's own bookings with its event and tickets.
+    #[tracing::instrument(skip_all)]
     pub async fn my_booking(
         &self,
         actor: &Actor,

@@ -43,6 +43,7 @@ impl EventService {
 
     /// Edits an event: its details, and its ticket types (existing ones by id, new ones
     /// added). Capacity follows the usual rule: up freely, down only to what is taken.
+    #[tracing::instrument(skip_all)]
     pub async fn update_event(
         &self,
         actor: &Actor,
@@ -111,6 +112,7 @@ impl EventService {
     }
 
     /// Sold, held and left per ticket type, with revenue and check-ins.
+    #[tracing::instrument(skip_all)]
     pub async fn event_sales(&self, actor: &Actor, id: i64) -> Result<EventSales, EventError> {
         self.managed_event(actor, id).await?;
         let now = self.ctx.clock().now_ms();
@@ -152,6 +154,7 @@ impl EventService {
     }
 
     /// Ticket holders of an event, optionally matching `q` (name, e-mail, ticket or booking code).
+    #[tracing::instrument(skip_all)]
     pub async fn attendees(
         &self,
         actor: &Actor,
@@ -176,6 +179,7 @@ impl EventService {
 
     /// Checks a ticket in by its code. Scanning the same ticket twice says when it was first
     /// checked in; a ticket of another event is not found; a cancelled one says so.
+    #[tracing::instrument(skip_all)]
     pub async fn check_in(
         &self,
         actor: &Actor,

@@ -54,6 +54,7 @@ impl SearchService {
     }
 
     /// One page of search results and the cursor of the next page.
+    #[tracing::instrument(skip_all)]
     pub async fn search_events(&self, q: &SearchQuery) -> Result<Page<EventSummary>, ApiError> {
         let mut search = parse(q, self.ctx.clock().now_ms())?;
         let fail = |e: sqlx::Error| {
@@ -109,6 +110,7 @@ impl SearchService {
     }
 
     /// The home page: upcoming and popular events, categories and cities.
+    #[tracing::instrument(skip_all)]
     pub async fn home(&self) -> Result<HomeData, ApiError> {
         let now = self.ctx.clock().now_ms();
         let fail = |e: sqlx::Error| {
