@@ -5,8 +5,12 @@
 //! silently when the access token has run out. Every state-changing request that a browser
 //! could forge is checked for a same-origin `Origin` / `Sec-Fetch-Site` (CSRF); Bearer
 //! calls cannot be forged cross-site and are left alone.
+//!
+//! When the site is served over https (or in production) the session cookies are `Secure`
+//! and named with the `__Host-` prefix, so no other host (a sibling subdomain, a network
+//! attacker on plain http) can set or overwrite them; only the prefixed names are read then.
 
-use crate::client::{client_ip, cookie};
+use crate::client::{ClientKey, client_ip, cookie};
 use crate::config::Config;
 use crate::error::HttpError;
 use crate::state::AppState;
@@ -83,6 +87,8 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let config = &state.config;
     let ip = client_ip(&req, &config.trusted_proxies);
     req.extensions_mut().insert(ClientIp(ip));
+    req.extensions_mut()
+        .insert(ClientKey::of(ip, config.ipv6_prefix));
     let ip_text = ip.map(|i| i.to_string());
     let headers = req.headers().clone();
     let user_agent = headers
@@ -118,7 +124,8 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             via = AuthVia::Bearer;
         }
     } else if !is_static(req.uri().path()) {
-        let access = cookie(&headers, ACCESS_COOKIE);
+        let secure = config.secure_cookies();
+        let access = cookie(&headers, &wire_name(ACCESS_COOKIE, secure));
         let mut actor = match access {
             Some(t) => state
                 .core
@@ -129,7 +136,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             None => None,
         };
         if actor.is_none()
-            && let Some(rt) = cookie(&headers, REFRESH_COOKIE)
+            && let Some(rt) = cookie(&headers, &wire_name(REFRESH_COOKIE, secure))
         {
             match state.core.accounts().refresh(&rt).await {
                 Ok(pair) => {
@@ -158,17 +165,71 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     for c in set.0 {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
+    // Server functions set cookies through the app's session helpers: every session cookie
+    // gets its wire name here, whoever set it.
+    if finish_session_cookies(res.headers_mut(), config.secure_cookies()) {
+        // A response that opens, renews or ends a session is never stored by any cache.
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
+}
+
+/// The name a session cookie has on the wire: `__Host-` + `name` when cookies are `Secure`.
+pub fn wire_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("{HOST_PREFIX}{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+const HOST_PREFIX: &str = "__Host-";
+
+/// Gives every session cookie in `headers` its wire name (see [`wire_name`]); says whether
+/// there was any. A cookie that could not keep the prefix (not `Secure`, not `Path=/`, or
+/// with a `Domain`) keeps its name, and is then never read back.
+fn finish_session_cookies(headers: &mut HeaderMap, secure: bool) -> bool {
+    let mut any = false;
+    let mut out = Vec::new();
+    for v in headers.get_all(header::SET_COOKIE) {
+        let text = v.to_str().unwrap_or_default();
+        let name = text.split('=').next().unwrap_or_default().trim();
+        let ours = [ACCESS_COOKIE, REFRESH_COOKIE].contains(&name);
+        any |= ours
+            || name
+                .strip_prefix(HOST_PREFIX)
+                .is_some_and(|n| [ACCESS_COOKIE, REFRESH_COOKIE].contains(&n));
+        let attrs: Vec<String> = text
+            .split(';')
+            .skip(1)
+            .map(|a| a.trim().to_ascii_lowercase())
+            .collect();
+        let may_prefix = attrs.iter().any(|a| a == "secure")
+            && attrs.iter().any(|a| a == "path=/")
+            && !attrs.iter().any(|a| a.starts_with("domain"));
+        match HeaderValue::from_str(&format!("{HOST_PREFIX}{text}")) {
+            Ok(renamed) if ours && secure && may_prefix => out.push(renamed),
+            _ => out.push(v.clone()),
+        }
+    }
+    if any {
+        headers.remove(header::SET_COOKIE);
+        for v in out {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    any
 }
 
 /// The cookies that carry a browser session.
 pub fn session_cookies(pair: &TokenPair, config: &Config) -> Vec<HeaderValue> {
-    app::session::session_cookies(pair, config.production())
+    app::session::session_cookies(pair, config.secure_cookies())
 }
 
 /// Cookies that end a browser session.
 pub fn clear_cookies(config: &Config) -> Vec<HeaderValue> {
-    app::session::clear_cookies(config.production())
+    app::session::clear_cookies(config.secure_cookies())
 }
 
 /// A signed-in user, or a 401.
@@ -204,6 +265,41 @@ mod tests {
 
     fn cfg() -> Config {
         Config::from_lookup(|_| None).unwrap()
+    }
+
+    #[test]
+    fn session_cookies_get_the_host_prefix_only_when_secure() {
+        let set = |secure: bool, cookies: &[&str]| {
+            let mut h = HeaderMap::new();
+            for c in cookies {
+                h.append(header::SET_COOKIE, c.parse().unwrap());
+            }
+            let any = finish_session_cookies(&mut h, secure);
+            let out: Vec<String> = h
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect();
+            (any, out)
+        };
+        let at = "evently_at=t; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=900";
+        let other = "theme=dark; Path=/";
+        assert_eq!(
+            set(true, &[at, other]),
+            (true, vec![format!("__Host-{at}"), other.to_string()])
+        );
+        assert_eq!(set(false, &[at]), (true, vec![at.to_string()]));
+        assert_eq!(set(true, &[other]), (false, vec![other.to_string()]));
+        // Already prefixed (once the app names them itself): left alone, still counted.
+        let prefixed = format!("__Host-{at}");
+        assert_eq!(set(true, &[&prefixed]), (true, vec![prefixed.clone()]));
+        // Not Secure, or with a Domain: the prefix would make browsers drop it.
+        let plain = "evently_rt=r; Path=/; HttpOnly";
+        assert_eq!(set(true, &[plain]), (true, vec![plain.to_string()]));
+        let domain = "evently_rt=r; Path=/; Secure; Domain=example.com";
+        assert_eq!(set(true, &[domain]), (true, vec![domain.to_string()]));
+        assert_eq!(wire_name("evently_at", true), "__Host-evently_at");
+        assert_eq!(wire_name("evently_at", false), "evently_at");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! Every variable is documented in the README. A bad value stops start-up with a one-line
 //! message naming the variable and what is wrong with it.
 
+use crate::client::IpNet;
+use crate::secrets;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -64,6 +66,18 @@ pub struct Config {
     /// `EVENTLY_REDIS_NAMESPACE`: prefix of every Redis key and channel (default `evently`),
     /// so several deployments can share one Redis.
     pub redis_namespace: String,
+    /// `EVENTLY_IPV6_PREFIX`: IPv6 clients are counted per network of this many bits
+    /// (default 64, from 48 to 128), since one host usually holds a whole /64.
+    pub ipv6_prefix: u8,
+    /// `EVENTLY_METRICS_ALLOW`: networks that may read `/metrics` (default loopback);
+    /// `none` allows no address, so only the token opens it.
+    pub metrics_allow: Vec<IpNet>,
+    /// `EVENTLY_METRICS_TOKEN`: a bearer token that opens `/metrics` from any address.
+    pub metrics_token: Option<Secret>,
+    /// `EVENTLY_WS_MAX_PER_CLIENT`: open live connections per client (default 20).
+    pub ws_max_per_client: usize,
+    /// `EVENTLY_WS_MAX_TOTAL`: open live connections per server (default 20,000).
+    pub ws_max_total: usize,
 }
 
 /// A configuration problem, naming the variable.
@@ -224,7 +238,63 @@ impl Config {
                 "use up to 64 letters, digits, '-' or '_'",
             ));
         }
+        let ipv6_prefix = match nonempty("EVENTLY_IPV6_PREFIX") {
+            None => 64,
+            Some(v) => match v.trim_start_matches('/').parse::<u8>() {
+                Ok(n) if (48..=128).contains(&n) => n,
+                _ => {
+                    return Err(err(
+                        "EVENTLY_IPV6_PREFIX",
+                        format!("{v:?} is not a prefix length from 48 to 128"),
+                    ));
+                }
+            },
+        };
+        let metrics_allow = match nonempty("EVENTLY_METRICS_ALLOW") {
+            None => vec![IpNet::LOOPBACK_V4, IpNet::LOOPBACK_V6],
+            Some(v) if v.eq_ignore_ascii_case("none") => Vec::new(),
+            Some(v) => {
+                let mut nets = Vec::new();
+                for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    nets.push(part.parse::<IpNet>().map_err(|_| {
+                        err(
+                            "EVENTLY_METRICS_ALLOW",
+                            format!("{part:?} is not an IP address or network like 10.0.0.0/8"),
+                        )
+                    })?);
+                }
+                nets
+            }
+        };
+        let metrics_token = nonempty("EVENTLY_METRICS_TOKEN").map(Secret::new);
+        if let Some(t) = &metrics_token
+            && (t.expose().len() < 16 || !t.expose().bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(err(
+                "EVENTLY_METRICS_TOKEN",
+                "must be at least 16 printable characters without spaces",
+            ));
+        }
+        let count = |var: &'static str, default: usize, max: usize| match nonempty(var) {
+            None => Ok(default),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(err(var, format!("{v:?} is not a number from 1 to {max}"))),
+            },
+        };
+        let ws_max_per_client = count("EVENTLY_WS_MAX_PER_CLIENT", 20, 10_000)?;
+        let ws_max_total = count("EVENTLY_WS_MAX_TOTAL", 20_000, 1_000_000)?;
         if env == Env::Production {
+            for (var, secret) in [
+                ("EVENTLY_JWT_SECRET", &jwt_secret),
+                ("EVENTLY_METRICS_TOKEN", &metrics_token),
+            ] {
+                if let Some(s) = secret
+                    && let Some(why) = secrets::weakness(s.expose())
+                {
+                    return Err(err(var, format!("refused in production: {why}")));
+                }
+            }
             if jwt_secret.is_none() {
                 return Err(err(
                     "EVENTLY_JWT_SECRET",
@@ -258,11 +328,22 @@ impl Config {
             rate_limits,
             db_pool,
             redis_namespace,
+            ipv6_prefix,
+            metrics_allow,
+            metrics_token,
+            ws_max_per_client,
+            ws_max_total,
         })
     }
 
     pub fn production(&self) -> bool {
         self.env == Env::Production
+    }
+
+    /// Whether cookies must be `Secure` (and then carry the `__Host-` prefix): when the site
+    /// is served over https, and always in production.
+    pub fn secure_cookies(&self) -> bool {
+        self.production() || self.public_url.starts_with("https://")
     }
 }
 
@@ -324,8 +405,80 @@ mod tests {
     }
 
     #[test]
+    fn hardening_settings_have_safe_defaults_and_bounds() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.ipv6_prefix, 64);
+        assert_eq!(
+            c.metrics_allow,
+            vec![IpNet::LOOPBACK_V4, IpNet::LOOPBACK_V6]
+        );
+        assert!(c.metrics_token.is_none());
+        assert_eq!((c.ws_max_per_client, c.ws_max_total), (20, 20_000));
+        assert!(!c.secure_cookies());
+        for (var, bad) in [
+            ("EVENTLY_IPV6_PREFIX", "47"),
+            ("EVENTLY_IPV6_PREFIX", "129"),
+            ("EVENTLY_METRICS_ALLOW", "127.0.0.1, localhost"),
+            ("EVENTLY_METRICS_TOKEN", "short"),
+            ("EVENTLY_METRICS_TOKEN", "has a space in it, sadly"),
+            ("EVENTLY_WS_MAX_PER_CLIENT", "0"),
+            ("EVENTLY_WS_MAX_TOTAL", "lots"),
+        ] {
+            assert_eq!(cfg(&[(var, bad)]).unwrap_err().var, var, "{bad}");
+        }
+        let c = cfg(&[
+            ("EVENTLY_IPV6_PREFIX", "/56"),
+            ("EVENTLY_METRICS_ALLOW", "none"),
+            ("EVENTLY_PUBLIC_URL", "https://tickets.example"),
+        ])
+        .unwrap();
+        assert_eq!(c.ipv6_prefix, 56);
+        assert!(c.metrics_allow.is_empty());
+        assert!(c.secure_cookies(), "https means Secure cookies");
+    }
+
+    #[test]
+    fn production_refuses_weak_secrets_naming_the_variable() {
+        let prod = [
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = prod.to_vec();
+            all.extend_from_slice(extra);
+            cfg(&all)
+        };
+        let e = with(&[(
+            "EVENTLY_JWT_SECRET",
+            "test-signing-key-that-is-long-enough-0123",
+        )])
+        .unwrap_err();
+        assert_eq!(e.var, "EVENTLY_JWT_SECRET");
+        assert!(!e.to_string().contains("long-enough"), "{e}");
+        let e = with(&[
+            ("EVENTLY_JWT_SECRET", "9f2c4e1a7b3d8f6e0a5c2b9d4e7f1a3c"),
+            ("EVENTLY_METRICS_TOKEN", "aaaaaaaaaaaaaaaaaaaaaaaa"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "EVENTLY_METRICS_TOKEN");
+        // Development takes what it is given.
+        assert!(
+            cfg(&[(
+                "EVENTLY_JWT_SECRET",
+                "test-signing-key-that-is-long-enough-0123"
+            )])
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn secrets_do_not_print() {
-        let c = cfg(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
-        assert!(!format!("{c:?}").contains("hunter2"));
+        let c = cfg(&[
+            ("DATABASE_URL", "postgres://u:hunter2@h/db"),
+            ("EVENTLY_METRICS_TOKEN", "scrape-me-9f2c4e1a7b3d8f6e"),
+        ])
+        .unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("scrape-me"));
     }
 }

@@ -1,11 +1,17 @@
 //! `GET /health` and `GET /metrics`.
 
+use crate::auth::ClientIp;
+use crate::config::Config;
+use crate::error::HttpError;
 use crate::metrics::RESIDENT_MEMORY;
+use crate::secrets::constant_time_eq;
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use evently::ApiError;
+use evently::error::ErrorCode;
 use metrics::gauge;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -58,8 +64,38 @@ fn resident_bytes() -> Option<i64> {
     Some(pages * 4096)
 }
 
+/// Whether this request may read the metrics: from an address in `EVENTLY_METRICS_ALLOW`
+/// (the client address, as resolved through trusted proxies), or with
+/// `Authorization: Bearer <EVENTLY_METRICS_TOKEN>`.
+fn may_read_metrics(config: &Config, ip: Option<std::net::IpAddr>, headers: &HeaderMap) -> bool {
+    if ip.is_some_and(|ip| config.metrics_allow.iter().any(|n| n.contains(ip))) {
+        return true;
+    }
+    let Some(token) = &config.metrics_token else {
+        return false;
+    };
+    headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split_once(' '))
+        .any(|(scheme, given)| {
+            scheme.eq_ignore_ascii_case("bearer")
+                && constant_time_eq(given.trim().as_bytes(), token.expose().as_bytes())
+        })
+}
+
 /// Prometheus text: what this server recorded (the request runs in its metrics scope).
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+/// Anyone else gets the same 404 as a path that does not exist.
+pub async fn metrics(
+    State(s): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
+) -> Response {
+    let ip = ip.and_then(|Extension(ClientIp(ip))| ip);
+    if !may_read_metrics(&s.config, ip, &headers) {
+        return HttpError(ApiError::new(ErrorCode::NotFound, "not found")).into_response();
+    }
     if let Some(rss) = resident_bytes() {
         gauge!(RESIDENT_MEMORY).set(rss as f64);
     }
@@ -70,4 +106,5 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
         ],
         s.metrics.render(),
     )
+        .into_response()
 }

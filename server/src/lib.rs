@@ -13,6 +13,7 @@ pub mod live;
 pub mod metrics;
 pub mod middleware;
 pub mod redis_link;
+pub mod secrets;
 pub mod seo;
 pub mod startup;
 pub mod state;

@@ -27,6 +27,9 @@ pub const WS_CONNECTIONS: &str = "evently_ws_connections";
 pub const WS_MESSAGES_SENT: &str = "evently_ws_messages_sent_total";
 /// WebSocket clients dropped for not keeping up.
 pub const WS_DROPPED_SLOW: &str = "evently_ws_dropped_slow_total";
+/// Live WebSocket connections refused or closed by a limit, by `reason`: `client` (too many
+/// from one client), `server` (too many in all) or `messages` (a client sent too fast).
+pub const WS_REFUSED: &str = "evently_ws_refused_total";
 /// Live availability messages queued for clients.
 pub const LIVE_MESSAGES_QUEUED: &str = "evently_live_messages_queued_total";
 /// 1 while live changes are shared through Redis.
@@ -147,6 +150,10 @@ fn describe_all() {
     describe_counter!(
         WS_DROPPED_SLOW,
         "WebSocket clients dropped for not keeping up."
+    );
+    describe_counter!(
+        WS_REFUSED,
+        "Live WebSocket connections refused or closed by a limit, by reason."
     );
     describe_counter!(
         LIVE_MESSAGES_QUEUED,

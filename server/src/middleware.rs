@@ -1,11 +1,13 @@
-//! Cross-cutting layers: request spans, metrics, security headers.
+//! Cross-cutting layers: request ids and spans, metrics, security headers, the general rate
+//! limit, and the rule that API bodies are JSON.
 
-use crate::auth::ClientIp;
+use crate::client::ClientKey;
 use crate::error::HttpError;
 use crate::metrics::{HTTP_DURATION, HTTP_REQUESTS, method_label};
 use crate::state::AppState;
+use axum::body::HttpBody;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
@@ -15,6 +17,34 @@ use std::time::Instant;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+
+/// The longest `X-Request-Id` a client may choose.
+pub const MAX_REQUEST_ID: usize = 64;
+
+/// Whether a client-sent request id may be kept: 1 to [`MAX_REQUEST_ID`] characters of
+/// `[A-Za-z0-9._-]`, so it cannot forge or break log lines.
+pub fn valid_request_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Drops a client's `X-Request-Id` that is not [valid](valid_request_id) (or is sent more
+/// than once), so the next layer generates one instead. Runs before everything else.
+pub async fn checked_request_id(mut req: Request, next: Next) -> Response {
+    let mut ids = req.headers().get_all("x-request-id").iter();
+    let keep = match (ids.next(), ids.next()) {
+        (None, _) => true,
+        (Some(id), None) => valid_request_id(id.as_bytes()),
+        (Some(_), Some(_)) => false,
+    };
+    if !keep {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
 
 /// A span per request carrying its request id, so every log line of the request has it.
 pub fn trace_layer()
@@ -73,6 +103,9 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'non
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let page_get =
         req.method() == axum::http::Method::GET && !req.uri().path().starts_with("/api/");
+    let no_store = NO_STORE_PATHS
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
     let mut res = next.run(req).await;
     if page_get
         && res.headers().contains_key("serverfnredirect")
@@ -113,7 +146,65 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
     }
+    if no_store {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
     res
+}
+
+/// Paths whose answers carry tokens (sign-up, sign-in, refresh, sign-out): never stored by
+/// a browser or a shared cache, whatever the handler says. (Responses that set session
+/// cookies are marked by the auth middleware.)
+pub const NO_STORE_PATHS: [&str; 1] = ["/api/v1/auth/"];
+
+/// Paths under `/api/v1` whose request body need not be JSON. Reserved for the one-click
+/// unsubscribe endpoint of RFC 8058, whose mail clients post `List-Unsubscribe=One-Click`
+/// as a form; no such endpoint exists yet.
+pub const NON_JSON_BODY_PATHS: [&str; 1] = ["/api/v1/unsubscribe/"];
+
+/// Whether the declared body type is JSON: `application/json` or `application/<x>+json`,
+/// with any parameters (`; charset=utf-8`).
+pub fn declares_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", sub)) => sub == "json" || sub.ends_with("+json"),
+        _ => false,
+    }
+}
+
+/// Every request under `/api/v1` that carries a body must declare it as JSON (415 in the
+/// usual error shape otherwise), except on [`NON_JSON_BODY_PATHS`]. A page on another site
+/// can post a form or `text/plain` without asking, but not JSON; and a handler never reads
+/// a body that says it is something else.
+pub async fn json_bodies_only(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let has_body = !req.body().is_end_stream() && req.body().size_hint().exact() != Some(0);
+    if has_body
+        && path.starts_with("/api/v1/")
+        && !NON_JSON_BODY_PATHS.iter().any(|p| path.starts_with(p))
+        && !declares_json(req.headers())
+    {
+        // The usual error shape; the core has no 415 code of its own yet.
+        let body = serde_json::json!({"error": {
+            "code": "unsupported_media_type",
+            "message": "send the request body as JSON, with Content-Type: application/json",
+            "field": "Content-Type",
+        }});
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(body)).into_response();
+    }
+    next.run(req).await
 }
 
 /// The general per-client limit (static files, health and metrics are not counted).
@@ -129,14 +220,14 @@ pub async fn general_rate_limit(
     .iter()
     .any(|p| path.starts_with(p));
     if !exempt {
-        let ip = req
+        // Per client address, or per IPv6 network (see `ClientKey`).
+        let key = req
             .extensions()
-            .get::<ClientIp>()
-            .and_then(|c| c.0)
-            .map(|i| i.to_string())
-            .unwrap_or_default();
+            .get::<ClientKey>()
+            .map(|k| k.as_str().to_string())
+            .unwrap_or_else(|| "unknown".into());
         if let Verdict::Limited { retry_after_secs } =
-            state.core.limiter().hit(tiers::GENERAL, &ip).await
+            state.core.limiter().hit(tiers::GENERAL, &key).await
         {
             return HttpError(evently::ratelimit::too_many(retry_after_secs, "requests"))
                 .into_response();
@@ -155,4 +246,40 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
         .unwrap_or("unknown panic");
     tracing::error!(panic = detail, "a request handler panicked");
     HttpError(evently::ApiError::internal()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_short_and_plain() {
+        assert!(valid_request_id(b"trace-me-123"));
+        assert!(valid_request_id(b"0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(valid_request_id(
+            "a.b_C-9".repeat(10).as_bytes()[..MAX_REQUEST_ID].as_ref()
+        ));
+        assert!(!valid_request_id(b""));
+        assert!(!valid_request_id(&[b'a'; MAX_REQUEST_ID + 1]));
+        for bad in ["a b", "a\"b", "id=1 level=error", "x/y", "é"] {
+            assert!(!valid_request_id(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_content_types() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
+            declares_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/merge-patch+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/x-www-form-urlencoded"));
+        assert!(!with("text/json"));
+        assert!(!with("application/jsonx"));
+        assert!(!declares_json(&HeaderMap::new()));
+    }
 }

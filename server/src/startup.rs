@@ -5,7 +5,7 @@ use crate::live::Hub;
 use crate::metrics::Metrics;
 use crate::redis_link::{self, RedisLink};
 use crate::state::AppState;
-use crate::{api, auth, health, live, middleware, seo, workers};
+use crate::{api, auth, health, live, middleware, secrets, seo, workers};
 use anyhow::Context;
 use app::{App, shell};
 use axum::Router;
@@ -21,7 +21,6 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -65,7 +64,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// The JWT signing key: `EVENTLY_JWT_SECRET`, or in development a random key generated into
-/// the data directory on first start (production refuses to start without one).
+/// the data directory on first start (production refuses to start without one). The file is
+/// created private (mode 0600) or start-up fails (see [`secrets::read_or_create_key`]).
 fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &config.jwt_secret {
         return Ok(s.expose().as_bytes().to_vec());
@@ -74,29 +74,14 @@ fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
         !config.production(),
         "EVENTLY_JWT_SECRET is required in production"
     );
-    let path = config.data_dir.join("jwt-signing.key");
-    if let Ok(hexkey) = std::fs::read_to_string(&path)
-        && let Ok(bytes) = hex::decode(hexkey.trim())
-        && bytes.len() >= 32
-    {
-        return Ok(bytes);
-    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let key: [u8; 32] = rand::random();
-    write_private(&path, &hex::encode(key))?;
-    tracing::info!(path = %path.display(), "generated a development signing key");
-    Ok(key.to_vec())
-}
-
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    let path = config.data_dir.join("jwt-signing.key");
+    let (key, created) = secrets::read_or_create_key(&path)?;
+    if created {
+        tracing::info!(path = %path.display(), "generated a development signing key");
     }
-    Ok(())
+    Ok(key)
 }
 
 /// Builds the core services. `redis` shares rate limits across instances.
@@ -160,7 +145,17 @@ impl Application {
             .site_addr(addr)
             .build();
         let metrics = Metrics::new();
-        let hub = Hub::new(core.clone());
+        // With rate limits off (local benchmarks: one client, thousands of connections) only
+        // the total cap applies.
+        let per_client = if config.rate_limits {
+            config.ws_max_per_client
+        } else {
+            config.ws_max_total
+        };
+        let hub = Hub::with_limits(
+            core.clone(),
+            live::limits::ConnLimits::new(per_client, config.ws_max_total),
+        );
         let state = AppState {
             core,
             leptos,
@@ -286,7 +281,7 @@ pub fn router(state: AppState) -> Router {
     let leptos = state.leptos.clone();
     let site = app::session::SiteConfig {
         public_url: state.config.public_url.clone(),
-        secure_cookies: state.config.production(),
+        secure_cookies: state.config.secure_cookies(),
     };
     Router::new()
         .route("/health", get(health::health))
@@ -309,6 +304,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(middleware::json_bodies_only))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::general_rate_limit,
@@ -334,6 +330,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
             tower_http::request_id::MakeRequestUuid,
         ))
+        .layer(axum::middleware::from_fn(middleware::checked_request_id))
         .with_state(state)
 }
 

@@ -1,15 +1,20 @@
 //! Live availability on every open page: the hub that tracks who follows which event,
 //! gathers committed changes (local and, through Redis, from other instances) and sends
-//! fresh counts, at most ten times a second per event, the last value always.
+//! fresh counts, at most ten times a second per event, the last value always. It shows only
+//! what the public event page shows: nothing at all about draft (or unknown) events.
 
 pub mod docs;
+pub mod limits;
 pub mod redis_bridge;
 pub mod ws;
 
+use crate::client::ClientKey;
 use crate::metrics::{LIVE_MESSAGES_QUEUED, WS_DROPPED_SLOW};
 use axum::extract::ws::Utf8Bytes;
 use evently::Core;
+use evently::domain::EventStatus;
 use evently::live_protocol::{Availability, MAX_SUBSCRIPTIONS, ServerMessage};
+use limits::{ConnLimits, Permit, Refused};
 use metrics::counter;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -37,7 +42,7 @@ struct HubState {
     snapshot_for: HashMap<i64, HashSet<u64>>,
     last_flush: HashMap<i64, Instant>,
     /// What was last sent per ticket type, to skip updates that change nothing.
-    last_sent: HashMap<i64, (i64, evently::domain::EventStatus)>,
+    last_sent: HashMap<i64, (i64, EventStatus)>,
 }
 
 /// The hub; cheap to clone.
@@ -48,6 +53,7 @@ pub struct Hub {
 
 struct Inner {
     core: Core,
+    limits: ConnLimits,
     state: Mutex<HubState>,
     wake: Notify,
     /// This process, so changes it published through Redis are not counted twice.
@@ -61,10 +67,17 @@ pub enum SubscribeError {
 }
 
 impl Hub {
+    /// A hub with the default connection caps (20 per client, 20,000 in all).
     pub fn new(core: Core) -> Hub {
+        Hub::with_limits(core, ConnLimits::new(20, 20_000))
+    }
+
+    /// A hub admitting connections within `limits`.
+    pub fn with_limits(core: Core, limits: ConnLimits) -> Hub {
         Hub {
             inner: Arc::new(Inner {
                 core,
+                limits,
                 state: Mutex::new(HubState::default()),
                 wake: Notify::new(),
                 instance: uuid::Uuid::new_v4().simple().to_string(),
@@ -78,6 +91,11 @@ impl Hub {
 
     pub fn instance(&self) -> &str {
         &self.inner.instance
+    }
+
+    /// A place for one more connection of `client`, or which cap refuses it.
+    pub fn admit(&self, client: &ClientKey) -> Result<Permit, Refused> {
+        self.inner.limits.admit(client)
     }
 
     /// A new connection and the queue it reads its messages from.
@@ -102,7 +120,8 @@ impl Hub {
         remove_conn(&mut s, id);
     }
 
-    /// Follows events; a snapshot of each is on its way. Refuses more than
+    /// Follows events; a snapshot of each newly followed one is on its way (events already
+    /// followed get nothing new: updates keep coming anyway). Refuses more than
     /// [`MAX_SUBSCRIPTIONS`] events per connection.
     pub fn subscribe(&self, id: u64, event_ids: &[i64]) -> Result<Vec<i64>, SubscribeError> {
         let mut s = self.lock();
@@ -117,15 +136,17 @@ impl Hub {
         if conn.events.len() + new.len() > MAX_SUBSCRIPTIONS {
             return Err(SubscribeError::TooMany);
         }
-        for e in event_ids.iter().copied().filter(|e| *e > 0) {
+        for e in new.iter().copied() {
             s.subs.entry(e).or_default().insert(id);
             s.snapshot_for.entry(e).or_default().insert(id);
         }
         let conn = s.conns.get_mut(&id).map(|c| {
-            c.events
-                .extend(event_ids.iter().copied().filter(|e| *e > 0));
+            c.events.extend(new.iter().copied());
             c.events.iter().copied().collect::<Vec<_>>()
         });
+        if new.is_empty() {
+            return Ok(conn.unwrap_or_default());
+        }
         drop(s);
         self.inner.wake.notify_one();
         Ok(conn.unwrap_or_default())
@@ -279,7 +300,8 @@ impl Hub {
         let mut queued = 0_u64;
         {
             let mut s = self.lock();
-            for row in &rows {
+            // Drafts are not public: their numbers, and that they exist, stay private.
+            for row in rows.iter().filter(|r| r.event_status != EventStatus::Draft) {
                 let available = row.available;
                 let state = (available, row.event_status);
                 let changed = s.last_sent.get(&row.ticket_type_id) != Some(&state);

@@ -1,27 +1,50 @@
 //! `GET /api/v1/live`: one WebSocket per page. Small buffers (an idle connection costs a few
 //! KiB), a cap on message size and subscriptions, a ping every 30 s, and a client that cannot
-//! keep up is closed rather than allowed to pile up memory.
+//! keep up is closed rather than allowed to pile up memory. Connections are capped per client
+//! and in all (refused with 429 before the upgrade), and a connection that sends faster than
+//! its budget is closed with 1008.
 
+use super::limits::{MessageBudget, Permit, RETRY_AFTER_SECS};
 use super::{Hub, SubscribeError, encode};
-use crate::metrics::{WS_CONNECTIONS, WS_MESSAGES_SENT};
+use crate::client::ClientKey;
+use crate::error::HttpError;
+use crate::metrics::{WS_CONNECTIONS, WS_MESSAGES_SENT, WS_REFUSED};
 use crate::state::AppState;
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use evently::live_protocol::{ClientMessage, MAX_CLIENT_MESSAGE, MAX_SUBSCRIPTIONS, ServerMessage};
 use metrics::{counter, gauge};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Upgrades the request to a live connection, which runs as its own task in this server's
-/// metrics scope.
-pub async fn live(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+/// metrics scope. Over the per-client or total cap: 429 with `Retry-After`, no upgrade.
+pub async fn live(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    client: Option<Extension<ClientKey>>,
+) -> Response {
+    let client = client.map_or_else(|| ClientKey::of(None, 128), |Extension(k)| k);
+    let permit = match state.hub.admit(&client) {
+        Ok(p) => p,
+        Err(refused) => {
+            counter!(WS_REFUSED, "reason" => refused.label()).increment(1);
+            tracing::info!(client = %client, reason = refused.label(), "live connection refused");
+            return HttpError(evently::ratelimit::too_many(
+                RETRY_AFTER_SECS,
+                "live connections",
+            ))
+            .into_response();
+        }
+    };
     let (hub, metrics) = (state.hub.clone(), state.metrics.clone());
     ws.read_buffer_size(2048)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| metrics.scope(connection(socket, hub)))
+        .on_upgrade(move |socket| metrics.scope(connection(socket, hub, permit)))
 }
 
 fn error(code: &str, message: &str) -> Message {
@@ -31,14 +54,22 @@ fn error(code: &str, message: &str) -> Message {
     }))
 }
 
-async fn connection(mut socket: WebSocket, hub: Hub) {
+/// Serves one connection; `_permit` holds its place under the caps until it ends.
+async fn connection(mut socket: WebSocket, hub: Hub, _permit: Permit) {
     let (id, mut queue) = hub.register();
     gauge!(WS_CONNECTIONS).increment(1.0);
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     ping.tick().await;
+    let mut budget = MessageBudget::default();
     loop {
         tokio::select! {
             incoming = socket.recv() => {
+                // Every frame counts, pings too: each one costs the server work.
+                if matches!(incoming, Some(Ok(_))) && !budget.spend(Instant::now()) {
+                    counter!(WS_REFUSED, "reason" => "messages").increment(1);
+                    close(&mut socket, 1008, "too many messages; reconnect more slowly").await;
+                    break;
+                }
                 let reply = match incoming {
                     Some(Ok(Message::Text(text))) => handle(&hub, id, text.as_str()),
                     Some(Ok(Message::Binary(_))) => Some(error("unsupported", "send JSON text messages")),
@@ -61,9 +92,7 @@ async fn connection(mut socket: WebSocket, hub: Hub) {
                 }
                 // The hub let go of us: this client fell too far behind.
                 None => {
-                    let _ = socket
-                        .send(Message::Close(Some(CloseFrame { code: 1013, reason: "too slow; reconnect".into() })))
-                        .await;
+                    close(&mut socket, 1013, "too slow; reconnect").await;
                     break;
                 }
             },
@@ -76,6 +105,27 @@ async fn connection(mut socket: WebSocket, hub: Hub) {
     }
     hub.unregister(id);
     gauge!(WS_CONNECTIONS).decrement(1.0);
+}
+
+/// Closes with `code`, then reads (and ignores) what the client still sends until it
+/// answers the close, for at most two seconds: closing with unread data would reset the
+/// connection, and the client could lose the close frame and its reason.
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let drain = async {
+        while let Some(Ok(msg)) = socket.recv().await {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
 }
 
 fn handle(hub: &Hub, id: u64, text: &str) -> Option<Message> {

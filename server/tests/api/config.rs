@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-fn run(envs: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+pub(crate) fn run(envs: &[(&str, &str)], args: &[&str]) -> (i32, String) {
     let dir = std::env::temp_dir().join(format!("evently-cfg-{}", uuid::Uuid::new_v4().simple()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.args(args)
@@ -20,7 +20,7 @@ fn run(envs: &[(&str, &str)], args: &[&str]) -> (i32, String) {
     )
 }
 
-fn assert_one_clear_line(stderr: &str, needle: &str) {
+pub(crate) fn assert_one_clear_line(stderr: &str, needle: &str) {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
     assert!(lines[0].contains(needle), "{needle:?} not in {stderr:?}");

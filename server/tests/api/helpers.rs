@@ -79,9 +79,14 @@ pub async fn spawn_with(db: TestDb, clock: Clock, extra: &[(&str, &str)]) -> Tes
 
 /// One server per available engine.
 pub async fn spawn_all() -> Vec<TestApp> {
+    spawn_all_with(&[]).await
+}
+
+/// One server per available engine, each with extra configuration.
+pub async fn spawn_all_with(extra: &[(&str, &str)]) -> Vec<TestApp> {
     let mut apps = Vec::new();
     for db in TestDb::all().await {
-        apps.push(spawn(db, Clock::System).await);
+        apps.push(spawn_with(db, Clock::System, extra).await);
     }
     apps
 }

@@ -8,6 +8,7 @@ mod bookings;
 mod config;
 mod discovery;
 mod events;
+mod hardening;
 mod health;
 mod helpers;
 mod live;

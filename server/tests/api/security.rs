@@ -275,6 +275,8 @@ async fn pages_carry_security_headers_and_sessions_use_httponly_cookies() {
             vec![
                 ("EVENTLY_ENV", "production"),
                 ("EVENTLY_PUBLIC_URL", "https://tickets.example"),
+                // Production refuses the test suite's key.
+                ("EVENTLY_JWT_SECRET", "9f2c4e1a7b3d8f6e0a5c2b9d4e7f1a3c"),
             ]
         } else {
             vec![]
@@ -334,9 +336,15 @@ async fn pages_carry_security_headers_and_sessions_use_httponly_cookies() {
             assert_eq!(c.contains("Secure"), production, "{c}");
         }
         // The cookie signs the browser in; an open redirect is not possible.
+        // Over https the session cookies carry the `__Host-` prefix.
+        let name = if production {
+            "__Host-evently_at="
+        } else {
+            "evently_at="
+        };
         let at = cookies
             .iter()
-            .find(|c| c.starts_with("evently_at="))
+            .find(|c| c.starts_with(name))
             .unwrap()
             .split(';')
             .next()
