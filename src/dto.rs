@@ -75,6 +75,8 @@ pub struct EventDetail {
     pub organizer_name: String,
     pub hold_minutes: i64,
     pub cancel_cutoff_minutes: i64,
+    /// The most seats one person may hold and book for this event.
+    pub max_seats_per_user: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub ticket_types: Vec<TicketTypeView>,
 }
@@ -170,6 +172,10 @@ pub struct CreateEventRequest {
     pub hold_minutes: Option<i64>,
     #[serde(default)]
     pub cancel_cutoff_minutes: Option<i64>,
+    /// The most seats one person may hold and book for the event, across its ticket types.
+    /// Defaults to 10, or the largest per-booking maximum if that is higher; never below it.
+    #[serde(default)]
+    pub max_seats_per_user: Option<i64>,
     pub ticket_types: Vec<TicketTypeInput>,
 }
 

@@ -24,6 +24,7 @@ pub enum ErrorCode {
     MissingIdempotencyKey,
     Conflict,
     RenewLimit,
+    SeatLimit,
     EmailTaken,
     InvalidCredentials,
     RateLimited,
@@ -47,6 +48,7 @@ impl ErrorCode {
             | ErrorCode::CancellationClosed
             | ErrorCode::Conflict
             | ErrorCode::RenewLimit
+            | ErrorCode::SeatLimit
             | ErrorCode::EmailTaken => 409,
             ErrorCode::HoldExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
@@ -72,6 +74,7 @@ impl ErrorCode {
             ErrorCode::MissingIdempotencyKey => "missing_idempotency_key",
             ErrorCode::Conflict => "conflict",
             ErrorCode::RenewLimit => "renew_limit",
+            ErrorCode::SeatLimit => "seat_limit",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::RateLimited => "rate_limited",

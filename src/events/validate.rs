@@ -156,6 +156,23 @@ pub(crate) fn validate(
         .map(|t| t.price_cents)
         .min()
         .unwrap_or(0);
+    let largest_booking = ticket_types
+        .iter()
+        .map(|t| t.max_per_booking)
+        .max()
+        .unwrap_or(1);
+    let max_seats_per_user = req
+        .max_seats_per_user
+        .unwrap_or(domain::DEFAULT_MAX_SEATS_PER_USER.max(largest_booking));
+    if !(largest_booking..=domain::MAX_SEATS_PER_USER_CEILING).contains(&max_seats_per_user) {
+        return Err(ApiError::invalid(
+            "max_seats_per_user",
+            format!(
+                "seats per person must be between {largest_booking} (the largest per-booking maximum) and {}",
+                domain::MAX_SEATS_PER_USER_CEILING
+            ),
+        ));
+    }
     Ok(Validated {
         event: NewEvent {
             organizer_id: actor.user_id,
@@ -172,6 +189,7 @@ pub(crate) fn validate(
             image_url,
             hold_minutes,
             cancel_cutoff_minutes,
+            max_seats_per_user,
             min_price_cents,
             now,
         },

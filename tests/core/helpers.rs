@@ -81,6 +81,7 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
         image_url: None,
         hold_minutes: Some(10),
         cancel_cutoff_minutes: Some(60),
+        max_seats_per_user: None,
         ticket_types: vec![TicketTypeInput {
             name: "General".into(),
             price_cents: 2500,
