@@ -110,7 +110,13 @@ where
 }
 
 /// A numeric id from the path; anything else is a 404, like an id that does not exist.
-pub struct Id(pub i64);
+#[derive(utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct Id(
+    /// The numeric id.
+    #[param(minimum = 1)]
+    pub i64,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = HttpError;
