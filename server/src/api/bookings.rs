@@ -1,7 +1,7 @@
 //! Bookings and holds.
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, HttpError, Id, Json};
+use crate::error::{ApiResult, Body, HttpError, Id, Json};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -158,7 +158,7 @@ pub async fn confirm(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
     Id(id): Id,
-    body: axum::body::Bytes,
+    Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<BookingView>)> {
     // No body and a JSON `null` both mean "no names".
     let req: ConfirmRequest = if body.iter().all(u8::is_ascii_whitespace) {

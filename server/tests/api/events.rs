@@ -52,3 +52,24 @@ async fn organizers_create_and_publish_events_and_anyone_reads_them() {
         error_of(app.get("/api/v1/nope", None).await, 404).await;
     }
 }
+
+#[tokio::test]
+async fn events_past_the_year_9999_are_refused_not_a_500() {
+    let app = crate::helpers::spawn(
+        evently::testing::TestDb::sqlite().await,
+        evently::clock::Clock::System,
+    )
+    .await;
+    let org = app.user("org", "organizer").await;
+    // Shown in a zone east of UTC, this start would be past the end of chrono's range.
+    let body = json!({"title": "Far future", "description": "d", "venue": "v", "city": "c",
+        "category": "music", "starts_at": "+262142-12-31T22:00:00Z",
+        "ends_at": "+262142-12-31T23:00:00Z", "timezone": "Pacific/Kiritimati",
+        "ticket_types": [{"name": "A", "price_cents": 0, "capacity": 1}]});
+    let e = error_of(
+        app.post("/api/v1/events", Some(&org.token), body).await,
+        422,
+    )
+    .await;
+    assert_eq!(e["field"], "ends_at");
+}
