@@ -6,12 +6,12 @@
 # missing documented header or a body that does not match its schema. Prints a summary.
 #
 #   EVENTLY_BIN=path/to/server      the server binary (default: target/debug/server, built if missing)
-#   SCHEMATHESIS_MAX_EXAMPLES=N     test cases per operation and phase (default 20)
+#   SCHEMATHESIS_MAX_EXAMPLES=N     test cases per operation and phase (default 50)
 #   SCHEMATHESIS_SEED=N             reproduce a run (each run prints its seed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-20}
+max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-50}
 seed=${SCHEMATHESIS_SEED:-$RANDOM$RANDOM}
 bin=${EVENTLY_BIN:-${CARGO_TARGET_DIR:-target}/debug/server}
 st=$PWD/.venv-schemathesis/bin/st

@@ -48,11 +48,6 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
 }
 
-/// The OpenAPI document as served at `/api/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
-    openapi::finish(operations().into_openapi())
-}
-
 /// Every `/api/v1` route, the document describing them, and a JSON 404 for the rest.
 pub fn router() -> Router<AppState> {
     let (api, doc) = operations().split_for_parts();
