@@ -60,7 +60,8 @@ curl -fs "$base/health" >/dev/null || { cat "$work/server.log"; echo "the server
 json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 login() {
   curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"email\": \"$1\", \"password\": \"$2\"}" | json_field '["access_token"]'
+    -d "{\"email\": \"$1\", \"password\": \"$2\"}" | json_field '["access_token"]' \
+    || { echo "signing in as $1 failed" >&2; return 1; }
 }
 attendee_email=attendee@schemathesis.test
 attendee_password=schemathesis-attendee-password
@@ -80,7 +81,11 @@ values = [$(seq -s, 1 60)]
 EOF
 
 # Signing out would end the session the rest of the run uses: fuzz it last, on its own token.
-# The attendee goes first, as the admin's run may disable or demote accounts.
+# All tokens are taken now: the admin's run may disable the attendee (then the attendee's
+# later calls are 401s, which the document lists), and a disabled account cannot sign in.
+attendee_token=$(login "$attendee_email" "$attendee_password")
+signout_token=$(login "$attendee_email" "$attendee_password")
+admin_token=$(login "$admin_email" "$admin_password")
 results=()
 failed=0
 run() {
@@ -109,9 +114,9 @@ run() {
     failed=1
   fi
 }
-run attendee "$(login "$attendee_email" "$attendee_password")" --exclude-operation-id logout
-run admin "$(login "$admin_email" "$admin_password")" --exclude-operation-id logout
-run "attendee signing out" "$(login "$attendee_email" "$attendee_password")" --include-operation-id logout
+run attendee "$attendee_token" --exclude-operation-id logout
+run admin "$admin_token" --exclude-operation-id logout
+run "attendee signing out" "$signout_token" --include-operation-id logout
 
 if grep -q "panicked" "$work/server.log"; then
   echo
