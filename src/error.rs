@@ -10,6 +10,7 @@ use std::fmt;
 /// Machine-readable error codes. Clients match on these; the message is for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     InvalidInput,
     Unauthenticated,
@@ -87,6 +88,7 @@ impl ErrorCode {
 
 /// The error body sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -99,6 +101,7 @@ pub struct ApiError {
 
 /// The JSON envelope: `{"error": {...}}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ApiError,
 }

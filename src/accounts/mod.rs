@@ -75,6 +75,7 @@ impl From<AccountError> for ApiError {
 
 /// Tokens handed out at sign-in and refresh.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,

@@ -270,6 +270,7 @@ pub fn currency(raw: &str) -> Result<String, ApiError> {
 /// Who a user is to the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum Role {
     Attendee,
     Organizer,

@@ -38,6 +38,13 @@ pub(crate) fn validate(
             "the event must end after it starts",
         ));
     }
+    // Times near the end of chrono's range cannot be shown in every zone (showing one panics).
+    if ends_at >= 253_402_300_800_000 {
+        return Err(ApiError::invalid(
+            "ends_at",
+            "the event must end before the year 10000",
+        ));
+    }
     if ends_at - starts_at > 31 * 24 * 3_600_000 {
         return Err(ApiError::invalid(
             "ends_at",

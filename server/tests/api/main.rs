@@ -11,5 +11,6 @@ mod events;
 mod health;
 mod helpers;
 mod live;
+mod openapi;
 mod pages;
 mod security;
