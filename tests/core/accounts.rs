@@ -129,7 +129,8 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
 #[tokio::test]
 async fn the_data_export_lists_every_booking_however_many() {
     for db in TestDb::all().await {
-        let f = crate::helpers::fixture(&db, 1_000).await;
+        let f =
+            crate::helpers::fixture_with(&db, 1_000, |r| r.max_seats_per_user = Some(1_000)).await;
         let u = crate::helpers::users(&f.core, 1, "many").await.remove(0);
         // More than one page of the export's reads (and more than "My bookings" lists).
         for i in 0..520 {
