@@ -221,6 +221,20 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// One of the signed-in user's sessions (a browser or app that is signed in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    /// Opaque id, for signing this session out.
+    pub id: String,
+    /// The session making this request.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// The signed-in user as the browser and the API see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -149,7 +149,7 @@ pub async fn create_event(form: EventForm) -> Result<(), AppError> {
     };
     match ssr::core()?.events().create_event(&actor, &req).await {
         Ok(ev) => {
-            leptos_axum::redirect(&format!("/organizer/events/{}", ev.id));
+            ssr::redirect(&format!("/organizer/events/{}", ev.id));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -170,7 +170,7 @@ pub async fn update_event(event_id: i64, form: EventForm) -> Result<(), AppError
         .await
     {
         Ok(_) => {
-            leptos_axum::redirect(&format!("/organizer/events/{event_id}?saved=1"));
+            ssr::redirect(&format!("/organizer/events/{event_id}?saved=1"));
             Ok(())
         }
         Err(e) => ssr::fail(e),

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use evently::domain::Role;
 use evently::dto::AuditEntryView;
-use evently::dto::UserView;
+use evently::dto::{SessionView, UserView};
 use evently::error::ErrorBody;
 use serde::Deserialize;
 
@@ -294,4 +294,75 @@ pub async fn audit(
             )
             .await?,
     ))
+}
+
+/// `GET /api/v1/me/sessions`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/sessions",
+    tag = "accounts",
+    operation_id = "my_sessions",
+    summary = "Where you are signed in: your live sessions, this one first",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Your live sessions", body = [SessionView]),
+    ),
+)]
+pub async fn sessions(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    Ok(Json(s.core.accounts().my_sessions(&actor).await?))
+}
+
+/// `DELETE /api/v1/me/sessions/{session_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/sessions/{session_id}",
+    tag = "accounts",
+    operation_id = "sign_out_session",
+    summary = "Sign one of your sessions out (another device, say)",
+    params(("session_id" = String, Path, description = "A session id from `GET /api/v1/me/sessions`", max_length = 64)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 404, description = "`not_found`: no live session of yours has that id", body = ErrorBody),
+    ),
+)]
+pub async fn sign_out_session(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    axum::extract::Path(session_id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    s.core
+        .accounts()
+        .sign_out_session(&actor, &session_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many sessions were signed out.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignedOut {
+    pub signed_out: u64,
+}
+
+/// `POST /api/v1/me/sessions/sign-out-others`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/sessions/sign-out-others",
+    tag = "accounts",
+    operation_id = "sign_out_other_sessions",
+    summary = "Sign out every session but this one",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "How many sessions were signed out", body = SignedOut),
+    ),
+)]
+pub async fn sign_out_others(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<SignedOut>> {
+    let n = s.core.accounts().sign_out_other_sessions(&actor).await?;
+    Ok(Json(SignedOut { signed_out: n }))
 }
