@@ -2,11 +2,30 @@
 # Installs what building and testing Evently needs, pinned, and is safe to run again:
 #   - the wasm32-unknown-unknown target (rustup)
 #   - wasm-bindgen-cli at exactly the version of the wasm-bindgen crate (Cargo.lock)
-#   - with --e2e: npm packages for end2end/ and Debian's Chromium (never a downloaded browser)
+#   - with --e2e: npm packages for end2end/ and Debian's Chromium (never a downloaded browser),
+#     and schemathesis (pinned, scripts/schemathesis-requirements.txt) in .venv-schemathesis/
+#   - with --schemathesis: only schemathesis
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate version in Cargo.lock
+SCHEMATHESIS_VERSION="4.32.5"     # must equal the pin in scripts/schemathesis-requirements.txt
+
+install_schemathesis() {
+  local venv=.venv-schemathesis
+  if [ -x "$venv/bin/st" ] && [ "$("$venv/bin/st" --version 2>/dev/null | awk '{print $NF}')" = "$SCHEMATHESIS_VERSION" ]; then
+    return
+  fi
+  echo "==> schemathesis $SCHEMATHESIS_VERSION into $venv (pip)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/schemathesis-requirements.txt
+}
+
+if [ "${1:-}" = "--schemathesis" ]; then
+  install_schemathesis
+  exit 0
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "==> rustup target add wasm32-unknown-unknown"
@@ -29,4 +48,5 @@ if [ "${1:-}" = "--e2e" ]; then
   fi
   echo "==> npm ci (end2end)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  install_schemathesis
 fi

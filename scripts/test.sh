@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, core tests and black-box server tests (SQLite
-# always; PostgreSQL and Redis when reachable, and always with CI=true), then the browser
-# tests in Debian's Chromium against the real server. Installs what it needs first.
+# always; PostgreSQL and Redis when reachable, and always with CI=true), schemathesis against
+# the OpenAPI document, then the browser tests in Debian's Chromium against the real server.
+# Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -27,6 +28,9 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "core and black-box tests"
 cargo test -p evently -p server --features evently/server,evently/testing
+
+step "schemathesis: the REST API against its OpenAPI document (the debug server just built)"
+./scripts/schemathesis.sh
 
 step "build the site (wasm bundle, CSS, public files)"
 ./scripts/build-site.sh

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// One ticket type as buyers see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TicketTypeView {
     pub id: i64,
     pub name: String,
@@ -28,6 +29,7 @@ pub struct TicketTypeView {
 
 /// An event in a list or search result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct EventSummary {
     pub id: i64,
     pub slug: String,
@@ -52,6 +54,7 @@ pub struct EventSummary {
 
 /// An event with everything its page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct EventDetail {
     pub id: i64,
     pub slug: String,
@@ -75,12 +78,15 @@ pub struct EventDetail {
     pub organizer_name: String,
     pub hold_minutes: i64,
     pub cancel_cutoff_minutes: i64,
+    /// The most seats one person may hold and book for this event.
+    pub max_seats_per_user: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub ticket_types: Vec<TicketTypeView>,
 }
 
 /// A confirmed or cancelled booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BookingView {
     pub id: i64,
     pub code: String,
@@ -98,6 +104,7 @@ pub struct BookingView {
 
 /// A booking with the event it belongs to, for "My bookings".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct MyBooking {
     pub booking: BookingView,
     pub event_slug: String,
@@ -114,6 +121,7 @@ pub struct MyBooking {
 
 /// One seat of a booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TicketView {
     pub code: String,
     pub attendee_name: Option<String>,
@@ -122,6 +130,7 @@ pub struct TicketView {
 
 /// A hold on seats while the buyer checks out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct HoldView {
     pub id: i64,
     pub event_id: i64,
@@ -135,6 +144,7 @@ pub struct HoldView {
 
 /// Ticket type fields when creating or editing an event.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TicketTypeInput {
     /// An existing ticket type (when editing); absent for a new one.
     #[serde(default)]
@@ -154,6 +164,7 @@ pub struct TicketTypeInput {
 
 /// `POST /api/v1/events`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CreateEventRequest {
     pub title: String,
     pub description: String,
@@ -170,24 +181,32 @@ pub struct CreateEventRequest {
     pub hold_minutes: Option<i64>,
     #[serde(default)]
     pub cancel_cutoff_minutes: Option<i64>,
+    /// The most seats one person may hold and book for the event, across its ticket types.
+    /// Defaults to 10, or the largest per-booking maximum if that is higher; never below it.
+    #[serde(default)]
+    pub max_seats_per_user: Option<i64>,
     pub ticket_types: Vec<TicketTypeInput>,
 }
 
 /// `POST /api/v1/events/{id}/bookings` and `/holds`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BookRequest {
     pub ticket_type_id: i64,
+    #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 50))]
     pub quantity: i64,
 }
 
 /// `PATCH /api/v1/ticket-types/{id}/capacity`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CapacityRequest {
     pub capacity: i64,
 }
 
 /// The answer to a cancellation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CancelOutcome {
     pub booking: BookingView,
     /// True when the booking had already been cancelled before this request.
@@ -196,13 +215,29 @@ pub struct CancelOutcome {
 
 /// A page of results with an opaque cursor for the next one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
+/// One of the signed-in user's sessions (a browser or app that is signed in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    /// Opaque id, for signing this session out.
+    pub id: String,
+    /// The session making this request.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// The signed-in user as the browser and the API see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: i64,
     pub email: String,
@@ -215,6 +250,7 @@ pub struct UserView {
 
 /// One audit log entry, for admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AuditEntryView {
     pub id: i64,
     pub actor_id: Option<i64>,
@@ -232,11 +268,19 @@ pub struct AuditEntryView {
 /// Search parameters as they appear in the URL (`/search?q=...&category=...`). Every field is
 /// optional text so a shared link always parses; values are validated by the server.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
 pub struct SearchQuery {
+    /// Words in the title, description, venue or city, all of them, as whole words, stemmed
+    /// ("concerts" finds "concert"); when some word is no event's word at all, the words
+    /// match as beginnings instead ("symph" finds "symphony") and the page cursor carries
+    /// that choice to the next pages. At most 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// A category slug, e.g. `music`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Exact city name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// First day, `YYYY-MM-DD`.
@@ -248,6 +292,7 @@ pub struct SearchQuery {
     /// Lowest "from" price, in major units (`25` or `25.50`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_price: Option<String>,
+    /// Highest "from" price, in major units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_price: Option<String>,
     /// `1`/`true`/`on`: only free events.
@@ -259,8 +304,10 @@ pub struct SearchQuery {
     /// `soonest` (default), `newest` or `cheapest`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
+    /// `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// Page size, 1 to 50 (default 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
 }

@@ -10,6 +10,7 @@ use std::fmt;
 /// Machine-readable error codes. Clients match on these; the message is for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     InvalidInput,
     Unauthenticated,
@@ -24,6 +25,7 @@ pub enum ErrorCode {
     MissingIdempotencyKey,
     Conflict,
     RenewLimit,
+    SeatLimit,
     EmailTaken,
     InvalidCredentials,
     RateLimited,
@@ -47,6 +49,7 @@ impl ErrorCode {
             | ErrorCode::CancellationClosed
             | ErrorCode::Conflict
             | ErrorCode::RenewLimit
+            | ErrorCode::SeatLimit
             | ErrorCode::EmailTaken => 409,
             ErrorCode::HoldExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
@@ -72,6 +75,7 @@ impl ErrorCode {
             ErrorCode::MissingIdempotencyKey => "missing_idempotency_key",
             ErrorCode::Conflict => "conflict",
             ErrorCode::RenewLimit => "renew_limit",
+            ErrorCode::SeatLimit => "seat_limit",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::RateLimited => "rate_limited",
@@ -84,6 +88,7 @@ impl ErrorCode {
 
 /// The error body sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -96,6 +101,7 @@ pub struct ApiError {
 
 /// The JSON envelope: `{"error": {...}}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ApiError,
 }

@@ -15,7 +15,7 @@ use crate::live::LiveBus;
 use crate::store;
 use crate::store::events::TicketTypeRow;
 use crate::store::holds::HoldRow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why seats came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +178,27 @@ impl SeatTx {
             });
         }
         Ok(Resize::Done)
+    }
+
+    /// Locks the buyers for the rest of the transaction and reads the seats each has for the
+    /// event (bookings and unexpired holds, across ticket types), for the per-person limit.
+    /// Taken after the ticket type lock, so the lock order stays the same everywhere.
+    pub async fn buyers_seats(
+        &mut self,
+        event_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> Result<HashMap<i64, i64>, sqlx::Error> {
+        let mut ids = user_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        store::inventory::lock_buyers(&mut self.tx, &ids).await?;
+        Ok(
+            store::inventory::seats_of_buyers(&mut self.tx, event_id, &ids, now)
+                .await?
+                .into_iter()
+                .collect(),
+        )
     }
 
     /// Marks a ticket type as changed without moving seats (a new ticket type).

@@ -29,16 +29,17 @@ pub mod tiers {
         max: 600,
         window: Duration::from_secs(60),
     };
-    /// Failed sign-ins for one account.
+    /// Password attempts on one account (sign-in, password change, account deletion): the
+    /// first `max` in the window are free, later ones wait growing delays (never a lockout).
     pub const LOGIN_ACCOUNT: Limit = Limit {
         name: "login-account",
         max: 5,
         window: Duration::from_secs(15 * 60),
     };
-    /// Failed sign-ins from one client address.
+    /// Password attempts from one client, on any account.
     pub const LOGIN_CLIENT: Limit = Limit {
         name: "login-client",
-        max: 5,
+        max: 20,
         window: Duration::from_secs(15 * 60),
     };
     /// New accounts from one client address.
@@ -65,6 +66,8 @@ pub enum Verdict {
 #[derive(Default)]
 struct Memory {
     windows: HashMap<String, (Instant, u64)>,
+    /// Turns taken: the key is busy until the instant.
+    turns: HashMap<String, Instant>,
     sweeps: u64,
 }
 
@@ -113,15 +116,57 @@ impl RateLimiter {
         self.count(limit, subject, 0).await
     }
 
+    /// Counts one attempt and answers how many the window holds now, this one included
+    /// (0 when limits are off). One atomic step: parallel callers get distinct numbers.
+    pub async fn count_hit(&self, limit: Limit, subject: &str) -> u64 {
+        if !self.enabled {
+            return 0;
+        }
+        self.count_raw(limit, subject, 1).await.0
+    }
+
+    /// Takes the one turn a subject gets per `hold`: the first caller succeeds and the key
+    /// stays busy for `hold`; callers meanwhile get the seconds until it is free. One atomic
+    /// step (Redis `SET NX PX`, or under the in-process lock).
+    pub async fn take_turn(&self, name: &str, subject: &str, hold: Duration) -> Result<(), u64> {
+        if !self.enabled || hold.is_zero() {
+            return Ok(());
+        }
+        let key = format!("{}:turn:{}:{}", self.namespace, name, subject);
+        let conn = self.redis.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(conn) = conn {
+            match redis_turn(conn, &key, hold).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(wait_ms)) => return Err(wait_ms.div_ceil(1000).max(1)),
+                Err(e) => tracing::warn!(error = %e, "turn via Redis failed; counting in process"),
+            }
+        }
+        let mut m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match m.turns.get(&key) {
+            Some(until) if *until > now => Err(until.duration_since(now).as_secs().max(1)),
+            _ => {
+                m.turns.insert(key, now + hold);
+                Ok(())
+            }
+        }
+    }
+
     async fn count(&self, limit: Limit, subject: &str, by: u64) -> Verdict {
         if !self.enabled {
             return Verdict::Allowed;
         }
+        let (n, ttl) = self.count_raw(limit, subject, by).await;
+        verdict(n, by, limit.max, ttl)
+    }
+
+    /// The window's count after adding `by`, and the seconds left in the window.
+    async fn count_raw(&self, limit: Limit, subject: &str, by: u64) -> (u64, u64) {
         let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
         let conn = self.redis.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(conn) = conn {
             match redis_count(conn, &key, limit.window, by).await {
-                Ok((n, ttl)) => return verdict(n, by, limit.max, ttl),
+                Ok((n, ttl)) => return (n, ttl),
                 Err(e) => {
                     tracing::warn!(error = %e, "rate limit via Redis failed; counting in process")
                 }
@@ -133,6 +178,7 @@ impl RateLimiter {
         if m.sweeps.is_multiple_of(10_000) {
             m.windows
                 .retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
+            m.turns.retain(|_, until| *until > now);
         }
         let entry = m.windows.entry(key).or_insert((now, 0));
         if now.duration_since(entry.0) >= limit.window {
@@ -144,7 +190,7 @@ impl RateLimiter {
             .saturating_sub(now.duration_since(entry.0))
             .as_secs()
             .max(1);
-        verdict(entry.1, by, limit.max, ttl)
+        (entry.1, ttl)
     }
 
     /// Forgets a subject's count (a successful sign-in clears the account's failures).
@@ -207,6 +253,40 @@ async fn redis_count(
 }
 
 /// The 429 answer for a limited request.
+/// `SET key 1 NX PX hold`: `None` when this caller took the turn, else the milliseconds
+/// until the key is free.
+async fn redis_turn(
+    mut conn: redis::aio::ConnectionManager,
+    key: &str,
+    hold: Duration,
+) -> redis::RedisResult<Option<u64>> {
+    let ms = u64::try_from(hold.as_millis()).unwrap_or(u64::MAX).max(1);
+    let (set, pttl): (Option<String>, i64) = tokio::time::timeout(
+        Duration::from_millis(250),
+        redis::pipe()
+            .cmd("SET")
+            .arg(key)
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(ms)
+            .cmd("PTTL")
+            .arg(key)
+            .query_async(&mut conn),
+    )
+    .await
+    .map_err(|_| {
+        redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "turn call timed out",
+        ))
+    })??;
+    Ok(match set {
+        Some(_) => None,
+        None => Some(u64::try_from(pttl).unwrap_or(1).max(1)),
+    })
+}
+
 pub fn too_many(retry_after_secs: u64, what: &str) -> ApiError {
     let mut e = ApiError::new(
         ErrorCode::RateLimited,

@@ -50,13 +50,16 @@ pub fn clear_cookies(secure: bool) -> Vec<HeaderValue> {
         .collect()
 }
 
-/// A same-site path to go to after signing in; anything else becomes `/`.
+/// A same-site path to go to (after signing in, say); anything else becomes `/`. Only
+/// visible ASCII is allowed: browsers drop tabs and newlines from a `Location` (so `/\t/evil`
+/// would become `//evil`, another site) and treat a backslash as a slash.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(p)
             if p.starts_with('/')
                 && !p.starts_with("//")
-                && !p.contains('\\')
+                && p.len() <= 2_000
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
                 && !p.contains("://") =>
         {
             p.to_string()
@@ -74,5 +77,17 @@ mod tests {
         assert_eq!(super::safe_next(Some("https://evil.example")), "/");
         assert_eq!(super::safe_next(Some("/\\evil.example")), "/");
         assert_eq!(super::safe_next(None), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/ /evil.example",
+            "/\u{7f}x",
+            "/caf\u{e9}",
+            "/%09/ok-as-text",
+        ] {
+            let want = if bad.starts_with("/%") { bad } else { "/" };
+            assert_eq!(super::safe_next(Some(bad)), want, "{bad:?}");
+        }
     }
 }

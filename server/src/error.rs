@@ -38,6 +38,27 @@ impl IntoResponse for HttpError {
 /// Result type of every REST handler.
 pub type ApiResult<T> = Result<T, HttpError>;
 
+/// The raw request body, whose failures (too large, unreadable) are 4xx in the error shape.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(HttpError(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "the request body is too large",
+            ))),
+            Err(_) => Err(HttpError(ApiError::new(
+                ErrorCode::InvalidInput,
+                "could not read the request body",
+            ))),
+        }
+    }
+}
+
 /// A JSON body whose every failure is a clear 4xx naming the field.
 pub struct Json<T>(pub T);
 
@@ -45,21 +66,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = HttpError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = match axum::body::Bytes::from_request(req, state).await {
-            Ok(b) => b,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(HttpError(ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    "the request body is too large",
-                )));
-            }
-            Err(_) => {
-                return Err(HttpError(ApiError::new(
-                    ErrorCode::InvalidInput,
-                    "could not read the request body",
-                )));
-            }
-        };
+        let Body(bytes) = Body::from_request(req, state).await?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(Json(v)),
@@ -110,7 +117,13 @@ where
 }
 
 /// A numeric id from the path; anything else is a 404, like an id that does not exist.
-pub struct Id(pub i64);
+#[derive(utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct Id(
+    /// The numeric id.
+    #[param(minimum = 1)]
+    pub i64,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = HttpError;

@@ -3,6 +3,8 @@
 mod admin;
 pub mod password;
 mod privacy;
+mod sessions;
+mod throttle;
 pub mod tokens;
 
 pub use crate::actor::Actor;
@@ -17,6 +19,9 @@ use crate::store::users::UserRow;
 
 /// Refresh tokens (and the sessions they keep alive) last this long.
 pub const SESSION_TTL_MS: i64 = 30 * 24 * 3_600_000;
+/// A refresh token used again this soon after its first use, while it is the newest one its
+/// session used, is a concurrent refresh of one browser rather than theft.
+pub const REFRESH_GRACE_MS: i64 = 30_000;
 
 /// Account failures.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -75,6 +80,7 @@ impl From<AccountError> for ApiError {
 
 /// Tokens handed out at sign-in and refresh.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -85,7 +91,10 @@ pub struct TokenPair {
 }
 
 /// Checks a new password's length (in characters).
-pub fn check_password(field: &str, pw: &str) -> Result<(), ApiError> {
+/// Checks a new password: its length, then its strength (an estimate that knows about 30,000
+/// common passwords and words, keyboard patterns, dates, and the person's own e-mail and
+/// name, passed in `about_user`).
+pub fn check_password(field: &str, pw: &str, about_user: &[&str]) -> Result<(), ApiError> {
     let n = pw.chars().count();
     if n < password::MIN_LEN {
         return Err(ApiError::invalid(
@@ -99,7 +108,7 @@ pub fn check_password(field: &str, pw: &str) -> Result<(), ApiError> {
             format!("password must be at most {} characters", password::MAX_LEN),
         ));
     }
-    Ok(())
+    password::check_strength(pw, about_user).map_err(|why| ApiError::invalid(field, why))
 }
 
 /// The API view of a user row.
@@ -143,8 +152,8 @@ impl AccountService {
         marketing_opt_in: bool,
     ) -> Result<UserView, AccountError> {
         let email = Email::parse("email", email)?;
-        check_password("password", password)?;
         let name = domain::person_name("name", name)?;
+        check_password("password", password, &[email.as_str(), &name])?;
         if store::users::by_email(self.ctx.db(), email.as_str())
             .await
             .map_err(|e| AccountError::db("user lookup failed", e))?
@@ -193,8 +202,9 @@ impl AccountService {
     }
 
     /// Checks credentials and opens a session. Unknown e-mails cost the same time as wrong
-    /// passwords and get the same answer. After about five failures in 15 minutes, per account
-    /// and per client address, further attempts are refused with 429 before any checking.
+    /// passwords and get the same answer. Every attempt is counted before the password is
+    /// checked, per account and per client (`throttle`): after a few, attempts on one
+    /// account wait growing delays, and a client is refused with 429 past its allowance.
     #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
@@ -202,19 +212,9 @@ impl AccountService {
         password: &str,
         client: &ClientInfo,
     ) -> Result<TokenPair, AccountError> {
-        // Accounts are counted by a hash of the normalised address: no e-mails in Redis.
-        let account_key = tokens::hash_refresh_token(&email.trim().to_lowercase());
+        let account_key = throttle::account_key(email);
         let client_key = client.ip.clone().unwrap_or_else(|| "unknown".into());
-        for (limit, subject) in [
-            (tiers::LOGIN_ACCOUNT, &account_key),
-            (tiers::LOGIN_CLIENT, &client_key),
-        ] {
-            if let Verdict::Limited { retry_after_secs } =
-                self.ctx.limiter().peek(limit, subject).await
-            {
-                return Err(AccountError::RateLimited(retry_after_secs));
-            }
-        }
+        throttle::admit(self.ctx.limiter(), &account_key, &client_key).await?;
         let user = match Email::parse("email", email) {
             Ok(e) => store::users::by_email(self.ctx.db(), e.as_str())
                 .await
@@ -246,21 +246,10 @@ impl AccountService {
                     ip: client.ip.clone(),
                 };
                 let _ = store::audit::record(self.ctx.db(), &entry, now).await;
-                self.ctx
-                    .limiter()
-                    .hit(tiers::LOGIN_ACCOUNT, &account_key)
-                    .await;
-                self.ctx
-                    .limiter()
-                    .hit(tiers::LOGIN_CLIENT, &client_key)
-                    .await;
                 return Err(AccountError::InvalidCredentials);
             }
         };
-        self.ctx
-            .limiter()
-            .reset(tiers::LOGIN_ACCOUNT, &account_key)
-            .await;
+        throttle::succeeded(self.ctx.limiter(), &account_key).await;
         let pair = self.open_session(&user, client, now).await?;
         let entry = store::audit::NewEntry {
             actor_id: Some(user.id),
@@ -329,44 +318,53 @@ impl AccountService {
         })
     }
 
-    /// Swaps a refresh token for a new pair. A token used twice is a theft signal: the whole
-    /// session is revoked.
+    /// Swaps a refresh token for a new pair. A token used twice is a theft signal and the
+    /// whole session is revoked, except within [`REFRESH_GRACE_MS`] of its first use when it
+    /// is the newest token the session used: that is two requests of one browser at once
+    /// after the access token expired, and both get a fresh pair.
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AccountError> {
         let fail = |e| AccountError::db("refreshing a session failed", e);
         let now = self.ctx.clock().now_ms();
         let hash = tokens::hash_refresh_token(refresh_token);
         let mut tx = self.ctx.db().begin().await.map_err(fail)?;
-        let Some(sid) = store::sessions::use_refresh(&mut tx, &hash, now)
+        let sid = match store::sessions::use_refresh(&mut tx, &hash, now)
             .await
             .map_err(fail)?
-        else {
-            let prior = store::sessions::refresh_by_hash(&mut tx, &hash)
-                .await
-                .map_err(fail)?;
-            if let Some(row) = prior
-                && row.used_at.is_some()
-            {
-                store::sessions::revoke(&mut tx, &row.session_id, now, "refresh_token_reuse")
+        {
+            Some(sid) => sid,
+            None => {
+                let prior = store::sessions::refresh_by_hash(&mut tx, &hash)
                     .await
                     .map_err(fail)?;
-                tx.commit().await.map_err(fail)?;
-                tracing::warn!(session = %row.session_id, "refresh token reused; session revoked");
-                return Err(AccountError::Unauthenticated);
+                let Some((row, used_at)) = prior.and_then(|r| r.used_at.map(|u| (r, u))) else {
+                    let _ = tx.rollback().await;
+                    return Err(AccountError::Unauthenticated);
+                };
+                let newest_use = store::sessions::last_refresh_use(&mut tx, &row.session_id)
+                    .await
+                    .map_err(fail)?;
+                let concurrent = now - used_at <= REFRESH_GRACE_MS
+                    && row.expires_at > now
+                    && newest_use == Some(used_at);
+                if !concurrent {
+                    store::sessions::revoke(&mut tx, &row.session_id, now, "refresh_token_reuse")
+                        .await
+                        .map_err(fail)?;
+                    tx.commit().await.map_err(fail)?;
+                    tracing::warn!(session = %row.session_id, "refresh token reused; session revoked");
+                    return Err(AccountError::Unauthenticated);
+                }
+                row.session_id
             }
-            let _ = tx.rollback().await;
-            return Err(AccountError::Unauthenticated);
         };
         let session = store::sessions::auth_tx(&mut tx, &sid)
             .await
             .map_err(fail)?;
-        let live = session.as_ref().is_some_and(|s| {
-            s.revoked_at.is_none() && s.expires_at > now && !s.disabled && s.deleted_at.is_none()
-        });
-        if !live {
+        let Some(session) = session.filter(|s| sessions::session_live(s, now)) else {
             let _ = tx.rollback().await;
             return Err(AccountError::Unauthenticated);
-        }
+        };
         let new_refresh = tokens::new_refresh_token();
         store::sessions::insert_refresh(
             &mut tx,
@@ -378,8 +376,8 @@ impl AccountService {
         .await
         .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
-        let user_id = session.map(|s| s.user_id).unwrap_or_default();
-        let user = store::users::by_id(self.ctx.db(), user_id)
+        self.touch_session(&session, now).await;
+        let user = store::users::by_id(self.ctx.db(), session.user_id)
             .await
             .map_err(fail)?
             .ok_or(AccountError::Unauthenticated)?;
@@ -403,14 +401,10 @@ impl AccountService {
             .await
             .map_err(|e| AccountError::db("session lookup failed", e))?
             .ok_or(AccountError::Unauthenticated)?;
-        if s.revoked_at.is_some()
-            || s.expires_at <= now
-            || s.disabled
-            || s.deleted_at.is_some()
-            || s.user_id.to_string() != claims.sub
-        {
+        if !sessions::session_live(&s, now) || s.user_id.to_string() != claims.sub {
             return Err(AccountError::Unauthenticated);
         }
+        self.touch_session(&s, now).await;
         let role = Role::parse(&s.role).map_err(|_| AccountError::Unauthenticated)?;
         Ok(Actor {
             user_id: s.user_id,
@@ -454,7 +448,7 @@ impl AccountService {
             .map_err(|e| AccountError::db("user lookup failed", e))?
         {
             Some(u) => {
-                check_password("password", password)?;
+                check_password("password", password, &[&u.email, &u.name])?;
                 let hash = password::hash(password.to_string())
                     .await
                     .map_err(|_| AccountError::Internal)?;

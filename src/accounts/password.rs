@@ -3,6 +3,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 /// Shortest password accepted.
 pub const MIN_LEN: usize = 10;
@@ -24,15 +25,25 @@ pub fn hash_blocking(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Hashes on the blocking pool.
+/// How many argon2 computations (19 MiB each) may run at once in this process; a flood of
+/// password checks queues here instead of exhausting memory.
+pub const CONCURRENT_HASHES: usize = 4;
+static HASH_SLOTS: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
+
+/// Hashes on the blocking pool, one of [`CONCURRENT_HASHES`] at a time.
 pub async fn hash(password: String) -> Result<String, String> {
+    let _slot = HASH_SLOTS.acquire().await.map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(|e| e.to_string())?
 }
 
-/// Verifies on the blocking pool. A malformed stored hash counts as a mismatch.
+/// Verifies on the blocking pool, one of [`CONCURRENT_HASHES`] at a time. A malformed
+/// stored hash counts as a mismatch.
 pub async fn verify(password: String, stored: String) -> bool {
+    let Ok(_slot) = HASH_SLOTS.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
         Ok(parsed) => hasher()
             .verify_password(password.as_bytes(), &parsed)
@@ -41,6 +52,25 @@ pub async fn verify(password: String, stored: String) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+/// Refuses a guessable password with a reason a person can act on. `about_user` holds
+/// words that must not make up the password (the e-mail address, the name).
+pub fn check_strength(password: &str, about_user: &[&str]) -> Result<(), String> {
+    let estimate = zxcvbn::zxcvbn(password, about_user);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    let feedback = estimate.feedback();
+    let warning = feedback.and_then(|f| f.warning()).map(|w| w.to_string());
+    let hint = feedback
+        .and_then(|f| f.suggestions().first())
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "Add another word or two that are not easy to guess.".to_string());
+    Err(match warning {
+        Some(w) => format!("this password is too easy to guess: {w} {hint}"),
+        None => format!("this password is too easy to guess. {hint}"),
+    })
 }
 
 /// A real hash of a random password, verified against when the e-mail is unknown so that a
@@ -66,5 +96,27 @@ mod tests {
             .unwrap();
         assert!(rt.block_on(super::verify("correct horse battery".into(), h.clone())));
         assert!(!rt.block_on(super::verify("wrong horse battery".into(), h)));
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused_with_a_reason() {
+        for weak in [
+            "Password123",
+            "password1234",
+            "qwertyuiop",
+            "1234567890",
+            "iloveyou2026",
+        ] {
+            let why = super::check_strength(weak, &[]).unwrap_err();
+            assert!(
+                why.starts_with("this password is too easy to guess"),
+                "{weak}: {why}"
+            );
+        }
+        assert!(
+            super::check_strength("ada.lovelace@example.com", &["ada.lovelace@example.com"])
+                .is_err()
+        );
+        assert!(super::check_strength("violet-harbour-tram-1789", &[]).is_ok());
     }
 }

@@ -1,10 +1,12 @@
 //! A user's own account: password change, marketing consent, data export, erasure (GDPR).
 
 use super::AccountService;
-use super::{AccountError, Actor, check_password, password, user_view};
+use super::{AccountError, Actor, check_password, password, throttle, user_view};
 use crate::clock::to_datetime;
 use crate::dto::UserView;
+use crate::inventory::{SeatTx, Why};
 use crate::store;
+use crate::store::users::UserRow;
 use serde_json::{Value, json};
 
 impl AccountService {
@@ -16,16 +18,16 @@ impl AccountService {
         current: &str,
         new: &str,
     ) -> Result<(), AccountError> {
-        check_password("new_password", new)?;
         let user = self.user_row(actor.user_id).await?;
-        if current.chars().count() > password::MAX_LEN
-            || !password::verify(current.to_string(), user.password_hash).await
-        {
-            return Err(AccountError::Invalid(crate::ApiError::invalid(
-                "current_password",
-                "your current password is not correct",
-            )));
-        }
+        check_password("new_password", new, &[&user.email, &user.name])?;
+        self.confirm_password(
+            actor,
+            &user,
+            current,
+            "current_password",
+            "your current password is not correct",
+        )
+        .await?;
         let hash = password::hash(new.to_string())
             .await
             .map_err(|_| AccountError::Internal)?;
@@ -110,10 +112,14 @@ impl AccountService {
                 "revoked_at": s.revoked_at.map(to_datetime), "revoked_reason": s.revoked_reason,
                 "ip": s.ip, "user_agent": s.user_agent,
             })).collect::<Vec<_>>(),
+            // What others (organizers, admins) did to this account is listed without their
+            // address: the export holds the user's own data only.
             "audit_log": audit.iter().map(|a| json!({
                 "action": a.action, "target_type": a.target_type, "target_id": a.target_id,
+                "by_you": a.actor_id == Some(actor.user_id),
                 "detail": serde_json::from_str::<Value>(&a.detail).unwrap_or(Value::Null),
-                "ip": a.ip, "at": to_datetime(a.created_at),
+                "ip": if a.actor_id == Some(actor.user_id) { a.ip.clone() } else { None },
+                "at": to_datetime(a.created_at),
             })).collect::<Vec<_>>(),
         }))
     }
@@ -128,18 +134,41 @@ impl AccountService {
         password_confirmation: &str,
     ) -> Result<(), AccountError> {
         let user = self.user_row(actor.user_id).await?;
-        if password_confirmation.chars().count() > password::MAX_LEN
-            || !password::verify(password_confirmation.to_string(), user.password_hash).await
-        {
-            return Err(AccountError::Invalid(crate::ApiError::invalid(
-                "password",
-                "enter your password to confirm",
-            )));
-        }
+        self.confirm_password(
+            actor,
+            &user,
+            password_confirmation,
+            "password",
+            "enter your password to confirm",
+        )
+        .await?;
         let now = self.ctx.clock().now_ms();
         let fail = |e| AccountError::db("deleting an account failed", e);
-        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
-        store::users::erase(&mut tx, actor.user_id, now)
+        // Held seats go back to sale at once, through the inventory (ticket types are locked
+        // before the user row, the lock order of every seat path).
+        let holds = store::holds::active_of_user(self.ctx.db(), actor.user_id)
+            .await
+            .map_err(fail)?;
+        let mut stx = SeatTx::begin(self.ctx.db(), self.ctx.live())
+            .await
+            .map_err(fail)?;
+        for h in &holds {
+            stx.lock(h.ticket_type_id).await.map_err(fail)?;
+            if let Some(released) = store::holds::mark_released(stx.tx(), h.id, actor.user_id, now)
+                .await
+                .map_err(fail)?
+            {
+                stx.give_back(
+                    released.event_id,
+                    released.ticket_type_id,
+                    released.quantity,
+                    Why::HoldReleased,
+                )
+                .await
+                .map_err(fail)?;
+            }
+        }
+        store::users::erase(stx.tx(), actor.user_id, now)
             .await
             .map_err(fail)?;
         let entry = store::audit::NewEntry {
@@ -151,9 +180,33 @@ impl AccountService {
             detail: "{}".into(),
             ip: None,
         };
-        store::audit::record_tx(&mut tx, &entry, now)
+        store::audit::record_tx(stx.tx(), &entry, now)
             .await
             .map_err(fail)?;
-        tx.commit().await.map_err(fail)
+        stx.commit().await.map_err(fail)
+    }
+
+    /// Checks a signed-in user's own password before something it protects, under the same
+    /// throttle as sign-in (a stolen session cannot brute-force it).
+    async fn confirm_password(
+        &self,
+        actor: &Actor,
+        user: &UserRow,
+        raw: &str,
+        field: &str,
+        wrong: &str,
+    ) -> Result<(), AccountError> {
+        let account = throttle::account_key(&user.email);
+        let client = actor.ip.clone().unwrap_or_else(|| "unknown".into());
+        throttle::admit(self.ctx.limiter(), &account, &client).await?;
+        let ok = raw.chars().count() <= password::MAX_LEN
+            && password::verify(raw.to_string(), user.password_hash.clone()).await;
+        if !ok {
+            return Err(AccountError::Invalid(crate::ApiError::invalid(
+                field, wrong,
+            )));
+        }
+        throttle::succeeded(self.ctx.limiter(), &account).await;
+        Ok(())
     }
 }

@@ -73,7 +73,16 @@ impl Engine {
             .map_err(fail)?
             .ok_or(BookingError::NotFound("event"))?;
         let priors = load_priors(stx.tx(), reqs).await.map_err(fail)?;
-        let mut plan = allocate(reqs, &tt, &event, &priors, tt.capacity - taken, now);
+        let user_ids: Vec<i64> = reqs.iter().map(|r| r.user_id).collect();
+        let seats = stx
+            .buyers_seats(event.id, &user_ids, now)
+            .await
+            .map_err(fail)?;
+        let open = Open {
+            seats: tt.capacity - taken,
+            per_user: seats,
+        };
+        let mut plan = allocate(reqs, &tt, &event, &priors, open, now);
 
         let inserted_b = store::bookings::insert_many(stx.tx(), &plan.bookings, now)
             .await
@@ -175,15 +184,24 @@ async fn load_priors(tx: &mut Tx, reqs: &[TakeRequest]) -> Result<Priors, sqlx::
     Ok(Priors { bookings, holds })
 }
 
-/// Decides every request of the batch in arrival order, against `left` open seats.
+/// What the batch may still give: open seats of the ticket type, and the seats each buyer
+/// already has for the event (against the per-person limit).
+struct Open {
+    seats: i64,
+    per_user: HashMap<i64, i64>,
+}
+
+/// Decides every request of the batch in arrival order, against the open seats and each
+/// buyer's per-person limit.
 fn allocate(
     reqs: &[TakeRequest],
     tt: &TicketTypeRow,
     event: &EventRow,
     priors: &Priors,
-    mut left: i64,
+    mut open: Open,
     now: i64,
 ) -> Plan {
+    let mut left = open.seats;
     let bookability = Bookability::of(tt, event);
     let mut plan = Plan {
         slots: Vec::with_capacity(reqs.len()),
@@ -216,6 +234,14 @@ fn allocate(
             plan.slots.push(Slot::Done(Err(e)));
             continue;
         }
+        let has = open.per_user.get(&r.user_id).copied().unwrap_or(0);
+        if has.saturating_add(r.quantity) > event.max_seats_per_user {
+            plan.slots.push(Slot::Done(Err(BookingError::SeatLimit {
+                limit: event.max_seats_per_user,
+                has,
+            })));
+            continue;
+        }
         if r.quantity > left {
             plan.slots.push(Slot::Done(Err(BookingError::SoldOut {
                 available: left.max(0),
@@ -224,6 +250,7 @@ fn allocate(
             continue;
         }
         left -= r.quantity;
+        open.per_user.insert(r.user_id, has + r.quantity);
         match r.kind {
             TakeKind::Book => {
                 plan.bookings.push(NewBooking {

@@ -24,6 +24,8 @@ pub enum BookingError {
     HoldExpired,
     #[error("hold is no longer active ({0})")]
     HoldNotActive(HoldStatus),
+    #[error("per-person seat limit reached")]
+    SeatLimit { limit: i64, has: i64 },
     #[error("renewal limit reached")]
     RenewLimit { max: i64 },
     #[error("cancellation window closed")]
@@ -101,6 +103,16 @@ impl From<BookingError> for ApiError {
                 ErrorCode::RenewLimit,
                 format!("A hold can be extended at most {max} times"),
             ),
+            BookingError::SeatLimit { limit, has } => ApiError::new(
+                ErrorCode::SeatLimit,
+                match has {
+                    0 => format!("One person can hold or book at most {limit} seats for this event"),
+                    _ => format!(
+                        "One person can hold or book at most {limit} seats for this event, and you already have {has}"
+                    ),
+                },
+            )
+            .with_field("quantity"),
             BookingError::CancellationClosed => ApiError::new(
                 ErrorCode::CancellationClosed,
                 "This booking can no longer be cancelled: the organizer's cancellation deadline has passed",

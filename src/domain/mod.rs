@@ -18,6 +18,11 @@ use std::fmt;
 pub const DEFAULT_MAX_PER_BOOKING: i64 = 10;
 /// Hard ceiling on any ticket type's per-booking maximum.
 pub const MAX_PER_BOOKING_CEILING: i64 = 50;
+/// Seats one person may hold and book for an event unless its organizer says otherwise
+/// (raised to the largest per-booking maximum when that is higher).
+pub const DEFAULT_MAX_SEATS_PER_USER: i64 = 10;
+/// Hard ceiling on the per-person seat limit of an event.
+pub const MAX_SEATS_PER_USER_CEILING: i64 = 1_000;
 
 /// A normalised (trimmed, lower-cased) e-mail address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -265,6 +270,7 @@ pub fn currency(raw: &str) -> Result<String, ApiError> {
 /// Who a user is to the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum Role {
     Attendee,
     Organizer,

@@ -38,6 +38,13 @@ pub(crate) fn validate(
             "the event must end after it starts",
         ));
     }
+    // Times near the end of chrono's range cannot be shown in every zone (showing one panics).
+    if ends_at >= 253_402_300_800_000 {
+        return Err(ApiError::invalid(
+            "ends_at",
+            "the event must end before the year 10000",
+        ));
+    }
     if ends_at - starts_at > 31 * 24 * 3_600_000 {
         return Err(ApiError::invalid(
             "ends_at",
@@ -156,6 +163,23 @@ pub(crate) fn validate(
         .map(|t| t.price_cents)
         .min()
         .unwrap_or(0);
+    let largest_booking = ticket_types
+        .iter()
+        .map(|t| t.max_per_booking)
+        .max()
+        .unwrap_or(1);
+    let max_seats_per_user = req
+        .max_seats_per_user
+        .unwrap_or(domain::DEFAULT_MAX_SEATS_PER_USER.max(largest_booking));
+    if !(largest_booking..=domain::MAX_SEATS_PER_USER_CEILING).contains(&max_seats_per_user) {
+        return Err(ApiError::invalid(
+            "max_seats_per_user",
+            format!(
+                "seats per person must be between {largest_booking} (the largest per-booking maximum) and {}",
+                domain::MAX_SEATS_PER_USER_CEILING
+            ),
+        ));
+    }
     Ok(Validated {
         event: NewEvent {
             organizer_id: actor.user_id,
@@ -172,6 +196,7 @@ pub(crate) fn validate(
             image_url,
             hold_minutes,
             cancel_cutoff_minutes,
+            max_seats_per_user,
             min_price_cents,
             now,
         },

@@ -248,6 +248,17 @@ pub async fn by_key(db: &Db, user_id: i64, key: &str) -> Result<Option<HoldRow>,
         .await)
 }
 
+/// A user's active holds (expired or not), in ticket type order (the lock order).
+pub async fn active_of_user(db: &Db, user_id: i64) -> Result<Vec<HoldRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM holds WHERE user_id = $1 AND status = {HOLD_ACTIVE} ORDER BY ticket_type_id, id"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .fetch_all(p)
+        .await)
+}
+
 /// A user's holds, newest first (for their data export).
 pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<HoldRow>, sqlx::Error> {
     let sql = format!("SELECT {COLS} FROM holds WHERE user_id = $1 ORDER BY created_at DESC");

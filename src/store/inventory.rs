@@ -1,9 +1,12 @@
-//! The seat counter of each ticket type (`ticket_types.taken`). Only the core's
-//! [`inventory`](crate::inventory) module calls these: it is the one road for seats.
+//! The seat counter of each ticket type (`ticket_types.taken`) and each buyer's seats per
+//! event. Only the core's [`inventory`](crate::inventory) module calls these: it is the one
+//! road for seats.
 
 use crate::db::Tx;
 use crate::domain::HoldStatus;
 use crate::on_tx;
+use crate::store::list_placeholders;
+use crate::store::status::lit::{BOOKING_CONFIRMED, HOLD_ACTIVE};
 
 /// The seats of a ticket type (`t`) in active holds that expired at or before `$now`:
 /// still counted in `taken` until a writer returns them, yet already open to buyers.
@@ -61,4 +64,51 @@ pub async fn set_capacity(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(r == 1)
+}
+
+/// Locks the buyers' user rows in id order (PostgreSQL; SQLite's single writer already
+/// serialises writers), so that two transactions for one buyer, on two ticket types of an
+/// event say, take turns at the per-person seat limit. Taken after the ticket type lock.
+pub async fn lock_buyers(tx: &mut Tx, user_ids: &[i64]) -> Result<(), sqlx::Error> {
+    let Tx::Postgres(t) = tx else {
+        return Ok(());
+    };
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT id FROM users WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+        .bind(user_ids)
+        .fetch_all(&mut **t)
+        .await
+        .map(|_| ())
+}
+
+/// Seats each of `user_ids` has for an event: confirmed bookings plus active holds that
+/// have not expired at `now`. Users with none are left out.
+pub async fn seats_of_buyers(
+    tx: &mut Tx,
+    event_id: i64,
+    user_ids: &[i64],
+    now: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let users = list_placeholders(user_ids.len(), 3);
+    let sql = format!(
+        "SELECT user_id, CAST(SUM(q) AS BIGINT) FROM (\
+         SELECT user_id, quantity AS q FROM bookings WHERE event_id = $1 AND status = {BOOKING_CONFIRMED} \
+         AND user_id IN ({users}) \
+         UNION ALL SELECT user_id, quantity AS q FROM holds WHERE event_id = $1 AND status = {HOLD_ACTIVE} \
+         AND expires_at > $2 AND user_id IN ({users})) s GROUP BY user_id"
+    );
+    on_tx!(tx, |c| {
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql)
+            .bind(event_id)
+            .bind(now);
+        for u in user_ids {
+            q = q.bind(*u);
+        }
+        q.fetch_all(c).await
+    })
 }

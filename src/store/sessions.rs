@@ -11,6 +11,7 @@ pub struct SessionAuthRow {
     pub user_id: i64,
     pub revoked_at: Option<i64>,
     pub expires_at: i64,
+    pub last_seen_at: i64,
     pub role: String,
     pub disabled: bool,
     pub deleted_at: Option<i64>,
@@ -84,6 +85,16 @@ pub async fn use_refresh(tx: &mut Tx, hash: &str, now: i64) -> Result<Option<Str
     })
 }
 
+/// When the session last used a refresh token (the newest `used_at` of its tokens).
+pub async fn last_refresh_use(tx: &mut Tx, session_id: &str) -> Result<Option<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT MAX(used_at) FROM refresh_tokens WHERE session_id = $1"
+    )
+    .bind(session_id)
+    .fetch_one(c)
+    .await)
+}
+
 pub async fn refresh_by_hash(tx: &mut Tx, hash: &str) -> Result<Option<RefreshRow>, sqlx::Error> {
     on_tx!(tx, |c| {
         sqlx::query_as(
@@ -95,7 +106,7 @@ pub async fn refresh_by_hash(tx: &mut Tx, hash: &str) -> Result<Option<RefreshRo
     })
 }
 
-const AUTH_SQL: &str = "SELECT s.id AS session_id, s.user_id, s.revoked_at, s.expires_at, u.role, u.disabled, u.deleted_at \
+const AUTH_SQL: &str = "SELECT s.id AS session_id, s.user_id, s.revoked_at, s.expires_at, s.last_seen_at, u.role, u.disabled, u.deleted_at \
     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
 
 /// The session and its user's current role and state.
@@ -155,4 +166,42 @@ pub async fn revoke_all(
     .await.map(|r| r.rows_affected())
     })?;
     Ok(r)
+}
+
+/// Notes that a session was used now, if it was last noted more than `every_ms` ago (so a
+/// busy session costs one write every few minutes, not one per request).
+pub async fn touch(db: &Db, session_id: &str, now: i64, every_ms: i64) -> Result<(), sqlx::Error> {
+    on_writer!(db, |p| sqlx::query(
+        "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $3"
+    )
+    .bind(session_id)
+    .bind(now)
+    .bind(now - every_ms)
+    .execute(p)
+    .await
+    .map(|_| ()))
+}
+
+/// Revokes one of a user's sessions; false if it is not theirs or already ended.
+pub async fn revoke_of_user(
+    db: &Db,
+    session_id: &str,
+    user_id: i64,
+    now: i64,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let r = on_writer!(db, |p| {
+        sqlx::query(
+        "UPDATE sessions SET revoked_at = $3, revoked_reason = $4 WHERE id = $1 AND user_id = $2 \
+         AND revoked_at IS NULL"
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(reason)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(r == 1)
 }

@@ -81,6 +81,7 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
         image_url: None,
         hold_minutes: Some(10),
         cancel_cutoff_minutes: Some(60),
+        max_seats_per_user: None,
         ticket_types: vec![TicketTypeInput {
             name: "General".into(),
             price_cents: 2500,
@@ -92,11 +93,22 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
 
 /// A published event with one ticket type of `capacity` on `db`.
 pub async fn fixture(db: &TestDb, capacity: i64) -> Fixture {
+    fixture_with(db, capacity, |_| {}).await
+}
+
+/// A published event like [`fixture`]'s, with its request changed by `tweak` first.
+pub async fn fixture_with(
+    db: &TestDb,
+    capacity: i64,
+    tweak: impl FnOnce(&mut CreateEventRequest),
+) -> Fixture {
     let core = core_with_clock(&db.db, start_ms());
     let organizer = organizer(&core, "main").await;
+    let mut request = event_request(capacity);
+    tweak(&mut request);
     let event = core
         .events()
-        .create_event(&organizer, &event_request(capacity))
+        .create_event(&organizer, &request)
         .await
         .unwrap();
     core.events()

@@ -11,3 +11,4 @@ mod helpers;
 mod holds;
 mod inventory;
 mod search;
+mod seat_limit;

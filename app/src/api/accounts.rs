@@ -38,7 +38,7 @@ pub async fn sign_in(
     {
         Ok(pair) => {
             ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
-            leptos_axum::redirect(&session::safe_next(next.as_deref()));
+            ssr::redirect(&session::safe_next(next.as_deref()));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -66,7 +66,7 @@ pub async fn sign_up(
     match core.accounts().login(&email, &password, &client).await {
         Ok(pair) => {
             ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
-            leptos_axum::redirect(&session::safe_next(next.as_deref()));
+            ssr::redirect(&session::safe_next(next.as_deref()));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -80,7 +80,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         let _ = ssr::core()?.accounts().logout(&actor).await;
     }
     ssr::set_cookies(session::clear_cookies(ssr::site().secure_cookies));
-    leptos_axum::redirect("/");
+    ssr::redirect("/");
     Ok(())
 }
 
@@ -104,6 +104,30 @@ pub async fn change_password(
         .await
     {
         Ok(()) => Ok(()),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// The signed-in user's live sessions, this one first.
+#[server(endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<evently::dto::SessionView>, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.accounts().my_sessions(&actor).await {
+        Ok(list) => Ok(list),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Signs out every session of the signed-in user but this one; answers how many.
+#[server(endpoint = "sign_out_others")]
+pub async fn sign_out_others() -> Result<u64, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?
+        .accounts()
+        .sign_out_other_sessions(&actor)
+        .await
+    {
+        Ok(n) => Ok(n),
         Err(e) => ssr::fail(e),
     }
 }
@@ -139,7 +163,7 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
     {
         Ok(()) => {
             ssr::set_cookies(session::clear_cookies(ssr::site().secure_cookies));
-            leptos_axum::redirect("/?account=deleted");
+            ssr::redirect("/?account=deleted");
             Ok(())
         }
         Err(e) => ssr::fail(e),

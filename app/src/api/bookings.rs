@@ -20,7 +20,7 @@ pub async fn start_checkout(
     key: String,
 ) -> Result<(), AppError> {
     let Some(actor) = ssr::actor() else {
-        leptos_axum::redirect(&format!("/signin?next=/events/{slug}"));
+        ssr::redirect(&format!("/signin?next={}", ssr::event_path(&slug)));
         return Ok(());
     };
     match ssr::core()?
@@ -29,7 +29,7 @@ pub async fn start_checkout(
         .await
     {
         Ok((hold, _)) => {
-            leptos_axum::redirect(&format!("/checkout/{}", hold.id));
+            ssr::redirect(&format!("/checkout/{}", hold.id));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -96,7 +96,7 @@ pub async fn release_checkout(hold_id: i64, slug: String) -> Result<(), AppError
     let actor = ssr::require_actor()?;
     match ssr::core()?.bookings().release_hold(&actor, hold_id).await {
         Ok(_) => {
-            leptos_axum::redirect(&format!("/events/{slug}"));
+            ssr::redirect(&ssr::event_path(&slug));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -116,7 +116,7 @@ pub async fn confirm_checkout(
         .await
     {
         Ok(b) => {
-            leptos_axum::redirect(&format!("/bookings/{}?confirmed=1", b.id));
+            ssr::redirect(&format!("/bookings/{}?confirmed=1", b.id));
             Ok(())
         }
         Err(e) => ssr::fail(e),

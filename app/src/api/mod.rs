@@ -80,6 +80,21 @@ pub(crate) mod ssr {
     }
 
     /// Adds `Set-Cookie` headers to the response.
+    /// Redirects to a same-site path. A target that is not one (or could not be a header
+    /// value) goes to the home page instead: input never makes a redirect panic or leave.
+    pub fn redirect(path: &str) {
+        let safe = crate::session::safe_next(Some(path));
+        leptos_axum::redirect(&safe);
+    }
+
+    /// The page of the event with this slug, or the home page for a slug that is no slug.
+    pub fn event_path(slug: &str) -> String {
+        match evently::domain::EventSlug::parse(slug) {
+            Ok(s) => format!("/events/{}", s.as_str()),
+            Err(_) => "/".to_string(),
+        }
+    }
+
     pub fn set_cookies(cookies: Vec<http::HeaderValue>) {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             for c in cookies {

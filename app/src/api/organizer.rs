@@ -43,6 +43,8 @@ pub struct EventForm {
     #[serde(default)]
     pub cancel_cutoff_hours: Option<String>,
     #[serde(default)]
+    pub max_seats_per_user: Option<String>,
+    #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
     pub tickets: Vec<TicketTypeForm>,
@@ -116,8 +118,13 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         timezone: Some(tz.to_string()),
         image_url: f.image_url.clone(),
         hold_minutes: opt_number("hold_minutes", &f.hold_minutes)?,
-        cancel_cutoff_minutes: opt_number("cancel_cutoff_hours", &f.cancel_cutoff_hours)?
-            .map(|h| h * 60),
+        cancel_cutoff_minutes: match opt_number("cancel_cutoff_hours", &f.cancel_cutoff_hours)? {
+            None => None,
+            Some(h) => Some(h.checked_mul(60).ok_or_else(|| {
+                ApiError::invalid("cancel_cutoff_hours", "enter at most 8760 hours (a year)")
+            })?),
+        },
+        max_seats_per_user: opt_number("max_seats_per_user", &f.max_seats_per_user)?,
         ticket_types,
     })
 }
@@ -142,7 +149,7 @@ pub async fn create_event(form: EventForm) -> Result<(), AppError> {
     };
     match ssr::core()?.events().create_event(&actor, &req).await {
         Ok(ev) => {
-            leptos_axum::redirect(&format!("/organizer/events/{}", ev.id));
+            ssr::redirect(&format!("/organizer/events/{}", ev.id));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -163,7 +170,7 @@ pub async fn update_event(event_id: i64, form: EventForm) -> Result<(), AppError
         .await
     {
         Ok(_) => {
-            leptos_axum::redirect(&format!("/organizer/events/{event_id}?saved=1"));
+            ssr::redirect(&format!("/organizer/events/{event_id}?saved=1"));
             Ok(())
         }
         Err(e) => ssr::fail(e),
@@ -195,6 +202,7 @@ pub async fn load_event_form(event_id: i64) -> Result<EventForm, AppError> {
         image_url: e.image_url.clone(),
         hold_minutes: Some(e.hold_minutes.to_string()),
         cancel_cutoff_hours: Some((e.cancel_cutoff_minutes / 60).to_string()),
+        max_seats_per_user: Some(e.max_seats_per_user.to_string()),
         currency: e.ticket_types.first().map(|t| t.currency.clone()),
         tickets: sales
             .ticket_types

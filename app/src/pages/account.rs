@@ -1,6 +1,8 @@
 //! Your account: profile, password, e-mail preferences, your data, deleting the account.
 
-use crate::api::accounts::{ChangePassword, DeleteAccount, SetMarketing};
+use crate::api::accounts::{
+    ChangePassword, DeleteAccount, SetMarketing, SignOutOthers, my_sessions,
+};
 use crate::components::forms::{ErrorNotice, Field, FormError};
 use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
@@ -35,6 +37,7 @@ fn AccountSections(user: UserView) -> impl IntoView {
                 </dl>
             </div>
             <PasswordForm/>
+            <SessionsCard/>
             <MarketingForm user=user.clone()/>
             <div class="card">
                 <h2>"Your data"</h2>
@@ -74,6 +77,78 @@ fn PasswordForm() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
             </ActionForm>
         </div>
+    }
+}
+
+/// Where the user is signed in, with a way to sign out everywhere else.
+#[component]
+fn SessionsCard() -> impl IntoView {
+    let action = ServerAction::<SignOutOthers>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let sessions = Resource::new(move || action.version().get(), |_| my_sessions());
+    view! {
+        <div class="card">
+            <h2>"Where you are signed in"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="session-list" role="list">
+                                {list.into_iter().map(|s| view! {
+                                    <li>
+                                        <p><strong>{device_label(s.user_agent.as_deref())}</strong>
+                                            {s.current.then(|| view! { <span class="tag">"This device"</span> })}</p>
+                                        <p class="muted">{format!(
+                                            "Last active {}{}",
+                                            s.last_seen_at.format("%-d %B %Y, %H:%M UTC"),
+                                            s.ip.as_deref().map(|ip| format!(" · {ip}")).unwrap_or_default()
+                                        )}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <ActionForm action attr:class="stack" attr:aria-label="Sign out other devices">
+                <ErrorNotice error/>
+                {move || match action.value().get() {
+                    Some(Ok(n)) => Some(view! { <div class="notice success" role="status"><p>{match n {
+                        0 => "No other device was signed in.".to_string(),
+                        1 => "1 other device was signed out.".to_string(),
+                        n => format!("{n} other devices were signed out."),
+                    }}</p></div> }),
+                    _ => None,
+                }}
+                <button type="submit" class="button secondary">"Sign out everywhere else"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// A short name for the browser or app a session came from.
+fn device_label(user_agent: Option<&str>) -> String {
+    let ua = user_agent.unwrap_or_default();
+    let browser = ["Edg/", "Firefox/", "Chrome/", "Safari/"]
+        .iter()
+        .find(|b| ua.contains(**b))
+        .map(|b| match *b {
+            "Edg/" => "Edge",
+            "Firefox/" => "Firefox",
+            "Chrome/" => "Chrome",
+            _ => "Safari",
+        });
+    let system = ["Android", "iPhone", "iPad", "Windows", "Mac OS X", "Linux"]
+        .iter()
+        .find(|s| ua.contains(**s))
+        .map(|s| if *s == "Mac OS X" { "macOS" } else { s });
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_string(),
+        (None, Some(s)) => s.to_string(),
+        (None, None) if ua.is_empty() => "Unknown device".to_string(),
+        (None, None) => ua.chars().take(40).collect(),
     }
 }
 

@@ -163,6 +163,7 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
         {text_field("Image address (optional)", "image_url", v.image_url.clone().unwrap_or_default(), &["image_url"], "url")}
         {text_field("Hold time at checkout (minutes)", "hold_minutes", v.hold_minutes.clone().unwrap_or_else(|| "10".into()), &["hold_minutes"], "number")}
         {text_field("Buyers may cancel until (hours before the start)", "cancel_cutoff_hours", v.cancel_cutoff_hours.clone().unwrap_or_else(|| "24".into()), &["cancel_cutoff_hours", "cancel_cutoff_minutes"], "number")}
+        {text_field("Seats one person may hold and book, all ticket types together (empty: 10)", "max_seats_per_user", v.max_seats_per_user.clone().unwrap_or_default(), &["max_seats_per_user"], "number")}
         <div class="field">
             <label for="ev-currency">"Currency"</label>
             <select id="ev-currency" name="form[currency]">

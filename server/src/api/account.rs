@@ -9,16 +9,33 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use evently::domain::Role;
 use evently::dto::AuditEntryView;
-use evently::dto::UserView;
+use evently::dto::{SessionView, UserView};
+use evently::error::ErrorBody;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/me/password`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
 /// `POST /api/v1/me/password`: signs out every other session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "accounts",
+    operation_id = "change_password",
+    summary = "Change your password; other sessions are signed out",
+    request_body = PasswordChange,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, description = "`invalid_input`: the current password is wrong, or the new one too short or long", body = ErrorBody),
+    ),
+)]
 pub async fn change_password(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -31,12 +48,25 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+/// `PUT /api/v1/me/marketing`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Marketing {
     pub opt_in: bool,
 }
 
 /// `PUT /api/v1/me/marketing` with `{opt_in}`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/marketing",
+    tag = "accounts",
+    operation_id = "set_marketing_consent",
+    summary = "Give or withdraw marketing consent",
+    request_body = Marketing,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Your account", body = UserView),
+    ),
+)]
 pub async fn marketing(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -51,6 +81,19 @@ pub async fn marketing(
 }
 
 /// `GET /api/v1/me/export`: everything stored about you, as a JSON download.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/export",
+    tag = "accounts",
+    operation_id = "export_my_data",
+    summary = "Everything stored about you, as a JSON download (GDPR)",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Your account, bookings, holds, sessions, consents and the audit entries about you",
+            body = Object,
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"evently-my-data.json\"`"))),
+    ),
+)]
 pub async fn export(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -66,12 +109,26 @@ pub async fn export(
     Ok(res)
 }
 
-#[derive(Debug, Deserialize)]
+/// `DELETE /api/v1/me`: your password, to confirm.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DeleteAccount {
     pub password: String,
 }
 
 /// `DELETE /api/v1/me` with `{password}`: erases your personal data and ends every session.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me",
+    tag = "accounts",
+    operation_id = "delete_my_account",
+    summary = "Erase your account: personal data is removed, bookings are kept anonymised, every session ends",
+    request_body = DeleteAccount,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 422, description = "`invalid_input`: the password is wrong", body = ErrorBody),
+    ),
+)]
 pub async fn delete_me(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -87,14 +144,31 @@ pub async fn delete_me(
     Ok(res)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
+    /// Part of an e-mail address or name.
     pub q: Option<String>,
+    /// Id of the last user of the previous page.
     pub before: Option<i64>,
+    /// Page size, 1 to 200 (default 50; other values are clamped).
     pub limit: Option<i64>,
 }
 
 /// `GET /api/v1/admin/users?q=&before=&limit=` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    operation_id = "list_users",
+    summary = "Users, newest first (admins)",
+    params(UserQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "A page of users", body = Vec<UserView>),
+        (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
+    ),
+)]
 pub async fn users(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -108,12 +182,30 @@ pub async fn users(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/admin/users/{id}/role`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RoleChange {
+    #[schema(value_type = Role)]
     pub role: String,
 }
 
 /// `POST /api/v1/admin/users/{id}/role` with `{role}` (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/role",
+    tag = "admin",
+    operation_id = "set_role",
+    summary = "Change a user's role (admins)",
+    params(Id),
+    request_body = RoleChange,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The user with the new role", body = UserView),
+        (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: an unknown role, or removing your own admin role", body = ErrorBody),
+    ),
+)]
 pub async fn set_role(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -124,12 +216,29 @@ pub async fn set_role(
     Ok(Json(s.core.accounts().set_role(&actor, id, role).await?))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/admin/users/{id}/disable`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Disable {
     pub disabled: bool,
 }
 
 /// `POST /api/v1/admin/users/{id}/disable` with `{disabled}` (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/disable",
+    tag = "admin",
+    operation_id = "set_disabled",
+    summary = "Disable or re-enable a user; disabling ends their sessions (admins)",
+    params(Id),
+    request_body = Disable,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserView),
+        (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: disabling your own account", body = ErrorBody),
+    ),
+)]
 pub async fn set_disabled(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -144,14 +253,31 @@ pub async fn set_disabled(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only actions starting with this, e.g. `user.role` or `user.`.
     pub action: Option<String>,
+    /// Id of the last entry of the previous page.
     pub before: Option<i64>,
+    /// Page size, 1 to 500 (default 100; other values are clamped).
     pub limit: Option<i64>,
 }
 
 /// `GET /api/v1/admin/audit?action=&before=&limit=` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit",
+    tag = "admin",
+    operation_id = "audit_log",
+    summary = "The audit log, newest first (admins)",
+    params(AuditQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "A page of entries", body = Vec<AuditEntryView>),
+        (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
+    ),
+)]
 pub async fn audit(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -168,4 +294,75 @@ pub async fn audit(
             )
             .await?,
     ))
+}
+
+/// `GET /api/v1/me/sessions`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/sessions",
+    tag = "accounts",
+    operation_id = "my_sessions",
+    summary = "Where you are signed in: your live sessions, this one first",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Your live sessions", body = [SessionView]),
+    ),
+)]
+pub async fn sessions(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    Ok(Json(s.core.accounts().my_sessions(&actor).await?))
+}
+
+/// `DELETE /api/v1/me/sessions/{session_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/sessions/{session_id}",
+    tag = "accounts",
+    operation_id = "sign_out_session",
+    summary = "Sign one of your sessions out (another device, say)",
+    params(("session_id" = String, Path, description = "A session id from `GET /api/v1/me/sessions`", max_length = 64)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 404, description = "`not_found`: no live session of yours has that id", body = ErrorBody),
+    ),
+)]
+pub async fn sign_out_session(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    axum::extract::Path(session_id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    s.core
+        .accounts()
+        .sign_out_session(&actor, &session_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many sessions were signed out.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignedOut {
+    pub signed_out: u64,
+}
+
+/// `POST /api/v1/me/sessions/sign-out-others`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/sessions/sign-out-others",
+    tag = "accounts",
+    operation_id = "sign_out_other_sessions",
+    summary = "Sign out every session but this one",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "How many sessions were signed out", body = SignedOut),
+    ),
+)]
+pub async fn sign_out_others(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<SignedOut>> {
+    let n = s.core.accounts().sign_out_other_sessions(&actor).await?;
+    Ok(Json(SignedOut { signed_out: n }))
 }

@@ -9,24 +9,31 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use evently::accounts::{ClientInfo, TokenPair};
 use evently::dto::UserView;
+use evently::error::ErrorBody;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
     pub email: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     pub name: String,
+    /// Whether you agree to receive news by e-mail (withdraw at any time).
     #[serde(default)]
     pub marketing_opt_in: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/auth/refresh`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
@@ -42,6 +49,18 @@ fn client(ip: ClientIp, headers: &HeaderMap) -> ClientInfo {
 }
 
 /// `POST /api/v1/auth/register` -> 201 with the user.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "accounts",
+    operation_id = "register",
+    summary = "Create an account",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The new account (sign in next)", body = UserView),
+        (status = 409, description = "`email_taken`: an account with this e-mail exists", body = ErrorBody),
+    ),
+)]
 pub async fn register(
     State(s): State<AppState>,
     Extension(ip): Extension<ClientIp>,
@@ -63,6 +82,18 @@ pub async fn register(
 }
 
 /// `POST /api/v1/auth/login` -> 200 with an access token (and a refresh token).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "accounts",
+    operation_id = "login",
+    summary = "Sign in; returns a Bearer access token and a refresh token",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "The tokens: send `Authorization: Bearer <access_token>`", body = TokenPair),
+        (status = 401, description = "`invalid_credentials`: wrong e-mail or password", body = ErrorBody),
+    ),
+)]
 pub async fn login(
     State(s): State<AppState>,
     Extension(ip): Extension<ClientIp>,
@@ -78,6 +109,18 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/refresh` with `{refresh_token}` -> a new pair; the old token is spent.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "accounts",
+    operation_id = "refresh",
+    summary = "Swap a refresh token for a new pair (reuse revokes the session)",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair; the old refresh token is spent", body = TokenPair),
+        (status = 401, description = "`unauthenticated`: the refresh token is unknown, spent or expired", body = ErrorBody),
+    ),
+)]
 pub async fn refresh(
     State(s): State<AppState>,
     Json(req): Json<RefreshRequest>,
@@ -86,6 +129,17 @@ pub async fn refresh(
 }
 
 /// `POST /api/v1/auth/logout`: ends this session (and clears browser cookies).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "accounts",
+    operation_id = "logout",
+    summary = "End this session (and clear browser cookies)",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+    ),
+)]
 pub async fn logout(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -98,6 +152,17 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    operation_id = "me",
+    summary = "Your account",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Your account", body = UserView),
+    ),
+)]
 pub async fn me(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,

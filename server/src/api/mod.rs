@@ -1,4 +1,9 @@
 //! The REST API under `/api/v1`. Each handler: who is asking, one core call, map the error.
+//!
+//! Each handler also carries its OpenAPI description (`#[utoipa::path]`). The router is built
+//! only from `routes!`, which routes a handler at exactly the path and methods its
+//! description names, so the document at `/api/openapi.json` lists every route and nothing
+//! else. Add a route here with `routes!`, never with a plain `.route`.
 
 pub mod account;
 pub mod auth;
@@ -8,45 +13,54 @@ pub mod openapi;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{any, get, post, put};
+use axum::routing::{any, get};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Every `/api/v1` route.
+/// Every `/api/v1` operation with its description: one `routes!` per path.
+pub fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(events::list, events::create))
+        .routes(routes!(events::get))
+        .routes(routes!(events::publish))
+        .routes(routes!(events::cancel))
+        .routes(routes!(bookings::book))
+        .routes(routes!(bookings::hold))
+        .routes(routes!(events::set_capacity))
+        .routes(routes!(bookings::get))
+        .routes(routes!(bookings::cancel))
+        .routes(routes!(bookings::get_hold, bookings::release))
+        .routes(routes!(bookings::confirm))
+        .routes(routes!(bookings::renew))
+        .routes(routes!(auth::me, account::delete_me))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::marketing))
+        .routes(routes!(account::export))
+        .routes(routes!(account::sessions))
+        .routes(routes!(account::sign_out_session))
+        .routes(routes!(account::sign_out_others))
+        .routes(routes!(account::users))
+        .routes(routes!(account::set_role))
+        .routes(routes!(account::set_disabled))
+        .routes(routes!(account::audit))
+        .routes(routes!(bookings::mine))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+}
+
+/// Every `/api/v1` route, the document describing them, and a JSON 404 for the rest.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/events", get(events::list).post(events::create))
-        .route("/api/v1/events/{id}", get(events::get))
-        .route("/api/v1/events/{id}/publish", post(events::publish))
-        .route("/api/v1/events/{id}/cancel", post(events::cancel))
-        .route("/api/v1/events/{id}/bookings", post(bookings::book))
-        .route("/api/v1/events/{id}/holds", post(bookings::hold))
-        .route(
-            "/api/v1/ticket-types/{id}/capacity",
-            post(events::set_capacity).put(events::set_capacity),
-        )
-        .route("/api/v1/bookings/{id}", get(bookings::get))
-        .route("/api/v1/bookings/{id}/cancel", post(bookings::cancel))
-        .route(
-            "/api/v1/holds/{id}",
-            get(bookings::get_hold).delete(bookings::release),
-        )
-        .route("/api/v1/holds/{id}/confirm", post(bookings::confirm))
-        .route("/api/v1/holds/{id}/renew", post(bookings::renew))
-        .route("/api/v1/me", get(auth::me).delete(account::delete_me))
-        .route("/api/v1/me/password", post(account::change_password))
-        .route("/api/v1/me/marketing", put(account::marketing))
-        .route("/api/v1/me/export", get(account::export))
-        .route("/api/v1/admin/users", get(account::users))
-        .route("/api/v1/admin/users/{id}/role", post(account::set_role))
-        .route(
-            "/api/v1/admin/users/{id}/disable",
-            post(account::set_disabled),
-        )
-        .route("/api/v1/admin/audit", get(account::audit))
-        .route("/api/v1/me/bookings", get(bookings::mine))
-        .route("/api/v1/auth/register", post(auth::register))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/refresh", post(auth::refresh))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/openapi.json", get(openapi::spec))
-        .route("/api/v1/{*rest}", any(crate::error::api_not_found))
+    let (api, doc) = operations().split_for_parts();
+    let doc = openapi::Document::new(&openapi::finish(doc));
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { doc.response() }
+        }),
+    )
+    .route("/api/v1/{*rest}", any(crate::error::api_not_found))
 }

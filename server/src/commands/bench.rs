@@ -85,8 +85,13 @@ pub fn run(which: Bench) -> ExitCode {
 }
 
 enum Outcome {
-    Booked { id: i64, quantity: i64 },
+    Booked {
+        id: i64,
+        quantity: i64,
+    },
     SoldOut,
+    /// The buyer reached the event's per-person seat limit (a correct refusal).
+    SeatLimit,
     Error(String),
 }
 
@@ -176,6 +181,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
                                 quantity: body["quantity"].as_i64().unwrap_or(-1),
                             },
                             (409, Some("sold_out")) => Outcome::SoldOut,
+                            (409, Some("seat_limit")) => Outcome::SeatLimit,
                             _ => Outcome::Error(format!("{status} {body}")),
                         }
                     }
@@ -193,6 +199,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(args.attempts);
     let (mut seats, mut sold_out, mut errors, mut bookings) = (0_i64, 0_usize, 0_usize, 0_usize);
+    let mut seat_limit = 0_usize;
     let mut per_client_seats = vec![0_i64; args.clients];
     let mut ids = std::collections::HashSet::new();
     let mut first_error = None;
@@ -208,6 +215,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
                     ids.insert(id);
                 }
                 Outcome::SoldOut => sold_out += 1,
+                Outcome::SeatLimit => seat_limit += 1,
                 Outcome::Error(e) => {
                     errors += 1;
                     first_error.get_or_insert(e);
@@ -279,6 +287,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
         "confirmed_seats": seats,
         "bookings": bookings,
         "sold_out": sold_out,
+        "seat_limit": seat_limit,
         "errors": errors,
         "duration_s": round2(elapsed),
         "throughput_rps": round2(args.attempts as f64 / elapsed),

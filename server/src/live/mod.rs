@@ -444,6 +444,7 @@ mod tests {
                     image_url: None,
                     hold_minutes: None,
                     cancel_cutoff_minutes: None,
+                    max_seats_per_user: Some(1000),
                     ticket_types: vec![TicketTypeInput {
                         name: "GA".into(),
                         price_cents: 0,

@@ -312,3 +312,18 @@ async fn the_two_step_checkout_holds_then_confirms() {
     let report = app.core.invariants().check(None).await.unwrap();
     assert!(report.ok(), "{:?}", report.violations);
 }
+
+#[tokio::test]
+async fn an_oversized_confirm_body_is_a_413_in_the_error_shape() {
+    let app = spawn(TestDb::sqlite().await, Clock::System).await;
+    let buyer = app.user("buyer", "attendee").await;
+    let r = app
+        .http
+        .post(app.at("/api/v1/holds/1/confirm"))
+        .bearer_auth(&buyer.token)
+        .body(vec![b' '; 100 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(r, 413).await["code"], "payload_too_large");
+}

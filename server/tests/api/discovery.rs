@@ -22,6 +22,8 @@ async fn event(
         "title": title, "description": format!("{title}: a night to remember."), "venue": "Hall One", "city": city,
         "category": category, "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(),
         "timezone": "Europe/Berlin", "ticket_types": [{"name": "GA", "price_cents": price, "capacity": capacity}],
+        // One buyer may take every seat here (the availability tests sell out alone).
+        "max_seats_per_user": 1000,
     });
     let ev: Value = app
         .post("/api/v1/events", Some(&org.token), body)

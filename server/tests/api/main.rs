@@ -12,5 +12,6 @@ mod hardening;
 mod health;
 mod helpers;
 mod live;
+mod openapi;
 mod pages;
 mod security;
