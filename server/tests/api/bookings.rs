@@ -321,6 +321,7 @@ async fn an_oversized_confirm_body_is_a_413_in_the_error_shape() {
         .http
         .post(app.at("/api/v1/holds/1/confirm"))
         .bearer_auth(&buyer.token)
+        .header("content-type", "application/json")
         .body(vec![b' '; 100 * 1024])
         .send()
         .await
