@@ -36,7 +36,14 @@ pub mod tiers {
         max: 5,
         window: Duration::from_secs(15 * 60),
     };
-    /// Password attempts from one client, on any account.
+    /// Wrong passwords on one account (what the delays grow with).
+    pub const LOGIN_FAILURES: Limit = Limit {
+        name: "login-failures",
+        max: u64::MAX,
+        window: Duration::from_secs(15 * 60),
+    };
+    /// Password attempts from one client, on any account, less the ones that succeeded (so
+    /// many people behind one address can still sign in).
     pub const LOGIN_CLIENT: Limit = Limit {
         name: "login-client",
         max: 20,
@@ -114,6 +121,14 @@ impl RateLimiter {
     /// Whether `subject` is already over `limit`, without counting a hit.
     pub async fn peek(&self, limit: Limit, subject: &str) -> Verdict {
         self.count(limit, subject, 0).await
+    }
+
+    /// How many hits the window holds now (0 when limits are off).
+    pub async fn current(&self, limit: Limit, subject: &str) -> u64 {
+        if !self.enabled {
+            return 0;
+        }
+        self.count_raw(limit, subject, 0).await.0
     }
 
     /// Counts one attempt and answers how many the window holds now, this one included
@@ -194,6 +209,33 @@ impl RateLimiter {
     }
 
     /// Forgets a subject's count (a successful sign-in clears the account's failures).
+    /// Takes one hit back (an attempt that turned out fine). Never below zero.
+    pub async fn unhit(&self, limit: Limit, subject: &str) {
+        if !self.enabled {
+            return;
+        }
+        let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
+        let conn = self.redis.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(mut c) = conn {
+            let script = redis::Script::new(
+                "local n = redis.call('GET', KEYS[1]) if n and tonumber(n) > 0 then return redis.call('DECR', KEYS[1]) end return 0",
+            );
+            let r: Result<i64, _> = script.key(&key).invoke_async(&mut c).await;
+            if r.is_ok() {
+                return;
+            }
+        }
+        if let Some(entry) = self
+            .memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .windows
+            .get_mut(&key)
+        {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
+
     pub async fn reset(&self, limit: Limit, subject: &str) {
         let key = format!("{}:rl:{}:{}", self.namespace, limit.name, subject);
         let conn = self.redis.read().unwrap_or_else(|p| p.into_inner()).clone();

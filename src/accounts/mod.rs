@@ -246,10 +246,11 @@ impl AccountService {
                     ip: client.ip.clone(),
                 };
                 let _ = store::audit::record(self.ctx.db(), &entry, now).await;
+                throttle::failed(self.ctx.limiter(), &account_key).await;
                 return Err(AccountError::InvalidCredentials);
             }
         };
-        throttle::succeeded(self.ctx.limiter(), &account_key).await;
+        throttle::succeeded(self.ctx.limiter(), &account_key, &client_key).await;
         let pair = self.open_session(&user, client, now).await?;
         let entry = store::audit::NewEntry {
             actor_id: Some(user.id),

@@ -202,11 +202,12 @@ impl AccountService {
         let ok = raw.chars().count() <= password::MAX_LEN
             && password::verify(raw.to_string(), user.password_hash.clone()).await;
         if !ok {
+            throttle::failed(self.ctx.limiter(), &account).await;
             return Err(AccountError::Invalid(crate::ApiError::invalid(
                 field, wrong,
             )));
         }
-        throttle::succeeded(self.ctx.limiter(), &account).await;
+        throttle::succeeded(self.ctx.limiter(), &account, &client).await;
         Ok(())
     }
 }
