@@ -10,9 +10,19 @@ pub struct Actor {
     pub session_id: String,
     /// The client address, for the audit log.
     pub ip: Option<String>,
+    /// What rate limits count the client under (see `ClientInfo::rate_subject`).
+    pub rate_key: Option<String>,
 }
 
 impl Actor {
+    /// The subject rate limits count this actor's client under.
+    pub fn rate_subject(&self) -> &str {
+        self.rate_key
+            .as_deref()
+            .or(self.ip.as_deref())
+            .unwrap_or("unknown")
+    }
+
     /// Whether this actor may manage an event organized by `organizer_id`: admins, and
     /// organizers for their own events. The one rule behind editing, publishing, cancelling,
     /// capacity, attendees, check-in, seeing drafts, staff cancellations and booking lookups.
@@ -32,6 +42,7 @@ mod tests {
             role,
             session_id: String::new(),
             ip: None,
+            rate_key: None,
         }
     }
 

@@ -7,8 +7,19 @@ use http::HeaderValue;
 pub const ACCESS_COOKIE: &str = "evently_at";
 pub const REFRESH_COOKIE: &str = "evently_rt";
 
+/// The name a session cookie has on the wire: `__Host-` + `base` when cookies are `Secure`
+/// (the prefix makes the browser refuse it from a subdomain or over plain http), `base` in
+/// development over plain http.
+pub fn cookie_name(base: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
 /// Site facts pages need: the public address (canonical links) and whether cookies must be
-/// `Secure` (everywhere but development).
+/// `Secure` (an https public address, or production).
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
     pub public_url: String,
@@ -27,11 +38,14 @@ fn attrs(secure: bool) -> &'static str {
 pub fn session_cookies(pair: &TokenPair, secure: bool) -> Vec<HeaderValue> {
     let a = attrs(secure);
     let access = format!(
-        "{ACCESS_COOKIE}={}{a}; Max-Age={}",
-        pair.access_token, pair.expires_in
+        "{}={}{a}; Max-Age={}",
+        cookie_name(ACCESS_COOKIE, secure),
+        pair.access_token,
+        pair.expires_in
     );
     let refresh = format!(
-        "{REFRESH_COOKIE}={}{a}; Max-Age={}",
+        "{}={}{a}; Max-Age={}",
+        cookie_name(REFRESH_COOKIE, secure),
         pair.refresh_token,
         evently::accounts::SESSION_TTL_MS / 1000
     );
@@ -46,7 +60,9 @@ pub fn clear_cookies(secure: bool) -> Vec<HeaderValue> {
     let a = attrs(secure);
     [ACCESS_COOKIE, REFRESH_COOKIE]
         .iter()
-        .filter_map(|n| HeaderValue::from_str(&format!("{n}={a}; Max-Age=0")).ok())
+        .filter_map(|n| {
+            HeaderValue::from_str(&format!("{}={a}; Max-Age=0", cookie_name(n, secure))).ok()
+        })
         .collect()
 }
 

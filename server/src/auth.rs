@@ -87,18 +87,21 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let config = &state.config;
     let ip = client_ip(&req, &config.trusted_proxies);
     req.extensions_mut().insert(ClientIp(ip));
-    req.extensions_mut()
-        .insert(ClientKey::of(ip, config.ipv6_prefix));
+    let key = ClientKey::of(ip, config.ipv6_prefix);
+    let rate_key = Some(key.as_str().to_string());
+    req.extensions_mut().insert(key);
     let ip_text = ip.map(|i| i.to_string());
     let headers = req.headers().clone();
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect());
-    req.extensions_mut().insert(ClientInfo {
-        ip: ip_text.clone(),
+    let client = ClientInfo {
+        ip: ip_text,
         user_agent,
-    });
+        rate_key,
+    };
+    req.extensions_mut().insert(client.clone());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer_token = bearer(&headers);
 
@@ -114,12 +117,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let mut via = AuthVia::None;
     let mut set = SetCookies::default();
     if let Some(token) = bearer_token {
-        if let Ok(actor) = state
-            .core
-            .accounts()
-            .authenticate(&token, ip_text.clone())
-            .await
-        {
+        if let Ok(actor) = state.core.accounts().authenticate(&token, &client).await {
             req.extensions_mut().insert(actor);
             via = AuthVia::Bearer;
         }
@@ -127,12 +125,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         let secure = config.secure_cookies();
         let access = cookie(&headers, &wire_name(ACCESS_COOKIE, secure));
         let mut actor = match access {
-            Some(t) => state
-                .core
-                .accounts()
-                .authenticate(&t, ip_text.clone())
-                .await
-                .ok(),
+            Some(t) => state.core.accounts().authenticate(&t, &client).await.ok(),
             None => None,
         };
         if actor.is_none()
@@ -143,7 +136,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
                     actor = state
                         .core
                         .accounts()
-                        .authenticate(&pair.access_token, ip_text.clone())
+                        .authenticate(&pair.access_token, &client)
                         .await
                         .ok();
                     set.0.extend(session_cookies(&pair, config));
@@ -175,13 +168,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     res
 }
 
-/// The name a session cookie has on the wire: `__Host-` + `name` when cookies are `Secure`.
+/// The name a session cookie has on the wire (the app's one definition).
 pub fn wire_name(name: &str, secure: bool) -> String {
-    if secure {
-        format!("{HOST_PREFIX}{name}")
-    } else {
-        name.to_string()
-    }
+    app::session::cookie_name(name, secure)
 }
 
 const HOST_PREFIX: &str = "__Host-";

@@ -7,7 +7,7 @@ use crate::metrics::{HTTP_DURATION, HTTP_REQUESTS, method_label};
 use crate::state::AppState;
 use axum::body::HttpBody;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
@@ -196,13 +196,14 @@ pub async fn json_bodies_only(req: Request, next: Next) -> Response {
         && !NON_JSON_BODY_PATHS.iter().any(|p| path.starts_with(p))
         && !declares_json(req.headers())
     {
-        // The usual error shape; the core has no 415 code of its own yet.
-        let body = serde_json::json!({"error": {
-            "code": "unsupported_media_type",
-            "message": "send the request body as JSON, with Content-Type: application/json",
-            "field": "Content-Type",
-        }});
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(body)).into_response();
+        return crate::error::HttpError(
+            evently::ApiError::new(
+                evently::ErrorCode::UnsupportedMediaType,
+                "send the request body as JSON, with Content-Type: application/json",
+            )
+            .with_field("Content-Type"),
+        )
+        .into_response();
     }
     next.run(req).await
 }

@@ -132,8 +132,22 @@ pub struct AccountService {
 /// Where a request came from, for sessions and the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
+    /// The full address, for the audit log and the sessions list.
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// What rate limits count this client under (an IPv6 client's network rather than its
+    /// address); the address when unset.
+    pub rate_key: Option<String>,
+}
+
+impl ClientInfo {
+    /// The subject rate limits count this client under.
+    pub fn rate_subject(&self) -> &str {
+        self.rate_key
+            .as_deref()
+            .or(self.ip.as_deref())
+            .unwrap_or("unknown")
+    }
 }
 
 impl AccountService {
@@ -191,9 +205,11 @@ impl AccountService {
         name: &str,
         marketing_opt_in: bool,
     ) -> Result<UserView, AccountError> {
-        let subject = client.ip.clone().unwrap_or_else(|| "unknown".into());
-        if let Verdict::Limited { retry_after_secs } =
-            self.ctx.limiter().hit(tiers::REGISTER, &subject).await
+        if let Verdict::Limited { retry_after_secs } = self
+            .ctx
+            .limiter()
+            .hit(tiers::REGISTER, client.rate_subject())
+            .await
         {
             return Err(AccountError::RateLimited(retry_after_secs));
         }
@@ -213,7 +229,7 @@ impl AccountService {
         client: &ClientInfo,
     ) -> Result<TokenPair, AccountError> {
         let account_key = throttle::account_key(email);
-        let client_key = client.ip.clone().unwrap_or_else(|| "unknown".into());
+        let client_key = client.rate_subject().to_string();
         throttle::admit(self.ctx.limiter(), &account_key, &client_key).await?;
         let user = match Email::parse("email", email) {
             Ok(e) => store::users::by_email(self.ctx.db(), e.as_str())
@@ -390,7 +406,7 @@ impl AccountService {
     pub async fn authenticate(
         &self,
         access_token: &str,
-        ip: Option<String>,
+        client: &ClientInfo,
     ) -> Result<Actor, AccountError> {
         let now = self.ctx.clock().now_ms();
         let claims = self
@@ -411,7 +427,8 @@ impl AccountService {
             user_id: s.user_id,
             role,
             session_id: s.session_id,
-            ip,
+            ip: client.ip.clone(),
+            rate_key: client.rate_key.clone(),
         })
     }
 

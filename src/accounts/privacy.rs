@@ -197,7 +197,7 @@ impl AccountService {
         wrong: &str,
     ) -> Result<(), AccountError> {
         let account = throttle::account_key(&user.email);
-        let client = actor.ip.clone().unwrap_or_else(|| "unknown".into());
+        let client = actor.rate_subject().to_string();
         throttle::admit(self.ctx.limiter(), &account, &client).await?;
         let ok = raw.chars().count() <= password::MAX_LEN
             && password::verify(raw.to_string(), user.password_hash.clone()).await;

@@ -73,12 +73,14 @@ impl EventService {
         Ok(rows.iter().map(event_summary).collect())
     }
 
-    /// The committed seats of every ticket type of the given events, for live updates.
+    /// The committed seats of every ticket type of the given events, for live updates. Only
+    /// what the public event page shows: drafts are left out.
     pub async fn live_seats(&self, event_ids: &[i64]) -> Result<Vec<SeatsNow>, sqlx::Error> {
         let now = self.ctx.clock().now_ms();
         let rows = store::live::availability(self.ctx.db(), event_ids, now).await?;
         Ok(rows
             .into_iter()
+            .filter(|r| r.event_status != EventStatus::Draft)
             .map(|r| SeatsNow {
                 event_id: r.event_id,
                 ticket_type_id: r.ticket_type_id,

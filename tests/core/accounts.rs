@@ -63,7 +63,10 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
             .unwrap();
         let actor = core
             .accounts()
-            .authenticate(&pair.access_token, None)
+            .authenticate(
+                &pair.access_token,
+                &evently::accounts::ClientInfo::default(),
+            )
             .await
             .unwrap();
         assert_eq!(actor.user_id, user.id);
@@ -82,7 +85,10 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
         );
         assert!(
             core.accounts()
-                .authenticate(&rotated.access_token, None)
+                .authenticate(
+                    &rotated.access_token,
+                    &evently::accounts::ClientInfo::default()
+                )
                 .await
                 .is_err()
         );
@@ -99,7 +105,10 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
         core.clock().advance_ms(15 * 60_000 + 1000);
         assert!(
             core.accounts()
-                .authenticate(&fresh.access_token, None)
+                .authenticate(
+                    &fresh.access_token,
+                    &evently::accounts::ClientInfo::default()
+                )
                 .await
                 .is_err()
         );
@@ -115,13 +124,19 @@ async fn register_sign_in_and_rotate_refresh_tokens_with_reuse_detection() {
             .unwrap();
         let a = core
             .accounts()
-            .authenticate(&again.access_token, None)
+            .authenticate(
+                &again.access_token,
+                &evently::accounts::ClientInfo::default(),
+            )
             .await
             .unwrap();
         core.accounts().logout(&a).await.unwrap();
         assert!(
             core.accounts()
-                .authenticate(&again.access_token, None)
+                .authenticate(
+                    &again.access_token,
+                    &evently::accounts::ClientInfo::default()
+                )
                 .await
                 .is_err()
         );
@@ -180,7 +195,7 @@ async fn two_refreshes_at_once_keep_the_session_and_an_older_token_still_revokes
         for p in [&a, &b] {
             assert!(
                 core.accounts()
-                    .authenticate(&p.access_token, None)
+                    .authenticate(&p.access_token, &evently::accounts::ClientInfo::default())
                     .await
                     .is_ok()
             );
@@ -190,7 +205,7 @@ async fn two_refreshes_at_once_keep_the_session_and_an_older_token_still_revokes
         assert!(core.accounts().refresh(&pair.refresh_token).await.is_err());
         assert!(
             core.accounts()
-                .authenticate(&c.access_token, None)
+                .authenticate(&c.access_token, &evently::accounts::ClientInfo::default())
                 .await
                 .is_err()
         );

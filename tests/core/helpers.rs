@@ -51,6 +51,7 @@ pub async fn users(core: &Core, n: usize, prefix: &str) -> Vec<Actor> {
             role: Role::Attendee,
             session_id: String::new(),
             ip: None,
+            rate_key: None,
         })
         .collect()
 }

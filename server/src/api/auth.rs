@@ -1,11 +1,11 @@
 //! `/api/v1/auth` and `/api/v1/me`.
 
-use crate::auth::{ClientIp, CurrentUser, SetCookies, clear_cookies};
+use crate::auth::{CurrentUser, SetCookies, clear_cookies};
 use crate::error::{ApiResult, HttpError, Json};
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use evently::accounts::{ClientInfo, TokenPair};
 use evently::dto::UserView;
@@ -38,16 +38,6 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-fn client(ip: ClientIp, headers: &HeaderMap) -> ClientInfo {
-    ClientInfo {
-        ip: ip.0.map(|i| i.to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(300).collect()),
-    }
-}
-
 /// `POST /api/v1/auth/register` -> 201 with the user.
 #[utoipa::path(
     post,
@@ -63,15 +53,14 @@ fn client(ip: ClientIp, headers: &HeaderMap) -> ClientInfo {
 )]
 pub async fn register(
     State(s): State<AppState>,
-    Extension(ip): Extension<ClientIp>,
-    headers: HeaderMap,
+    Extension(client): Extension<ClientInfo>,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let user = s
         .core
         .accounts()
         .sign_up(
-            &client(ip, &headers),
+            &client,
             &req.email,
             &req.password,
             &req.name,
@@ -96,14 +85,13 @@ pub async fn register(
 )]
 pub async fn login(
     State(s): State<AppState>,
-    Extension(ip): Extension<ClientIp>,
-    headers: HeaderMap,
+    Extension(client): Extension<ClientInfo>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<TokenPair>> {
     Ok(Json(
         s.core
             .accounts()
-            .login(&req.email, &req.password, &client(ip, &headers))
+            .login(&req.email, &req.password, &client)
             .await?,
     ))
 }

@@ -138,6 +138,8 @@ fn add_shared_responses(path: &str, method: &str, op: &mut Operation) {
     add("404", "NotFound", path.contains("{id}"));
     // `Json`: the body limit, and a body or query string that does not parse.
     add("413", "PayloadTooLarge", op.request_body.is_some());
+    // `json_bodies_only`: a body that does not declare itself JSON.
+    add("415", "UnsupportedMediaType", op.request_body.is_some());
     add(
         "422",
         "InvalidInput",
@@ -189,6 +191,14 @@ fn shared_responses() -> Vec<(&'static str, ApiResponse)> {
         (
             "PayloadTooLarge",
             error("`payload_too_large`: the request body is over 64 KiB").build(),
+        ),
+        (
+            "UnsupportedMediaType",
+            error(
+                "`unsupported_media_type`: a request body must be sent as JSON, with \
+                 `Content-Type: application/json`",
+            )
+            .build(),
         ),
         (
             "InvalidInput",

@@ -420,12 +420,14 @@ mod tests {
             role: Role::Organizer,
             session_id: String::new(),
             ip: None,
+            rate_key: None,
         };
         let buyer = Actor {
             user_id: ids[1],
             role: Role::Attendee,
             session_id: String::new(),
             ip: None,
+            rate_key: None,
         };
         let starts = chrono::Utc::now() + chrono::Duration::days(9);
         let ev = core

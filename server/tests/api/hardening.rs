@@ -104,11 +104,9 @@ async fn the_ipv6_prefix_is_configurable() {
     assert_one_clear_line(&err, "EVENTLY_IPV6_PREFIX");
 }
 
-/// Sign-in attempts are counted per client in the core (`AccountService::login`), which is
-/// given the full address today: this passes once the core counts the client's rate key
-/// (the /64) instead (see the hand-over note on issue 12).
+/// Sign-in attempts are counted per client network: the core counts the client's rate key
+/// (the /64), which the server hands it with every request.
 #[tokio::test]
-#[ignore = "needs the core to count sign-in attempts by the client's /64, not its address"]
 async fn wrong_passwords_from_one_64_are_counted_together() {
     let app = spawn_with(TestDb::sqlite().await, Clock::System, &[BEHIND_PROXY]).await;
     let attempt = |i: u64| {
