@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build-site.sh
 cargo build -p server
-./target/debug/server seed-demo
-exec ./target/debug/server serve
+server="${CARGO_TARGET_DIR:-target}/debug/server"
+"$server" seed-demo
+exec "$server" serve

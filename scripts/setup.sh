@@ -2,6 +2,8 @@
 # Installs what building and testing Evently needs, pinned, and is safe to run again:
 #   - the wasm32-unknown-unknown target (rustup)
 #   - wasm-bindgen-cli at exactly the version of the wasm-bindgen crate (Cargo.lock)
+#   - for the site build: Debian's brotli, and binaryen's wasm-opt from npm (pinned in
+#     tools/package.json, into tools/node_modules; a wasm build run by node, nothing compiled)
 #   - with --e2e: npm packages for end2end/ and Debian's Chromium (never a downloaded browser),
 #     and schemathesis (pinned, scripts/schemathesis-requirements.txt) in .venv-schemathesis/
 #   - with --schemathesis: only schemathesis
@@ -37,14 +39,30 @@ if ! command -v wasm-bindgen >/dev/null 2>&1 || [ "$(wasm-bindgen --version | aw
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+apt_install() {
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+  else
+    sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+  fi
+}
+
+if ! command -v brotli >/dev/null 2>&1; then
+  echo "==> installing Debian's brotli (precompressed site files)"
+  apt_install brotli
+fi
+
+# The pinned binaryen (tools/package.json and its lock); reinstalled when the pin changes.
+BINARYEN_VERSION="$(sed -n 's/.*"binaryen": "\(.*\)".*/\1/p' tools/package.json)"
+if [ "$(node -p 'require("./tools/node_modules/binaryen/package.json").version' 2>/dev/null)" != "$BINARYEN_VERSION" ]; then
+  echo "==> npm ci (tools: binaryen $BINARYEN_VERSION for wasm-opt)"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 if [ "${1:-}" = "--e2e" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     echo "==> installing Debian's Chromium for browser tests"
-    if [ "$(id -u)" = "0" ]; then
-      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
-    else
-      sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
-    fi
+    apt_install chromium
   fi
   echo "==> npm ci (end2end)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)

@@ -36,6 +36,8 @@ step "build the site (wasm bundle, CSS, public files)"
 ./scripts/build-site.sh
 
 step "browser tests (Chromium)"
-(cd end2end && EVENTLY_BIN=../target/debug/server EVENTLY_SITE_ROOT=../target/site npm test)
+bin="$(realpath -m "${CARGO_TARGET_DIR:-target}")/debug/server"
+site="$(realpath -m "${EVENTLY_SITE_ROOT:-target/site}")"
+(cd end2end && EVENTLY_BIN="$bin" EVENTLY_SITE_ROOT="$site" npm test)
 
 step "all tests passed"

@@ -14,7 +14,7 @@ pub mod session;
 
 use components::layout::{SiteFooter, SiteHeader, provide_current_user};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -47,7 +47,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="theme-color" content="#4f46e5"/>
-                <link rel="stylesheet" href="/style/evently.css"/>
+                // pkg/evently.<hash>.css when the site has a hash.txt (see server/src/assets.rs)
+                <HashedStylesheet options=options.clone()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -2,7 +2,7 @@
 // demo data seeded, `/health` green before the tests see the URL.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -89,11 +89,14 @@ async function runSeed(bin, env) {
 export async function startServer() {
   const bin = serverBinary();
   const site = siteRoot();
-  const wasm = path.join(site, 'pkg', 'evently_bg.wasm');
   if (!existsSync(bin)) {
     throw new Error(`Evently server binary not found at ${bin} (set EVENTLY_BIN to override). ${BUILD_HINT}`);
   }
-  if (!existsSync(wasm)) {
+  // The build names the bundle by its content hash and lists the hashes in hash.txt.
+  const hashes = path.join(site, 'hash.txt');
+  const wasmHash = existsSync(hashes) ? /^wasm:\s*(\S+)/m.exec(readFileSync(hashes, 'utf8'))?.[1] : undefined;
+  const wasm = path.join(site, 'pkg', `evently.${wasmHash ?? '<hash>'}.wasm`);
+  if (!wasmHash || !existsSync(wasm)) {
     throw new Error(
       `Browser bundle not found at ${wasm} (site root ${site}; set EVENTLY_SITE_ROOT to override). ${BUILD_HINT}`,
     );

@@ -3,7 +3,9 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod assets;
 pub mod auth;
+pub mod cache_policy;
 pub mod client;
 pub mod commands;
 pub mod config;

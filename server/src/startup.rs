@@ -5,11 +5,12 @@ use crate::live::Hub;
 use crate::metrics::Metrics;
 use crate::redis_link::{self, RedisLink};
 use crate::state::AppState;
-use crate::{api, auth, health, live, middleware, secrets, seo, workers};
+use crate::{api, assets, auth, cache_policy, health, live, middleware, secrets, seo, workers};
 use anyhow::Context;
 use app::{App, shell};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::Uri;
 use axum::routing::get;
 use evently::clock::Clock;
 use evently::db::Db;
@@ -138,12 +139,21 @@ impl Application {
             // Follow the port actually bound (port 0 picks one).
             config.public_url = format!("http://{addr}");
         }
-        let leptos = LeptosOptions::builder()
+        let mut leptos = LeptosOptions::builder()
             .output_name("evently")
             .site_root(config.site_root.display().to_string())
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        match assets::use_hashed_names(&mut leptos, &config.site_root) {
+            Some(h) => {
+                tracing::info!(js = %h.js, wasm = %h.wasm, css = %h.css, "linking content-hashed assets")
+            }
+            None => tracing::warn!(
+                site_root = %config.site_root.display(),
+                "no hash.txt in the site root (run scripts/build-site.sh); linking unhashed asset names"
+            ),
+        }
         let metrics = Metrics::new();
         // With rate limits off (local benchmarks: one client, thousands of connections) only
         // the total cap applies.
@@ -283,6 +293,8 @@ pub fn router(state: AppState) -> Router {
         public_url: state.config.public_url.clone(),
         secure_cookies: state.config.secure_cookies(),
     };
+    let files = assets::SiteFiles::new(&state.config.site_root);
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
     Router::new()
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics))
@@ -302,7 +314,18 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Files of the built site, else the not-found page.
+        .fallback(
+            move |uri: Uri, State(state): State<AppState>, req: Request| {
+                let (files, not_found) = (files.clone(), not_found.clone());
+                async move {
+                    match files.serve(&req).await {
+                        Some(res) => res,
+                        None => not_found(uri, State(state), req).await,
+                    }
+                }
+            },
+        )
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn(middleware::json_bodies_only))
         .layer(axum::middleware::from_fn_with_state(
@@ -313,6 +336,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::middleware,
         ))
+        .layer(axum::middleware::from_fn(cache_policy::page_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
@@ -321,7 +345,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::track_metrics,
         ))
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(assets::dynamic_compression())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,
         ))

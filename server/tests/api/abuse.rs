@@ -255,43 +255,44 @@ async fn the_export_holds_no_staff_address_and_erasure_gives_held_seats_back() {
 
 #[tokio::test]
 async fn people_see_their_sessions_and_sign_out_the_others() {
-    let app = spawn(TestDb::sqlite().await, Clock::System).await;
-    let u = app.user("multi", "attendee").await;
-    let r = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": u.email, "password": PASSWORD}),
-        )
-        .await;
-    let other: Value = r.json().await.unwrap();
-    let other_token = other["access_token"].as_str().unwrap();
-    let list: Value = app
-        .get("/api/v1/me/sessions", Some(&u.token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 2);
-    assert_eq!(list[0]["current"], true);
-    let r = app
-        .post(
-            "/api/v1/me/sessions/sign-out-others",
-            Some(&u.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.json::<Value>().await.unwrap()["signed_out"], 1);
-    assert_eq!(app.get("/api/v1/me", Some(other_token)).await.status(), 401);
-    assert_eq!(app.get("/api/v1/me", Some(&u.token)).await.status(), 200);
-    // Another person's session id is not found.
-    let r = app
-        .http
-        .delete(app.at("/api/v1/me/sessions/not-a-session"))
-        .bearer_auth(&u.token)
-        .send()
-        .await
-        .unwrap();
-    error_of(r, 404).await;
+    for app in spawn_all().await {
+        let u = app.user("multi", "attendee").await;
+        let r = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": u.email, "password": PASSWORD}),
+            )
+            .await;
+        let other: Value = r.json().await.unwrap();
+        let other_token = other["access_token"].as_str().unwrap();
+        let list: Value = app
+            .get("/api/v1/me/sessions", Some(&u.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["current"], true);
+        let r = app
+            .post(
+                "/api/v1/me/sessions/sign-out-others",
+                Some(&u.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.json::<Value>().await.unwrap()["signed_out"], 1);
+        assert_eq!(app.get("/api/v1/me", Some(other_token)).await.status(), 401);
+        assert_eq!(app.get("/api/v1/me", Some(&u.token)).await.status(), 200);
+        // Another person's session id is not found.
+        let r = app
+            .http
+            .delete(app.at("/api/v1/me/sessions/not-a-session"))
+            .bearer_auth(&u.token)
+            .send()
+            .await
+            .unwrap();
+        error_of(r, 404).await;
+    }
 }

@@ -5,6 +5,7 @@
 
 mod abuse;
 mod accounts;
+mod assets;
 mod bookings;
 mod config;
 mod discovery;

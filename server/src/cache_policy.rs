@@ -1,0 +1,160 @@
+//! Who may keep a copy of a page: the `Cache-Control` of HTML pages, and the place where a
+//! server-side page cache will sit.
+//!
+//! A page is **personalised** when the request carries a session (a session cookie or a
+//! Bearer token), when its path is one of a person's own pages (`/account`, `/bookings`,
+//! `/checkout`, `/organizer`, `/admin`), or when the response sets a cookie: `private,
+//! no-store`. Every other page is the same for every anonymous visitor: `public, max-age=0,
+//! must-revalidate` with `Vary: Cookie`, so a cache may keep it but must ask each time, and
+//! never hands an anonymous copy to someone with a session. Static files set their own
+//! policy ([`crate::assets`]); API responses are left to their handlers.
+
+use crate::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
+use crate::client::cookie;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// Paths (and everything under them) that only make sense for one person.
+pub const PERSONAL_PATHS: [&str; 5] =
+    ["/account", "/bookings", "/checkout", "/organizer", "/admin"];
+
+/// `Cache-Control` of pages for anonymous visitors.
+pub const PUBLIC_PAGE: &str = "public, max-age=0, must-revalidate";
+/// `Cache-Control` of personalised pages (and of pages that failed).
+pub const PRIVATE_PAGE: &str = "private, no-store";
+
+/// Who a page may be kept for. Left in the request's and the response's extensions for
+/// layers that care (the page cache to come).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagePolicy {
+    /// The same for every anonymous visitor: any cache may keep it, revalidating every time.
+    Public,
+    /// For one person only: never stored.
+    Private,
+}
+
+impl PagePolicy {
+    /// The policy a request asks for, before the page is rendered.
+    pub fn of_request(path: &str, headers: &HeaderMap) -> PagePolicy {
+        let personal_path = PERSONAL_PATHS
+            .iter()
+            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')));
+        let session = [ACCESS_COOKIE, REFRESH_COOKIE]
+            .iter()
+            .any(|name| cookie(headers, name).is_some_and(|v| !v.is_empty()))
+            || headers.contains_key(header::AUTHORIZATION);
+        if personal_path || session {
+            PagePolicy::Private
+        } else {
+            PagePolicy::Public
+        }
+    }
+
+    /// The `Cache-Control` value.
+    pub fn cache_control(self) -> &'static str {
+        match self {
+            PagePolicy::Public => PUBLIC_PAGE,
+            PagePolicy::Private => PRIVATE_PAGE,
+        }
+    }
+}
+
+fn is_page(res: &Response) -> bool {
+    res.status().is_redirection()
+        || res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html"))
+}
+
+/// Sets the `Cache-Control` of page responses (GET and HEAD outside `/api/`) that have none.
+/// Sits outside the session middleware, so it sees the cookies a silent refresh sets.
+pub async fn page_headers(mut req: Request, next: Next) -> Response {
+    let candidate = matches!(*req.method(), Method::GET | Method::HEAD)
+        && !req.uri().path().starts_with("/api/");
+    if !candidate {
+        return next.run(req).await;
+    }
+    let policy = PagePolicy::of_request(req.uri().path(), req.headers());
+    req.extensions_mut().insert(policy);
+
+    // Hook for the server-side page cache (issue 13, not built yet): for
+    // `PagePolicy::Public` it may answer here from its store (an ETag, and 304 for a
+    // matching If-None-Match) and keep the response below when it comes back `Public`;
+    // `Private` requests always go through.
+    let mut res = next.run(req).await;
+
+    if !is_page(&res) || res.headers().contains_key(header::CACHE_CONTROL) {
+        return res;
+    }
+    let policy = if res.headers().contains_key(header::SET_COOKIE) || res.status().is_server_error()
+    {
+        PagePolicy::Private
+    } else {
+        policy
+    };
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(policy.cache_control()),
+    );
+    if policy == PagePolicy::Public {
+        h.append(header::VARY, HeaderValue::from_static("cookie"));
+    }
+    res.extensions_mut().insert(policy);
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn personal_paths_and_sessions_are_private() {
+        let none = headers(&[]);
+        assert_eq!(PagePolicy::of_request("/", &none), PagePolicy::Public);
+        assert_eq!(
+            PagePolicy::of_request("/events/x", &none),
+            PagePolicy::Public
+        );
+        assert_eq!(
+            PagePolicy::of_request("/bookingsx", &none),
+            PagePolicy::Public
+        );
+        for p in [
+            "/account",
+            "/bookings/12",
+            "/checkout/3",
+            "/organizer/events/new",
+            "/admin/audit",
+        ] {
+            assert_eq!(PagePolicy::of_request(p, &none), PagePolicy::Private, "{p}");
+        }
+        let signed_in = headers(&[("cookie", "theme=dark; evently_rt=abc")]);
+        assert_eq!(PagePolicy::of_request("/", &signed_in), PagePolicy::Private);
+        let other_cookie = headers(&[("cookie", "theme=dark")]);
+        assert_eq!(
+            PagePolicy::of_request("/", &other_cookie),
+            PagePolicy::Public
+        );
+        let bearer = headers(&[("authorization", "Bearer x")]);
+        assert_eq!(
+            PagePolicy::of_request("/search", &bearer),
+            PagePolicy::Private
+        );
+    }
+}
