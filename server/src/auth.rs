@@ -162,8 +162,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     // gets its wire name here, whoever set it.
     if finish_session_cookies(res.headers_mut(), config.secure_cookies()) {
         // A response that opens, renews or ends a session is never stored by any cache.
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
     res
 }

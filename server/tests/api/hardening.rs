@@ -483,7 +483,7 @@ async fn an_https_site_sets_host_prefixed_secure_cookies_and_reads_them_back() {
     let user = app.user("ada", "attendee").await;
     let r = sign_in_form(&app, &user.email).await;
     assert_eq!(r.status(), 302);
-    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
     let cookies = set_cookies(&r);
     assert_eq!(cookies.len(), 2, "{cookies:?}");
     for c in &cookies {
@@ -523,7 +523,7 @@ async fn an_https_site_sets_host_prefixed_secure_cookies_and_reads_them_back() {
         renewed.len() == 2 && renewed.iter().all(|c| c.starts_with("__Host-evently_")),
         "{renewed:?}"
     );
-    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
     // Signing out clears the prefixed cookies.
     let r = app
         .http
