@@ -262,6 +262,21 @@ fn verdict(n: u64, by: u64, max: u64, ttl_secs: u64) -> Verdict {
     }
 }
 
+/// Runs a Redis call with a short deadline: a slow Redis must not slow every request (the
+/// caller then counts in process).
+async fn quick<T>(
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> redis::RedisResult<T> {
+    tokio::time::timeout(Duration::from_millis(250), call)
+        .await
+        .map_err(|_| {
+            redis::RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "rate limit call timed out",
+            ))
+        })?
+}
+
 async fn redis_count(
     mut conn: redis::aio::ConnectionManager,
     key: &str,
@@ -269,8 +284,7 @@ async fn redis_count(
     by: u64,
 ) -> redis::RedisResult<(u64, u64)> {
     let secs = window.as_secs().max(1);
-    let (n, ttl): (u64, i64) = tokio::time::timeout(
-        Duration::from_millis(250),
+    let (n, ttl): (u64, i64) = quick(
         redis::pipe()
             .cmd("INCRBY")
             .arg(key)
@@ -284,17 +298,10 @@ async fn redis_count(
             .arg(key)
             .query_async(&mut conn),
     )
-    .await
-    .map_err(|_| {
-        redis::RedisError::from(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            "rate limit call timed out",
-        ))
-    })??;
+    .await?;
     Ok((n, if ttl > 0 { ttl as u64 } else { secs }))
 }
 
-/// The 429 answer for a limited request.
 /// `SET key 1 NX PX hold`: `None` when this caller took the turn, else the milliseconds
 /// until the key is free.
 async fn redis_turn(
@@ -303,8 +310,7 @@ async fn redis_turn(
     hold: Duration,
 ) -> redis::RedisResult<Option<u64>> {
     let ms = u64::try_from(hold.as_millis()).unwrap_or(u64::MAX).max(1);
-    let (set, pttl): (Option<String>, i64) = tokio::time::timeout(
-        Duration::from_millis(250),
+    let (set, pttl): (Option<String>, i64) = quick(
         redis::pipe()
             .cmd("SET")
             .arg(key)
@@ -316,19 +322,14 @@ async fn redis_turn(
             .arg(key)
             .query_async(&mut conn),
     )
-    .await
-    .map_err(|_| {
-        redis::RedisError::from(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            "turn call timed out",
-        ))
-    })??;
+    .await?;
     Ok(match set {
         Some(_) => None,
         None => Some(u64::try_from(pttl).unwrap_or(1).max(1)),
     })
 }
 
+/// The 429 answer for a limited request.
 pub fn too_many(retry_after_secs: u64, what: &str) -> ApiError {
     let mut e = ApiError::new(
         ErrorCode::RateLimited,

@@ -83,7 +83,6 @@ impl AccountService {
     ) -> Result<TokenPair, AccountError> {
         let fail = |e| AccountError::db("opening a session failed", e);
         let sid = uuid::Uuid::new_v4().to_string();
-        let refresh = tokens::new_refresh_token();
         let mut tx = self.ctx.db().begin().await.map_err(fail)?;
         store::sessions::insert_session(
             &mut tx,
@@ -96,15 +95,7 @@ impl AccountService {
         )
         .await
         .map_err(fail)?;
-        store::sessions::insert_refresh(
-            &mut tx,
-            &tokens::hash_refresh_token(&refresh),
-            &sid,
-            now,
-            now + SESSION_TTL_MS,
-        )
-        .await
-        .map_err(fail)?;
+        let refresh = new_refresh(&mut tx, &sid, now).await.map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         self.token_pair(user, &sid, refresh, now)
     }
@@ -176,16 +167,7 @@ impl AccountService {
             let _ = tx.rollback().await;
             return Err(AccountError::Unauthenticated);
         };
-        let new_refresh = tokens::new_refresh_token();
-        store::sessions::insert_refresh(
-            &mut tx,
-            &tokens::hash_refresh_token(&new_refresh),
-            &sid,
-            now,
-            now + SESSION_TTL_MS,
-        )
-        .await
-        .map_err(fail)?;
+        let new_refresh = new_refresh(&mut tx, &sid, now).await.map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         self.touch_session(&session, now).await;
         let user = store::users::by_id(self.ctx.db(), session.user_id)
@@ -237,4 +219,18 @@ impl AccountService {
             .map_err(fail)?;
         tx.commit().await.map_err(fail)
     }
+}
+
+/// Mints a refresh token for a session (stored hashed) and answers it.
+async fn new_refresh(tx: &mut crate::db::Tx, sid: &str, now: i64) -> Result<String, sqlx::Error> {
+    let refresh = tokens::new_refresh_token();
+    store::sessions::insert_refresh(
+        tx,
+        &tokens::hash_refresh_token(&refresh),
+        sid,
+        now,
+        now + SESSION_TTL_MS,
+    )
+    .await?;
+    Ok(refresh)
 }
