@@ -72,7 +72,7 @@ fn PasswordForm() -> impl IntoView {
                     <div class="notice success" role="status"><p>"Your password was changed. Other devices have been signed out."</p></div>
                 </Show>
                 <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error/>
-                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" required=true minlength=10 maxlength=128 hint="At least 10 characters." error/>
+                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" required=true minlength=10 maxlength=128 hint="At least 10 characters, and not easy to guess: a few unrelated words work well." error/>
                 <Field label="New password again" name="confirm_password" kind="password" autocomplete="new-password" required=true error/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
             </ActionForm>
@@ -98,7 +98,7 @@ fn SessionsCard() -> impl IntoView {
                                 {list.into_iter().map(|s| view! {
                                     <li>
                                         <p><strong>{device_label(s.user_agent.as_deref())}</strong>
-                                            {s.current.then(|| view! { <span class="tag">"This device"</span> })}</p>
+                                            {s.current.then(|| view! { " " <span class="tag">"This device"</span> })}</p>
                                         <p class="muted">{format!(
                                             "Last active {}{}",
                                             s.last_seen_at.format("%-d %B %Y, %H:%M UTC"),

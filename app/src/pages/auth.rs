@@ -55,7 +55,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <Field label="Your name" name="name" autocomplete="name" required=true maxlength=100 error/>
                     <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true error/>
                     <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                        minlength=10 maxlength=128 hint="At least 10 characters." error/>
+                        minlength=10 maxlength=128 hint="At least 10 characters, and not easy to guess: a few unrelated words work well." error/>
                     <label class="check">
                         <input type="checkbox" name="marketing"/>
                         <span>"Send me occasional e-mails about events I might like (you can stop any time)"</span>
