@@ -3,9 +3,9 @@
 #   1. the wasm bundle: the frontend crate (hydrate feature only, never unified with ssr)
 #      for wasm32, then wasm-bindgen;
 #   2. wasm-opt -Oz (binaryen from npm, pinned in tools/package.json; EVENTLY_WASM_OPT=0 skips it);
-#   3. content-hashed names pkg/evently.<hash>.{js,wasm,css} and hash.txt listing the hashes
-#      in the format Leptos reads (`js: <hash>` lines; the server turns `hash_files` on when
-#      it finds the file);
+#   3. content-hashed names pkg/evently.<hash>.{js,wasm,css}, the boot module
+#      pkg/boot.<hash>.js (frontend/boot.js with the bundle's names filled in), and hash.txt
+#      listing the hashes (`js: <hash>` lines), which the server reads at start-up;
 #   4. the public files;
 #   5. a .br (brotli -q 11) and a .gz (gzip -9) beside every compressible file, kept only
 #      when smaller, so the server sends them as they are.
@@ -75,7 +75,13 @@ css_hash=$(hash_of style/evently.css)
 cp "$WORK/evently.js" "$STAGE/pkg/evently.$js_hash.js"
 cp "$wasm" "$STAGE/pkg/evently.$wasm_hash.wasm"
 cp style/evently.css "$STAGE/pkg/evently.$css_hash.css"
-printf 'js: %s\nwasm: %s\ncss: %s\n' "$js_hash" "$wasm_hash" "$css_hash" >"$STAGE/hash.txt"
+# The boot module (frontend/boot.js) with the bundle's names filled in, hashed in turn.
+sed -e "s|__EVENTLY_JS__|/pkg/evently.$js_hash.js|" -e "s|__EVENTLY_WASM__|/pkg/evently.$wasm_hash.wasm|" \
+  frontend/boot.js >"$WORK/boot.js"
+grep -q '__EVENTLY_' "$WORK/boot.js" && { echo "frontend/boot.js: a placeholder was not filled in" >&2; exit 1; }
+boot_hash=$(hash_of "$WORK/boot.js")
+cp "$WORK/boot.js" "$STAGE/pkg/boot.$boot_hash.js"
+printf 'js: %s\nwasm: %s\ncss: %s\nboot: %s\n' "$js_hash" "$wasm_hash" "$css_hash" "$boot_hash" >"$STAGE/hash.txt"
 
 cp -r public/. "$STAGE/"
 

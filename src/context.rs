@@ -29,6 +29,8 @@ struct Inner {
     live: LiveBus,
     limiter: RateLimiter,
     settings: CoreSettings,
+    /// Bumped whenever what public pages show changes (not seat counts: those are live).
+    pages: std::sync::atomic::AtomicU64,
 }
 
 impl Ctx {
@@ -46,6 +48,7 @@ impl Ctx {
                 live,
                 limiter,
                 settings,
+                pages: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -70,6 +73,19 @@ impl Ctx {
 
     pub fn settings(&self) -> &CoreSettings {
         &self.inner.settings
+    }
+
+    /// The version of what public pages show: a page rendered at an older version is stale
+    /// (the server's page cache compares it). Seat counts are not part of it.
+    pub fn pages_version(&self) -> u64 {
+        self.inner.pages.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Called after a committed change to an event that pages show.
+    pub(crate) fn pages_changed(&self) {
+        self.inner
+            .pages
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub(crate) fn token_keys(&self) -> &TokenKeys {

@@ -94,4 +94,9 @@ impl Core {
     pub fn settings(&self) -> &CoreSettings {
         self.inner.ctx.settings()
     }
+
+    /// See [`Ctx::pages_version`].
+    pub fn pages_version(&self) -> u64 {
+        self.inner.ctx.pages_version()
+    }
 }

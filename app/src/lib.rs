@@ -1,7 +1,8 @@
 //! Evently's pages: Leptos routes, components and server functions.
 //!
-//! Rendered on the server (complete HTML, no script needed to read it), then hydrated in the
-//! browser by the `frontend` wasm bundle. Server functions are adapters: who is asking, one
+//! Rendered on the server (complete HTML, no script needed to read it). Only the islands
+//! (`#[island]` components: the ticket picker, checkout, live seat counts, category chips,
+//! check-in) run in the browser, from the `frontend` wasm bundle. Server functions are adapters: who is asking, one
 //! core call, map the error, return a DTO.
 
 pub mod api;
@@ -14,31 +15,56 @@ pub mod session;
 
 use components::layout::{SiteFooter, SiteHeader, provide_current_user};
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-/// The Content-Security-Policy of pages: scripts only from us or with this response's
-/// nonce (the hydration script), nothing inline besides, no framing.
-#[cfg(feature = "ssr")]
-fn set_page_csp() {
-    use leptos::nonce::use_nonce;
-    if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        let csp = format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-             img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-             base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-        );
-        if let Ok(v) = http::HeaderValue::from_str(&csp) {
-            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+/// Where the built site's files are: `pkg/<name>.<hash>.<ext>` after `scripts/build-site.sh`
+/// (the server reads `hash.txt` once at start-up), the plain names otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetPaths {
+    pub css: String,
+    pub js: String,
+    pub wasm: String,
+    /// The module that starts the browser side: it loads the wasm only on a page that has
+    /// islands, hydrates each one, then marks `<body data-hydrated="true">`.
+    pub boot: String,
+}
+
+impl AssetPaths {
+    /// Paths for the hashes of `hash.txt` (`None`: the plain names of an unhashed build).
+    pub fn new(hashes: Option<(&str, &str, &str, &str)>) -> AssetPaths {
+        match hashes {
+            Some((css, js, wasm, boot)) => AssetPaths {
+                css: format!("/pkg/evently.{css}.css"),
+                js: format!("/pkg/evently.{js}.js"),
+                wasm: format!("/pkg/evently.{wasm}.wasm"),
+                boot: format!("/pkg/boot.{boot}.js"),
+            },
+            None => AssetPaths {
+                css: "/pkg/evently.css".into(),
+                js: "/pkg/evently.js".into(),
+                wasm: "/pkg/evently_bg.wasm".into(),
+                boot: "/pkg/boot.js".into(),
+            },
         }
     }
 }
 
 /// The HTML document around the app (server only).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_csp();
+///
+/// Islands mode: the page is server-rendered HTML, and only the components marked
+/// `#[island]` run in the browser. Nothing inline is executable (the JSON-LD block is data),
+/// so the page's Content-Security-Policy needs no nonce and a cached page stays valid; the
+/// server sets it (`server/src/middleware.rs`).
+pub fn shell(assets: AssetPaths) -> impl IntoView {
+    // As Leptos's own islands script does: outside islands nothing is hydrated, so nothing
+    // (resources, for one) is serialised into the page for the browser.
+    if let Some(sc) = Owner::current_shared_context() {
+        sc.set_is_hydrating(false);
+    }
+    let boot = assets.boot.clone();
+    provide_context(assets.clone());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -47,10 +73,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="theme-color" content="#4f46e5"/>
-                // pkg/evently.<hash>.css when the site has a hash.txt (see server/src/assets.rs)
-                <HashedStylesheet options=options.clone()/>
+                <link rel="stylesheet" href=assets.css/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <script type="module" src=boot></script>
                 <MetaTags/>
             </head>
             <body>
@@ -65,14 +90,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_current_user();
-    live::provide_live();
-    // Runs only in the browser, once hydration has wired up the page: tests and styles can
-    // tell a live page from a static one.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

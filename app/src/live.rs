@@ -1,5 +1,5 @@
-//! Live seat counts in the browser: one WebSocket per page to `/api/v1/live`, following the
-//! events on screen. Components read counts from here and fall back to the server-rendered
+//! Live seat counts in the browser: one WebSocket per page to `/api/v1/live`, shared by all
+//! the islands on the page ([`use_live`]), following the events on screen. Components read counts from here and fall back to the server-rendered
 //! numbers, so pages work the same without JavaScript, and hydration renders what the server
 //! did. The connection comes back by itself after a drop (exponential backoff with jitter)
 //! and every reconnection starts with a fresh snapshot.
@@ -124,35 +124,46 @@ impl Live {
     }
 }
 
-/// Creates the page's live connection (started only in the browser) and shares it.
-pub fn provide_live() -> Live {
-    let live = Live {
-        seats: RwSignal::new(HashMap::new()),
-        statuses: RwSignal::new(HashMap::new()),
-        state: RwSignal::new(LiveState::Connecting),
-        wanted: RwSignal::new(HashMap::new()),
-        #[cfg(feature = "hydrate")]
-        outbox: StoredValue::new(None),
-    };
-    provide_context(live);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none() {
+/// The page's one live connection, shared by every island on it (browser only).
+///
+/// Islands are hydrated one by one, each under its own reactive owner, so the connection is
+/// not a context value: it is a per-page singleton, created (and connected) by the first
+/// island that asks, and kept for the life of the page. On the server there is no
+/// connection: components render the seat counts they were given.
+#[cfg(feature = "hydrate")]
+pub fn use_live() -> Option<Live> {
+    thread_local! {
+        static LIVE: std::cell::OnceCell<Live> = const { std::cell::OnceCell::new() };
+    }
+    Some(LIVE.with(|cell| {
+        *cell.get_or_init(|| {
+            // Owned by a root that is never dropped: the signals outlive every island.
+            let owner = Owner::new_root(None);
+            let live = owner.with(|| Live {
+                seats: RwSignal::new(HashMap::new()),
+                statuses: RwSignal::new(HashMap::new()),
+                state: RwSignal::new(LiveState::Connecting),
+                wanted: RwSignal::new(HashMap::new()),
+                outbox: StoredValue::new(None),
+            });
+            std::mem::forget(owner);
             leptos::task::spawn_local(run(live));
-        }
-    });
-    live
+            live
+        })
+    }))
+}
+
+/// On the server there is no live connection.
+#[cfg(not(feature = "hydrate"))]
+pub fn use_live() -> Option<Live> {
+    None
 }
 
 /// Follows `event_id` while the calling component is on the page (browser only).
 pub fn watch_event(event_id: i64) {
     #[cfg(feature = "hydrate")]
-    if let Some(live) = use_context::<Live>() {
-        Effect::new(move |done: Option<()>| {
-            if done.is_none() {
-                live.watch(event_id);
-            }
-        });
+    if let Some(live) = use_live() {
+        live.watch(event_id);
         on_cleanup(move || live.unwatch(event_id));
     }
     #[cfg(not(feature = "hydrate"))]
@@ -232,10 +243,11 @@ async fn run(live: Live) {
     }
 }
 
-/// A small "live" badge: counts on this page update by themselves.
+/// A small "live" badge: counts on this page update by themselves. A plain component, for
+/// use inside islands; [`LiveStatus`] is the same badge as an island of its own.
 #[component]
 pub fn LiveIndicator() -> impl IntoView {
-    let live = use_context::<Live>();
+    let live = use_live();
     let state = move || live.map(|l| l.state()).unwrap_or(LiveState::Connecting);
     view! {
         <span
@@ -249,4 +261,10 @@ pub fn LiveIndicator() -> impl IntoView {
             {move || match state() { LiveState::Live => "Live", LiveState::Connecting => "Live", LiveState::Offline => "Reconnecting…" }}
         </span>
     }
+}
+
+/// The live badge as an island, for pages whose other parts are static (search results).
+#[island]
+pub fn LiveStatus() -> impl IntoView {
+    view! { <LiveIndicator/> }
 }

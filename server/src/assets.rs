@@ -1,12 +1,12 @@
 //! The built site's static files (`EVENTLY_SITE_ROOT`, written by `scripts/build-site.sh`):
 //! content-hashed names, precompressed variants and their cache policy.
 //!
-//! The build names the wasm, JS and CSS `pkg/evently.<hash>.<ext>`, where the hash is the
-//! first 16 hex digits of the file's SHA-256, lists the hashes in `hash.txt` (the format
-//! Leptos reads, `js: <hash>` lines), and writes a `.br` and a `.gz` beside every compressible
-//! file. Here:
-//! - [`use_hashed_names`] turns Leptos's `hash_files` on when the site has a `hash.txt`, so
-//!   `HydrationScripts` and `HashedStylesheet` link the hashed names;
+//! The build names the wasm, JS and CSS `pkg/evently.<hash>.<ext>` and the boot module
+//! `pkg/boot.<hash>.js`, where the hash is the first 16 hex digits of the file's SHA-256,
+//! lists the hashes in `hash.txt` (`js: <hash>` lines), and writes a `.br` and a `.gz` beside
+//! every compressible file. Here:
+//! - [`read_hashes`] reads `hash.txt` once at start-up, for the page shell's links
+//!   (`app::AssetPaths`);
 //! - [`SiteFiles`] serves a file with the best encoding the client accepts (brotli, then gzip,
 //!   else as it is), `Vary: Accept-Encoding`, its content type and its `Cache-Control`
 //!   ([`cache_control_for`]); the response carries [`StaticFile`], which keeps the dynamic
@@ -16,10 +16,8 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
@@ -156,11 +154,13 @@ pub struct Hashes {
     pub js: String,
     pub wasm: String,
     pub css: String,
+    /// The boot module (`pkg/boot.<hash>.js`) that loads the wasm and hydrates the islands.
+    pub boot: String,
 }
 
 impl Hashes {
-    /// Parses `hash.txt` (`js: <hash>`, `wasm: <hash>`, `css: <hash>` lines); `None` unless
-    /// all three are there.
+    /// Parses `hash.txt` (`js: <hash>`, `wasm: <hash>`, `css: <hash>`, `boot: <hash>`
+    /// lines); `None` unless all four are there.
     pub fn parse(text: &str) -> Option<Hashes> {
         let get = |key: &str| {
             text.lines().find_map(|line| {
@@ -172,37 +172,32 @@ impl Hashes {
             js: get("js")?,
             wasm: get("wasm")?,
             css: get("css")?,
+            boot: get("boot")?,
         })
     }
 }
 
-/// Turns on Leptos's hashed file names when the site root has a valid `hash.txt`; otherwise
-/// pages link the plain names (`pkg/evently.js`, `pkg/evently_bg.wasm`, `pkg/evently.css`).
-///
-/// Leptos reads the hash file on each page render, joined to the executable's directory: an
-/// absolute path makes that the site root's file, so a rebuilt site is picked up at once.
-/// It is only turned on when the file exists, as Leptos panics when it cannot read it.
-pub fn use_hashed_names(options: &mut LeptosOptions, site_root: &Path) -> Option<Hashes> {
-    let root = std::path::absolute(site_root).unwrap_or_else(|_| site_root.to_path_buf());
-    let path = root.join(HASH_FILE);
+/// The hashes of the site in `site_root`, read once at start-up (a rebuilt site needs a
+/// restart: its old files are gone anyway). `None` without a complete `hash.txt`: pages then
+/// link the plain names.
+pub fn read_hashes(site_root: &Path) -> Option<Hashes> {
+    let path = site_root.join(HASH_FILE);
     let text = std::fs::read_to_string(&path).ok()?;
     let Some(hashes) = Hashes::parse(&text) else {
         tracing::warn!(path = %path.display(), "hash file is incomplete; linking unhashed asset names");
         return None;
     };
-    let pkg = root.join(options.site_pkg_dir.as_ref());
-    for (hash, ext) in [
-        (&hashes.js, "js"),
-        (&hashes.wasm, "wasm"),
-        (&hashes.css, "css"),
+    let pkg = site_root.join("pkg");
+    for file in [
+        format!("evently.{}.js", hashes.js),
+        format!("evently.{}.wasm", hashes.wasm),
+        format!("evently.{}.css", hashes.css),
+        format!("boot.{}.js", hashes.boot),
     ] {
-        let file = pkg.join(format!("{}.{hash}.{ext}", options.output_name));
-        if !file.is_file() {
-            tracing::warn!(file = %file.display(), "hash.txt names a file that is not there");
+        if !pkg.join(&file).is_file() {
+            tracing::warn!(file = %pkg.join(&file).display(), "hash.txt names a file that is not there");
         }
     }
-    options.hash_files = true;
-    options.hash_file = Arc::from(path.display().to_string());
     Some(hashes)
 }
 
@@ -236,12 +231,13 @@ mod tests {
     }
 
     #[test]
-    fn hash_file_needs_all_three() {
-        let h = Hashes::parse("js: aa\nwasm: bb\ncss: cc\n").unwrap();
+    fn hash_file_needs_all_four() {
+        let h = Hashes::parse("js: aa\nwasm: bb\ncss: cc\nboot: dd\n").unwrap();
         assert_eq!(
-            (h.js.as_str(), h.wasm.as_str(), h.css.as_str()),
-            ("aa", "bb", "cc")
+            (h.js.as_str(), h.wasm.as_str(), h.css.as_str(), h.boot.as_str()),
+            ("aa", "bb", "cc", "dd")
         );
+        assert!(Hashes::parse("js: aa\nwasm: bb\ncss: cc\n").is_none());
         assert!(Hashes::parse("js: aa\nwasm: bb\n").is_none());
         assert!(Hashes::parse("js: aa\nwasm: bb\ncss: \n").is_none());
     }

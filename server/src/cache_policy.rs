@@ -1,5 +1,5 @@
-//! Who may keep a copy of a page: the `Cache-Control` of HTML pages, and the place where a
-//! server-side page cache will sit.
+//! Who may keep a copy of a page: the `Cache-Control` of HTML pages, and the server's own
+//! page cache ([`crate::page_cache`]) for pages that are the same for every anonymous visitor.
 //!
 //! A page is **personalised** when the request carries a session (a session cookie or a
 //! Bearer token), when its path is one of a person's own pages (`/account`, `/bookings`,
@@ -11,7 +11,9 @@
 
 use crate::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::client::cookie;
-use axum::extract::Request;
+use crate::page_cache::PageCache;
+use crate::state::AppState;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -72,7 +74,9 @@ fn is_page(res: &Response) -> bool {
 
 /// Sets the `Cache-Control` of page responses (GET and HEAD outside `/api/`) that have none.
 /// Sits outside the session middleware, so it sees the cookies a silent refresh sets.
-pub async fn page_headers(mut req: Request, next: Next) -> Response {
+/// Public pages are answered from the [`PageCache`] when it has them, and kept there after
+/// rendering.
+pub async fn page_headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let candidate = matches!(*req.method(), Method::GET | Method::HEAD)
         && !req.uri().path().starts_with("/api/");
     if !candidate {
@@ -81,10 +85,21 @@ pub async fn page_headers(mut req: Request, next: Next) -> Response {
     let policy = PagePolicy::of_request(req.uri().path(), req.headers());
     req.extensions_mut().insert(policy);
 
-    // Hook for the server-side page cache (issue 13, not built yet): for
-    // `PagePolicy::Public` it may answer here from its store (an ETag, and 304 for a
-    // matching If-None-Match) and keep the response below when it comes back `Public`;
-    // `Private` requests always go through.
+    let cached = PageCache::wants(&req, policy).then(|| {
+        let version = state.core.pages_version();
+        (version, state.pages.lookup(&req, version))
+    });
+    let (version, head) = match cached {
+        Some((_, Some(hit))) => return hit,
+        Some((version, None)) => {
+            // What the page cache needs of the request once the page is rendered.
+            let mut head = Request::new(());
+            *head.uri_mut() = req.uri().clone();
+            *head.headers_mut() = req.headers().clone();
+            (Some(version), Some(head))
+        }
+        None => (None, None),
+    };
     let mut res = next.run(req).await;
 
     if !is_page(&res) || res.headers().contains_key(header::CACHE_CONTROL) {
@@ -105,7 +120,12 @@ pub async fn page_headers(mut req: Request, next: Next) -> Response {
         h.append(header::VARY, HeaderValue::from_static("cookie"));
     }
     res.extensions_mut().insert(policy);
-    res
+    match (version, head) {
+        (Some(version), Some(head)) if policy == PagePolicy::Public => {
+            state.pages.store(&head, version, res).await
+        }
+        _ => res,
+    }
 }
 
 #[cfg(test)]

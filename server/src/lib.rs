@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cache_policy;
+pub mod page_cache;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -94,8 +94,16 @@ async fn count_request(req: Request, next: Next) -> Response {
     res
 }
 
-/// The policy for responses that are not pages (pages set their own, with a nonce).
+/// The policy for responses that are not pages.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The policy of HTML pages. Scripts only from this site (the boot module and the wasm
+/// bundle's JS), none inline at all (pages carry no inline script; the JSON-LD block is
+/// data, which CSP does not run), wasm compilation allowed, no plugins, no framing. Without
+/// a nonce the same policy is right for every response, so a cached page keeps it.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; \
+    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Headers every response carries; HSTS in production. Also: a page that redirects while
 /// rendering (for example to the sign-in page) answers a real `302` to every client, not only
@@ -135,9 +143,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         ),
     );
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let html = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html"));
         h.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(API_CSP),
+            HeaderValue::from_static(if html { PAGE_CSP } else { API_CSP }),
         );
     }
     if state.config.production() {

@@ -139,21 +139,28 @@ impl Application {
             // Follow the port actually bound (port 0 picks one).
             config.public_url = format!("http://{addr}");
         }
-        let mut leptos = LeptosOptions::builder()
+        let leptos = LeptosOptions::builder()
             .output_name("evently")
             .site_root(config.site_root.display().to_string())
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        match assets::use_hashed_names(&mut leptos, &config.site_root) {
-            Some(h) => {
-                tracing::info!(js = %h.js, wasm = %h.wasm, css = %h.css, "linking content-hashed assets")
-            }
+        let hashes = assets::read_hashes(&config.site_root);
+        match &hashes {
+            Some(h) => tracing::info!(
+                js = %h.js, wasm = %h.wasm, css = %h.css, boot = %h.boot,
+                "linking content-hashed assets"
+            ),
             None => tracing::warn!(
                 site_root = %config.site_root.display(),
                 "no hash.txt in the site root (run scripts/build-site.sh); linking unhashed asset names"
             ),
         }
+        let site_assets = app::AssetPaths::new(
+            hashes
+                .as_ref()
+                .map(|h| (h.css.as_str(), h.js.as_str(), h.wasm.as_str(), h.boot.as_str())),
+        );
         let metrics = Metrics::new();
         // With rate limits off (local benchmarks: one client, thousands of connections) only
         // the total cap applies.
@@ -169,10 +176,12 @@ impl Application {
         let state = AppState {
             core,
             leptos,
+            assets: site_assets,
             config: Arc::new(config),
             metrics,
             redis,
             hub,
+            pages: crate::page_cache::PageCache::new(),
         };
         let router = router(state.clone());
         Ok(Application {
@@ -288,13 +297,16 @@ async fn redis_link_retry(
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let core = state.core.clone();
-    let leptos = state.leptos.clone();
     let site = app::session::SiteConfig {
         public_url: state.config.public_url.clone(),
         secure_cookies: state.config.secure_cookies(),
     };
     let files = assets::SiteFiles::new(&state.config.site_root);
-    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    let page_assets = state.assets.clone();
+    let not_found = {
+        let assets = state.assets.clone();
+        leptos_axum::file_and_error_handler::<AppState, _>(move |_| shell(assets.clone()))
+    };
     Router::new()
         .route("/health", get(health::health))
         .route("/metrics", get(health::metrics))
@@ -312,7 +324,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(core.clone());
                 provide_context(site.clone());
             },
-            move || shell(leptos.clone()),
+            move || shell(page_assets.clone()),
         )
         // Files of the built site, else the not-found page.
         .fallback(
@@ -336,7 +348,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::middleware,
         ))
-        .layer(axum::middleware::from_fn(cache_policy::page_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache_policy::page_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

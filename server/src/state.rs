@@ -14,11 +14,15 @@ use std::sync::Arc;
 pub struct AppState {
     pub core: Core,
     pub leptos: LeptosOptions,
+    /// The built site's file names (content-hashed after `scripts/build-site.sh`).
+    pub assets: app::AssetPaths,
     pub config: Arc<Config>,
     pub metrics: Metrics,
     /// Redis when configured (and reachable); live fan-out, shared limits, health.
     pub redis: Option<RedisLink>,
     pub hub: Hub,
+    /// Rendered public pages for anonymous visitors.
+    pub pages: crate::page_cache::PageCache,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -108,6 +108,7 @@ impl EventService {
         let detail = serde_json::json!({ "title": v.event.title });
         audit_event(stx.tx(), actor, "event.update", id, detail, now).await?;
         stx.commit().await.map_err(fail)?;
+        self.ctx.pages_changed();
         self.event_for(Some(actor), id).await
     }
 

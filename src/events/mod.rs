@@ -116,6 +116,7 @@ impl EventService {
         )
         .await?;
         tx.commit().await.map_err(fail)?;
+        self.ctx.pages_changed();
         self.event_for(Some(actor), id).await
     }
 
@@ -175,6 +176,7 @@ impl EventService {
         let detail = serde_json::json!({ "bookings_cancelled": cancelled.len() });
         audit_event(stx.tx(), actor, "event.cancel", id, detail, now).await?;
         stx.commit().await.map_err(fail)?;
+        self.ctx.pages_changed();
         self.event_for(Some(actor), id).await
     }
 
@@ -228,6 +230,7 @@ impl EventService {
         )
         .await?;
         stx.commit().await.map_err(fail)?;
+        self.ctx.pages_changed();
         let row = store::events::ticket_type(db, ticket_type_id, now)
             .await
             .map_err(fail)?

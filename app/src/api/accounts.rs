@@ -103,7 +103,10 @@ pub async fn change_password(
         .change_password(&actor, &current_password, &new_password)
         .await
     {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            ssr::after_form("/account?done=password");
+            Ok(())
+        }
         Err(e) => ssr::fail(e),
     }
 }
@@ -127,7 +130,10 @@ pub async fn sign_out_others() -> Result<u64, AppError> {
         .sign_out_other_sessions(&actor)
         .await
     {
-        Ok(n) => Ok(n),
+        Ok(n) => {
+            ssr::after_form(&format!("/account?done=signed-out&n={n}"));
+            Ok(n)
+        }
         Err(e) => ssr::fail(e),
     }
 }
@@ -141,7 +147,10 @@ pub async fn set_marketing(opt_in: Option<String>) -> Result<UserView, AppError>
         .set_marketing_consent(&actor, opt_in.is_some())
         .await
     {
-        Ok(u) => Ok(u),
+        Ok(u) => {
+            ssr::after_form("/account?done=preferences");
+            Ok(u)
+        }
         Err(e) => ssr::fail(e),
     }
 }
@@ -200,7 +209,10 @@ pub async fn admin_set_role(user_id: i64, role: String) -> Result<UserView, AppE
         .set_role(&actor, user_id, role)
         .await
     {
-        Ok(u) => Ok(u),
+        Ok(u) => {
+            ssr::after_form(&format!("/admin?done=role&user={}", u.id));
+            Ok(u)
+        }
         Err(e) => ssr::fail(e),
     }
 }
@@ -214,7 +226,11 @@ pub async fn admin_set_disabled(user_id: i64, disabled: bool) -> Result<UserView
         .set_disabled(&actor, user_id, disabled)
         .await
     {
-        Ok(u) => Ok(u),
+        Ok(u) => {
+            let what = if u.disabled { "disabled" } else { "enabled" };
+            ssr::after_form(&format!("/admin?done={what}&user={}", u.id));
+            Ok(u)
+        }
         Err(e) => ssr::fail(e),
     }
 }

@@ -153,7 +153,10 @@ pub async fn cancel_booking(booking_id: i64) -> Result<bool, AppError> {
         .cancel_booking(&actor, booking_id)
         .await
     {
-        Ok(out) => Ok(!out.already_cancelled),
+        Ok(out) => {
+            ssr::after_form("/bookings?done=cancelled");
+            Ok(!out.already_cancelled)
+        }
         Err(e) => ssr::fail(e),
     }
 }

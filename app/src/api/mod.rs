@@ -79,7 +79,15 @@ pub(crate) mod ssr {
         Err(e)
     }
 
-    /// Adds `Set-Cookie` headers to the response.
+    /// After a form posted without script (every form outside an island is one): goes to
+    /// `path`, whose query says what happened, so the page it renders can say so. Calls from
+    /// script keep the plain answer.
+    pub fn after_form(path: &str) {
+        if plain_form_post() {
+            redirect(path);
+        }
+    }
+
     /// Redirects to a same-site path. A target that is not one (or could not be a header
     /// value) goes to the home page instead: input never makes a redirect panic or leave.
     pub fn redirect(path: &str) {
@@ -95,6 +103,7 @@ pub(crate) mod ssr {
         }
     }
 
+    /// Adds `Set-Cookie` headers to the response.
     pub fn set_cookies(cookies: Vec<http::HeaderValue>) {
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             for c in cookies {

@@ -233,7 +233,10 @@ pub async fn load_event_sales(event_id: i64) -> Result<EventSales, AppError> {
 pub async fn publish_event(event_id: i64) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?.events().publish_event(&actor, event_id).await {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            ssr::after_form(&format!("/organizer/events/{event_id}?done=published"));
+            Ok(())
+        }
         Err(e) => ssr::fail(e),
     }
 }
@@ -249,21 +252,33 @@ pub async fn cancel_event(event_id: i64, confirm: Option<String>) -> Result<(), 
         ));
     }
     match ssr::core()?.events().cancel_event(&actor, event_id).await {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            ssr::after_form(&format!("/organizer/events/{event_id}?done=cancelled"));
+            Ok(())
+        }
         Err(e) => ssr::fail(e),
     }
 }
 
 /// Changes one ticket type's capacity.
 #[server(endpoint = "change_capacity")]
-pub async fn change_capacity(ticket_type_id: i64, capacity: i64) -> Result<(), AppError> {
+pub async fn change_capacity(
+    ticket_type_id: i64,
+    capacity: i64,
+    event_id: Option<i64>,
+) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
         .events()
         .set_capacity(&actor, ticket_type_id, capacity)
         .await
     {
-        Ok(_) => Ok(()),
+        Ok(t) => {
+            if let Some(id) = event_id {
+                ssr::after_form(&format!("/organizer/events/{id}?done=capacity&tt={}", t.id));
+            }
+            Ok(())
+        }
         Err(e) => ssr::fail(e),
     }
 }

@@ -12,13 +12,21 @@ pub fn availability_label(available: i64, capacity: i64) -> (&'static str, Strin
     )
 }
 
+/// The seats-left badge of a card: the one live part of it, an island.
+#[island]
+pub fn SeatBadge(event_id: i64, available: i64, capacity: i64) -> impl IntoView {
+    crate::live::watch_event(event_id);
+    let live = crate::live::use_live();
+    let seats = move || live.and_then(|l| l.event_available(event_id)).unwrap_or(available);
+    let badge = move || availability_label(seats(), capacity);
+    view! {
+        <span class=move || format!("badge {}", badge().0) data-available=seats>{move || badge().1}</span>
+    }
+}
+
+/// A card is static HTML; only its [`SeatBadge`] runs in the browser.
 #[component]
 pub fn EventCard(event: EventSummary) -> impl IntoView {
-    crate::live::watch_event(event.id);
-    let live = use_context::<crate::live::Live>();
-    let (id, rendered, capacity) = (event.id, event.available, event.capacity);
-    let seats = move || live.and_then(|l| l.event_available(id)).unwrap_or(rendered);
-    let badge = move || availability_label(seats(), capacity);
     let href = format!("/events/{}", event.slug);
     let image = event
         .image_url
@@ -39,7 +47,7 @@ pub fn EventCard(event: EventSummary) -> impl IntoView {
                 <p class="event-card-venue">{event.venue.clone()}</p>
                 <p class="event-card-footer">
                     <span class="price">{event.price_label.clone()}</span>
-                    <span class=move || format!("badge {}", badge().0) data-available=seats>{move || badge().1}</span>
+                    <SeatBadge event_id=event.id available=event.available capacity=event.capacity/>
                 </p>
             </div>
         </article>

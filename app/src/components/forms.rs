@@ -20,6 +20,23 @@ pub fn field_message(
     }
 }
 
+/// Inside an island, before its `ServerAction`s: makes the error of a form posted without
+/// JavaScript visible to them. After such a post the server redirects back with
+/// `?__err=…&__path=…`; on the server the router reads it for every action, but an island
+/// runs in the browser without the router, so it reads the address itself (else hydration
+/// would drop the message the server rendered).
+pub fn provide_url_error() {
+    #[cfg(feature = "hydrate")]
+    {
+        let search = window().location().search().unwrap_or_default();
+        if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search)
+            && let (Some(err), Some(path)) = (params.get("__err"), params.get("__path"))
+        {
+            provide_context(leptos::server::ServerActionError::new(&path, &err));
+        }
+    }
+}
+
 /// A summary of the last error, announced with `role=alert`.
 #[component]
 pub fn ErrorNotice(error: FormError) -> impl IntoView {

@@ -24,3 +24,16 @@ pub fn safe_title(text: String) -> String {
 pub fn PageTitle(#[prop(into)] text: TextProp) -> impl IntoView {
     view! { <Title text formatter=safe_title/> }
 }
+
+/// For a page with islands: asks the browser to fetch the wasm bundle while it reads the
+/// page, so the islands start sooner. Pages without islands leave it out and never load it.
+#[component]
+pub fn ScriptPreload() -> impl IntoView {
+    use leptos_meta::Link;
+    use_context::<crate::AssetPaths>().map(|a| {
+        view! {
+            <Link rel="modulepreload" href=a.js/>
+            <Link rel="preload" href=a.wasm as_="fetch" type_="application/wasm" crossorigin=""/>
+        }
+    })
+}

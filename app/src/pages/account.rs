@@ -9,6 +9,7 @@ use crate::components::layout::RequireUser;
 use evently::dto::UserView;
 use leptos::prelude::*;
 use leptos_meta::Meta;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -57,11 +58,19 @@ fn role_label(role: &str) -> &'static str {
     }
 }
 
+/// What the last form post on this page did, from `?done=` (the forms post without script
+/// and come back here).
+fn done() -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move || query.read().get("done")
+}
+
 #[component]
 fn PasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
-    let done = move || matches!(action.value().get(), Some(Ok(())));
+    let done_what = done();
+    let done = move || done_what().as_deref() == Some("password");
     view! {
         <div class="card">
             <h2>"Change password"</h2>
@@ -85,7 +94,9 @@ fn PasswordForm() -> impl IntoView {
 fn SessionsCard() -> impl IntoView {
     let action = ServerAction::<SignOutOthers>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
-    let sessions = Resource::new(move || action.version().get(), |_| my_sessions());
+    let sessions = Resource::new(|| (), |_| my_sessions());
+    let done_what = done();
+    let query = use_query_map();
     view! {
         <div class="card">
             <h2>"Where you are signed in"</h2>
@@ -113,14 +124,14 @@ fn SessionsCard() -> impl IntoView {
             </Suspense>
             <ActionForm action attr:class="stack" attr:aria-label="Sign out other devices">
                 <ErrorNotice error/>
-                {move || match action.value().get() {
-                    Some(Ok(n)) => Some(view! { <div class="notice success" role="status"><p>{match n {
+                {move || (done_what().as_deref() == Some("signed-out")).then(|| {
+                    let n = query.read().get("n").and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+                    view! { <div class="notice success" role="status"><p>{match n {
                         0 => "No other device was signed in.".to_string(),
                         1 => "1 other device was signed out.".to_string(),
                         n => format!("{n} other devices were signed out."),
-                    }}</p></div> }),
-                    _ => None,
-                }}
+                    }}</p></div> }
+                })}
                 <button type="submit" class="button secondary">"Sign out everywhere else"</button>
             </ActionForm>
         </div>
@@ -156,16 +167,17 @@ fn device_label(user_agent: Option<&str>) -> String {
 fn MarketingForm(user: UserView) -> impl IntoView {
     let action = ServerAction::<SetMarketing>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
-    let opted = move || match action.value().get() {
-        Some(Ok(u)) => u.marketing_opt_in_at,
-        _ => user.marketing_opt_in_at,
-    };
+    let opted = move || user.marketing_opt_in_at;
+    let done_what = done();
     view! {
         <div class="card">
             <h2>"E-mail preferences"</h2>
             <p class="muted">"Booking confirmations, changes and cancellations are always sent. Anything else only with your consent."</p>
             <ActionForm action attr:class="stack" attr:aria-label="E-mail preferences">
                 <ErrorNotice error/>
+                <Show when=move || done_what().as_deref() == Some("preferences")>
+                    <div class="notice success" role="status"><p>"Your e-mail preferences are saved."</p></div>
+                </Show>
                 <label class="check">
                     <input type="checkbox" name="opt_in" checked=move || opted().is_some()/>
                     <span>"Send me occasional e-mails about events I might like"</span>

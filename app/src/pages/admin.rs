@@ -59,6 +59,16 @@ fn UsersAdmin() -> impl IntoView {
                 <button type="submit" class="button">"Search"</button>
             </Form>
             <ErrorNotice error/>
+            {move || {
+                let q = query.read();
+                let what = match q.get("done").as_deref() {
+                    Some("role") => "Role saved.",
+                    Some("disabled") => "The account is disabled and signed out everywhere.",
+                    Some("enabled") => "The account is enabled again.",
+                    _ => return None,
+                };
+                Some(view! { <div class="notice success" role="status"><p>{what}</p></div> })
+            }}
             <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     match users.await {

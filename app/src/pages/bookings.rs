@@ -24,13 +24,15 @@ pub fn MyBookingsPage() -> impl IntoView {
 #[component]
 fn BookingList() -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
-    let data = Resource::new(move || cancel.version().get(), |_| my_bookings());
+    let data = Resource::new(|| (), |_| my_bookings());
     let error: FormError = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    let query = use_query_map();
+    let cancelled = move || query.read().get("done").as_deref() == Some("cancelled");
     view! {
         <section class="container stack">
             <header class="page-header"><h1>"My bookings"</h1></header>
             <ErrorNotice error/>
-            <Show when=move || matches!(cancel.value().get(), Some(Ok(true)))>
+            <Show when=cancelled>
                 <div class="notice success" role="status"><p>"Your booking was cancelled and the seats were released."</p></div>
             </Show>
             <Transition fallback=|| view! { <p class="muted">"Loading your bookings…"</p> }>

@@ -6,7 +6,7 @@ use crate::api::bookings::{
     CheckoutData, ConfirmCheckout, ReleaseCheckout, RenewCheckout, load_checkout,
 };
 use crate::components::forms::{ErrorNotice, FormError};
-use crate::components::head::PageTitle;
+use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use chrono::{DateTime, Utc};
@@ -32,6 +32,7 @@ pub fn CheckoutPage() -> impl IntoView {
     );
     view! {
         <PageTitle text="Checkout · Evently"/>
+        <ScriptPreload/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next children=move |_| {
             let data = Resource::new(hold_id, load_checkout);
@@ -50,8 +51,10 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The held seats, countdown and forms: an island (the page around it is static HTML).
+#[island]
 fn Checkout(data: CheckoutData) -> impl IntoView {
+    crate::components::forms::provide_url_error();
     let confirm = ServerAction::<ConfirmCheckout>::new();
     let renew = ServerAction::<RenewCheckout>::new();
     let release = ServerAction::<ReleaseCheckout>::new();

@@ -4,10 +4,10 @@
 use crate::api::bookings::StartCheckout;
 use crate::api::events::{EventPageData, event_page};
 use crate::components::forms::{ErrorNotice, FormError};
-use crate::components::head::PageTitle;
+use crate::components::head::{PageTitle, ScriptPreload};
 use crate::pages::not_found::NotFound;
 use evently::domain::{EventStatus, Scarcity};
-use evently::dto::EventDetail;
+use evently::dto::TicketTypeView;
 use evently::error::ErrorCode;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
@@ -58,6 +58,7 @@ fn EventView(data: EventPageData) -> impl IntoView {
     let cutoff = cutoff_label(e.cancel_cutoff_minutes);
     view! {
         <PageTitle text=title/>
+        <ScriptPreload/>
         <Meta name="description" content=data.description.clone()/>
         <Link rel="canonical" href=data.canonical.clone()/>
         <Meta property="og:type" content="website"/>
@@ -111,7 +112,15 @@ fn EventView(data: EventPageData) -> impl IntoView {
                     </dl>
                 </div>
                 <aside>
-                    <BookingWidget event=e.clone() checkout_key=data.checkout_key.clone() signed_in=data.signed_in/>
+                    <BookingWidget
+                        event_id=e.id
+                        slug=e.slug.clone()
+                        published=e.status == EventStatus::Published
+                        hold_minutes=e.hold_minutes
+                        tickets=e.ticket_types.clone()
+                        checkout_key=data.checkout_key.clone()
+                        signed_in=data.signed_in
+                    />
                 </aside>
             </div>
         </article>
@@ -135,27 +144,39 @@ fn cutoff_label(minutes: i64) -> String {
     }
 }
 
-#[component]
-fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> impl IntoView {
+/// The ticket picker: live seat counts and the booking forms. An island: the only part of
+/// the event page that runs in the browser. Without JavaScript its forms post and redirect.
+#[island]
+fn BookingWidget(
+    event_id: i64,
+    slug: String,
+    published: bool,
+    hold_minutes: i64,
+    tickets: Vec<TicketTypeView>,
+    checkout_key: String,
+    signed_in: bool,
+) -> impl IntoView {
+    crate::components::forms::provide_url_error();
     let action = ServerAction::<StartCheckout>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
-    crate::live::watch_event(event.id);
-    let live = use_context::<crate::live::Live>();
-    let event_id = event.id;
-    let rendered_open = event.status == EventStatus::Published;
+    crate::live::watch_event(event_id);
+    let live = crate::live::use_live();
     let open = move || {
-        rendered_open
+        published
             && live
                 .and_then(|l| l.event_status(event_id))
                 .is_none_or(|s| s == EventStatus::Published)
     };
+    // Set once the island runs in the browser: the picker now answers clicks itself.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let slug = StoredValue::new(slug);
     view! {
-        <section class="card" aria-labelledby="tickets-heading">
+        <section class="card" aria-labelledby="tickets-heading" data-ready=move || ready.get().then_some("true")>
             <h2 id="tickets-heading">"Tickets " <crate::live::LiveIndicator/></h2>
             <ErrorNotice error/>
             <ul class="ticket-list" role="list">
-                {event.ticket_types.clone().into_iter().map(|t| {
-                    let slug = StoredValue::new(event.slug.clone());
+                {tickets.into_iter().map(|t| {
                     let key = StoredValue::new(format!("{checkout_key}-{}", t.id));
                     let (tt_id, rendered, on_sale, max_per_booking) = (t.id, t.available, t.on_sale, t.max_per_booking);
                     let seats = move || live.and_then(|l| l.available(tt_id)).unwrap_or(rendered);
@@ -195,7 +216,7 @@ fn BookingWidget(event: EventDetail, checkout_key: String, signed_in: bool) -> i
                     }
                 }).collect_view()}
             </ul>
-            <p class="hint">{format!("Seats are held for {} minutes while you check out.", event.hold_minutes)}</p>
+            <p class="hint">{format!("Seats are held for {hold_minutes} minutes while you check out.")}</p>
             {(!signed_in).then(|| view! { <p class="hint">"You will sign in or create an account before confirming."</p> })}
         </section>
     }

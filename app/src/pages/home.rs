@@ -2,7 +2,7 @@
 
 use crate::api::events::load_home;
 use crate::components::event_card::EventCard;
-use crate::components::head::PageTitle;
+use crate::components::head::{PageTitle, ScriptPreload};
 use evently::domain::CATEGORIES;
 use evently::dto::url_encode;
 use evently::dto::{EventSummary, Facet};
@@ -17,6 +17,7 @@ pub fn HomePage() -> impl IntoView {
     let deleted = move || query.read().get("account").as_deref() == Some("deleted");
     view! {
         <PageTitle text="Evently · Find and book events near you"/>
+        <ScriptPreload/>
         <Meta name="description" content="Concerts, talks, sports, food and more: find upcoming events and book tickets in seconds, with live availability."/>
         <Link rel="canonical" href="/"/>
         <Meta property="og:type" content="website"/>
@@ -82,51 +83,71 @@ fn FacetLinks(title: &'static str, param: &'static str, facets: Vec<Facet>) -> i
     })
 }
 
-/// The event grid with category chips. The chips filter in place once hydrated; the full
-/// list is in the server-rendered HTML either way.
+/// The event grid with category chips. The grid is static HTML (its seat badges are islands);
+/// the chips are an island that filters it in place. Without JavaScript the full list is
+/// there and the chips do nothing (the category links below the grid still work).
 #[component]
 fn FilterableEvents(events: Vec<EventSummary>) -> impl IntoView {
-    let (category, set_category) = signal(None::<&'static str>);
-    let present: Vec<&'static str> = CATEGORIES
-        .iter()
-        .map(|(id, _)| *id)
-        .filter(|id| events.iter().any(|e| e.category == *id))
-        .collect();
-    let counts = events
-        .iter()
-        .map(|e| e.category.clone())
-        .collect::<Vec<_>>();
-    let shown = move || match category.get() {
-        None => counts.len(),
-        Some(c) => counts.iter().filter(|x| x.as_str() == c).count(),
-    };
     if events.is_empty() {
         return view! { <p class="empty-state">"No upcoming events yet. Check back soon."</p> }
             .into_any();
     }
+    let categories: Vec<(String, String, usize)> = CATEGORIES
+        .iter()
+        .map(|(id, label)| {
+            let n = events.iter().filter(|e| e.category == *id).count();
+            (id.to_string(), label.to_string(), n)
+        })
+        .filter(|(_, _, n)| *n > 0)
+        .collect();
+    view! {
+        <CategoryChips categories total=events.len()/>
+        <ul class="event-grid" role="list" id="upcoming-grid">
+            {events.into_iter().map(|e| {
+                let category = e.category.clone();
+                view! { <li data-category=category><EventCard event=e/></li> }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// Category chips over `#upcoming-grid`: (id, label, how many) per category present.
+#[island]
+fn CategoryChips(categories: Vec<(String, String, usize)>, total: usize) -> impl IntoView {
+    let (category, set_category) = signal(None::<String>);
+    let counts: Vec<(String, usize)> = categories.iter().map(|(id, _, n)| (id.clone(), *n)).collect();
+    let shown = move || match category.get() {
+        None => total,
+        Some(c) => counts.iter().find(|(id, _)| *id == c).map_or(0, |(_, n)| *n),
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        let chosen = category.get();
+        let Ok(items) = document().query_selector_all("#upcoming-grid > li") else {
+            return;
+        };
+        for i in 0..items.length() {
+            if let Some(li) = items.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let cat = li.get_attribute("data-category");
+                li.set_hidden(chosen.as_ref().is_some_and(|c| cat.as_ref() != Some(c)));
+            }
+        }
+    });
     view! {
         <div class="chips" role="group" aria-label="Filter by category">
             <button type="button" class="chip" aria-pressed=move || category.get().is_none().to_string()
                 on:click=move |_| set_category.set(None)>"All"</button>
-            {present.into_iter().map(|id| {
-                let label = evently::domain::category_label(id);
+            {categories.into_iter().map(|(id, label, _)| {
+                let (pressed, chosen) = (id.clone(), id.clone());
                 view! {
                     <button type="button" class="chip" data-category=id
-                        aria-pressed=move || (category.get() == Some(id)).to_string()
-                        on:click=move |_| set_category.set(Some(id))>{label}</button>
+                        aria-pressed=move || (category.get().as_deref() == Some(pressed.as_str())).to_string()
+                        on:click=move |_| set_category.set(Some(chosen.clone()))>{label}</button>
                 }
             }).collect_view()}
         </div>
         <p class="results-count" aria-live="polite">{move || match shown() { 1 => "Showing 1 event".to_string(), n => format!("Showing {n} events") }}</p>
-        <ul class="event-grid" role="list">
-            {events.into_iter().map(|e| {
-                let cat = e.category.clone();
-                view! {
-                    <li hidden=move || category.get().is_some_and(|c| c != cat)>
-                        <EventCard event=e/>
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
-    }.into_any()
+    }
 }

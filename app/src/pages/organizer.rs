@@ -6,7 +6,7 @@ use crate::api::organizer::{
     UpdateEvent, event_attendees, load_event_form, load_event_sales, organizer_events,
 };
 use crate::components::forms::{ErrorNotice, FormError, capitalise};
-use crate::components::head::PageTitle;
+use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use evently::domain::EventStatus;
@@ -262,6 +262,7 @@ pub fn EventDashboardPage() -> impl IntoView {
     let id = event_id();
     view! {
         <PageTitle text="Event dashboard · Organizer · Evently"/>
+        <ScriptPreload/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/organizer" children=move |_| view! { <Dashboard id/> }.into_any()/>
     }
@@ -272,14 +273,13 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
     let publish = ServerAction::<PublishEvent>::new();
     let cancel = ServerAction::<CancelEvent>::new();
     let capacity = ServerAction::<ChangeCapacity>::new();
-    let check_in = ServerAction::<CheckIn>::new();
     let sales = Resource::new(
         move || {
             (
                 id(),
                 publish.version().get(),
                 cancel.version().get(),
-                capacity.version().get() + check_in.version().get(),
+                capacity.version().get(),
             )
         },
         |(id, _, _, _)| load_event_sales(id),
@@ -293,10 +293,21 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
             .or_else(|| capacity.value().get().and_then(Result::err))
     });
     let query = use_query_map();
-    let saved = move || query.read().get("saved").is_some();
+    let notice = move || {
+        let q = query.read();
+        if q.get("saved").is_some() {
+            return Some("Changes saved.");
+        }
+        match q.get("done").as_deref() {
+            Some("published") => Some("The event is published: its page is public and tickets are on sale."),
+            Some("cancelled") => Some("The event is cancelled. Every booking was cancelled and its seats released."),
+            Some("capacity") => Some("Capacity changed."),
+            _ => None,
+        }
+    };
     view! {
         <section class="container stack">
-            <Show when=saved><div class="notice success" role="status"><p>"Changes saved."</p></div></Show>
+            {move || notice().map(|n| view! { <div class="notice success" role="status"><p>{n}</p></div> })}
             <ErrorNotice error/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -307,8 +318,8 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
                     }
                 })}
             </Transition>
-            <CheckInPanel id=id() action=check_in/>
-            <Attendees id=id() check_in/>
+            <CheckInPanel event_id=id()/>
+            <Attendees id=id()/>
         </section>
     }
 }
@@ -321,6 +332,7 @@ fn SalesView(
     capacity: ServerAction<ChangeCapacity>,
 ) -> impl IntoView {
     let e = sales.event.clone();
+    let event_id = e.id;
     let sold: i64 = sales.ticket_types.iter().map(|t| t.sold).sum();
     let cap: i64 = sales.ticket_types.iter().map(|t| t.capacity).sum();
     let held: i64 = sales.ticket_types.iter().map(|t| t.held).sum();
@@ -366,6 +378,7 @@ fn SalesView(
                             <td>
                                 <ActionForm action=capacity attr:class="inline-form">
                                     <input type="hidden" name="ticket_type_id" value=t.id/>
+                                    <input type="hidden" name="event_id" value=event_id/>
                                     <label class="visually-hidden" for=format!("cap-{}", t.id)>{format!("Capacity of {}", t.name)}</label>
                                     <input id=format!("cap-{}", t.id) type="number" min="0" name="capacity" value=t.capacity class="narrow-input"/>
                                     <button type="submit" class="button small secondary">"Set"</button>
@@ -396,8 +409,13 @@ fn SalesView(
     }
 }
 
-#[component]
-fn CheckInPanel(id: i64, action: ServerAction<CheckIn>) -> impl IntoView {
+/// The door's check-in form, an island: the outcome shows at once, without reloading the
+/// dashboard. (The attendee table below shows the new check-in after a reload.)
+#[island]
+fn CheckInPanel(event_id: i64) -> impl IntoView {
+    crate::components::forms::provide_url_error();
+    let action = ServerAction::<CheckIn>::new();
+    let id = event_id;
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <section class="card" aria-labelledby="checkin-heading">
@@ -426,13 +444,10 @@ fn CheckInPanel(id: i64, action: ServerAction<CheckIn>) -> impl IntoView {
 }
 
 #[component]
-fn Attendees(id: i64, check_in: ServerAction<CheckIn>) -> impl IntoView {
+fn Attendees(id: i64) -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").filter(|s| !s.trim().is_empty());
-    let list = Resource::new(
-        move || (id, q(), check_in.version().get()),
-        |(id, q, _)| event_attendees(id, q),
-    );
+    let list = Resource::new(move || (id, q()), |(id, q)| event_attendees(id, q));
     view! {
         <section class="card" aria-labelledby="attendees-heading">
             <h2 id="attendees-heading">"Attendees"</h2>

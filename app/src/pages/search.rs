@@ -3,7 +3,7 @@
 
 use crate::api::events::search_events;
 use crate::components::event_card::EventCard;
-use crate::components::head::PageTitle;
+use crate::components::head::{PageTitle, ScriptPreload};
 use evently::domain::CATEGORIES;
 use evently::dto::SearchQuery;
 use leptos::prelude::*;
@@ -65,6 +65,7 @@ pub fn SearchPage() -> impl IntoView {
     };
     view! {
         <PageTitle text=move || format!("{} · Evently", heading())/>
+        <ScriptPreload/>
         <Meta name="description" content=move || format!("{}: dates, prices and live availability on Evently.", heading())/>
         {move || view! { <Link rel="canonical" href=canonical()/> }}
         <Show when=move || params.get().cursor.is_some()>
@@ -95,7 +96,7 @@ pub fn SearchPage() -> impl IntoView {
                                     });
                                     let paged = params.get_untracked().cursor.is_some();
                                     view! {
-                                        <p class="results-count" aria-live="polite"><crate::live::LiveIndicator/>" "{match page.items.len() { 1 => "1 event on this page".to_string(), n => format!("{n} events on this page") }}</p>
+                                        <p class="results-count" aria-live="polite"><crate::live::LiveStatus/>" "{match page.items.len() { 1 => "1 event on this page".to_string(), n => format!("{n} events on this page") }}</p>
                                         <ul class="event-grid" role="list">
                                             {page.items.into_iter().map(|e| view! { <li><EventCard event=e/></li> }).collect_view()}
                                         </ul>
