@@ -13,7 +13,7 @@ WORK="$TARGET_DIR/site-build"
 [ -f "$SITE/hash.txt" ] || { echo "no built site in $SITE: run ./scripts/build-site.sh" >&2; exit 1; }
 
 size_or_dash() { if [ -f "$1" ]; then stat -c %s "$1"; else echo -; fi; }
-row() { printf '%-44s %10s %10s %10s\n' "$@"; }
+row() { printf '%-50s %10s %10s %10s\n' "$@"; }
 
 row file raw gzip brotli
 while IFS= read -r f; do
@@ -31,7 +31,7 @@ fi
 echo
 first_visit() {
   local col=$1 total=0 f s
-  for f in "$SITE"/pkg/evently.*.js "$SITE"/pkg/evently.*.wasm "$SITE"/pkg/evently.*.css; do
+  for f in "$SITE"/pkg/boot.*.js "$SITE"/pkg/evently.*.js "$SITE"/pkg/evently.*.wasm "$SITE"/pkg/evently.*.css; do
     case $col in
       raw) s=$(stat -c %s "$f") ;;
       *) s=$(stat -c %s "$f.$col" 2>/dev/null || stat -c %s "$f") ;;
@@ -40,7 +40,7 @@ first_visit() {
   done
   echo "$total"
 }
-row "first visit (js + wasm + css)" "$(first_visit raw)" "$(first_visit gz)" "$(first_visit br)"
+row "first visit: boot + js + wasm + css (+ the page)" "$(first_visit raw)" "$(first_visit gz)" "$(first_visit br)"
 
 if [ -f "$WORK/times" ]; then
   echo

@@ -62,8 +62,13 @@ describe('weight budget', () => {
     await withPage(browser, { viewport: DESKTOP }, 'budget-event', async (page) => {
       const cdp = await page.context().newCDPSession(page);
       const requests = new Map();
+      const sentHeaders = new Map();
       cdp.on('Network.requestWillBeSent', (e) => {
         requests.set(e.requestId, { url: e.request.url, type: e.type, done: false, bytes: 0 });
+      });
+      cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
+        // The headers Chromium really sent (Accept-Encoding is added below the page).
+        sentHeaders.set(e.requestId, e.headers);
       });
       cdp.on('Network.responseReceived', (e) => {
         const r = requests.get(e.requestId);
@@ -106,6 +111,8 @@ describe('weight budget', () => {
         t.diagnostic(`  ${typeOf(r).padEnd(8)} ${String(r.bytes).padStart(8)}  ${r.status ?? '-'} ${header(r.headers, 'content-encoding') ?? '-'}  ${r.url.replace(server.url, '')}${r.failed ? ` (failed: ${r.failed})` : ''}`);
       }
 
+      const docId = [...requests.entries()].find(([, r]) => r.type === 'Document')?.[0];
+      t.diagnostic(`Accept-Encoding sent by Chromium: ${header(sentHeaders.get(docId), 'accept-encoding') ?? '?'}`);
       const document = all.filter((r) => r.type === 'Document');
       assert.equal(document.length, 1, 'one document');
       assert.ok(document[0].bytes > 0, 'the document was counted');
