@@ -138,6 +138,10 @@ pub fn use_live() -> Option<Live> {
     Some(LIVE.with(|cell| {
         *cell.get_or_init(|| {
             // Owned by a root that is never dropped: the signals outlive every island.
+            // `new_root` makes itself the current owner; the island that asked must stay
+            // current, or what it creates next would belong to this root and its own
+            // owner would be dropped (disposing what it created before).
+            let island = Owner::current();
             let owner = Owner::new_root(None);
             let live = owner.with(|| Live {
                 seats: RwSignal::new(HashMap::new()),
@@ -147,6 +151,9 @@ pub fn use_live() -> Option<Live> {
                 outbox: StoredValue::new(None),
             });
             std::mem::forget(owner);
+            if let Some(island) = island {
+                island.set();
+            }
             leptos::task::spawn_local(run(live));
             live
         })

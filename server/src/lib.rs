@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod cache_policy;
 pub mod page_cache;
+pub mod page_csp;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -97,13 +97,6 @@ async fn count_request(req: Request, next: Next) -> Response {
 /// The policy for responses that are not pages.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The policy of HTML pages. Scripts only from this site (the boot module and the wasm
-/// bundle's JS), none inline at all (pages carry no inline script; the JSON-LD block is
-/// data, which CSP does not run), wasm compilation allowed, no plugins, no framing. Without
-/// a nonce the same policy is right for every response, so a cached page keeps it.
-pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-    style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; \
-    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Headers every response carries; HSTS in production. Also: a page that redirects while
 /// rendering (for example to the sign-in page) answers a real `302` to every client, not only
@@ -115,6 +108,15 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         .iter()
         .any(|p| req.uri().path().starts_with(p));
     let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if html {
+        // Pages: this site's scripts and the hashes of the page's own inline ones.
+        res = crate::page_csp::apply(res).await;
+    }
     if page_get
         && res.headers().contains_key("serverfnredirect")
         && res.headers().contains_key(header::LOCATION)
@@ -143,13 +145,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         ),
     );
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let html = h
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/html"));
         h.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(if html { PAGE_CSP } else { API_CSP }),
+            HeaderValue::from_static(API_CSP),
         );
     }
     if state.config.production() {

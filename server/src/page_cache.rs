@@ -43,6 +43,8 @@ struct Entry {
     version: u64,
     etag: HeaderValue,
     content_type: HeaderValue,
+    /// The page's Content-Security-Policy (hashes of its inline scripts).
+    csp: HeaderValue,
     identity: Bytes,
     gzip: Bytes,
     br: Bytes,
@@ -257,6 +259,7 @@ fn compress(identity: Bytes, content_type: HeaderValue, version: u64) -> Entry {
         stored_at: Instant::now(),
         version,
         etag,
+        csp: crate::page_csp::policy_for(&identity),
         content_type,
         identity,
         gzip,
@@ -273,6 +276,7 @@ fn respond(e: &Entry, req_headers: &HeaderMap, hit: bool) -> Response<Body> {
             header::CACHE_CONTROL,
             HeaderValue::from_static(PagePolicy::Public.cache_control()),
         )
+        .header(header::CONTENT_SECURITY_POLICY, e.csp.clone())
         .header(X_CACHE, if hit { "hit" } else { "miss" });
     let res = if not_modified(req_headers, &e.etag) {
         builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
