@@ -234,7 +234,12 @@ mod tests {
     fn hash_file_needs_all_four() {
         let h = Hashes::parse("js: aa\nwasm: bb\ncss: cc\nboot: dd\n").unwrap();
         assert_eq!(
-            (h.js.as_str(), h.wasm.as_str(), h.css.as_str(), h.boot.as_str()),
+            (
+                h.js.as_str(),
+                h.wasm.as_str(),
+                h.css.as_str(),
+                h.boot.as_str()
+            ),
             ("aa", "bb", "cc", "dd")
         );
         assert!(Hashes::parse("js: aa\nwasm: bb\ncss: cc\n").is_none());

@@ -97,7 +97,6 @@ async fn count_request(req: Request, next: Next) -> Response {
 /// The policy for responses that are not pages.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-
 /// Headers every response carries; HSTS in production. Also: a page that redirects while
 /// rendering (for example to the sign-in page) answers a real `302` to every client, not only
 /// to those that sent `Accept: text/html`; server-function calls keep Leptos's own protocol.

@@ -157,7 +157,12 @@ impl PageCache {
     /// Keeps `res` (a page that was just rendered for `req`, built for `version`) when it
     /// is cacheable, and answers with it in the client's encoding (or `304`). Anything not
     /// cacheable passes through untouched.
-    pub async fn store<B>(&self, req: &Request<B>, version: u64, res: Response<Body>) -> Response<Body> {
+    pub async fn store<B>(
+        &self,
+        req: &Request<B>,
+        version: u64,
+        res: Response<Body>,
+    ) -> Response<Body> {
         let cacheable = res.status() == StatusCode::OK
             && !res.headers().contains_key(header::SET_COOKIE)
             && !res.headers().contains_key(header::CONTENT_ENCODING)
@@ -184,8 +189,8 @@ impl PageCache {
             .get(header::CONTENT_TYPE)
             .cloned()
             .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
-        let entry = tokio::task::spawn_blocking(move || compress(identity, content_type, version))
-            .await;
+        let entry =
+            tokio::task::spawn_blocking(move || compress(identity, content_type, version)).await;
         let Ok(entry) = entry else {
             return Response::from_parts(parts, Body::empty());
         };
@@ -316,20 +321,41 @@ mod tests {
 
     #[test]
     fn picks_the_best_accepted_encoding() {
-        assert_eq!(accepted(&headers(&[("accept-encoding", "gzip, deflate, br")])), Encoding::Br);
-        assert_eq!(accepted(&headers(&[("accept-encoding", "gzip")])), Encoding::Gzip);
-        assert_eq!(accepted(&headers(&[("accept-encoding", "br;q=0, gzip")])), Encoding::Gzip);
+        assert_eq!(
+            accepted(&headers(&[("accept-encoding", "gzip, deflate, br")])),
+            Encoding::Br
+        );
+        assert_eq!(
+            accepted(&headers(&[("accept-encoding", "gzip")])),
+            Encoding::Gzip
+        );
+        assert_eq!(
+            accepted(&headers(&[("accept-encoding", "br;q=0, gzip")])),
+            Encoding::Gzip
+        );
         assert_eq!(accepted(&headers(&[])), Encoding::Identity);
-        assert_eq!(accepted(&headers(&[("accept-encoding", "identity")])), Encoding::Identity);
+        assert_eq!(
+            accepted(&headers(&[("accept-encoding", "identity")])),
+            Encoding::Identity
+        );
     }
 
     #[test]
     fn if_none_match_matches_the_etag_only() {
         let etag = HeaderValue::from_static("\"abc\"");
-        assert!(not_modified(&headers(&[("if-none-match", "\"abc\"")]), &etag));
-        assert!(not_modified(&headers(&[("if-none-match", "\"x\", W/\"abc\"")]), &etag));
+        assert!(not_modified(
+            &headers(&[("if-none-match", "\"abc\"")]),
+            &etag
+        ));
+        assert!(not_modified(
+            &headers(&[("if-none-match", "\"x\", W/\"abc\"")]),
+            &etag
+        ));
         assert!(not_modified(&headers(&[("if-none-match", "*")]), &etag));
-        assert!(!not_modified(&headers(&[("if-none-match", "\"abd\"")]), &etag));
+        assert!(!not_modified(
+            &headers(&[("if-none-match", "\"abd\"")]),
+            &etag
+        ));
         assert!(!not_modified(&headers(&[]), &etag));
     }
 
@@ -348,7 +374,11 @@ mod tests {
         let r = respond(&e, &headers(&[("accept-encoding", "br")]), true);
         assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
         assert_eq!(r.headers()[X_CACHE], "hit");
-        let r = respond(&e, &headers(&[("if-none-match", e.etag.to_str().unwrap())]), true);
+        let r = respond(
+            &e,
+            &headers(&[("if-none-match", e.etag.to_str().unwrap())]),
+            true,
+        );
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     }
 
@@ -356,10 +386,18 @@ mod tests {
     fn the_cache_stays_within_its_bounds() {
         let cache = PageCache::new();
         for i in 0..(MAX_ENTRIES + 10) {
-            let e = compress(Bytes::from(format!("page {i}")), HeaderValue::from_static("text/html"), 1);
+            let e = compress(
+                Bytes::from(format!("page {i}")),
+                HeaderValue::from_static("text/html"),
+                1,
+            );
             cache.insert(format!("/p/{i}"), e);
         }
-        assert_eq!(cache.len(), MAX_ENTRIES, "full: new pages are served but not kept");
+        assert_eq!(
+            cache.len(),
+            MAX_ENTRIES,
+            "full: new pages are served but not kept"
+        );
         cache.clear();
         assert!(cache.is_empty());
     }

@@ -112,7 +112,9 @@ mod tests {
         assert!(csp.contains("'sha256-"), "{csp}");
         assert_eq!(csp.matches("'sha256-").count(), 2);
         assert!(!csp.contains("unsafe-inline") && !csp.contains("nonce-"));
-        assert!(csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
+        assert!(
+            csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
+        );
         assert!(csp.ends_with("frame-ancestors 'none'"));
     }
 

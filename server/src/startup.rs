@@ -156,11 +156,14 @@ impl Application {
                 "no hash.txt in the site root (run scripts/build-site.sh); linking unhashed asset names"
             ),
         }
-        let site_assets = app::AssetPaths::new(
-            hashes
-                .as_ref()
-                .map(|h| (h.css.as_str(), h.js.as_str(), h.wasm.as_str(), h.boot.as_str())),
-        );
+        let site_assets = app::AssetPaths::new(hashes.as_ref().map(|h| {
+            (
+                h.css.as_str(),
+                h.js.as_str(),
+                h.wasm.as_str(),
+                h.boot.as_str(),
+            )
+        }));
         let metrics = Metrics::new();
         // With rate limits off (local benchmarks: one client, thousands of connections) only
         // the total cap applies.

@@ -17,7 +17,10 @@ pub fn availability_label(available: i64, capacity: i64) -> (&'static str, Strin
 pub fn SeatBadge(event_id: i64, available: i64, capacity: i64) -> impl IntoView {
     crate::live::watch_event(event_id);
     let live = crate::live::use_live();
-    let seats = move || live.and_then(|l| l.event_available(event_id)).unwrap_or(available);
+    let seats = move || {
+        live.and_then(|l| l.event_available(event_id))
+            .unwrap_or(available)
+    };
     let badge = move || availability_label(seats(), capacity);
     view! {
         <span class=move || format!("badge {}", badge().0) data-available=seats>{move || badge().1}</span>

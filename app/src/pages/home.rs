@@ -116,10 +116,16 @@ fn FilterableEvents(events: Vec<EventSummary>) -> impl IntoView {
 #[island]
 fn CategoryChips(categories: Vec<(String, String, usize)>, total: usize) -> impl IntoView {
     let (category, set_category) = signal(None::<String>);
-    let counts: Vec<(String, usize)> = categories.iter().map(|(id, _, n)| (id.clone(), *n)).collect();
+    let counts: Vec<(String, usize)> = categories
+        .iter()
+        .map(|(id, _, n)| (id.clone(), *n))
+        .collect();
     let shown = move || match category.get() {
         None => total,
-        Some(c) => counts.iter().find(|(id, _)| *id == c).map_or(0, |(_, n)| *n),
+        Some(c) => counts
+            .iter()
+            .find(|(id, _)| *id == c)
+            .map_or(0, |(_, n)| *n),
     };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -129,7 +135,10 @@ fn CategoryChips(categories: Vec<(String, String, usize)>, total: usize) -> impl
             return;
         };
         for i in 0..items.length() {
-            if let Some(li) = items.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+            if let Some(li) = items
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            {
                 let cat = li.get_attribute("data-category");
                 li.set_hidden(chosen.as_ref().is_some_and(|c| cat.as_ref() != Some(c)));
             }

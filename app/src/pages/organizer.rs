@@ -299,8 +299,12 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
             return Some("Changes saved.");
         }
         match q.get("done").as_deref() {
-            Some("published") => Some("The event is published: its page is public and tickets are on sale."),
-            Some("cancelled") => Some("The event is cancelled. Every booking was cancelled and its seats released."),
+            Some("published") => {
+                Some("The event is published: its page is public and tickets are on sale.")
+            }
+            Some("cancelled") => {
+                Some("The event is cancelled. Every booking was cancelled and its seats released.")
+            }
             Some("capacity") => Some("Capacity changed."),
             _ => None,
         }

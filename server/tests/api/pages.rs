@@ -73,7 +73,10 @@ async fn anonymous_pages_come_from_the_page_cache_until_the_event_changes() {
     .await;
     let organizer = app.user("olga", "organizer").await;
     let ev = app
-        .published_event(&organizer, json!([{ "name": "Standing", "price_cents": 1500, "capacity": 50 }]))
+        .published_event(
+            &organizer,
+            json!([{ "name": "Standing", "price_cents": 1500, "capacity": 50 }]),
+        )
         .await;
     let (event_id, tt) = crate::helpers::event_ids(&ev);
     let path = format!("/events/{}", ev["slug"].as_str().unwrap());
@@ -82,21 +85,41 @@ async fn anonymous_pages_come_from_the_page_cache_until_the_event_changes() {
     assert_eq!(first.status(), 200);
     assert_eq!(first.headers()["x-page-cache"], "miss");
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
-    assert_eq!(first.headers()["cache-control"], "public, max-age=0, must-revalidate");
+    assert_eq!(
+        first.headers()["cache-control"],
+        "public, max-age=0, must-revalidate"
+    );
     let first_html = first.text().await.unwrap();
     assert!(first_html.contains("Black-box Night"));
 
     let second = app.get(&path, None).await;
     assert_eq!(second.headers()["x-page-cache"], "hit");
     assert_eq!(second.headers()["etag"].to_str().unwrap(), etag);
-    assert!(second.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert!(
+        second.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
     assert_eq!(second.text().await.unwrap(), first_html, "the same page");
 
-    let r = app.http.get(app.at(&path)).header("if-none-match", &etag).send().await.unwrap();
+    let r = app
+        .http
+        .get(app.at(&path))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 304, "the client's copy is current");
     assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
 
-    let r = app.http.get(app.at(&path)).header("accept-encoding", "br, gzip").send().await.unwrap();
+    let r = app
+        .http
+        .get(app.at(&path))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-encoding"], "br");
     let body = r.bytes().await.unwrap();
     let mut html = Vec::new();
@@ -106,9 +129,18 @@ async fn anonymous_pages_come_from_the_page_cache_until_the_event_changes() {
     // A booking changes counts, which arrive live: the page stays cached.
     let buyer = app.user("bo", "attendee").await;
     let r = app
-        .book(&buyer.token, event_id, json!({ "ticket_type_id": tt, "quantity": 2 }), "cache-k1")
+        .book(
+            &buyer.token,
+            event_id,
+            json!({ "ticket_type_id": tt, "quantity": 2 }),
+            "cache-k1",
+        )
         .await;
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
     assert_eq!(app.get(&path, None).await.headers()["x-page-cache"], "hit");
 
     // Signed in: rendered for this person, never from the cache, never stored by others.
@@ -118,11 +150,18 @@ async fn anonymous_pages_come_from_the_page_cache_until_the_event_changes() {
 
     // An edit of the event (capacity here) empties the cache: the next page is fresh.
     let r = app
-        .post(&format!("/api/v1/ticket-types/{tt}/capacity"), Some(&organizer.token), json!({ "capacity": 80 }))
+        .post(
+            &format!("/api/v1/ticket-types/{tt}/capacity"),
+            Some(&organizer.token),
+            json!({ "capacity": 80 }),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let after = app.get(&path, None).await;
     assert_eq!(after.headers()["x-page-cache"], "miss");
     let html = after.text().await.unwrap();
-    assert!(html.contains("\"capacity\":80"), "the island's props carry the new capacity");
+    assert!(
+        html.contains("\"capacity\":80"),
+        "the island's props carry the new capacity"
+    );
 }

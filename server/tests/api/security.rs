@@ -338,7 +338,10 @@ async fn pages_carry_security_headers_and_sessions_use_httponly_cookies() {
             );
         }
         assert!(inline >= 1, "Leptos's hydration state is inline and hashed");
-        assert!(html.contains("<script type=\"module\" src=\"/pkg/boot"), "the boot module");
+        assert!(
+            html.contains("<script type=\"module\" src=\"/pkg/boot"),
+            "the boot module"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
         assert_eq!(h.get("strict-transport-security").is_some(), production);
