@@ -54,9 +54,10 @@ impl AssetPaths {
 /// The HTML document around the app (server only).
 ///
 /// Islands mode: the page is server-rendered HTML, and only the components marked
-/// `#[island]` run in the browser. Nothing inline is executable (the JSON-LD block is data),
-/// so the page's Content-Security-Policy needs no nonce and a cached page stays valid; the
-/// server sets it (`server/src/middleware.rs`).
+/// `#[island]` run in the browser, started by the boot module (a file, not inline). The only
+/// inline scripts are Leptos's hydration state; the server's page policy allows them by hash
+/// (`server/src/page_csp.rs`), so no per-response nonce is needed and a cached page keeps a
+/// valid policy.
 pub fn shell(assets: AssetPaths) -> impl IntoView {
     // As Leptos's own islands script does: outside islands nothing is hydrated, so nothing
     // (resources, for one) is serialised into the page for the browser.

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 const JS_HASH: &str = "0123456789abcdef";
 const WASM_HASH: &str = "fedcba9876543210";
 const CSS_HASH: &str = "00112233aabbccdd";
+const BOOT_HASH: &str = "4455667788990011";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// A built site in a temporary folder, removed on drop. Each compressed sibling has its own
@@ -31,6 +32,10 @@ impl FakeSite {
             (format!("pkg/evently.{JS_HASH}.js"), "export default 1;"),
             (format!("pkg/evently.{WASM_HASH}.wasm"), "\0asm wasm bytes"),
             (format!("pkg/evently.{CSS_HASH}.css"), "body { margin: 0 }"),
+            (
+                format!("pkg/boot.{BOOT_HASH}.js"),
+                "import('/pkg/evently.js');",
+            ),
         ] {
             write(&name, body.as_bytes());
             write(&format!("{name}.br"), format!("br:{body}").as_bytes());
@@ -38,7 +43,8 @@ impl FakeSite {
         }
         write(
             "hash.txt",
-            format!("js: {JS_HASH}\nwasm: {WASM_HASH}\ncss: {CSS_HASH}\n").as_bytes(),
+            format!("js: {JS_HASH}\nwasm: {WASM_HASH}\ncss: {CSS_HASH}\nboot: {BOOT_HASH}\n")
+                .as_bytes(),
         );
         write(
             "favicon.svg",
@@ -211,6 +217,7 @@ async fn pages_link_the_hashed_names_and_stay_compressed() {
         format!("/pkg/evently.{JS_HASH}.js"),
         format!("/pkg/evently.{WASM_HASH}.wasm"),
         format!("/pkg/evently.{CSS_HASH}.css"),
+        format!("/pkg/boot.{BOOT_HASH}.js"),
     ] {
         assert!(html.contains(&name), "the page links {name}");
     }

@@ -288,8 +288,12 @@ async fn event_pages_carry_json_ld_canonical_and_open_graph_without_scripts() {
         ev["ticket_types"][0]["id"].as_i64().unwrap(),
         ev["slug"].as_str().unwrap().to_string(),
     );
+    // A new address each time: the page cache serves an anonymous page for up to 5 s (seat
+    // counts arrive live), and this test reads what a fresh rendering says.
+    let fetches = std::sync::atomic::AtomicUsize::new(0);
     let page = |app: &TestApp| {
-        let url = app.at(&format!("/events/{slug}"));
+        let n = fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let url = app.at(&format!("/events/{slug}?fetch={n}"));
         async move { reqwest::get(url).await.unwrap() }
     };
     let ld = |html: &str| -> Value {
