@@ -5,8 +5,10 @@
 //! is [`PagePolicy::Public`] (no session, not a personal path) and whose response is a `200`
 //! HTML page that sets no cookie is kept here, already compressed (brotli and gzip), with an
 //! `ETag`:
-//! - for [`PAGE_TTL`] at most (so counts rendered into the HTML for visitors without script
-//!   are at most that old, and an edit made on another server instance shows within it);
+//! - for [`PAGE_TTL`] (then the first request renders it again while the others still get
+//!   the expired copy, for at most [`STALE_GRACE`] more: an expiry never sends every visitor
+//!   to render at once). Counts rendered into the HTML for visitors without script are at
+//!   most that old, and an edit made on another server instance shows within it;
 //! - until the content changes on this instance: every event edit (details, publishing,
 //!   cancelling, capacity) bumps the core's `pages_version`, which empties the cache. Bookings
 //!   do not: their counts come live.
@@ -28,6 +30,9 @@ use std::time::{Duration, Instant};
 
 /// How long a rendered page is served from memory.
 pub const PAGE_TTL: Duration = Duration::from_secs(5);
+/// How long past [`PAGE_TTL`] a page may still be served while one request renders it
+/// again (so an expiry never sends every visitor to render at once).
+pub const STALE_GRACE: Duration = Duration::from_secs(10);
 /// How many pages are kept at most.
 pub const MAX_ENTRIES: usize = 2_000;
 /// How many bytes (all encodings together) are kept at most.
@@ -40,6 +45,8 @@ pub const X_CACHE: &str = "x-page-cache";
 /// One rendered page in its three encodings.
 struct Entry {
     stored_at: Instant,
+    /// Set by the one request that renders the page again once it has expired.
+    refreshing: std::sync::atomic::AtomicBool,
     version: u64,
     etag: HeaderValue,
     content_type: HeaderValue,
@@ -148,7 +155,17 @@ impl PageCache {
         let key = key_of(req);
         let store = self.store.read().ok()?;
         let e = store.pages.get(&key)?;
-        if e.version != version || e.stored_at.elapsed() > PAGE_TTL {
+        if e.version != version {
+            return None;
+        }
+        let age = e.stored_at.elapsed();
+        if age <= PAGE_TTL {
+            return Some(respond(e, req.headers(), true));
+        }
+        // Expired: the first request renders it again; the others get the expired copy
+        // meanwhile, for a short grace (in case that rendering fails).
+        let first = !e.refreshing.swap(true, std::sync::atomic::Ordering::AcqRel);
+        if first || age > PAGE_TTL + STALE_GRACE {
             return None;
         }
         Some(respond(e, req.headers(), true))
@@ -216,7 +233,7 @@ impl PageCache {
             let stale: Vec<String> = store
                 .pages
                 .iter()
-                .filter(|(_, e)| e.stored_at.elapsed() > PAGE_TTL)
+                .filter(|(_, e)| e.stored_at.elapsed() > PAGE_TTL + STALE_GRACE)
                 .map(|(k, _)| k.clone())
                 .collect();
             for k in stale {
@@ -262,6 +279,7 @@ fn compress(identity: Bytes, content_type: HeaderValue, version: u64) -> Entry {
     };
     Entry {
         stored_at: Instant::now(),
+        refreshing: std::sync::atomic::AtomicBool::new(false),
         version,
         etag,
         csp: crate::page_csp::policy_for(&identity),
@@ -380,6 +398,49 @@ mod tests {
             true,
         );
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    #[test]
+    fn an_expired_page_is_rendered_by_one_request_while_the_others_get_it() {
+        let cache = PageCache::new();
+        let mut e = compress(
+            Bytes::from("<p>old</p>"),
+            HeaderValue::from_static("text/html"),
+            7,
+        );
+        e.stored_at = Instant::now()
+            .checked_sub(PAGE_TTL + Duration::from_secs(1))
+            .unwrap();
+        cache.insert("/events/x".into(), e);
+        let req = Request::builder().uri("/events/x").body(()).unwrap();
+        assert!(
+            cache.lookup(&req, 7).is_none(),
+            "the first request renders it again"
+        );
+        let stale = cache
+            .lookup(&req, 7)
+            .expect("the others get the expired copy");
+        assert_eq!(stale.status(), StatusCode::OK);
+        assert!(
+            cache.lookup(&req, 8).is_none(),
+            "never after the content changed"
+        );
+        let mut old = compress(
+            Bytes::from("<p>old</p>"),
+            HeaderValue::from_static("text/html"),
+            7,
+        );
+        old.stored_at = Instant::now()
+            .checked_sub(PAGE_TTL + STALE_GRACE + Duration::from_secs(1))
+            .unwrap();
+        old.refreshing
+            .store(true, std::sync::atomic::Ordering::Release);
+        cache.insert("/events/y".into(), old);
+        let req = Request::builder().uri("/events/y").body(()).unwrap();
+        assert!(
+            cache.lookup(&req, 7).is_none(),
+            "past the grace everyone renders"
+        );
     }
 
     #[test]
