@@ -176,7 +176,7 @@ impl Application {
             core.clone(),
             live::limits::ConnLimits::new(per_client, config.ws_max_total),
         );
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             core,
             leptos,
             assets: site_assets,
@@ -185,7 +185,7 @@ impl Application {
             redis,
             hub,
             pages: crate::page_cache::PageCache::new(),
-        };
+        });
         let router = router(state.clone());
         Ok(Application {
             listener,

@@ -9,9 +9,27 @@ use evently::Core;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
-/// Everything a handler may need; cheap to clone.
+/// Everything a handler may need; cheap to clone (one `Arc`: every middleware and handler
+/// that takes the state clones it, on every request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     pub core: Core,
     pub leptos: LeptosOptions,
     /// The built site's file names (content-hashed after `scripts/build-site.sh`).
