@@ -16,9 +16,9 @@
 //   - FCP: the 'first-contentful-paint' paint entry;
 //   - interactive: the first moment <body data-hydrated="true">, which the app sets once its
 //     browser code has hydrated the page (seen by a MutationObserver from an init script);
-//   - ticket picker (event page): the first moment `.ticket-list` contains an element with a
-//     `data-ready` attribute, or, when none appears within 2 s after hydration, the hydration
-//     time. Then the quantity <select> of the first bookable ticket row is clicked and set to
+//   - ticket picker (event page): the first moment the island around `.ticket-list` carries
+//     `data-ready` (set once it runs in the browser), or, when none appears within 2 s after
+//     hydration, the hydration time. Then the quantity <select> of the first bookable ticket row is clicked and set to
 //     another value, and the run checks the select took it and the page logged no error.
 // Bytes: Network.loadingFinished encodedDataLength per request (bytes received, headers
 // included), counted until the network is quiet after hydration; WebSocket traffic is not
@@ -36,6 +36,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PHONE, closePage, describeErrors, isFavicon404, launchBrowser, newPage, pageErrors } from '../lib/browser.mjs';
+import { BYTE_TYPES, trackRequests } from '../lib/network.mjs';
 import { startServer } from '../lib/server.mjs';
 
 const END2END = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,8 +69,6 @@ const LOAD_TIMEOUT_MS = 90_000; // navigation and hydration, each, under throttl
 const QUIET_MS = 500; // the network is quiet when nothing is in flight for this long
 const QUIET_TIMEOUT_MS = 20_000;
 const OVERALL_TIMEOUT_MS = 15 * 60_000;
-const BYTE_TYPES = ['document', 'script', 'wasm', 'css', 'images', 'other'];
-const IMAGE_URL = /\.(svg|png|jpe?g|gif|webp|avif|ico)(\?|#|$)/i;
 
 /** Recorded in the page before any of its own code runs. */
 function initScript() {
@@ -78,7 +77,7 @@ function initScript() {
   const check = () => {
     const now = performance.now();
     if (perf.hydrated === null && document.body?.dataset.hydrated === 'true') perf.hydrated = now;
-    if (perf.ready === null && document.querySelector('.ticket-list [data-ready]')) perf.ready = now;
+    if (perf.ready === null && document.querySelector('[data-ready] .ticket-list')) perf.ready = now;
   };
   // Subtree + childList: catches <body> arriving, its attributes and a marked element added later.
   new MutationObserver(check).observe(document, {
@@ -96,51 +95,11 @@ function initScript() {
   }).observe({ type: 'largest-contentful-paint', buffered: true });
 }
 
-function byteType(req) {
-  const url = req.url ?? '';
-  const mime = req.mimeType ?? '';
-  if (req.type === 'Document') return 'document';
-  if (req.type === 'Image' || IMAGE_URL.test(url) || mime.startsWith('image/')) return 'images';
-  if (/\.wasm(\?|#|$)/.test(url) || mime === 'application/wasm') return 'wasm';
-  if (req.type === 'Script' || /\.m?js(\?|#|$)/.test(url)) return 'script';
-  if (req.type === 'Stylesheet' || /\.css(\?|#|$)/.test(url)) return 'css';
-  return 'other';
-}
-
-/** Follows every request of the page over CDP; `bytes()` splits what finished by type. */
-function trackRequests(cdp) {
-  const requests = new Map();
-  cdp.on('Network.requestWillBeSent', (e) => {
-    requests.set(e.requestId, { url: e.request.url, type: e.type, done: false, bytes: 0 });
-  });
-  cdp.on('Network.responseReceived', (e) => {
-    const r = requests.get(e.requestId);
-    if (r) Object.assign(r, { type: e.type ?? r.type, mimeType: e.response.mimeType, status: e.response.status });
-  });
-  cdp.on('Network.loadingFinished', (e) => {
-    const r = requests.get(e.requestId);
-    if (r) Object.assign(r, { done: true, bytes: e.encodedDataLength });
-  });
-  cdp.on('Network.loadingFailed', (e) => {
-    const r = requests.get(e.requestId);
-    if (r) Object.assign(r, { done: true, failed: e.errorText });
-  });
-  return {
-    inFlight: () => [...requests.values()].filter((r) => !r.done && r.type !== 'WebSocket').length,
-    bytes() {
-      const split = Object.fromEntries(BYTE_TYPES.map((t) => [t, 0]));
-      for (const r of requests.values()) split[byteType(r)] += r.bytes;
-      return { total: Object.values(split).reduce((a, b) => a + b, 0), ...split };
-    },
-    list: () => [...requests.values()],
-  };
-}
-
 async function waitForQuietNetwork(tracker) {
   const deadline = Date.now() + QUIET_TIMEOUT_MS;
   let quietSince = Date.now();
   while (Date.now() < deadline) {
-    if (tracker.inFlight() > 0) quietSince = Date.now();
+    if (tracker.inFlight().length > 0) quietSince = Date.now();
     else if (Date.now() - quietSince >= QUIET_MS) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -175,7 +134,7 @@ async function measure(browser, baseUrl, pagePath, { ticketPicker }) {
     if (response?.status() !== 200) throw new Error(`GET ${pagePath} answered ${response?.status()}`);
     await page.waitForFunction(() => window.__eventlyPerf.hydrated !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
     if (ticketPicker) {
-      // Up to READY_GRACE_MS after hydration for a data-ready marker in the ticket list.
+      // Up to READY_GRACE_MS after hydration for the data-ready marker of the ticket list's island.
       await page
         .waitForFunction(
           (grace) => window.__eventlyPerf.ready !== null || performance.now() >= window.__eventlyPerf.hydrated + grace,
@@ -321,7 +280,7 @@ async function main() {
     const marked = ev.filter((r) => r.readyMarker).length;
     console.log(
       `(times in ms since navigation start; bytes as received, headers included; ticket picker: ` +
-        `${marked} of ${ev.length} run(s) saw .ticket-list [data-ready] within ${READY_GRACE_MS / 1000} s of hydration, ` +
+        `${marked} of ${ev.length} run(s) saw the ticket list's island ready ([data-ready] around .ticket-list) within ${READY_GRACE_MS / 1000} s of hydration, ` +
         `the others count the hydration time; the quantity select took a new value in every run)`,
     );
     console.log(`==> done in ${Math.round((Date.now() - started) / 1000)} s`);

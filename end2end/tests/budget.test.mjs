@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DESKTOP, isFavicon404, launchBrowser, pageErrors, waitForHydration, withPage } from '../lib/browser.mjs';
+import { BYTE_TYPES, byteType, trackRequests } from '../lib/network.mjs';
 import { startServer } from '../lib/server.mjs';
 
 /** Bytes a first visit to an event page may transfer, images left out. */
@@ -16,8 +17,6 @@ const BUDGET_BYTES = 250 * 1024;
 const TIMEOUT = 90_000;
 const QUIET_MS = 500; // the network is quiet when nothing is in flight for this long
 const QUIET_TIMEOUT_MS = 15_000;
-const IMAGE_URL = /\.(svg|png|jpe?g|gif|webp|avif|ico)(\?|#|$)/i;
-const TYPES = ['document', 'script', 'wasm', 'css', 'images', 'other'];
 
 let server;
 let browser;
@@ -32,14 +31,6 @@ after(async () => {
   await server?.stop();
 });
 
-function typeOf(r) {
-  if (r.type === 'Document') return 'document';
-  if (r.type === 'Image' || IMAGE_URL.test(r.url) || (r.mimeType ?? '').startsWith('image/')) return 'images';
-  if (/\.wasm(\?|#|$)/.test(r.url) || r.mimeType === 'application/wasm') return 'wasm';
-  if (r.type === 'Script' || /\.m?js(\?|#|$)/.test(r.url)) return 'script';
-  if (r.type === 'Stylesheet' || /\.css(\?|#|$)/.test(r.url)) return 'css';
-  return 'other';
-}
 
 const header = (headers, name) =>
   Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
@@ -61,27 +52,7 @@ describe('weight budget', () => {
     const slug = await bookableEventSlug();
     await withPage(browser, { viewport: DESKTOP }, 'budget-event', async (page) => {
       const cdp = await page.context().newCDPSession(page);
-      const requests = new Map();
-      const sentHeaders = new Map();
-      cdp.on('Network.requestWillBeSent', (e) => {
-        requests.set(e.requestId, { url: e.request.url, type: e.type, done: false, bytes: 0 });
-      });
-      cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
-        // The headers Chromium really sent (Accept-Encoding is added below the page).
-        sentHeaders.set(e.requestId, e.headers);
-      });
-      cdp.on('Network.responseReceived', (e) => {
-        const r = requests.get(e.requestId);
-        if (r) Object.assign(r, { type: e.type ?? r.type, mimeType: e.response.mimeType, status: e.response.status, headers: e.response.headers });
-      });
-      cdp.on('Network.loadingFinished', (e) => {
-        const r = requests.get(e.requestId);
-        if (r) Object.assign(r, { done: true, bytes: e.encodedDataLength });
-      });
-      cdp.on('Network.loadingFailed', (e) => {
-        const r = requests.get(e.requestId);
-        if (r) Object.assign(r, { done: true, failed: e.errorText });
-      });
+      const tracker = trackRequests(cdp);
       await cdp.send('Network.enable');
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
 
@@ -93,30 +64,30 @@ describe('weight budget', () => {
       const deadline = Date.now() + QUIET_TIMEOUT_MS;
       let quietSince = Date.now();
       for (;;) {
-        const inFlight = [...requests.values()].filter((r) => !r.done && r.type !== 'WebSocket');
+        const inFlight = tracker.inFlight();
         if (inFlight.length) quietSince = Date.now();
         else if (Date.now() - quietSince >= QUIET_MS) break;
         assert.ok(Date.now() < deadline, `the network never went quiet: ${inFlight.map((r) => r.url).join(', ')}`);
         await page.waitForTimeout(50);
       }
 
-      const all = [...requests.values()];
-      const split = Object.fromEntries(TYPES.map((ty) => [ty, 0]));
-      for (const r of all) split[typeOf(r)] += r.bytes;
-      const total = TYPES.filter((ty) => ty !== 'images').reduce((sum, ty) => sum + split[ty], 0);
+      const all = tracker.list();
+      const split = Object.fromEntries(BYTE_TYPES.map((ty) => [ty, 0]));
+      for (const r of all) split[byteType(r)] += r.bytes;
+      const total = BYTE_TYPES.filter((ty) => ty !== 'images').reduce((sum, ty) => sum + split[ty], 0);
       const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
       t.diagnostic(`/events/${slug}: ${total} bytes (${kib(total)}) besides images; budget ${BUDGET_BYTES} (${kib(BUDGET_BYTES)})`);
-      t.diagnostic(TYPES.map((ty) => `${ty} ${split[ty]}`).join(', ') + ' (images not counted)');
+      t.diagnostic(BYTE_TYPES.map((ty) => `${ty} ${split[ty]}`).join(', ') + ' (images not counted)');
       for (const r of all) {
-        t.diagnostic(`  ${typeOf(r).padEnd(8)} ${String(r.bytes).padStart(8)}  ${r.status ?? '-'} ${header(r.headers, 'content-encoding') ?? '-'}  ${r.url.replace(server.url, '')}${r.failed ? ` (failed: ${r.failed})` : ''}`);
+        t.diagnostic(`  ${byteType(r).padEnd(8)} ${String(r.bytes).padStart(8)}  ${r.status ?? '-'} ${header(r.headers, 'content-encoding') ?? '-'}  ${r.url.replace(server.url, '')}${r.failed ? ` (failed: ${r.failed})` : ''}`);
       }
 
-      const docId = [...requests.entries()].find(([, r]) => r.type === 'Document')?.[0];
-      t.diagnostic(`Accept-Encoding sent by Chromium: ${header(sentHeaders.get(docId), 'accept-encoding') ?? '?'}`);
+      const doc = all.find((r) => r.type === 'Document');
+      t.diagnostic(`Accept-Encoding sent by Chromium: ${header(doc?.sentHeaders, 'accept-encoding') ?? '?'}`);
       const document = all.filter((r) => r.type === 'Document');
       assert.equal(document.length, 1, 'one document');
       assert.ok(document[0].bytes > 0, 'the document was counted');
-      const wasm = all.filter((r) => typeOf(r) === 'wasm');
+      const wasm = all.filter((r) => byteType(r) === 'wasm');
       assert.ok(wasm.length >= 1, 'the page loaded its wasm');
       for (const w of wasm) {
         assert.equal(w.status, 200, `the wasm was served (${w.url})`);
@@ -126,7 +97,7 @@ describe('weight budget', () => {
       assert.ok(
         total <= BUDGET_BYTES,
         `a first visit to /events/${slug} transferred ${total} bytes (${kib(total)}) besides images, over the budget of ` +
-          `${BUDGET_BYTES} (${kib(BUDGET_BYTES)}): ${TYPES.filter((ty) => ty !== 'images').map((ty) => `${ty} ${split[ty]}`).join(', ')}`,
+          `${BUDGET_BYTES} (${kib(BUDGET_BYTES)}): ${BYTE_TYPES.filter((ty) => ty !== 'images').map((ty) => `${ty} ${split[ty]}`).join(', ')}`,
       );
     });
   });

@@ -325,17 +325,7 @@ fn respond(e: &Entry, req_headers: &HeaderMap, hit: bool) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(
-                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        h
-    }
+    use crate::cache_policy::tests::headers;
 
     #[test]
     fn picks_the_best_accepted_encoding() {
