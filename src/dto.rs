@@ -80,6 +80,10 @@ pub struct EventDetail {
     pub cancel_cutoff_minutes: i64,
     /// The most seats one person may hold and book for this event.
     pub max_seats_per_user: i64,
+    /// What buyers are told about paying, in the organizer's words ("Pay at the door, cash or
+    /// card"); empty when the organizer gave none. Evently itself takes no payment.
+    #[serde(default)]
+    pub payment_note: String,
     pub published_at: Option<DateTime<Utc>>,
     pub ticket_types: Vec<TicketTypeView>,
 }
@@ -117,6 +121,10 @@ pub struct MyBooking {
     pub tickets: Vec<TicketView>,
     /// Whether the buyer may still cancel (before the organizer's cut-off).
     pub cancellable: bool,
+    /// What the buyer was told about paying the total (none for free tickets): the
+    /// organizer's note, or that it is due at the door. Evently takes no payment.
+    #[serde(default)]
+    pub payment_terms: Option<String>,
 }
 
 /// One seat of a booking.
@@ -185,6 +193,10 @@ pub struct CreateEventRequest {
     /// Defaults to 10, or the largest per-booking maximum if that is higher; never below it.
     #[serde(default)]
     pub max_seats_per_user: Option<i64>,
+    /// What buyers are told about paying (at most 300 characters); Evently takes no payment.
+    /// Empty or missing: pages say the total is due at the door.
+    #[serde(default)]
+    pub payment_note: Option<String>,
     pub ticket_types: Vec<TicketTypeInput>,
 }
 

@@ -6,6 +6,9 @@ use http::HeaderValue;
 
 pub const ACCESS_COOKIE: &str = "evently_at";
 pub const REFRESH_COOKIE: &str = "evently_rt";
+/// A form's values and error across the redirect after a post without script (never a
+/// password); read once by the page the form is on, then cleared. A few minutes at most.
+pub const FORM_COOKIE: &str = "evently_form";
 
 /// The name a session cookie has on the wire: `__Host-` + `base` when cookies are `Secure`
 /// (the prefix makes the browser refuse it from a subdomain or over plain http), `base` in

@@ -159,8 +159,12 @@ export async function fillNamesAndConfirm(page, names) {
     await page.locator(`#attendee-${i}`).fill(name);
   }
   assert.equal(await page.locator(`#attendee-${names.length}`).count(), 0, `exactly ${names.length} attendee fields`);
-  const confirm = page.getByRole('button', { name: /^Confirm booking · / });
+  const confirm = page.getByRole('button', { name: /^Reserve \d+ tickets?$/ });
   const label = (await confirm.innerText()).trim();
+  const n = names.length;
+  assert.equal(label, n === 1 ? 'Reserve 1 ticket' : `Reserve ${n} tickets`, 'the button says what it does');
+  // Evently takes no payment: checkout never says anything was or will be "paid" through it.
+  assert.doesNotMatch(await page.locator('main').innerText(), /\bpaid\b|confirm booking/i, 'checkout claims no payment');
   await confirm.click();
   return label;
 }
@@ -202,11 +206,15 @@ export async function bookAsNewVisitor(page, { slug, ticketTypeId, quantity, vis
   const eventPath = `/events/${slug}`;
   await book(page, ticketTypeId, quantity);
   const signin = await arrive(page, /\/signin\?/, 'the sign-in page');
-  assert.equal(signin.searchParams.get('next'), eventPath, 'sign-in brings the visitor back to the event');
+  const next = signin.searchParams.get('next');
+  assert.equal(next, `${eventPath}?ticket=${ticketTypeId}&quantity=${quantity}`, 'sign-in brings the visitor back to the event, with the choice');
+  assert.match(await page.locator('.notice.info').innerText(), /Sign in to book/, 'the sign-in page says why it appeared');
 
-  await signUpFromSignIn(page, visitor, eventPath);
+  await signUpFromSignIn(page, visitor, next);
   await arrive(page, (u) => u.pathname === eventPath, 'the event page, signed in');
   await expectSignedIn(page);
+  const kept = await page.locator(`li.ticket-row[data-ticket-type="${ticketTypeId}"] select[name=quantity]`).inputValue();
+  assert.equal(kept, String(quantity), `the quantity chosen before signing in (${quantity}) is chosen again`);
 
   await book(page, ticketTypeId, quantity);
   return arrive(page, /\/checkout\/\d+$/, 'checkout');

@@ -16,10 +16,14 @@
 //   - FCP: the 'first-contentful-paint' paint entry;
 //   - interactive: the first moment <body data-hydrated="true">, which the app sets once its
 //     browser code has hydrated the page (seen by a MutationObserver from an init script);
-//   - ticket picker (event page): the first moment the island around `.ticket-list` carries
+//   - picker answers (event page): the page is opened and, as soon as the ticket picker's
+//     quantity <select> is visible, a quantity is chosen with a real click, while the page is
+//     still loading; the figure is the later of that select's `change` event and the first
+//     paint. The picker is a plain form until its island runs, so this is when a visitor's
+//     click is first answered. The run then checks the choice is still there after hydration.
+//   - picker live (event page): the first moment the island around `.ticket-list` carries
 //     `data-ready` (set once it runs in the browser), or, when none appears within 2 s after
-//     hydration, the hydration time. Then the quantity <select> of the first bookable ticket row is clicked and set to
-//     another value, and the run checks the select took it and the page logged no error.
+//     hydration, the hydration time (live counts, in-place booking).
 // Bytes: Network.loadingFinished encodedDataLength per request (bytes received, headers
 // included), counted until the network is quiet after hydration; WebSocket traffic is not
 // counted. Types: document, script (JS), wasm, css, images, other.
@@ -72,13 +76,24 @@ const OVERALL_TIMEOUT_MS = 15 * 60_000;
 
 /** Recorded in the page before any of its own code runs. */
 function initScript() {
-  const perf = { hydrated: null, ready: null, lcp: null, lcpElement: null };
+  const perf = { hydrated: null, ready: null, lcp: null, lcpElement: null, answered: null, answeredBeforeHydration: null };
   Object.defineProperty(window, '__eventlyPerf', { value: perf });
   const check = () => {
     const now = performance.now();
     if (perf.hydrated === null && document.body?.dataset.hydrated === 'true') perf.hydrated = now;
     if (perf.ready === null && document.querySelector('[data-ready] .ticket-list')) perf.ready = now;
   };
+  // The first quantity the visitor's click changed in the ticket picker, island or not.
+  document.addEventListener(
+    'change',
+    (e) => {
+      if (perf.answered === null && e.target instanceof Element && e.target.matches('.ticket-list select[name=quantity]')) {
+        perf.answered = performance.now();
+        perf.answeredBeforeHydration = document.body?.dataset.hydrated !== 'true';
+      }
+    },
+    true,
+  );
   // Subtree + childList: catches <body> arriving, its attributes and a marked element added later.
   new MutationObserver(check).observe(document, {
     subtree: true,
@@ -119,7 +134,7 @@ async function pickEvent(url) {
 }
 
 /** One first visit of `pagePath` under throttling; returns its figures. */
-async function measure(browser, baseUrl, pagePath, { ticketPicker }) {
+async function measure(browser, baseUrl, pagePath, { ticketPicker, clickEarly = false }) {
   const page = await newPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   try {
     await page.addInitScript(initScript);
@@ -130,7 +145,17 @@ async function measure(browser, baseUrl, pagePath, { ticketPicker }) {
     await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
 
-    const response = await page.goto(`${baseUrl}${pagePath}`, { waitUntil: 'load', timeout: LOAD_TIMEOUT_MS });
+    let response;
+    let early = null;
+    if (clickEarly) {
+      // A visitor who clicks the picker as soon as it shows: the click goes in while the page
+      // is still loading (before its script runs, if it comes first), and must take.
+      response = await page.goto(`${baseUrl}${pagePath}`, { waitUntil: 'commit', timeout: LOAD_TIMEOUT_MS });
+      early = await tryTicketPicker(page);
+      await page.waitForLoadState('load', { timeout: LOAD_TIMEOUT_MS });
+    } else {
+      response = await page.goto(`${baseUrl}${pagePath}`, { waitUntil: 'load', timeout: LOAD_TIMEOUT_MS });
+    }
     if (response?.status() !== 200) throw new Error(`GET ${pagePath} answered ${response?.status()}`);
     await page.waitForFunction(() => window.__eventlyPerf.hydrated !== null, null, { timeout: LOAD_TIMEOUT_MS, polling: 100 });
     if (ticketPicker) {
@@ -168,12 +193,26 @@ async function measure(browser, baseUrl, pagePath, { ticketPicker }) {
       picker: null,
       readyMarker: null,
       pickerOk: null,
+      answered: null,
+      answeredBeforeHydration: null,
     };
     if (ticketPicker) {
       const readyInTime = seen.ready !== null && seen.ready <= seen.hydrated + READY_GRACE_MS;
       result.readyMarker = readyInTime;
       result.picker = readyInTime ? Math.max(seen.ready, 0) : seen.hydrated;
-      result.pickerOk = await tryTicketPicker(page);
+      if (!clickEarly) result.pickerOk = (await tryTicketPicker(page)).text;
+    }
+    if (clickEarly) {
+      // The early choice survived the island taking over (hydration must not reset it).
+      const kept = await page.locator(PICKER_SELECT).first().inputValue();
+      if (kept !== early.value) throw new Error(`the quantity chosen before hydration (${early.value}) became ${kept} after it`);
+      // Answered: the change event of that click, or the first paint if the click came in
+      // before anything was painted (a visitor cannot click what is not on screen yet).
+      const answered = await page.evaluate(() => [window.__eventlyPerf.answered, window.__eventlyPerf.answeredBeforeHydration]);
+      if (answered[0] === null) throw new Error('the quantity select never fired a change event');
+      result.answered = Math.max(answered[0], seen.fcp ?? 0);
+      result.answeredBeforeHydration = answered[1];
+      result.pickerOk = early.text;
     }
     const errors = pageErrors(page, isFavicon404);
     if (errors.length) throw new Error(`the page logged errors:\n${describeErrors(page, errors)}`);
@@ -184,9 +223,10 @@ async function measure(browser, baseUrl, pagePath, { ticketPicker }) {
 }
 
 /** Clicks the first bookable row's quantity select and picks another quantity; throws if it does not take. */
+const PICKER_SELECT = '.ticket-list li.ticket-row select[name=quantity], .ticket-list select';
 async function tryTicketPicker(page) {
-  const select = page.locator('.ticket-list li.ticket-row select[name=quantity], .ticket-list select').first();
-  await select.waitFor({ state: 'visible', timeout: 10_000 });
+  const select = page.locator(PICKER_SELECT).first();
+  await select.waitFor({ state: 'visible', timeout: LOAD_TIMEOUT_MS });
   const values = await select.evaluate((s) => [...s.options].map((o) => o.value));
   const before = await select.inputValue();
   const target = values.find((v) => v !== before) ?? before;
@@ -200,7 +240,7 @@ async function tryTicketPicker(page) {
   if (pageErrors(page, isFavicon404).length !== errorsBefore) {
     throw new Error(`choosing a quantity logged errors:\n${describeErrors(page)}`);
   }
-  return `${before} -> ${after} of ${values.length}`;
+  return { value: after, text: `${before} -> ${after} of ${values.length}` };
 }
 
 function median(values) {
@@ -217,7 +257,10 @@ function printRun(name, i, r) {
   const b = r.bytes;
   console.log(
     `    run ${i + 1}: LCP ${ms(r.lcp)} (${r.lcpElement ?? '?'}), FCP ${ms(r.fcp)}, interactive ${ms(r.interactive)}` +
-      (r.picker !== null ? `, ticket picker ${ms(r.picker)} (${r.readyMarker ? 'data-ready' : 'no data-ready: hydration time'}; select ${r.pickerOk})` : '') +
+      (r.answered !== null
+        ? `, ticket picker answered a click at ${ms(r.answered)} (${r.answeredBeforeHydration ? 'as a plain form, before hydration' : 'after hydration'}; select ${r.pickerOk})`
+        : '') +
+      (r.picker !== null ? `, its island live ${ms(r.picker)} (${r.readyMarker ? 'data-ready' : 'no data-ready: hydration time'})` : '') +
       `, ${kib(b.total)} (${BYTE_TYPES.map((t) => `${t} ${kib(b[t])}`).join(', ')})${r.quiet ? '' : ', network never went quiet'}`,
   );
 }
@@ -244,32 +287,36 @@ async function main() {
         `${(SLOW_4G.uploadThroughput * 8) / 1e6} Mbit/s up), CPU ${CPU_SLOWDOWN}x slower, cache disabled, ` +
         `phone ${PHONE.width}x${PHONE.height}; ${RUNS} run(s) per page`,
     );
+    // The early click ends LCP (input stops it), so it gets loads of its own.
     const pages = [
       { name: 'event', path: `/events/${slug}`, ticketPicker: true },
+      { name: 'event, clicking at once', key: 'early', path: `/events/${slug}`, ticketPicker: true, clickEarly: true },
       { name: 'home', path: '/', ticketPicker: false },
     ];
-    const results = Object.fromEntries(pages.map((p) => [p.name, []]));
+    const results = Object.fromEntries(pages.map((p) => [p.key ?? p.name, []]));
     for (let i = 0; i < RUNS; i++) {
       for (const p of pages) {
         console.log(`==> ${p.name} page ${p.path}, run ${i + 1} of ${RUNS}`);
         const r = await measure(browser, server.url, p.path, p);
-        results[p.name].push(r);
+        results[p.key ?? p.name].push(r);
         printRun(p.name, i, r);
       }
     }
 
     console.log(`\nMedians of ${RUNS} first visit(s), Slow 4G + ${CPU_SLOWDOWN}x CPU, phone viewport:`);
-    const head = ['page', 'LCP', 'FCP', 'interactive', 'ticket picker', 'total', ...BYTE_TYPES];
-    const widths = [6, 9, 9, 12, 14, 11, ...BYTE_TYPES.map(() => 11)];
+    const head = ['page', 'LCP', 'FCP', 'interactive', 'picker answers', 'picker live', 'total', ...BYTE_TYPES];
+    const widths = [6, 9, 9, 12, 15, 12, 11, ...BYTE_TYPES.map(() => 11)];
     console.log(head.map((h, i) => pad(h, widths[i])).join(' '));
-    for (const p of pages) {
+    for (const p of pages.filter((p) => !p.clickEarly)) {
       const rs = results[p.name];
+      const early = results.early;
       const m = (f) => median(rs.map(f));
       const cells = [
         p.name,
         ms(m((r) => r.lcp)),
         ms(m((r) => r.fcp)),
         ms(m((r) => r.interactive)),
+        p.ticketPicker ? ms(median(early.map((r) => r.answered))) : '-',
         p.ticketPicker ? ms(m((r) => r.picker)) : '-',
         kib(m((r) => r.bytes.total)),
         ...BYTE_TYPES.map((t) => kib(m((r) => r.bytes[t]))),
@@ -277,11 +324,14 @@ async function main() {
       console.log(cells.map((c, i) => pad(c, widths[i])).join(' '));
     }
     const ev = results.event;
+    const early = results.early;
     const marked = ev.filter((r) => r.readyMarker).length;
     console.log(
       `(times in ms since navigation start; bytes as received, headers included; ticket picker: ` +
         `${marked} of ${ev.length} run(s) saw the ticket list's island ready ([data-ready] around .ticket-list) within ${READY_GRACE_MS / 1000} s of hydration, ` +
-        `the others count the hydration time; the quantity select took a new value in every run)`,
+        `the others count the hydration time; "picker answers": a quantity chosen as soon as the select showed, ` +
+        `the later of its change event and the first paint, in loads of their own, ${early.filter((r) => r.answeredBeforeHydration).length} of ${early.length} before hydration, ` +
+        `the choice kept through hydration in every run)`,
     );
     console.log(`==> done in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {

@@ -170,17 +170,37 @@ async function journey(page, suffix, t) {
   assert.ok(cardText.includes(chosen.title), `the card shows the event title "${chosen.title}"`);
   assert.match(cardText, new RegExp(`${QUANTITY} ×`), `the card shows ${QUANTITY} tickets`);
   await shot('my-bookings');
-  await card.getByRole('button', { name: `Cancel booking ${booking.code}` }).click();
-  await page.locator(`article.card[data-booking-id="${booking.bookingId}"][data-status="cancelled"]`).waitFor();
-  assert.equal((await card.locator('.tag').innerText()).trim(), 'Cancelled', 'the card says Cancelled');
-  assert.equal(await card.getByRole('button', { name: /Cancel booking/ }).count(), 0, 'no cancel button any more');
+  // Cancelling asks first, in a modal dialog: focus on the safe choice, Escape keeps the booking.
+  const cancelLink = card.getByRole('link', { name: `Cancel booking ${booking.code}…` });
+  await cancelLink.click();
+  const dialog = page.getByRole('dialog', { name: `Cancel booking ${booking.code}?` });
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.innerText(), /cannot be undone/, 'the dialog says what cancelling means');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Keep my booking', 'focus starts on "Keep my booking"');
+  await shot('cancel-dialog');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await card.getAttribute('data-status'), 'confirmed', 'Escape keeps the booking');
+  assert.equal(await cancelLink.evaluate((el) => el === document.activeElement), true, 'focus is back on "Cancel booking…"');
+  await cancelLink.click();
+  await dialog.getByRole('button', { name: 'Yes, cancel booking' }).click();
+  await arrive(page, (u) => u.pathname === '/bookings' && u.searchParams.get('done') === 'cancelled', '"My bookings" after cancelling');
+  const cancelledCard = page.locator(`section[aria-labelledby="cancelled-b"] article.card[data-booking-id="${booking.bookingId}"][data-status="cancelled"]`);
+  await cancelledCard.waitFor();
+  assert.equal((await cancelledCard.locator('.tag').innerText()).trim(), 'Cancelled', 'the card says Cancelled');
+  assert.equal(await cancelledCard.getByRole('link', { name: /Cancel booking/ }).count(), 0, 'no cancel link any more');
+  assert.equal(
+    await page.locator(`section[aria-labelledby="upcoming-b"] article.card[data-booking-id="${booking.bookingId}"]`).count(),
+    0,
+    'a cancelled booking is not listed under Upcoming',
+  );
   const notice = page.locator('.notice.success[role=status]');
   await notice.waitFor({ state: 'visible' });
   assert.match(await notice.innerText(), /cancelled/i);
   await shot('my-bookings-cancelled');
 
   // 8. The seats are back: from the booking's link, and after a full reload too.
-  await card.locator('h3 a').click();
+  await cancelledCard.locator('h3 a').click();
   await arrive(page, (u) => u.pathname === chosen.href, 'the event page again');
   await page.getByRole('heading', { level: 2, name: 'Tickets' }).waitFor();
   const again = await seatsLeft(page, chosen.ticketTypeId);

@@ -177,6 +177,19 @@ impl Hashes {
     }
 }
 
+/// The style sheet at `href` (a `/pkg/…` path of the site), to write into every page, or
+/// `None` (linked instead) when it is missing, larger than 64 KiB, or could close the
+/// `<style>` element early.
+pub fn inline_css(site_root: &Path, href: &str) -> Option<std::sync::Arc<str>> {
+    let path = site_root.join(href.trim_start_matches('/'));
+    let css = std::fs::read_to_string(&path).ok()?;
+    if css.len() > 64 * 1024 || css.to_ascii_lowercase().contains("</style") {
+        tracing::warn!(path = %path.display(), "style sheet not inlined (too large, or it contains </style)");
+        return None;
+    }
+    Some(css.into())
+}
+
 /// The hashes of the site in `site_root`, read once at start-up (a rebuilt site needs a
 /// restart: its old files are gone anyway). `None` without a complete `hash.txt`: pages then
 /// link the plain names.

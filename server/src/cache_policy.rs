@@ -10,6 +10,7 @@
 //! policy ([`crate::assets`]); API responses are left to their handlers.
 
 use crate::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
+use app::session::{FORM_COOKIE, cookie_name};
 use crate::client::cookie;
 use crate::page_cache::PageCache;
 use crate::state::AppState;
@@ -43,9 +44,12 @@ impl PagePolicy {
         let personal_path = PERSONAL_PATHS
             .iter()
             .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')));
-        let session = [ACCESS_COOKIE, REFRESH_COOKIE]
+        // Each cookie under both of its names: `__Host-…` where cookies are `Secure`
+        // (production), plain in development. The form cookie carries what someone typed.
+        let session = [ACCESS_COOKIE, REFRESH_COOKIE, FORM_COOKIE]
             .iter()
-            .any(|name| cookie(headers, name).is_some_and(|v| !v.is_empty()))
+            .flat_map(|name| [cookie_name(name, true), cookie_name(name, false)])
+            .any(|name| cookie(headers, &name).is_some_and(|v| !v.is_empty()))
             || headers.contains_key(header::AUTHORIZATION);
         if personal_path || session {
             PagePolicy::Private
@@ -167,6 +171,12 @@ pub(crate) mod tests {
         }
         let signed_in = headers(&[("cookie", "theme=dark; evently_rt=abc")]);
         assert_eq!(PagePolicy::of_request("/", &signed_in), PagePolicy::Private);
+        // Production's cookie names (Secure, `__Host-`): a signed-in page must never be
+        // kept for, or served from, the anonymous page cache.
+        for c in ["__Host-evently_at=abc", "__Host-evently_rt=abc", "evently_form=x", "__Host-evently_form=x"] {
+            let h = headers(&[("cookie", c)]);
+            assert_eq!(PagePolicy::of_request("/events/x", &h), PagePolicy::Private, "{c}");
+        }
         let other_cookie = headers(&[("cookie", "theme=dark")]);
         assert_eq!(
             PagePolicy::of_request("/", &other_cookie),

@@ -5,6 +5,11 @@ use server::commands;
 use server::config::Config;
 use std::process::ExitCode;
 
+/// mimalloc: the server allocates per request (headers, page-cache lookups, log lines); with
+/// glibc's malloc that was a fifth of a cached page's CPU time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "server",
@@ -67,7 +72,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    server::telemetry::init(config.production());
+    let _log = server::telemetry::init_buffered(config.production());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use evently::ratelimit::{Verdict, tiers};
-use metrics::{counter, histogram};
+use metrics::{SharedString, counter, histogram};
 use std::time::Instant;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -70,28 +70,49 @@ pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Ne
 
 async fn count_request(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string());
-    let method = method_label(req.method());
-    let path = req.uri().path().to_string();
-    let res = next.run(req).await;
-    let route = route.unwrap_or_else(|| {
-        if path.starts_with("/pkg/") || path.starts_with("/style/") || path.starts_with("/img/") {
-            "static".to_string()
-        } else {
-            "unmatched".to_string()
+    let route = match req.extensions().get::<MatchedPath>() {
+        Some(p) => SharedString::from_owned(p.as_str().to_string()),
+        None => {
+            let path = req.uri().path();
+            if path.starts_with("/pkg/") || path.starts_with("/style/") || path.starts_with("/img/")
+            {
+                SharedString::const_str("static")
+            } else {
+                SharedString::const_str("unmatched")
+            }
         }
-    });
+    };
+    let method = method_label(req.method());
+    let res = next.run(req).await;
     let labels = [
-        ("method", method.to_string()),
+        ("method", SharedString::const_str(method)),
         ("route", route),
-        ("status", res.status().as_u16().to_string()),
+        ("status", status_label(res.status())),
     ];
     counter!(HTTP_REQUESTS, &labels).increment(1);
     histogram!(HTTP_DURATION, &labels).record(start.elapsed().as_secs_f64());
     res
+}
+
+/// The status as a label; the common ones without allocating.
+fn status_label(status: axum::http::StatusCode) -> SharedString {
+    match status.as_u16() {
+        200 => SharedString::const_str("200"),
+        204 => SharedString::const_str("204"),
+        301 => SharedString::const_str("301"),
+        302 => SharedString::const_str("302"),
+        303 => SharedString::const_str("303"),
+        304 => SharedString::const_str("304"),
+        400 => SharedString::const_str("400"),
+        401 => SharedString::const_str("401"),
+        403 => SharedString::const_str("403"),
+        404 => SharedString::const_str("404"),
+        409 => SharedString::const_str("409"),
+        422 => SharedString::const_str("422"),
+        429 => SharedString::const_str("429"),
+        500 => SharedString::const_str("500"),
+        n => SharedString::from_owned(n.to_string()),
+    }
 }
 
 /// The policy for responses that are not pages.

@@ -7,6 +7,8 @@
 //! their text, computed from the page itself: nothing else inline can run, and as the policy
 //! depends only on the page's bytes (no per-response nonce), a cached page keeps a valid one.
 //! The JSON-LD block is data (`type="application/ld+json"`), which a browser never runs.
+//! The style sheet is written into each page (`<style>`, see `app::AssetPaths`); styles are
+//! allowed from this site and exactly that block, by its hash, the same way.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
@@ -16,8 +18,10 @@ use sha2::{Digest, Sha256};
 
 /// The page policy before `script-src`'s hashes.
 const BEFORE_HASHES: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+/// `style-src`, before its hashes.
+const STYLES: &str = "; style-src 'self'";
 /// The rest of the page policy.
-const AFTER_HASHES: &str = "; style-src 'self'; img-src 'self' data: https:; font-src 'self'; \
+const AFTER_HASHES: &str = "; img-src 'self' data: https:; font-src 'self'; \
     connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
     frame-ancestors 'none'";
 /// Pages larger than this are not read for hashes (they get the policy without any).
@@ -25,26 +29,54 @@ const MAX_PAGE: usize = 4 * 1024 * 1024;
 
 /// The text of every inline, executable `<script>` of `html`.
 pub fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
+    elements(html, b"<script", b"</script")
+        .into_iter()
+        .filter(|(tag, _)| find(tag, b" src=").is_none() && find(tag, b"application/ld+json").is_none())
+        .map(|(_, body)| body)
+        .collect()
+}
+
+/// The text of every `<style>` element of `html`.
+pub fn inline_styles(html: &[u8]) -> Vec<&[u8]> {
+    elements(html, b"<style", b"</style")
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect()
+}
+
+/// `(attributes, text)` of each element opened by `open` and closed by `close`.
+fn elements<'a>(html: &'a [u8], open: &[u8], close: &[u8]) -> Vec<(&'a [u8], &'a [u8])> {
     let mut out = Vec::new();
     let mut rest = html;
-    while let Some(at) = find(rest, b"<script") {
-        rest = &rest[at + b"<script".len()..];
+    while let Some(at) = find(rest, open) {
+        rest = &rest[at + open.len()..];
+        // `<style` must not match `<styles-…>`, nor `<script` `<scripts>`.
+        if !rest.first().is_some_and(|b| *b == b'>' || b.is_ascii_whitespace()) {
+            continue;
+        }
         let Some(tag_end) = find(rest, b">") else {
             break;
         };
         let tag = &rest[..tag_end];
         let body = &rest[tag_end + 1..];
-        let Some(close) = find(body, b"</script") else {
+        let Some(end) = find(body, close) else {
             break;
         };
-        let external = find(tag, b" src=").is_some();
-        let data = find(tag, b"application/ld+json").is_some();
-        if !external && !data {
-            out.push(&body[..close]);
-        }
-        rest = &body[close..];
+        out.push((tag, &body[..end]));
+        rest = &body[end..];
     }
     out
+}
+
+fn hashes_into(csp: &mut String, blocks: Vec<&[u8]>) {
+    let mut seen: Vec<String> = Vec::new();
+    for block in blocks {
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(block));
+        if !seen.contains(&hash) {
+            csp.push_str(&format!(" 'sha256-{hash}'"));
+            seen.push(hash);
+        }
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -54,14 +86,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// The policy for a page with this HTML.
 pub fn policy_for(html: &[u8]) -> HeaderValue {
     let mut csp = String::from(BEFORE_HASHES);
-    let mut seen: Vec<String> = Vec::new();
-    for script in inline_scripts(html) {
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script));
-        if !seen.contains(&hash) {
-            csp.push_str(&format!(" 'sha256-{hash}'"));
-            seen.push(hash);
-        }
-    }
+    hashes_into(&mut csp, inline_scripts(html));
+    csp.push_str(STYLES);
+    hashes_into(&mut csp, inline_styles(html));
     csp.push_str(AFTER_HASHES);
     HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static(BEFORE_HASHES))
 }
@@ -87,7 +114,7 @@ pub async fn apply(res: Response) -> Response {
             tracing::warn!(error = %e, "page too large to hash its inline scripts");
             parts.headers.insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_str(&format!("{BEFORE_HASHES}{AFTER_HASHES}"))
+                HeaderValue::from_str(&format!("{BEFORE_HASHES}{STYLES}{AFTER_HASHES}"))
                     .unwrap_or_else(|_| HeaderValue::from_static(BEFORE_HASHES)),
             );
             Response::from_parts(parts, Body::from(Bytes::new()))
@@ -116,6 +143,22 @@ mod tests {
             csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
         );
         assert!(csp.ends_with("frame-ancestors 'none'"));
+        assert!(csp.contains("; style-src 'self'; img-src"), "no style hashes: {csp}");
+    }
+
+    #[test]
+    fn the_inline_style_sheet_is_allowed_by_its_hash_only() {
+        let html = b"<head><style>a>b{color:red}</style><styles-x>no</styles-x></head>";
+        assert_eq!(inline_styles(html), vec![&b"a>b{color:red}"[..]]);
+        let csp = policy_for(html);
+        let csp = csp.to_str().unwrap();
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"a>b{color:red}"));
+        assert!(
+            csp.contains(&format!("; style-src 'self' 'sha256-{hash}'; img-src")),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
     }
 
     #[test]
@@ -123,7 +166,7 @@ mod tests {
         let csp = policy_for(b"<p>plain</p>");
         assert_eq!(
             csp.to_str().unwrap(),
-            format!("{BEFORE_HASHES}{AFTER_HASHES}")
+            format!("{BEFORE_HASHES}{STYLES}{AFTER_HASHES}")
         );
     }
 }

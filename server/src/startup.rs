@@ -156,7 +156,7 @@ impl Application {
                 "no hash.txt in the site root (run scripts/build-site.sh); linking unhashed asset names"
             ),
         }
-        let site_assets = app::AssetPaths::new(hashes.as_ref().map(|h| {
+        let mut site_assets = app::AssetPaths::new(hashes.as_ref().map(|h| {
             (
                 h.css.as_str(),
                 h.js.as_str(),
@@ -164,6 +164,7 @@ impl Application {
                 h.boot.as_str(),
             )
         }));
+        site_assets.inline_css = assets::inline_css(&config.site_root, &site_assets.css);
         let metrics = Metrics::new();
         // With rate limits off (local benchmarks: one client, thousands of connections) only
         // the total cap applies.

@@ -64,7 +64,7 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid(api) => api,
             AccountError::EmailTaken => ApiError::new(
                 ErrorCode::EmailTaken,
-                "an account with this e-mail already exists; sign in instead",
+                "an account with this e-mail address already exists",
             )
             .with_field("email"),
             AccountError::InvalidCredentials => {

@@ -128,6 +128,7 @@ async fn my_bookings_of(
                 city: r.city,
                 ticket_type_name: r.ticket_type_name,
                 cancellable,
+                payment_terms: crate::domain::payment_terms(r.booking.total_cents, &r.payment_note),
             }
         })
         .collect())

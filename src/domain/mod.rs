@@ -7,7 +7,9 @@
 mod money;
 mod status;
 
-pub use money::{Scarcity, format_price, parse_money};
+pub use money::{
+    DEFAULT_PAYMENT_TERMS, Scarcity, format_amount, format_price, parse_money, payment_terms,
+};
 pub use status::{BookingStatus, EventStatus, HoldStatus, OutboxStatus, UnknownStatus};
 
 use crate::error::ApiError;

@@ -71,6 +71,12 @@ pub fn format_price(cents: i64, currency: &str) -> String {
     if cents == 0 {
         return "Free".to_string();
     }
+    format_amount(cents, currency)
+}
+
+/// Formats an amount of money (a total, revenue): `(0, "USD")` -> `"$0.00"`. A sum is never
+/// "Free": a paid event that sold nothing has taken $0.00.
+pub fn format_amount(cents: i64, currency: &str) -> String {
     let symbol = match currency {
         "EUR" => "€",
         "USD" => "$",
@@ -90,9 +96,38 @@ pub fn format_price(cents: i64, currency: &str) -> String {
     }
 }
 
+/// The organizer's default wording when they gave no payment note.
+pub const DEFAULT_PAYMENT_TERMS: &str =
+    "Evently takes no payment: the total is due at the door, to the organizer.";
+
+/// What a buyer is told about paying a total of `total_cents`: nothing for free tickets, else
+/// the organizer's payment note, or [`DEFAULT_PAYMENT_TERMS`]. Evently takes no payment, so
+/// no page may say a booking was paid.
+pub fn payment_terms(total_cents: i64, note: &str) -> Option<String> {
+    if total_cents <= 0 {
+        return None;
+    }
+    let note = note.trim();
+    Some(if note.is_empty() {
+        DEFAULT_PAYMENT_TERMS.to_string()
+    } else {
+        note.to_string()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_never_free_and_terms_only_for_money() {
+        assert_eq!(format_amount(0, "USD"), "$0.00");
+        assert_eq!(format_price(0, "USD"), "Free");
+        assert_eq!(format_amount(10_600, "USD"), "$106.00");
+        assert_eq!(payment_terms(0, "Cash only"), None);
+        assert_eq!(payment_terms(500, "  "), Some(DEFAULT_PAYMENT_TERMS.to_string()));
+        assert_eq!(payment_terms(500, " Cash only "), Some("Cash only".to_string()));
+    }
 
     #[test]
     fn scarcity_is_one_rule() {

@@ -24,6 +24,13 @@ pub(crate) fn validate(
     let venue = domain::text("venue", &req.venue, 1, 140, false)?;
     let city = domain::text("city", &req.city, 1, 100, false)?;
     let category = domain::category(&req.category)?;
+    let payment_note = domain::text(
+        "payment_note",
+        req.payment_note.as_deref().unwrap_or(""),
+        0,
+        300,
+        false,
+    )?;
     let starts_at = req.starts_at.timestamp_millis();
     let ends_at = req.ends_at.timestamp_millis();
     if starts_at < now {
@@ -197,6 +204,7 @@ pub(crate) fn validate(
             hold_minutes,
             cancel_cutoff_minutes,
             max_seats_per_user,
+            payment_note,
             min_price_cents,
             now,
         },

@@ -271,13 +271,14 @@ pub struct BookingWithEventRow {
     pub venue: String,
     pub city: String,
     pub cancel_cutoff_minutes: i64,
+    pub payment_note: String,
     pub ticket_type_name: String,
 }
 
 const WITH_EVENT_SQL: &str = "SELECT b.id, b.code, b.user_id, b.event_id, b.ticket_type_id, b.quantity, b.unit_price_cents, \
     b.total_cents, b.currency, b.status, b.idempotency_key, b.request_hash, b.hold_id, b.created_at, b.cancelled_at, \
     e.slug AS event_slug, e.title AS event_title, e.starts_at AS event_starts_at, e.timezone AS event_timezone, \
-    e.status AS event_status, e.venue, e.city, e.cancel_cutoff_minutes, t.name AS ticket_type_name \
+    e.status AS event_status, e.venue, e.city, e.cancel_cutoff_minutes, e.payment_note, t.name AS ticket_type_name \
     FROM bookings b JOIN events e ON e.id = b.event_id JOIN ticket_types t ON t.id = b.ticket_type_id";
 
 /// A user's bookings with their events, latest event first.

@@ -83,6 +83,7 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
         hold_minutes: Some(10),
         cancel_cutoff_minutes: Some(60),
         max_seats_per_user: None,
+        payment_note: None,
         ticket_types: vec![TicketTypeInput {
             name: "General".into(),
             price_cents: 2500,

@@ -29,6 +29,7 @@ pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
+    why: Option<String>,
 ) -> Result<(), AppError> {
     let core = ssr::core()?;
     match core
@@ -41,7 +42,32 @@ pub async fn sign_in(
             ssr::redirect(&session::safe_next(next.as_deref()));
             Ok(())
         }
-        Err(e) => ssr::fail(e),
+        Err(e) => ssr::flash_back(
+            "signin",
+            &[("email", &email)],
+            e,
+            &form_page("/signin", next.as_deref(), why.as_deref()),
+        ),
+    }
+}
+
+/// The sign-in or sign-up page again, with the same `next` and `why`.
+#[cfg(feature = "ssr")]
+fn form_page(path: &str, next: Option<&str>, why: Option<&str>) -> String {
+    let mut query = vec![];
+    if let Some(why) = why.filter(|w| *w == "book") {
+        query.push(format!("why={why}"));
+    }
+    if let Some(next) = next.filter(|n| !n.is_empty()) {
+        query.push(format!(
+            "next={}",
+            evently::dto::url_encode(&session::safe_next(Some(next)))
+        ));
+    }
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
     }
 }
 
@@ -53,6 +79,7 @@ pub async fn sign_up(
     password: String,
     marketing: Option<String>,
     next: Option<String>,
+    why: Option<String>,
 ) -> Result<(), AppError> {
     let core = ssr::core()?;
     let client = ssr::client();
@@ -61,7 +88,13 @@ pub async fn sign_up(
         .sign_up(&client, &email, &password, &name, marketing.is_some())
         .await
     {
-        return ssr::fail(e);
+        let marketing = if marketing.is_some() { "on" } else { "" };
+        return ssr::flash_back(
+            "signup",
+            &[("name", &name), ("email", &email), ("marketing", marketing)],
+            e,
+            &form_page("/signup", next.as_deref(), why.as_deref()),
+        );
     }
     match core.accounts().login(&email, &password, &client).await {
         Ok(pair) => {

@@ -20,7 +20,16 @@ pub async fn start_checkout(
     key: String,
 ) -> Result<(), AppError> {
     let Some(actor) = ssr::actor() else {
-        ssr::redirect(&format!("/signin?next={}", ssr::event_path(&slug)));
+        // Back to the event after signing in, with the same ticket type and quantity chosen.
+        let back = format!(
+            "{}?ticket={ticket_type_id}&quantity={}",
+            ssr::event_path(&slug),
+            quantity.clamp(1, 50)
+        );
+        ssr::redirect(&format!(
+            "/signin?why=book&next={}",
+            evently::dto::url_encode(&back)
+        ));
         return Ok(());
     };
     match ssr::core()?
@@ -43,6 +52,8 @@ pub struct CheckoutData {
     pub event: EventDetail,
     pub ticket_type: TicketTypeView,
     pub total_label: String,
+    /// How the total is paid (the organizer's note, or at the door); none when it is free.
+    pub payment_terms: Option<String>,
     /// The server's clock, so the countdown is right even if the visitor's clock is not.
     pub server_now: DateTime<Utc>,
     /// Seats bookable now (to say whether trying again can work after an expiry).
@@ -70,8 +81,10 @@ pub async fn load_checkout(hold_id: i64) -> Result<CheckoutData, AppError> {
     else {
         return ssr::fail(evently::ApiError::not_found("ticket type"));
     };
+    let total = tt.price_cents * hold.quantity;
     Ok(CheckoutData {
-        total_label: evently::domain::format_price(tt.price_cents * hold.quantity, &tt.currency),
+        total_label: evently::domain::format_amount(total, &tt.currency),
+        payment_terms: evently::domain::payment_terms(total, &event.payment_note),
         available_now: tt.available,
         server_now: core.clock().now(),
         ticket_type: tt,

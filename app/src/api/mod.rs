@@ -79,6 +79,75 @@ pub(crate) mod ssr {
         Err(e)
     }
 
+    /// A form posted without script failed: back to `back` (the form's page) with what was
+    /// typed (`values`, never a password) and the error in a short-lived cookie, which that
+    /// page shows once ([`crate::components::forms::FormFlash`]). Calls from script get the
+    /// error as usual.
+    pub fn flash_back<T: Default>(
+        form: &str,
+        values: &[(&str, &str)],
+        e: impl Into<AppError>,
+        back: &str,
+    ) -> Result<T, AppError> {
+        use base64::Engine;
+        let e = e.into();
+        if !plain_form_post() {
+            return fail(e);
+        }
+        let flash = crate::components::forms::FormFlash {
+            form: form.to_string(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.chars().take(300).collect()))
+                .collect(),
+            error: Some(e.clone()),
+        };
+        let Ok(json) = serde_json::to_vec(&flash) else {
+            return Err(e);
+        };
+        let secure = site().secure_cookies;
+        let cookie = format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Lax{}; Max-Age=300",
+            crate::session::cookie_name(crate::session::FORM_COOKIE, secure),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json),
+            if secure { "; Secure" } else { "" }
+        );
+        match http::HeaderValue::from_str(&cookie) {
+            Ok(v) => set_cookies(vec![v]),
+            Err(_) => return Err(e),
+        }
+        redirect(back);
+        Ok(T::default())
+    }
+
+    /// The form flash of this request for `form`; clears the cookie in the answer.
+    pub fn take_flash(form: &str) -> Option<crate::components::forms::FormFlash> {
+        use base64::Engine;
+        let secure = site().secure_cookies;
+        let name = crate::session::cookie_name(crate::session::FORM_COOKIE, secure);
+        let parts = use_context::<http::request::Parts>()?;
+        let raw = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())?;
+        if let Ok(clear) = http::HeaderValue::from_str(&format!(
+            "{name}=; Path=/; HttpOnly; SameSite=Lax{}; Max-Age=0",
+            if secure { "; Secure" } else { "" }
+        )) {
+            set_cookies(vec![clear]);
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw.as_bytes())
+            .ok()?;
+        let flash: crate::components::forms::FormFlash = serde_json::from_slice(&bytes).ok()?;
+        (flash.form == form).then_some(flash)
+    }
+
     /// After a form posted without script (every form outside an island is one): goes to
     /// `path`, whose query says what happened, so the page it renders can say so. Calls from
     /// script keep the plain answer.

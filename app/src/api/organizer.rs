@@ -45,6 +45,8 @@ pub struct EventForm {
     #[serde(default)]
     pub max_seats_per_user: Option<String>,
     #[serde(default)]
+    pub payment_note: Option<String>,
+    #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
     pub tickets: Vec<TicketTypeForm>,
@@ -125,6 +127,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
             })?),
         },
         max_seats_per_user: opt_number("max_seats_per_user", &f.max_seats_per_user)?,
+        payment_note: f.payment_note.clone(),
         ticket_types,
     })
 }
@@ -203,6 +206,7 @@ pub async fn load_event_form(event_id: i64) -> Result<EventForm, AppError> {
         hold_minutes: Some(e.hold_minutes.to_string()),
         cancel_cutoff_hours: Some((e.cancel_cutoff_minutes / 60).to_string()),
         max_seats_per_user: Some(e.max_seats_per_user.to_string()),
+        payment_note: Some(e.payment_note.clone()),
         currency: e.ticket_types.first().map(|t| t.currency.clone()),
         tickets: sales
             .ticket_types

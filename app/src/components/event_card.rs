@@ -50,7 +50,12 @@ pub fn EventCard(event: EventSummary) -> impl IntoView {
                 <p class="event-card-venue">{event.venue.clone()}</p>
                 <p class="event-card-footer">
                     <span class="price">{event.price_label.clone()}</span>
-                    <SeatBadge event_id=event.id available=event.available capacity=event.capacity/>
+                    // Rendered on the server: an event that has begun sells nothing here.
+                    {if event.starts_at <= chrono::Utc::now() {
+                        view! { <span class="badge">"Started"</span> }.into_any()
+                    } else {
+                        view! { <SeatBadge event_id=event.id available=event.available capacity=event.capacity/> }.into_any()
+                    }}
                 </p>
             </div>
         </article>

@@ -3,6 +3,63 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A form's values (never a password) and its error after a post without script, carried
+/// across the redirect back to the form in a short-lived cookie
+/// ([`FORM_COOKIE`](crate::session::FORM_COOKIE)) and shown once: the form comes back as it
+/// was typed, with the error next to its field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormFlash {
+    /// Which form it is for (`"signin"`, `"signup"`).
+    pub form: String,
+    pub values: Vec<(String, String)>,
+    pub error: Option<AppError>,
+}
+
+impl FormFlash {
+    /// What was typed into `name`.
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// This request's flash for `form`, if it has one (on the server, while rendering; the
+    /// answer clears it). Never in the browser: forms that use it are not islands.
+    pub fn take(form: &str) -> FormFlash {
+        #[cfg(feature = "ssr")]
+        if let Some(f) = crate::api::ssr::take_flash(form) {
+            return f;
+        }
+        let _ = form;
+        FormFlash::default()
+    }
+}
+
+/// "There is a problem": the error of the last submission at the top of the form, each
+/// field's message a link to that field. It takes focus when no field does (a form-wide
+/// error such as wrong credentials); `autofocus` works without script.
+#[component]
+pub fn ErrorSummary(error: Option<AppError>, #[prop(optional)] focus: bool) -> impl IntoView {
+    error.map(|e| {
+        let message = capitalise(e.message());
+        let body = match e.field() {
+            Some(field) => {
+                let href = format!("#field-{field}");
+                view! { <ul><li><a href=href>{message}</a></li></ul> }.into_any()
+            }
+            None => view! { <p>{message}</p> }.into_any(),
+        };
+        view! {
+            <div class="notice danger error-summary" role="alert" tabindex="-1" autofocus=focus aria-labelledby="error-summary-title">
+                <p id="error-summary-title"><strong>"There is a problem"</strong></p>
+                {body}
+            </div>
+        }
+    })
+}
 
 /// The error of the last submission, if any.
 pub type FormError = Signal<Option<AppError>>;
@@ -73,6 +130,12 @@ pub fn Field(
     #[prop(optional)] required: bool,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// Focus this field on load (the first field with an error).
+    #[prop(optional)]
+    autofocus: bool,
+    /// Shown after the message, as part of it ("Sign in instead").
+    #[prop(optional)]
+    after_error: Option<AnyView>,
     error: FormError,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -107,8 +170,9 @@ pub fn Field(
                 maxlength=maxlength
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described
+                autofocus=autofocus
             />
-            <p class="field-error" id=err_id hidden=move || message().is_none()>{move || message().unwrap_or_default()}</p>
+            <p class="field-error" id=err_id hidden=move || message().is_none()>{move || message().map(|m| capitalise(&m)).unwrap_or_default()}{after_error}</p>
         </div>
     }
 }

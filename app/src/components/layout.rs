@@ -81,7 +81,7 @@ pub fn SiteFooter() -> impl IntoView {
         <footer class="site-footer">
             <div class="container footer-inner">
                 <p>"Evently — open-source event booking that never oversells."</p>
-                <p class="muted">"Prices include all fees. Times are shown in each event's local time zone."</p>
+                <p class="muted">"Evently takes no payment: you pay the organizer as each event says. Times are shown in each event's local time zone."</p>
             </div>
         </footer>
     }

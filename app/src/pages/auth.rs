@@ -1,7 +1,8 @@
 //! Sign in and sign up. Both work without JavaScript (plain form posts) and with it.
 
 use crate::api::accounts::{SignIn, SignUp};
-use crate::components::forms::{ErrorNotice, Field, FormError};
+use crate::components::forms::{ErrorSummary, Field, FormError, FormFlash};
+use evently::error::ErrorCode;
 use crate::components::head::PageTitle;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -12,27 +13,66 @@ fn next_param() -> Signal<String> {
     Signal::derive(move || q.read().get("next").unwrap_or_default())
 }
 
+fn why_param() -> Signal<String> {
+    let q = use_query_map();
+    Signal::derive(move || q.read().get("why").unwrap_or_default())
+}
+
+/// Why the visitor was sent here, said at the top (`?why=book`: they pressed "Book").
+fn why_notice() -> impl IntoView {
+    let q = use_query_map();
+    move || {
+        (q.read().get("why").as_deref() == Some("book")).then(|| view! {
+            <div class="notice info" role="status">
+                <p><strong>"Sign in to book"</strong>"Your tickets are not held yet. After signing in (or creating an account) you are back on the event with the same tickets chosen."</p>
+            </div>
+        })
+    }
+}
+
+/// `next`, for a link to the other form (sign in ↔ sign up), keeping `why`.
+fn other_form(path: &'static str) -> impl Fn() -> String + Send + Sync + Copy + 'static {
+    let q = use_query_map();
+    move || {
+        let q = q.read();
+        let next = evently::dto::url_encode(&q.get("next").unwrap_or_default());
+        match q.get("why") {
+            Some(why) => format!("{path}?why={}&next={next}", evently::dto::url_encode(&why)),
+            None => format!("{path}?next={next}"),
+        }
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
-    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let flash = FormFlash::take("signin");
+    let error: FormError = {
+        let e = flash.error.clone();
+        Signal::derive(move || e.clone())
+    };
+    let email_error = flash.error.as_ref().and_then(|e| e.field()) == Some("email");
     let next = next_param();
+    let why = why_param();
     view! {
         <PageTitle text="Sign in · Evently"/>
         <Meta name="robots" content="noindex"/>
         <section class="container narrow">
             <div class="card">
                 <h1>"Sign in"</h1>
+                {why_notice()}
                 // A plain form post: the browser follows the redirect with the new session, so
-                // every part of the page (the header too) renders signed in.
+                // every part of the page (the header too) renders signed in. A failure comes
+                // back here with the e-mail address kept (never the password).
                 <form method="post" action={<SignIn as server_fn::ServerFn>::PATH} class="stack" aria-label="Sign in">
-                    <ErrorNotice error/>
-                    <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true error/>
+                    <ErrorSummary error=flash.error.clone() focus=!email_error/>
+                    <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true
+                        value=flash.value("email").unwrap_or_default() autofocus=email_error error/>
                     <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true error/>
                     <input type="hidden" name="next" value=next/>
+                    <input type="hidden" name="why" value=why/>
                     <button type="submit" class="button block">"Sign in"</button>
                 </form>
-                <p class="muted">"New to Evently? "<a href=move || format!("/signup?next={}", next.get())>"Create an account"</a></p>
+                <p class="muted">"New to Evently? "<a href=other_form("/signup")>"Create an account"</a></p>
             </div>
         </section>
     }
@@ -40,30 +80,45 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    let flash = FormFlash::take("signup");
+    let error: FormError = {
+        let e = flash.error.clone();
+        Signal::derive(move || e.clone())
+    };
+    let field = flash.error.as_ref().and_then(|e| e.field()).map(str::to_string);
+    let focus_on = move |name: &str| field.as_deref() == Some(name);
+    let taken = flash.error.as_ref().is_some_and(|e| e.code() == ErrorCode::EmailTaken);
     let next = next_param();
+    let why = why_param();
+    let sign_in = other_form("/signin");
     view! {
         <PageTitle text="Create an account · Evently"/>
         <Meta name="robots" content="noindex"/>
         <section class="container narrow">
             <div class="card">
                 <h1>"Create your account"</h1>
+                {why_notice()}
                 <p class="muted">"Book tickets in seconds and find them all in one place."</p>
                 <form method="post" action={<SignUp as server_fn::ServerFn>::PATH} class="stack" aria-label="Create an account">
-                    <ErrorNotice error/>
-                    <Field label="Your name" name="name" autocomplete="name" required=true maxlength=100 error/>
-                    <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true error/>
+                    <ErrorSummary error=flash.error.clone() focus=field.is_none()/>
+                    <Field label="Your name" name="name" autocomplete="name" required=true maxlength=100
+                        value=flash.value("name").unwrap_or_default() autofocus=focus_on("name") error/>
+                    <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true
+                        value=flash.value("email").unwrap_or_default() autofocus=focus_on("email")
+                        after_error=taken.then(|| view! { " "<a href=sign_in>"Sign in instead"</a> }.into_any())
+                        error/>
                     <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                        minlength=10 maxlength=128 hint="At least 10 characters, and not easy to guess: a few unrelated words work well." error/>
+                        minlength=10 maxlength=128 hint="At least 10 characters, and not easy to guess: a few unrelated words work well."
+                        autofocus=focus_on("password") error/>
                     <label class="check">
-                        <input type="checkbox" name="marketing"/>
+                        <input type="checkbox" name="marketing" checked=flash.value("marketing").is_some_and(|v| v == "on")/>
                         <span>"Send me occasional e-mails about events I might like (you can stop any time)"</span>
                     </label>
                     <input type="hidden" name="next" value=next/>
+                    <input type="hidden" name="why" value=why/>
                     <button type="submit" class="button block">"Create account"</button>
                 </form>
-                <p class="muted">"Already have an account? "<a href=move || format!("/signin?next={}", next.get())>"Sign in"</a></p>
+                <p class="muted">"Already have an account? "<a href=other_form("/signin")>"Sign in"</a></p>
             </div>
         </section>
     }

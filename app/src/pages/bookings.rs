@@ -2,7 +2,7 @@
 
 use crate::api::bookings::{CancelBooking, load_booking, my_bookings};
 use crate::components::forms::{ErrorNotice, FormError};
-use crate::components::head::PageTitle;
+use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use evently::domain::BookingStatus;
@@ -16,6 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn MyBookingsPage() -> impl IntoView {
     view! {
         <PageTitle text="My bookings · Evently"/>
+        <ScriptPreload/>
         <Meta name="robots" content="noindex"/>
         <RequireUser next="/bookings" children=move |_| view! { <BookingList/> }.into_any()/>
     }
@@ -23,8 +24,9 @@ pub fn MyBookingsPage() -> impl IntoView {
 
 #[component]
 fn BookingList() -> impl IntoView {
-    let cancel = ServerAction::<CancelBooking>::new();
     let data = Resource::new(|| (), |_| my_bookings());
+    // A cancellation that failed comes back here (from the dialog) with its message.
+    let cancel = ServerAction::<CancelBooking>::new();
     let error: FormError = Signal::derive(move || cancel.value().get().and_then(Result::err));
     let query = use_query_map();
     let cancelled = move || query.read().get("done").as_deref() == Some("cancelled");
@@ -43,8 +45,8 @@ fn BookingList() -> impl IntoView {
                             <div class="empty-state"><p>"You have no bookings yet."</p><p><a class="button" href="/search">"Find an event"</a></p></div>
                         }.into_any(),
                         Ok((list, now)) => {
-                            let (upcoming, past): (Vec<MyBooking>, Vec<MyBooking>) = list.into_iter().partition(|b| b.event_starts_at >= now);
-                            let mut upcoming = upcoming;
+                            let (cancelled, live): (Vec<MyBooking>, Vec<MyBooking>) = list.into_iter().partition(|b| b.booking.status == BookingStatus::Cancelled);
+                            let (mut upcoming, past): (Vec<MyBooking>, Vec<MyBooking>) = live.into_iter().partition(|b| b.event_starts_at >= now);
                             upcoming.sort_by_key(|b| b.event_starts_at);
                             view! {
                                 <section aria-labelledby="upcoming-b">
@@ -52,7 +54,7 @@ fn BookingList() -> impl IntoView {
                                     {if upcoming.is_empty() {
                                         view! { <p class="muted">"Nothing coming up."</p> }.into_any()
                                     } else {
-                                        view! { <ul class="stack" role="list">{upcoming.into_iter().map(|b| view! { <li><BookingCard booking=b cancel/></li> }).collect_view()}</ul> }.into_any()
+                                        view! { <ul class="stack" role="list">{upcoming.into_iter().map(|b| view! { <li><BookingCard booking=b/></li> }).collect_view()}</ul> }.into_any()
                                     }}
                                 </section>
                                 <section aria-labelledby="past-b">
@@ -60,9 +62,15 @@ fn BookingList() -> impl IntoView {
                                     {if past.is_empty() {
                                         view! { <p class="muted">"No past bookings."</p> }.into_any()
                                     } else {
-                                        view! { <ul class="stack" role="list">{past.into_iter().map(|b| view! { <li><BookingCard booking=b cancel/></li> }).collect_view()}</ul> }.into_any()
+                                        view! { <ul class="stack" role="list">{past.into_iter().map(|b| view! { <li><BookingCard booking=b/></li> }).collect_view()}</ul> }.into_any()
                                     }}
                                 </section>
+                                {(!cancelled.is_empty()).then(|| view! {
+                                    <section aria-labelledby="cancelled-b">
+                                        <h2 id="cancelled-b">"Cancelled"</h2>
+                                        <ul class="stack" role="list">{cancelled.into_iter().map(|b| view! { <li><BookingCard booking=b/></li> }).collect_view()}</ul>
+                                    </section>
+                                })}
                             }.into_any()
                         }
                     }
@@ -73,10 +81,14 @@ fn BookingList() -> impl IntoView {
 }
 
 #[component]
-fn BookingCard(booking: MyBooking, cancel: ServerAction<CancelBooking>) -> impl IntoView {
+fn BookingCard(booking: MyBooking) -> impl IntoView {
     let b = booking.booking.clone();
     let cancelled = b.status == BookingStatus::Cancelled;
-    let total = evently::domain::format_price(b.total_cents, &b.currency);
+    let total = evently::domain::format_amount(b.total_cents, &b.currency);
+    let what = format!(
+        "{} × {} for {}",
+        b.quantity, booking.ticket_type_name, booking.event_title
+    );
     view! {
         <article class="card" data-booking-id=b.id data-status=b.status.as_str()>
             <h3><a href=format!("/events/{}", booking.event_slug)>{booking.event_title.clone()}</a></h3>
@@ -88,13 +100,115 @@ fn BookingCard(booking: MyBooking, cancel: ServerAction<CancelBooking>) -> impl 
                 <dt>"Status"</dt><dd>{if cancelled { view! { <span class="tag danger">"Cancelled"</span> }.into_any() } else { view! { <span class="tag">"Confirmed"</span> }.into_any() }}</dd>
             </dl>
             {booking.cancellable.then(|| view! {
-                <ActionForm action=cancel attr:class="inline-form">
-                    <input type="hidden" name="booking_id" value=b.id/>
-                    <button type="submit" class="button danger small" aria-label=format!("Cancel booking {}", b.code)>"Cancel booking"</button>
-                </ActionForm>
+                <CancelBookingButton booking_id=b.id code=b.code.clone() what=what.clone() tickets=b.quantity/>
             })}
             {(!booking.cancellable && !cancelled).then(|| view! { <p class="hint">"This booking can no longer be cancelled online."</p> })}
         </article>
+    }
+}
+
+/// What cancelling a booking of `tickets` tickets means, said before it is done.
+fn cancel_consequences(tickets: i64) -> String {
+    let them = if tickets == 1 { "Its ticket stops" } else { "Its tickets stop" };
+    format!(
+        "{them} working at the door and the seats go back on sale at once, for anyone to book. \
+         This cannot be undone. Evently took no payment, so nothing is refunded here: if you \
+         paid the organizer, ask them."
+    )
+}
+
+/// "Cancel booking…": a link to the confirmation page, which works without JavaScript; in
+/// the browser it opens the same question in a modal dialog instead (focus stays inside it,
+/// Escape or "Keep my booking" closes it and focus returns to the button).
+#[island]
+fn CancelBookingButton(booking_id: i64, code: String, what: String, tickets: i64) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let title_id = format!("cancel-title-{booking_id}");
+    let labelled_by = title_id.clone();
+    let open = move |ev: leptos::ev::MouseEvent| {
+        if let Some(d) = dialog.get() {
+            ev.prevent_default();
+            let _ = d.show_modal();
+        }
+    };
+    let close = move |_| {
+        if let Some(d) = dialog.get() {
+            d.close();
+        }
+    };
+    view! {
+        <a class="button danger small" href=format!("/bookings/{booking_id}/cancel") on:click=open
+            aria-label=format!("Cancel booking {code}…")>"Cancel booking…"</a>
+        <dialog node_ref=dialog class="dialog" aria-labelledby=labelled_by>
+            <h2 id=title_id>{format!("Cancel booking {code}?")}</h2>
+            <p><strong>{what}</strong></p>
+            <p>{cancel_consequences(tickets)}</p>
+            <form method="post" action={<CancelBooking as server_fn::ServerFn>::PATH} class="dialog-actions">
+                <input type="hidden" name="booking_id" value=booking_id/>
+                <button type="button" class="button secondary" autofocus on:click=close>"Keep my booking"</button>
+                <button type="submit" class="button danger">"Yes, cancel booking"</button>
+            </form>
+        </dialog>
+    }
+}
+
+/// `/bookings/{id}/cancel`: the question before a cancellation, as a page (without
+/// JavaScript "Cancel booking…" comes here).
+#[component]
+pub fn CancelBookingPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|h| h.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let cancel = ServerAction::<CancelBooking>::new();
+    let error: FormError = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    view! {
+        <PageTitle text="Cancel a booking · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/bookings" children=move |_| {
+            let data = Resource::new(id, load_booking);
+            view! {
+                <Suspense fallback=|| view! { <p class="container muted">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match data.await {
+                            Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
+                            Err(e) => view! { <p class="container error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                            Ok(b) => {
+                                let booking = b.booking.clone();
+                                view! {
+                                    <section class="container narrow stack">
+                                        <header class="page-header"><h1>{format!("Cancel booking {}?", booking.code)}</h1></header>
+                                        <ErrorNotice error/>
+                                        <div class="card stack">
+                                            <p><strong>{format!("{} × {} for {}", booking.quantity, b.ticket_type_name, b.event_title)}</strong></p>
+                                            <p><time datetime=b.event_starts_at.to_rfc3339()>{b.event_date_label.clone()}</time>{format!(" · {}, {}", b.venue, b.city)}</p>
+                                            {if booking.status == BookingStatus::Cancelled {
+                                                view! { <p>"This booking is already cancelled."</p><p><a href="/bookings">"Back to my bookings"</a></p> }.into_any()
+                                            } else if !b.cancellable {
+                                                view! { <p>"This booking can no longer be cancelled online: ask the organizer."</p><p><a href="/bookings">"Back to my bookings"</a></p> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <p>{cancel_consequences(booking.quantity)}</p>
+                                                    <form method="post" action={<CancelBooking as server_fn::ServerFn>::PATH} class="dialog-actions">
+                                                        <input type="hidden" name="booking_id" value=booking.id/>
+                                                        <a class="button secondary" href="/bookings">"Keep my booking"</a>
+                                                        <button type="submit" class="button danger">"Yes, cancel booking"</button>
+                                                    </form>
+                                                }.into_any()
+                                            }}
+                                        </div>
+                                    </section>
+                                }.into_any()
+                            }
+                        }
+                    })}
+                </Suspense>
+            }.into_any()
+        }/>
     }
 }
 
@@ -136,7 +250,7 @@ fn BookingDetail(booking: MyBooking, confirmed: bool) -> impl IntoView {
     view! {
         <section class="container narrow stack">
             {confirmed.then(|| view! {
-                <div class="notice success" role="status"><p><strong>"You're going! "</strong>"Your booking is confirmed. A confirmation e-mail is on its way."</p></div>
+                <div class="notice success" role="status"><p><strong>"You're going! "</strong>"Your booking is confirmed. Your tickets are below: show a ticket code at the door."</p></div>
             })}
             <header class="page-header"><h1>"Booking "<span class="nowrap">{b.code.clone()}</span></h1></header>
             <div class="card">
@@ -145,7 +259,8 @@ fn BookingDetail(booking: MyBooking, confirmed: bool) -> impl IntoView {
                 <dl class="facts">
                     <dt>"Status"</dt><dd>{if b.status == BookingStatus::Cancelled { "Cancelled" } else { "Confirmed" }}</dd>
                     <dt>"Tickets"</dt><dd>{format!("{} × {}", b.quantity, booking.ticket_type_name)}</dd>
-                    <dt>"Total"</dt><dd>{evently::domain::format_price(b.total_cents, &b.currency)}</dd>
+                    <dt>"Total"</dt><dd>{evently::domain::format_amount(b.total_cents, &b.currency)}</dd>
+                    {booking.payment_terms.clone().map(|terms| view! { <dt>"Payment"</dt><dd>{terms}</dd> })}
                 </dl>
             </div>
             <div class="card">

@@ -60,10 +60,50 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
     let release = ServerAction::<ReleaseCheckout>::new();
     let expires = RwSignal::new(data.hold.expires_at);
     let renewals_left = RwSignal::new(data.hold.renewals_left);
+    // "I need more time": said aloud (and shown), and focus kept where the buyer was: the
+    // button is disabled while the request runs, which drops focus to the page.
+    let renewed = RwSignal::new(String::new());
+    let renew_button = NodeRef::<leptos::html::Button>::new();
+    let countdown_box = NodeRef::<leptos::html::Div>::new();
+    let hold_minutes = data.event.hold_minutes;
+    // Attendee names typed here outlive this hold (kept in the tab's session storage, per
+    // event): if it expires, the next checkout for the event starts with them.
+    let names_key = StoredValue::new(format!("evently:names:{}", data.event.id));
+    let names_count = data.hold.quantity;
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        names::restore(&names_key.get_value(), names_count);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (names_key, names_count);
+    });
+    let save_names = move |_: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        names::save(&names_key.get_value(), names_count);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (names_key, names_count);
+    };
     Effect::new(move |_| {
         if let Some(Ok(h)) = renew.value().get() {
             expires.set(h.expires_at);
             renewals_left.set(h.renewals_left);
+            // A renewal holds the seats for the event's hold time from now.
+            renewed.set(format!(
+                "More time given: your seats are held for {hold_minutes} minutes from now."
+            ));
+            #[cfg(feature = "hydrate")]
+            {
+                let lost = document()
+                    .active_element()
+                    .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+                if lost {
+                    // The button, unless no renewal is left (then it stays disabled).
+                    let _ = if h.renewals_left > 0 {
+                        renew_button.get_untracked().map(|b| b.focus())
+                    } else {
+                        countdown_box.get_untracked().map(|d| d.focus())
+                    };
+                }
+            }
         }
     });
     let error: FormError = Signal::derive(move || {
@@ -82,7 +122,6 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
     let hold = data.hold.clone();
     let quantity = hold.quantity;
     let can_retry = data.available_now >= quantity;
-    let total_label = StoredValue::new(data.total_label.clone());
     let slug = StoredValue::new(data.event.slug.clone());
     view! {
         <section class="container narrow stack">
@@ -93,6 +132,7 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
                 <dl class="facts">
                     <dt>"Tickets"</dt><dd>{format!("{} × {} ({} each)", quantity, t.name, t.price_label)}</dd>
                     <dt>"Total"</dt><dd><strong>{data.total_label.clone()}</strong></dd>
+                    {data.payment_terms.clone().map(|terms| view! { <dt>"Payment"</dt><dd>{terms}</dd> })}
                 </dl>
             </div>
             {match hold.status {
@@ -104,12 +144,12 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
                 }.into_any(),
                 _ => view! {
                     <Show when=move || !expired.get() fallback=move || expired_notice(&e.slug, can_retry)>
-                        <div class=move || if remaining.get() < 120_000 { "countdown urgent" } else { "countdown" }>
+                        <div class=move || if remaining.get() < 120_000 { "countdown urgent" } else { "countdown" } node_ref=countdown_box tabindex="-1">
                             <p>"Your seats are held for "<strong role="timer" aria-live="off">{move || mm_ss(remaining.get())}</strong></p>
                             <p class="visually-hidden" aria-live="polite">{move || announce(remaining.get())}</p>
                             <ActionForm action=renew attr:class="inline-form">
                                 <input type="hidden" name="hold_id" value=hold.id/>
-                                <button type="submit" class="button secondary small" disabled=move || renewals_left.get() <= 0 || renew.pending().get()>
+                                <button type="submit" class="button secondary small" node_ref=renew_button disabled=move || renewals_left.get() <= 0 || renew.pending().get()>
                                     "I need more time"
                                 </button>
                                 <span class="hint">{move || match renewals_left.get() {
@@ -118,6 +158,7 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
                                     n => format!("You can extend it {n} more times."),
                                 }}</span>
                             </ActionForm>
+                            <p class="hint" role="status">{move || renewed.get()}</p>
                         </div>
                         <ErrorNotice error/>
                         <ActionForm action=confirm attr:class="stack card" attr:aria-label="Confirm your booking">
@@ -127,11 +168,11 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
                             {(0..quantity).map(|i| view! {
                                 <div class="field">
                                     <label for=format!("attendee-{i}")>{format!("Ticket {} name", i + 1)}</label>
-                                    <input id=format!("attendee-{i}") name=format!("attendee_names[{i}]") autocomplete=if i == 0 { "name" } else { "off" } maxlength="100"/>
+                                    <input id=format!("attendee-{i}") name=format!("attendee_names[{i}]") autocomplete=if i == 0 { "name" } else { "off" } maxlength="100" on:input=save_names/>
                                 </div>
                             }).collect_view()}
                             <button type="submit" class="button block" disabled=move || confirm.pending().get() || expired.get()>
-                                {move || if confirm.pending().get() { "Confirming…".to_string() } else { format!("Confirm booking · {}", total_label.get_value()) }}
+                                {move || if confirm.pending().get() { "Reserving…".to_string() } else { reserve_label(quantity) }}
                             </button>
                         </ActionForm>
                         <ActionForm action=release attr:class="inline-form">
@@ -143,6 +184,15 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The confirm button: what it does, and no claim of a payment (Evently takes none).
+fn reserve_label(quantity: i64) -> String {
+    if quantity == 1 {
+        "Reserve 1 ticket".to_string()
+    } else {
+        format!("Reserve {quantity} tickets")
     }
 }
 
@@ -188,5 +238,48 @@ fn announce(ms: i64) -> &'static str {
         1..=60_000 => "Less than a minute left to confirm.",
         60_001..=120_000 => "Two minutes left to confirm. You can ask for more time.",
         _ => "",
+    }
+}
+
+/// Attendee names in the tab's session storage, so an expired hold does not lose them.
+#[cfg(feature = "hydrate")]
+mod names {
+    use leptos::prelude::{document, window};
+    use wasm_bindgen::JsCast;
+
+    fn input(i: i64) -> Option<web_sys::HtmlInputElement> {
+        document()
+            .get_element_by_id(&format!("attendee-{i}"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        window().session_storage().ok().flatten()
+    }
+
+    pub fn save(key: &str, count: i64) {
+        let names: Vec<String> = (0..count)
+            .map(|i| input(i).map(|el| el.value()).unwrap_or_default())
+            .collect();
+        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&names)) {
+            let _ = s.set_item(key, &json);
+        }
+    }
+
+    /// Fills the empty name fields from what was typed before.
+    pub fn restore(key: &str, count: i64) {
+        let Some(json) = storage().and_then(|s| s.get_item(key).ok().flatten()) else {
+            return;
+        };
+        let Ok(names) = serde_json::from_str::<Vec<String>>(&json) else {
+            return;
+        };
+        for (i, name) in names.iter().enumerate().take(count.max(0) as usize) {
+            if let Some(el) = input(i as i64)
+                && el.value().is_empty()
+            {
+                el.set_value(name);
+            }
+        }
     }
 }

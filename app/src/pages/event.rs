@@ -11,18 +11,26 @@ use evently::dto::TicketTypeView;
 use evently::error::ErrorCode;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn EventPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let data = Resource::new(slug, event_page);
+    // `?ticket=<id>&quantity=<n>`: the choice made before signing in, chosen again.
+    let query = use_query_map();
+    let chosen = move || {
+        let q = query.read();
+        let ticket = q.get("ticket")?.parse::<i64>().ok()?;
+        let quantity = q.get("quantity")?.parse::<i64>().ok()?;
+        Some((ticket, quantity))
+    };
     view! {
         <Suspense fallback=|| view! { <p class="container muted">"Loading event…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <EventView data=d/> }.into_any(),
+                    Ok(d) => view! { <EventView data=d chosen=chosen()/> }.into_any(),
                     Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <p class="container error" role="alert">{e.message().to_string()}</p> }.into_any(),
                 }
@@ -32,7 +40,7 @@ pub fn EventPage() -> impl IntoView {
 }
 
 #[component]
-fn EventView(data: EventPageData) -> impl IntoView {
+fn EventView(data: EventPageData, chosen: Option<(i64, i64)>) -> impl IntoView {
     let e = data.event.clone();
     let title = format!("{} · {} · Evently", e.title, e.date_label);
     let indexable = e.status == EventStatus::Published;
@@ -56,6 +64,10 @@ fn EventView(data: EventPageData) -> impl IntoView {
         .filter(|p| !p.is_empty())
         .collect();
     let cutoff = cutoff_label(e.cancel_cutoff_minutes);
+    // Rendered on the server only (not an island): the page cache keeps it for seconds.
+    let ended = chrono::Utc::now() >= e.ends_at;
+    let highest_price = e.ticket_types.iter().map(|t| t.price_cents).max().unwrap_or(0);
+    let payment_terms = evently::domain::payment_terms(highest_price, &e.payment_note);
     view! {
         <PageTitle text=title/>
         <ScriptPreload/>
@@ -92,7 +104,10 @@ fn EventView(data: EventPageData) -> impl IntoView {
                 </div>
             </header>
             {(e.status == EventStatus::Cancelled).then(|| view! {
-                <div class="notice danger" role="status"><p>"This event has been cancelled. All bookings were cancelled and the organizer has been notified."</p></div>
+                <div class="notice danger" role="status"><p>"This event has been cancelled, and every booking for it with it."</p></div>
+            })}
+            {(ended && e.status != EventStatus::Cancelled).then(|| view! {
+                <div class="notice info" role="status"><p>"This event has ended."</p></div>
             })}
             {(e.status == EventStatus::Draft).then(|| view! {
                 <div class="notice warning" role="status"><p>"Draft: only you can see this page until the event is published."</p></div>
@@ -112,18 +127,48 @@ fn EventView(data: EventPageData) -> impl IntoView {
                     </dl>
                 </div>
                 <aside>
-                    <BookingWidget
-                        event_id=e.id
-                        slug=e.slug.clone()
-                        published=e.status == EventStatus::Published
-                        hold_minutes=e.hold_minutes
-                        tickets=e.ticket_types.clone()
-                        checkout_key=data.checkout_key.clone()
-                        signed_in=data.signed_in
-                    />
+                    {if ended {
+                        view! { <EndedTickets tickets=e.ticket_types.clone()/> }.into_any()
+                    } else {
+                        view! {
+                            <BookingWidget
+                                event_id=e.id
+                                slug=e.slug.clone()
+                                published=e.status == EventStatus::Published
+                                hold_minutes=e.hold_minutes
+                                tickets=e.ticket_types.clone()
+                                checkout_key=data.checkout_key.clone()
+                                signed_in=data.signed_in
+                                payment_terms=payment_terms.clone()
+                                chosen
+                            />
+                        }.into_any()
+                    }}
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// The tickets of an event that has ended: names and prices, nothing to book, nothing live.
+#[component]
+fn EndedTickets(tickets: Vec<TicketTypeView>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="tickets-heading">
+            <h2 id="tickets-heading">"Tickets"</h2>
+            <ul class="ticket-list" role="list">
+                {tickets.into_iter().map(|t| view! {
+                    <li class="ticket-row" data-ticket-type=t.id>
+                        <div>
+                            <p class="ticket-name">{t.name}</p>
+                            <p class="ticket-price">{t.price_label}</p>
+                        </div>
+                        <div><span class="muted">"Ended"</span></div>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p class="hint">"This event has ended: tickets are no longer sold."</p>
+        </section>
     }
 }
 
@@ -155,6 +200,8 @@ fn BookingWidget(
     tickets: Vec<TicketTypeView>,
     checkout_key: String,
     signed_in: bool,
+    payment_terms: Option<String>,
+    chosen: Option<(i64, i64)>,
 ) -> impl IntoView {
     crate::components::forms::provide_url_error();
     let action = ServerAction::<StartCheckout>::new();
@@ -170,10 +217,14 @@ fn BookingWidget(
     // Set once the island runs in the browser: the picker now answers clicks itself.
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
+    // One polite live region for the whole picker. Other people's bookings change the counts
+    // all the time; only a ticket type crossing into "only a few left", selling out or
+    // coming back is said aloud, with its name.
+    let announcement = RwSignal::new(String::new());
     let slug = StoredValue::new(slug);
     view! {
         <section class="card" aria-labelledby="tickets-heading" data-ready=move || ready.get().then_some("true")>
-            <h2 id="tickets-heading">"Tickets " <crate::live::LiveIndicator/></h2>
+            <h2 id="tickets-heading">"Tickets " {published.then(|| view! { <crate::live::LiveIndicator/> })}</h2>
             <ErrorNotice error/>
             <ul class="ticket-list" role="list">
                 {tickets.into_iter().map(|t| {
@@ -187,12 +238,31 @@ fn BookingWidget(
                     let max = move || max_per_booking.min(seats()).max(1);
                     let select_id = StoredValue::new(format!("qty-{}", t.id));
                     let name = StoredValue::new(t.name.clone());
+                    let level = Memo::new(move |_| Scarcity::of(seats(), capacity));
+                    Effect::new(move |before: Option<Scarcity>| {
+                        let now = level.get();
+                        if let Some(before) = before
+                            && before != now
+                        {
+                            let left = Scarcity::label(seats(), capacity).to_lowercase();
+                            let what = match (before, now) {
+                                (_, Scarcity::SoldOut) => Some("sold out".to_string()),
+                                (Scarcity::SoldOut, _) => Some(format!("available again, {left}")),
+                                (_, Scarcity::FewLeft) => Some(left),
+                                _ => None,
+                            };
+                            if let Some(what) = what {
+                                announcement.set(format!("{}: {what}", name.get_value()));
+                            }
+                        }
+                        now
+                    });
                     view! {
                         <li class="ticket-row" data-ticket-type=t.id>
                             <div>
                                 <p class="ticket-name">{t.name.clone()}</p>
                                 <p class="ticket-price">{t.price_label.clone()}</p>
-                                <p class=badge data-available=seats aria-live="polite">{label}</p>
+                                <p class=badge data-available=seats>{label}</p>
                             </div>
                             <div>
                                 <Show when=bookable fallback=move || view! {
@@ -205,7 +275,7 @@ fn BookingWidget(
                                         <input type="hidden" name="key" value=key.get_value()/>
                                         <label class="visually-hidden" for=select_id.get_value()>{format!("Number of {} tickets", name.get_value())}</label>
                                         <select id=select_id.get_value() name="quantity">
-                                            {move || (1..=max()).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
+                                            {move || (1..=max()).map(|n| view! { <option value=n selected=chosen == Some((tt_id, n))>{n}</option> }).collect_view()}
                                         </select>
                                         <button type="submit" class="button" disabled=move || action.pending().get()
                                             aria-label=format!("Book {} tickets", name.get_value())>"Book"</button>
@@ -216,7 +286,9 @@ fn BookingWidget(
                     }
                 }).collect_view()}
             </ul>
+            <p class="visually-hidden" role="status">{move || announcement.get()}</p>
             <p class="hint">{format!("Seats are held for {hold_minutes} minutes while you check out.")}</p>
+            {payment_terms.map(|terms| view! { <p class="hint">{terms}</p> })}
             {(!signed_in).then(|| view! { <p class="hint">"You will sign in or create an account before confirming."</p> })}
         </section>
     }

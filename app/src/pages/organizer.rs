@@ -10,7 +10,7 @@ use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
 use evently::domain::EventStatus;
-use evently::domain::{CATEGORIES, format_price};
+use evently::domain::{CATEGORIES, format_amount};
 use evently::dto::{CheckInOutcome, EventSales};
 use evently::error::ErrorCode;
 use leptos::prelude::*;
@@ -164,6 +164,7 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
         {text_field("Hold time at checkout (minutes)", "hold_minutes", v.hold_minutes.clone().unwrap_or_else(|| "10".into()), &["hold_minutes"], "number")}
         {text_field("Buyers may cancel until (hours before the start)", "cancel_cutoff_hours", v.cancel_cutoff_hours.clone().unwrap_or_else(|| "24".into()), &["cancel_cutoff_hours", "cancel_cutoff_minutes"], "number")}
         {text_field("Seats one person may hold and book, all ticket types together (empty: 10)", "max_seats_per_user", v.max_seats_per_user.clone().unwrap_or_default(), &["max_seats_per_user"], "number")}
+        {text_field("How buyers pay (optional; Evently takes no payment. Empty: \"due at the door\")", "payment_note", v.payment_note.clone().unwrap_or_default(), &["payment_note"], "text")}
         <div class="field">
             <label for="ev-currency">"Currency"</label>
             <select id="ev-currency" name="form[currency]">
@@ -361,7 +362,7 @@ fn SalesView(
             <div class="stat"><p class="stat-value">{format!("{sold} / {cap}")}</p><p class="stat-label">"Seats sold"</p></div>
             <div class="stat"><p class="stat-value">{held}</p><p class="stat-label">"In checkout now"</p></div>
             <div class="stat"><p class="stat-value">{sales.bookings}</p><p class="stat-label">"Bookings"</p></div>
-            <div class="stat"><p class="stat-value">{format_price(revenue, &currency)}</p><p class="stat-label">"Revenue"</p></div>
+            <div class="stat"><p class="stat-value">{format_amount(revenue, &currency)}</p><p class="stat-label">"Booked value (not collected by Evently)"</p></div>
         </div>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Sales by ticket type">
             <table class="data">
@@ -404,7 +405,7 @@ fn SalesView(
                 <summary>"Cancel this event"</summary>
                 <ActionForm action=cancel attr:class="stack">
                     <input type="hidden" name="event_id" value=e.id/>
-                    <p>"Every booking is cancelled and buyers are notified. This cannot be undone."</p>
+                    <p>"Every booking is cancelled and its seats released; buyers see it under My bookings (Evently sends no e-mail yet). This cannot be undone."</p>
                     <label class="check"><input type="checkbox" name="confirm" required=true/><span>"Yes, cancel the event and all its bookings"</span></label>
                     <button type="submit" class="button danger">"Cancel event"</button>
                 </ActionForm>

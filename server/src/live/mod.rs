@@ -447,6 +447,7 @@ mod tests {
                     hold_minutes: None,
                     cancel_cutoff_minutes: None,
                     max_seats_per_user: Some(1000),
+                    payment_note: None,
                     ticket_types: vec![TicketTypeInput {
                         name: "GA".into(),
                         price_cents: 0,

@@ -212,15 +212,29 @@ async fn pages_link_the_hashed_names_and_stay_compressed() {
     let app = site.serve().await;
     let r = get(&app, "/", &[]).await;
     assert_eq!(r.status(), 200);
+    let csp = header(&r, "content-security-policy").unwrap_or_default();
     let html = r.text().await.unwrap();
     for name in [
         format!("/pkg/evently.{JS_HASH}.js"),
         format!("/pkg/evently.{WASM_HASH}.wasm"),
-        format!("/pkg/evently.{CSS_HASH}.css"),
         format!("/pkg/boot.{BOOT_HASH}.js"),
     ] {
         assert!(html.contains(&name), "the page links {name}");
     }
+    // The style sheet is written into the page (no second round trip before first paint),
+    // and the policy allows exactly that block.
+    assert!(html.contains("<style>body { margin: 0 }</style>"), "{html}");
+    assert!(!html.contains(&format!("/pkg/evently.{CSS_HASH}.css")));
+    // echo -n 'body { margin: 0 }' | openssl dgst -sha256 -binary | base64
+    let style_hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b"body { margin: 0 }"))
+    };
+    assert!(
+        csp.contains(&format!("style-src 'self' 'sha256-{style_hash}';")),
+        "{csp}"
+    );
     assert!(!html.contains("/pkg/evently.js") && !html.contains("evently_bg.wasm"));
     assert!(!html.contains("/style/evently.css"));
     // Dynamic responses are still compressed on the fly.
