@@ -432,6 +432,9 @@ pub struct AttendeeView {
     pub booking_code: String,
     pub booked_at: DateTime<Utc>,
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// When it was checked in, in the event's own time zone ("Sat 14 Mar 2026, 20:03").
+    #[serde(default)]
+    pub checked_in_label: Option<String>,
 }
 
 /// What happened at the door.

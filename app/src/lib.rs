@@ -1,8 +1,8 @@
 //! Evently's pages: Leptos routes, components and server functions.
 //!
 //! Rendered on the server (complete HTML, no script needed to read it). Only the islands
-//! (`#[island]` components: the ticket picker, checkout, live seat counts, category chips,
-//! check-in) run in the browser, from the `frontend` wasm bundle. Server functions are adapters: who is asking, one
+//! (`#[island]` components: the ticket picker, checkout, live seat counts, the cancel
+//! dialog, check-in) run in the browser, from the `frontend` wasm bundle. Server functions are adapters: who is asking, one
 //! core call, map the error, return a DTO.
 
 pub mod api;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closePage, describeErrors, launchBrowser, newPage, screenshot, waitForHydration } from '../lib/browser.mjs';
-import { DEMO_ATTENDEE, arrive, book, firstTicketType, seatsLeft, signIn } from '../lib/journey.mjs';
+import { DEMO_ATTENDEE, DEMO_ORGANIZER, arrive, book, firstTicketType, seatsLeft, signIn } from '../lib/journey.mjs';
 import { startServer } from '../lib/server.mjs';
 
 let server;
@@ -61,6 +61,67 @@ test('a booking in one page changes the count in another without a reload', { ti
   await viewer.waitForFunction(
     ([id, expected]) => document.querySelector(`li.ticket-row[data-ticket-type="${id}"] p.badge[data-available]`)?.getAttribute('data-available') === String(expected),
     [tt.id, tt.available],
+    { timeout: 5_000 },
+  );
+  for (const p of [viewer, buyer]) {
+    assert.equal(p.errors.length, 0, describeErrors(p));
+    await closePage(p);
+  }
+});
+
+/** A published event with one ticket type of `capacity` seats, made through the API as the demo organizer. */
+async function smallEvent(name, capacity) {
+  const json = { 'content-type': 'application/json' };
+  const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(DEMO_ORGANIZER) });
+  assert.equal(login.status, 200, 'the demo organizer signs in');
+  const auth = { ...json, authorization: `Bearer ${(await login.json()).access_token}` };
+  const start = Date.now() + 10 * 86_400_000;
+  const created = await fetch(`${server.url}/api/v1/events`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({
+      title: `Live region check ${Date.now()}`,
+      description: 'A small room, for the announcement test.',
+      venue: 'Back room',
+      city: 'Berlin',
+      category: 'music',
+      starts_at: new Date(start).toISOString(),
+      ends_at: new Date(start + 3 * 3_600_000).toISOString(),
+      ticket_types: [{ name, price_cents: 0, capacity }],
+    }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  const event = await created.json();
+  const published = await fetch(`${server.url}/api/v1/events/${event.id}/publish`, { method: 'POST', headers: auth });
+  assert.equal(published.status, 200, await published.clone().text());
+  return { slug: event.slug, ticketTypeId: event.ticket_types[0].id };
+}
+
+test('one status region says when a ticket type sells out and comes back, with its name', { timeout: 120_000 }, async () => {
+  const name = 'Front row';
+  const { slug, ticketTypeId } = await smallEvent(name, 3);
+  const viewer = await newPage(browser);
+  await viewer.goto(`${server.url}/events/${slug}`, { waitUntil: 'domcontentloaded' });
+  await waitForHydration(viewer);
+  await viewer.locator('.live-indicator:not(.offline)').waitFor({ state: 'visible', timeout: 10_000 });
+  // One region for the picker; the badges themselves are quiet.
+  assert.equal(await viewer.locator('#tickets [role=status]').count(), 1, 'one status region in the ticket picker');
+  assert.equal(await viewer.locator('p.badge[aria-live]').count(), 0, 'no badge is a live region of its own');
+  const region = viewer.locator('#tickets [role=status]');
+  assert.equal((await region.innerText()).trim(), '', 'nothing is announced on arrival');
+
+  const buyer = await newPage(browser);
+  await buyer.goto(`${server.url}/signin?next=${encodeURIComponent(`/events/${slug}`)}`, { waitUntil: 'domcontentloaded' });
+  await signIn(buyer, DEMO_ATTENDEE);
+  await arrive(buyer, (u) => u.pathname === `/events/${slug}`, 'the event page');
+  await book(buyer, ticketTypeId, 3);
+  await arrive(buyer, /\/checkout\/\d+$/, 'checkout');
+  await viewer.waitForFunction((el) => el.textContent.trim() === 'Front row: sold out', await region.elementHandle(), { timeout: 5_000 });
+
+  await buyer.getByRole('button', { name: 'Cancel and release these seats' }).click();
+  await viewer.waitForFunction(
+    (el) => el.textContent.trim() === 'Front row: available again, only 3 seats left',
+    await region.elementHandle(),
     { timeout: 5_000 },
   );
   for (const p of [viewer, buyer]) {

@@ -14,6 +14,7 @@ import {
   newPage,
   screenshot,
   waitForHydration,
+  withPage,
 } from '../lib/browser.mjs';
 import {
   DEMO_ORGANIZER,
@@ -87,6 +88,9 @@ async function checkIn(page, code, previous) {
     [await panel.locator('[aria-live="polite"]').elementHandle(), previous ?? ''],
     { timeout: 15_000 },
   );
+  // Ready for the next ticket: the code box is empty and has focus.
+  const box = panel.locator('#checkin-code');
+  await page.waitForFunction((el) => el.value === '' && document.activeElement === el, await box.elementHandle(), { timeout: 5_000 });
   return { text: (await notice.innerText()).trim(), className: await notice.getAttribute('class') };
 }
 
@@ -222,4 +226,39 @@ describe('organizer', () => {
       await closePage(organizer);
     }
   });
+
+  for (const width of [320, 390]) {
+    test(`organizer pages fit a ${width} px phone (no sideways scrolling, every column visible)`, { timeout: TIMEOUT }, async () => {
+      await withPage(browser, { viewport: { width, height: 740 }, isMobile: true, hasTouch: true }, `organizer-${width}`, async (page) => {
+        await page.goto(`${server.url}/signin?next=%2Forganizer`);
+        await signIn(page, DEMO_ORGANIZER);
+        await page.waitForURL((u) => u.pathname === '/organizer');
+        const fits = async (what) => {
+          const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+          assert.ok(scroll <= width, `${what}: the page is ${scroll} px wide on a ${width} px screen`);
+          // Every cell of every table is on screen, not behind a sideways scroll.
+          const off = await page.locator('table.data td, table.data th[scope=row]').evaluateAll(
+            (cells, w) => cells.filter((c) => c.getBoundingClientRect().right > w + 1).map((c) => c.dataset.label ?? c.textContent.trim()),
+            width,
+          );
+          assert.deepEqual(off, [], `${what}: cells off screen`);
+        };
+        await fits('the event list');
+        const status = page.locator('td[data-label="Status"]').first();
+        assert.ok(await status.isVisible(), 'the status column is shown');
+        await screenshot(page, `organizer-list-${width}.png`, { fullPage: true });
+        const href = await page
+          .locator('a[href^="/organizer/events/"]')
+          .evaluateAll((as) => as.map((a) => a.getAttribute('href')).find((h) => /\/organizer\/events\/\d+$/.test(h)));
+        assert.ok(href, 'the organizer has an event');
+        await page.goto(`${server.url}${href}`);
+        await waitForHydration(page);
+        await fits('the event dashboard');
+        const checkIn = page.locator('#checkin-code');
+        const box = await checkIn.boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= width, 'the check-in box is on screen');
+        await screenshot(page, `organizer-dashboard-${width}.png`, { fullPage: true });
+      });
+    });
+  }
 });

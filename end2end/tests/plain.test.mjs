@@ -97,14 +97,13 @@ describe('the ticket picker before its island runs', () => {
     assert.ok(slug, 'a demo event has seats left');
     await withPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true }, 'early-choice', async (page) => {
       await signInAsAttendee(page);
-      const { wasm, select } = await openUnhydrated(page, slug);
+      const { wasm, row, select } = await openUnhydrated(page, slug);
       await select.selectOption('2');
       assert.equal(await select.inputValue(), '2', 'the plain select takes the choice');
       wasm.release();
       await waitForHydration(page);
       await page.locator('[data-ready] .ticket-list').waitFor({ state: 'attached' });
       assert.equal(await select.inputValue(), '2', 'the choice is still 2 after the island took over');
-      const row = page.locator('li.ticket-row', { has: select });
       await row.getByRole('button', { name: /^Book\b/ }).click();
       await arrive(page, /\/checkout\/\d+$/, 'checkout');
       await checkoutHolds(page, 2);

@@ -10,10 +10,10 @@
 //! policy ([`crate::assets`]); API responses are left to their handlers.
 
 use crate::auth::{ACCESS_COOKIE, REFRESH_COOKIE};
-use app::session::{FORM_COOKIE, cookie_name};
 use crate::client::cookie;
 use crate::page_cache::PageCache;
 use crate::state::AppState;
+use app::session::{FORM_COOKIE, cookie_name};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -173,9 +173,18 @@ pub(crate) mod tests {
         assert_eq!(PagePolicy::of_request("/", &signed_in), PagePolicy::Private);
         // Production's cookie names (Secure, `__Host-`): a signed-in page must never be
         // kept for, or served from, the anonymous page cache.
-        for c in ["__Host-evently_at=abc", "__Host-evently_rt=abc", "evently_form=x", "__Host-evently_form=x"] {
+        for c in [
+            "__Host-evently_at=abc",
+            "__Host-evently_rt=abc",
+            "evently_form=x",
+            "__Host-evently_form=x",
+        ] {
             let h = headers(&[("cookie", c)]);
-            assert_eq!(PagePolicy::of_request("/events/x", &h), PagePolicy::Private, "{c}");
+            assert_eq!(
+                PagePolicy::of_request("/events/x", &h),
+                PagePolicy::Private,
+                "{c}"
+            );
         }
         let other_cookie = headers(&[("cookie", "theme=dark")]);
         assert_eq!(

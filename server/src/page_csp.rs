@@ -31,7 +31,9 @@ const MAX_PAGE: usize = 4 * 1024 * 1024;
 pub fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
     elements(html, b"<script", b"</script")
         .into_iter()
-        .filter(|(tag, _)| find(tag, b" src=").is_none() && find(tag, b"application/ld+json").is_none())
+        .filter(|(tag, _)| {
+            find(tag, b" src=").is_none() && find(tag, b"application/ld+json").is_none()
+        })
         .map(|(_, body)| body)
         .collect()
 }
@@ -51,7 +53,10 @@ fn elements<'a>(html: &'a [u8], open: &[u8], close: &[u8]) -> Vec<(&'a [u8], &'a
     while let Some(at) = find(rest, open) {
         rest = &rest[at + open.len()..];
         // `<style` must not match `<styles-…>`, nor `<script` `<scripts>`.
-        if !rest.first().is_some_and(|b| *b == b'>' || b.is_ascii_whitespace()) {
+        if !rest
+            .first()
+            .is_some_and(|b| *b == b'>' || b.is_ascii_whitespace())
+        {
             continue;
         }
         let Some(tag_end) = find(rest, b">") else {
@@ -143,7 +148,10 @@ mod tests {
             csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
         );
         assert!(csp.ends_with("frame-ancestors 'none'"));
-        assert!(csp.contains("; style-src 'self'; img-src"), "no style hashes: {csp}");
+        assert!(
+            csp.contains("; style-src 'self'; img-src"),
+            "no style hashes: {csp}"
+        );
     }
 
     #[test]

@@ -125,8 +125,14 @@ mod tests {
         assert_eq!(format_price(0, "USD"), "Free");
         assert_eq!(format_amount(10_600, "USD"), "$106.00");
         assert_eq!(payment_terms(0, "Cash only"), None);
-        assert_eq!(payment_terms(500, "  "), Some(DEFAULT_PAYMENT_TERMS.to_string()));
-        assert_eq!(payment_terms(500, " Cash only "), Some("Cash only".to_string()));
+        assert_eq!(
+            payment_terms(500, "  "),
+            Some(DEFAULT_PAYMENT_TERMS.to_string())
+        );
+        assert_eq!(
+            payment_terms(500, " Cash only "),
+            Some("Cash only".to_string())
+        );
     }
 
     #[test]

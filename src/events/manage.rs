@@ -15,8 +15,12 @@ use crate::inventory::{Resize, SeatTx};
 use crate::store;
 use crate::store::organizer::AttendeeRow;
 
-fn attendee_view(r: &AttendeeRow) -> AttendeeView {
+/// An attendee, with times labelled in the event's zone `tz`.
+fn attendee_view(r: &AttendeeRow, tz: &str) -> AttendeeView {
     AttendeeView {
+        checked_in_label: r
+            .checked_in_at
+            .map(|ms| crate::local_time::date_label(ms, tz)),
         ticket_id: r.ticket_id,
         ticket_code: r.ticket_code.clone(),
         attendee_name: r.attendee_name.clone(),
@@ -164,7 +168,7 @@ impl EventService {
         after_ticket: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AttendeeView>, EventError> {
-        self.managed_event(actor, id).await?;
+        let event = self.managed_event(actor, id).await?;
         let q = q.map(str::trim).filter(|q| !q.is_empty());
         if q.is_some_and(|q| q.chars().count() > 100) {
             return Err(
@@ -175,7 +179,10 @@ impl EventService {
             store::organizer::attendees(self.ctx.db(), id, q, after_ticket, limit.clamp(1, 500))
                 .await
                 .map_err(|e| EventError::db("listing attendees failed", e))?;
-        Ok(rows.iter().map(attendee_view).collect())
+        Ok(rows
+            .iter()
+            .map(|r| attendee_view(r, &event.timezone))
+            .collect())
     }
 
     /// Checks a ticket in by its code. Scanning the same ticket twice says when it was first
@@ -187,7 +194,7 @@ impl EventService {
         event_id: i64,
         code: &str,
     ) -> Result<CheckInOutcome, EventError> {
-        self.managed_event(actor, event_id).await?;
+        let event = self.managed_event(actor, event_id).await?;
         let code = code.trim().to_uppercase();
         if code.is_empty()
             || code.len() > 40
@@ -210,13 +217,13 @@ impl EventService {
             Some(r) if r.event_id == event_id => {
                 if done {
                     CheckInOutcome::CheckedIn {
-                        attendee: attendee_view(&r),
+                        attendee: attendee_view(&r, &event.timezone),
                     }
                 } else if r.booking_status != BookingStatus::Confirmed {
                     CheckInOutcome::Cancelled { code: code.clone() }
                 } else {
                     CheckInOutcome::AlreadyCheckedIn {
-                        attendee: attendee_view(&r),
+                        attendee: attendee_view(&r, &event.timezone),
                     }
                 }
             }

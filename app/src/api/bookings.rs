@@ -21,11 +21,15 @@ pub async fn start_checkout(
 ) -> Result<(), AppError> {
     let Some(actor) = ssr::actor() else {
         // Back to the event after signing in, with the same ticket type and quantity chosen.
-        let back = format!(
-            "{}?ticket={ticket_type_id}&quantity={}",
-            ssr::event_path(&slug),
-            quantity.clamp(1, 50)
-        );
+        let event = ssr::event_path(&slug);
+        let back = if event == "/" {
+            event
+        } else {
+            format!(
+                "{event}?ticket={ticket_type_id}&quantity={}",
+                quantity.clamp(1, 50)
+            )
+        };
         ssr::redirect(&format!(
             "/signin?why=book&next={}",
             evently::dto::url_encode(&back)

@@ -134,7 +134,7 @@ pub fn Field(
     #[prop(optional)]
     autofocus: bool,
     /// Shown after the message, as part of it ("Sign in instead").
-    #[prop(optional)]
+    #[prop(default = None)]
     after_error: Option<AnyView>,
     error: FormError,
 ) -> impl IntoView {

@@ -2,8 +2,8 @@
 
 use crate::api::accounts::{SignIn, SignUp};
 use crate::components::forms::{ErrorSummary, Field, FormError, FormFlash};
-use evently::error::ErrorCode;
 use crate::components::head::PageTitle;
+use evently::error::ErrorCode;
 use leptos::prelude::*;
 use leptos_meta::Meta;
 use leptos_router::hooks::use_query_map;
@@ -85,9 +85,17 @@ pub fn SignUpPage() -> impl IntoView {
         let e = flash.error.clone();
         Signal::derive(move || e.clone())
     };
-    let field = flash.error.as_ref().and_then(|e| e.field()).map(str::to_string);
+    let field = flash
+        .error
+        .as_ref()
+        .and_then(|e| e.field())
+        .map(str::to_string);
+    let summary_focus = field.is_none();
     let focus_on = move |name: &str| field.as_deref() == Some(name);
-    let taken = flash.error.as_ref().is_some_and(|e| e.code() == ErrorCode::EmailTaken);
+    let taken = flash
+        .error
+        .as_ref()
+        .is_some_and(|e| e.code() == ErrorCode::EmailTaken);
     let next = next_param();
     let why = why_param();
     let sign_in = other_form("/signin");
@@ -100,7 +108,7 @@ pub fn SignUpPage() -> impl IntoView {
                 {why_notice()}
                 <p class="muted">"Book tickets in seconds and find them all in one place."</p>
                 <form method="post" action={<SignUp as server_fn::ServerFn>::PATH} class="stack" aria-label="Create an account">
-                    <ErrorSummary error=flash.error.clone() focus=field.is_none()/>
+                    <ErrorSummary error=flash.error.clone() focus=summary_focus/>
                     <Field label="Your name" name="name" autocomplete="name" required=true maxlength=100
                         value=flash.value("name").unwrap_or_default() autofocus=focus_on("name") error/>
                     <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true

@@ -109,7 +109,11 @@ fn BookingCard(booking: MyBooking) -> impl IntoView {
 
 /// What cancelling a booking of `tickets` tickets means, said before it is done.
 fn cancel_consequences(tickets: i64) -> String {
-    let them = if tickets == 1 { "Its ticket stops" } else { "Its tickets stop" };
+    let them = if tickets == 1 {
+        "Its ticket stops"
+    } else {
+        "Its tickets stop"
+    };
     format!(
         "{them} working at the door and the seats go back on sale at once, for anyone to book. \
          This cannot be undone. Evently took no payment, so nothing is refunded here: if you \

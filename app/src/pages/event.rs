@@ -66,8 +66,29 @@ fn EventView(data: EventPageData, chosen: Option<(i64, i64)>) -> impl IntoView {
     let cutoff = cutoff_label(e.cancel_cutoff_minutes);
     // Rendered on the server only (not an island): the page cache keeps it for seconds.
     let ended = chrono::Utc::now() >= e.ends_at;
-    let highest_price = e.ticket_types.iter().map(|t| t.price_cents).max().unwrap_or(0);
+    let highest_price = e
+        .ticket_types
+        .iter()
+        .map(|t| t.price_cents)
+        .max()
+        .unwrap_or(0);
     let payment_terms = evently::domain::payment_terms(highest_price, &e.payment_note);
+    // The price and the way to the tickets in the first screen (the picker itself is further
+    // down on a desktop, after the hero).
+    let offer = (!ended && e.status == EventStatus::Published)
+        .then(|| {
+            let on_sale: Vec<&TicketTypeView> =
+                e.ticket_types.iter().filter(|t| t.on_sale).collect();
+            let low = on_sale.iter().min_by_key(|t| t.price_cents)?;
+            let several = on_sale.iter().any(|t| t.price_cents != low.price_cents);
+            let price = evently::domain::format_price(low.price_cents, &low.currency);
+            Some(if several {
+                format!("From {price}")
+            } else {
+                price
+            })
+        })
+        .flatten();
     view! {
         <PageTitle text=title/>
         <ScriptPreload/>
@@ -101,6 +122,9 @@ fn EventView(data: EventPageData, chosen: Option<(i64, i64)>) -> impl IntoView {
                     <h1>{e.title.clone()}</h1>
                     <p class="lead"><time datetime=e.starts_at_local.clone()>{e.date_label.clone()}</time></p>
                     <p>{format!("{}, {}", e.venue, e.city)}</p>
+                    {offer.map(|price| view! {
+                        <p class="hero-offer"><strong class="hero-price">{price}</strong><a class="button" href="#tickets">"Choose tickets"</a></p>
+                    })}
                 </div>
             </header>
             {(e.status == EventStatus::Cancelled).then(|| view! {
@@ -223,7 +247,7 @@ fn BookingWidget(
     let announcement = RwSignal::new(String::new());
     let slug = StoredValue::new(slug);
     view! {
-        <section class="card" aria-labelledby="tickets-heading" data-ready=move || ready.get().then_some("true")>
+        <section class="card" id="tickets" aria-labelledby="tickets-heading" data-ready=move || ready.get().then_some("true")>
             <h2 id="tickets-heading">"Tickets " {published.then(|| view! { <crate::live::LiveIndicator/> })}</h2>
             <ErrorNotice error/>
             <ul class="ticket-list" role="list">

@@ -3,7 +3,6 @@
 use crate::api::events::load_home;
 use crate::components::event_card::EventCard;
 use crate::components::head::{PageTitle, ScriptPreload};
-use evently::domain::CATEGORIES;
 use evently::dto::url_encode;
 use evently::dto::{EventSummary, Facet};
 use leptos::prelude::*;
@@ -53,10 +52,10 @@ pub fn HomePage() -> impl IntoView {
                         })}
                         <section class="container" aria-labelledby="upcoming-heading">
                             <h2 id="upcoming-heading">"Upcoming events"</h2>
-                            <FilterableEvents events=h.upcoming/>
+                            <CategoryLinks facets=h.categories/>
+                            <UpcomingGrid events=h.upcoming/>
                             <p><a class="button secondary" href="/search">"See all upcoming events"</a></p>
                         </section>
-                        <FacetLinks title="Browse by category" param="category" facets=h.categories/>
                         <FacetLinks title="Browse by city" param="city" facets=h.cities/>
                     }.into_any(),
                 }
@@ -83,25 +82,30 @@ fn FacetLinks(title: &'static str, param: &'static str, facets: Vec<Facet>) -> i
     })
 }
 
-/// The event grid with category chips. The grid is static HTML (its seat badges are islands);
-/// the chips are an island that filters it in place. Without JavaScript the full list is
-/// there and the chips do nothing (the category links below the grid still work).
+/// Category chips above the grid: links to each category's search, with how many upcoming
+/// events it has in all (not only on this page). Plain links: they work without script.
 #[component]
-fn FilterableEvents(events: Vec<EventSummary>) -> impl IntoView {
+fn CategoryLinks(facets: Vec<Facet>) -> impl IntoView {
+    (!facets.is_empty()).then(|| view! {
+        <nav class="chips" aria-label="Categories">
+            <a class="chip" href="/search">"All events"</a>
+            {facets.into_iter().map(|f| view! {
+                <a class="chip" href=format!("/search?category={}", url_encode(&f.value)) data-category=f.value.clone()>
+                    {f.label}<span class="muted">{format!(" ({})", f.count)}</span>
+                </a>
+            }).collect_view()}
+        </nav>
+    })
+}
+
+/// The upcoming events: static HTML (each card's seat badge is an island).
+#[component]
+fn UpcomingGrid(events: Vec<EventSummary>) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="empty-state">"No upcoming events yet. Check back soon."</p> }
             .into_any();
     }
-    let categories: Vec<(String, String, usize)> = CATEGORIES
-        .iter()
-        .map(|(id, label)| {
-            let n = events.iter().filter(|e| e.category == *id).count();
-            (id.to_string(), label.to_string(), n)
-        })
-        .filter(|(_, _, n)| *n > 0)
-        .collect();
     view! {
-        <CategoryChips categories total=events.len()/>
         <ul class="event-grid" role="list" id="upcoming-grid">
             {events.into_iter().map(|e| {
                 let category = e.category.clone();
@@ -110,53 +114,4 @@ fn FilterableEvents(events: Vec<EventSummary>) -> impl IntoView {
         </ul>
     }
     .into_any()
-}
-
-/// Category chips over `#upcoming-grid`: (id, label, how many) per category present.
-#[island]
-fn CategoryChips(categories: Vec<(String, String, usize)>, total: usize) -> impl IntoView {
-    let (category, set_category) = signal(None::<String>);
-    let counts: Vec<(String, usize)> = categories
-        .iter()
-        .map(|(id, _, n)| (id.clone(), *n))
-        .collect();
-    let shown = move || match category.get() {
-        None => total,
-        Some(c) => counts
-            .iter()
-            .find(|(id, _)| *id == c)
-            .map_or(0, |(_, n)| *n),
-    };
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use wasm_bindgen::JsCast;
-        let chosen = category.get();
-        let Ok(items) = document().query_selector_all("#upcoming-grid > li") else {
-            return;
-        };
-        for i in 0..items.length() {
-            if let Some(li) = items
-                .item(i)
-                .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let cat = li.get_attribute("data-category");
-                li.set_hidden(chosen.as_ref().is_some_and(|c| cat.as_ref() != Some(c)));
-            }
-        }
-    });
-    view! {
-        <div class="chips" role="group" aria-label="Filter by category">
-            <button type="button" class="chip" aria-pressed=move || category.get().is_none().to_string()
-                on:click=move |_| set_category.set(None)>"All"</button>
-            {categories.into_iter().map(|(id, label, _)| {
-                let (pressed, chosen) = (id.clone(), id.clone());
-                view! {
-                    <button type="button" class="chip" data-category=id
-                        aria-pressed=move || (category.get().as_deref() == Some(pressed.as_str())).to_string()
-                        on:click=move |_| set_category.set(Some(chosen.clone()))>{label}</button>
-                }
-            }).collect_view()}
-        </div>
-        <p class="results-count" aria-live="polite">{move || match shown() { 1 => "Showing 1 event".to_string(), n => format!("Showing {n} events") }}</p>
-    }
 }

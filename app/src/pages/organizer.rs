@@ -79,15 +79,15 @@ pub fn OrganizerHomePage() -> impl IntoView {
                                 Ok(list) if list.is_empty() => view! { <div class="empty-state"><p>"You have no events yet."</p></div> }.into_any(),
                                 Ok(list) => view! {
                                     <div class="table-wrap" tabindex="0" role="region" aria-label="Your events">
-                                        <table class="data">
+                                        <table class="data stack-sm">
                                             <thead><tr><th scope="col">"Event"</th><th scope="col">"Date"</th><th scope="col">"Status"</th><th scope="col" class="num">"Seats left"</th></tr></thead>
                                             <tbody>
                                                 {list.into_iter().map(|e| view! {
                                                     <tr>
-                                                        <td><a href=format!("/organizer/events/{}", e.id)>{e.title.clone()}</a></td>
-                                                        <td><time datetime=e.starts_at.to_rfc3339()>{e.date_label.clone()}</time></td>
-                                                        <td><span class="tag">{e.status.as_str()}</span></td>
-                                                        <td class="num">{format!("{} / {}", e.available, e.capacity)}</td>
+                                                        <td data-label="Event"><a href=format!("/organizer/events/{}", e.id)>{e.title.clone()}</a></td>
+                                                        <td data-label="Date"><time datetime=e.starts_at.to_rfc3339()>{e.date_label.clone()}</time></td>
+                                                        <td data-label="Status"><span class="tag">{e.status.as_str()}</span></td>
+                                                        <td class="num" data-label="Seats left">{format!("{} / {}", e.available, e.capacity)}</td>
                                                     </tr>
                                                 }).collect_view()}
                                             </tbody>
@@ -365,7 +365,7 @@ fn SalesView(
             <div class="stat"><p class="stat-value">{format_amount(revenue, &currency)}</p><p class="stat-label">"Booked value (not collected by Evently)"</p></div>
         </div>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Sales by ticket type">
-            <table class="data">
+            <table class="data stack-sm">
                 <thead><tr>
                     <th scope="col">"Ticket type"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Sold"</th>
                     <th scope="col" class="num">"Held"</th><th scope="col" class="num">"Left"</th><th scope="col" class="num">"Checked in"</th>
@@ -375,12 +375,12 @@ fn SalesView(
                     {sales.ticket_types.clone().into_iter().map(|t| view! {
                         <tr data-ticket-type=t.id>
                             <th scope="row">{t.name.clone()}</th>
-                            <td class="num">{t.price_label.clone()}</td>
-                            <td class="num">{t.sold}</td>
-                            <td class="num">{t.held}</td>
-                            <td class="num">{t.available}</td>
-                            <td class="num">{t.checked_in}</td>
-                            <td>
+                            <td class="num" data-label="Price">{t.price_label.clone()}</td>
+                            <td class="num" data-label="Sold">{t.sold}</td>
+                            <td class="num" data-label="Held">{t.held}</td>
+                            <td class="num" data-label="Left">{t.available}</td>
+                            <td class="num" data-label="Checked in">{t.checked_in}</td>
+                            <td data-label="Capacity">
                                 <ActionForm action=capacity attr:class="inline-form">
                                     <input type="hidden" name="ticket_type_id" value=t.id/>
                                     <input type="hidden" name="event_id" value=event_id/>
@@ -422,13 +422,23 @@ fn CheckInPanel(event_id: i64) -> impl IntoView {
     let action = ServerAction::<CheckIn>::new();
     let id = event_id;
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+    // After each answer the code box is emptied and keeps focus: ready for the next ticket.
+    let code_box = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if action.value().get().is_some_and(|r| r.is_ok())
+            && let Some(input) = code_box.get_untracked()
+        {
+            input.set_value("");
+            let _ = input.focus();
+        }
+    });
     view! {
         <section class="card" aria-labelledby="checkin-heading">
             <h2 id="checkin-heading">"Check in"</h2>
             <ActionForm action attr:class="search-bar" attr:aria-label="Check a ticket in">
                 <input type="hidden" name="event_id" value=id/>
                 <label class="visually-hidden" for="checkin-code">"Ticket code"</label>
-                <input id="checkin-code" name="code" placeholder="Ticket code" autocomplete="off" autocapitalize="characters" spellcheck="false" required=true/>
+                <input id="checkin-code" node_ref=code_box name="code" placeholder="Ticket code" autocomplete="off" autocapitalize="characters" spellcheck="false" required=true/>
                 <button type="submit" class="button">"Check in"</button>
             </ActionForm>
             <ErrorNotice error/>
@@ -438,7 +448,7 @@ fn CheckInPanel(event_id: i64) -> impl IntoView {
                         <div class="notice success"><p><strong>"Checked in: "</strong>{attendee.attendee_name.clone().unwrap_or(attendee.buyer_name.clone())}{format!(" · {} · {}", attendee.ticket_type, attendee.ticket_code)}</p></div>
                     }.into_any(),
                     CheckInOutcome::AlreadyCheckedIn { attendee } => view! {
-                        <div class="notice warning"><p><strong>"Already checked in"</strong>{format!(" at {} UTC · {}", attendee.checked_in_at.map(|d| d.format("%H:%M").to_string()).unwrap_or_default(), attendee.ticket_code)}</p></div>
+                        <div class="notice warning"><p><strong>"Already checked in"</strong>{format!(" {} · {}", attendee.checked_in_label.clone().map(|l| format!("on {l}")).unwrap_or_default(), attendee.ticket_code)}</p></div>
                     }.into_any(),
                     CheckInOutcome::Cancelled { code } => view! { <div class="notice danger"><p>{format!("Ticket {code} belongs to a cancelled booking: do not admit.")}</p></div> }.into_any(),
                     CheckInOutcome::NotFound { code } => view! { <div class="notice danger"><p>{format!("No ticket {code} for this event.")}</p></div> }.into_any(),
@@ -468,16 +478,16 @@ fn Attendees(id: i64) -> impl IntoView {
                         Ok(rows) if rows.is_empty() => view! { <p class="muted">"No attendees found."</p> }.into_any(),
                         Ok(rows) => view! {
                             <div class="table-wrap" tabindex="0" role="region" aria-label="Attendee table">
-                                <table class="data">
+                                <table class="data stack-sm">
                                     <thead><tr><th scope="col">"Attendee"</th><th scope="col">"Buyer"</th><th scope="col">"Ticket"</th><th scope="col">"Code"</th><th scope="col">"Checked in"</th></tr></thead>
                                     <tbody>
                                         {rows.into_iter().map(|a| view! {
                                             <tr>
-                                                <td>{a.attendee_name.clone().unwrap_or_else(|| "—".into())}</td>
-                                                <td>{format!("{} <{}>", a.buyer_name, a.buyer_email)}</td>
-                                                <td>{a.ticket_type.clone()}</td>
-                                                <td><code>{a.ticket_code.clone()}</code></td>
-                                                <td>{a.checked_in_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "No".into())}</td>
+                                                <td data-label="Attendee">{a.attendee_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                                <td data-label="Buyer">{format!("{} <{}>", a.buyer_name, a.buyer_email)}</td>
+                                                <td data-label="Ticket">{a.ticket_type.clone()}</td>
+                                                <td data-label="Code"><code>{a.ticket_code.clone()}</code></td>
+                                                <td data-label="Checked in">{a.checked_in_label.clone().unwrap_or_else(|| "No".into())}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

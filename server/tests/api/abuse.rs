@@ -187,7 +187,7 @@ async fn redirect_targets_with_control_characters_stay_on_site_and_never_panic()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
-    assert_eq!(r.headers()["location"], "/signin?next=/");
+    assert_eq!(r.headers()["location"], "/signin?why=book&next=%2F");
 }
 
 #[tokio::test]

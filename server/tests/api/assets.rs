@@ -229,7 +229,8 @@ async fn pages_link_the_hashed_names_and_stay_compressed() {
     let style_hash = {
         use base64::Engine;
         use sha2::Digest;
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b"body { margin: 0 }"))
+        base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(b"body { margin: 0 }"))
     };
     assert!(
         csp.contains(&format!("style-src 'self' 'sha256-{style_hash}';")),

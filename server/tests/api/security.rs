@@ -438,20 +438,49 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_bad_form_input_is_explained
         .unwrap();
     assert_eq!(r.status(), 302);
     let back = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(back.contains("__err="), "{back}");
-    let page = app
+    assert_eq!(back, "/signin", "back to the form, nothing in the address");
+    // What was typed (never the password) and the error travel in a short-lived cookie.
+    let flash = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("evently_form="))
+        .expect("a form cookie")
+        .to_string();
+    assert!(
+        flash.contains("HttpOnly") && flash.contains("Max-Age=300"),
+        "{flash}"
+    );
+    let pair = flash.split(';').next().unwrap().to_string();
+    let r = app
         .http
-        .get(&back)
+        .get(app.at(&back))
+        .header("cookie", &pair)
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let cleared = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("evently_form=;") && c.contains("Max-Age=0"));
+    assert!(cleared, "the page clears the form cookie: it is shown once");
+    let page = r.text().await.unwrap();
     assert!(
         page.contains("wrong e-mail or password") || page.contains("Wrong e-mail or password"),
         "the page explains"
     );
+    assert!(
+        page.contains(r#"value="nobody@example.com""#),
+        "the address is kept"
+    );
+    assert!(!page.contains("wrong password!"), "never the password");
+    // Without the cookie the form is clean.
+    let page = app.get("/signin", None).await.text().await.unwrap();
+    assert!(!page.contains("nobody@example.com") && !page.contains("There is a problem"));
     // User text is escaped in pages.
     let email = "xss@example.com";
     let r = app

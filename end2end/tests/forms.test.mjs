@@ -1,0 +1,88 @@
+// Forms that keep what you typed: a sign-up or sign-in that fails comes back with the values
+// (never the password), the error next to its field (aria-invalid, aria-describedby), a
+// summary at the top linking to the field, focus on the first error; with and without
+// JavaScript, and the "sign in instead" of a taken address is a link that keeps `next`.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DESKTOP, launchBrowser, withPage } from '../lib/browser.mjs';
+import { DEMO_ATTENDEE } from '../lib/journey.mjs';
+import { startServer } from '../lib/server.mjs';
+
+const TIMEOUT = 60_000;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+}, { timeout: 90_000 });
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const script of [true, false]) {
+  const how = script ? 'with JavaScript' : 'without JavaScript';
+  describe(`forms keep what you typed (${how})`, () => {
+    test('sign-up with a taken address', { timeout: TIMEOUT }, async () => {
+      await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: script }, `forms-signup-${script ? 'js' : 'nojs'}`, async (page) => {
+        const next = '/events/some-event?ticket=1&quantity=2';
+        await page.goto(`${server.url}/signup?why=book&next=${encodeURIComponent(next)}`);
+        await page.locator('#field-name').fill('Taken Address');
+        await page.locator('#field-email').fill(DEMO_ATTENDEE.email);
+        await page.locator('#field-password').fill('a long enough password 42');
+        await page.locator('input[name=marketing]').check();
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.waitForURL((u) => u.pathname === '/signup' && u.searchParams.get('next') === next && u.searchParams.get('why') === 'book');
+        assert.ok(!page.url().includes('__err'), 'no error in the address');
+        // Values kept, never the password.
+        assert.equal(await page.locator('#field-name').inputValue(), 'Taken Address');
+        assert.equal(await page.locator('#field-email').inputValue(), DEMO_ATTENDEE.email);
+        assert.equal(await page.locator('#field-password').inputValue(), '', 'the password is not sent back');
+        assert.equal(await page.locator('input[name=marketing]').isChecked(), true, 'the consent box as it was');
+        // The error next to the field, tied to it; said once there.
+        const email = page.locator('#field-email');
+        assert.equal(await email.getAttribute('aria-invalid'), 'true');
+        assert.match(await email.getAttribute('aria-describedby'), /field-email-error/);
+        const message = (await page.locator('#field-email-error').innerText()).trim();
+        assert.match(message, /already exists/);
+        const signIn = page.locator('#field-email-error').getByRole('link', { name: 'Sign in instead' });
+        const href = new URL(await signIn.getAttribute('href'), page.url());
+        assert.equal(href.pathname, '/signin');
+        assert.equal(href.searchParams.get('next'), next, '"Sign in instead" keeps next');
+        // The summary at the top links to the field.
+        const summary = page.locator('.error-summary');
+        assert.match(await summary.innerText(), /There is a problem/);
+        assert.equal(await summary.getByRole('link').getAttribute('href'), '#field-email');
+        // Focus on the first field with an error.
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'field-email');
+        // Why the page is there, still said.
+        assert.match(await page.locator('.notice.info').innerText(), /Sign in to book/);
+        // Shown once: a reload is a clean form.
+        await page.reload();
+        assert.equal(await page.locator('#field-email').inputValue(), '');
+        assert.equal(await page.locator('.error-summary').count(), 0);
+      });
+    });
+
+    test('sign-in with a wrong password', { timeout: TIMEOUT }, async () => {
+      await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: script }, `forms-signin-${script ? 'js' : 'nojs'}`, async (page) => {
+        await page.goto(`${server.url}/signin?next=%2Fbookings`);
+        await page.locator('#field-email').fill(DEMO_ATTENDEE.email);
+        await page.locator('#field-password').fill('not the password at all');
+        await page.locator('form[aria-label="Sign in"]').getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('next') === '/bookings');
+        assert.equal(await page.locator('#field-email').inputValue(), DEMO_ATTENDEE.email, 'the address is kept');
+        assert.equal(await page.locator('#field-password').inputValue(), '');
+        const summary = page.locator('.error-summary');
+        assert.match(await summary.innerText(), /wrong e-mail or password/i);
+        // A form-wide error: the summary takes focus.
+        assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('error-summary')), true);
+        assert.equal(await page.locator('.field-error:not([hidden])').count(), 0, 'no field is blamed for it');
+      });
+    });
+  });
+}
