@@ -100,6 +100,18 @@ pub struct ApiError {
     /// Seconds to wait before retrying (rate limits); sent as `Retry-After`, not in the body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// Every field that is wrong, when a form was checked as a whole (creating or editing an
+    /// event); `field` and `message` above are the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One wrong field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 /// The JSON envelope: `{"error": {...}}`.
@@ -116,6 +128,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            errors: Vec::new(),
         }
     }
 
@@ -126,6 +139,7 @@ impl ApiError {
             message: message.into(),
             field: Some(field.into()),
             retry_after: None,
+            errors: Vec::new(),
         }
     }
 
@@ -156,6 +170,36 @@ impl ApiError {
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
+    }
+
+    /// One error for several wrong fields: the first as `field`/`message`, all in `errors`.
+    /// `None` when there are none.
+    pub fn all_of(problems: Vec<ApiError>) -> Option<ApiError> {
+        let mut first = problems.first()?.clone();
+        first.errors = problems
+            .iter()
+            .filter_map(|p| {
+                Some(FieldError {
+                    field: p.field.clone()?,
+                    message: p.message.clone(),
+                })
+            })
+            .collect();
+        Some(first)
+    }
+
+    /// Every field error: `errors` when the request was checked as a whole, else `field`.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        if !self.errors.is_empty() {
+            return self.errors.clone();
+        }
+        self.field
+            .iter()
+            .map(|f| FieldError {
+                field: f.clone(),
+                message: self.message.clone(),
+            })
+            .collect()
     }
 }
 

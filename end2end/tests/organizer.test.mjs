@@ -117,7 +117,33 @@ async function organizerFlow(organizer, attendee, t) {
   await arrive(organizer, (u) => u.pathname === '/organizer/events/new', 'the new-event form');
   await organizer.getByRole('heading', { level: 1, name: 'Create an event' }).waitFor();
 
-  // 2. Fill and save the event.
+  // 2a. A first try with several mistakes: every one is reported at once, next to its field
+  //     and in the summary, and what was typed is kept.
+  assert.equal(await organizer.locator('#ev-category').inputValue(), '', 'the category is the organizer\'s choice, not a default');
+  assert.match(await organizer.locator('label[for="ev-title"]').innerText(), /required/, 'required fields are marked');
+  await organizer.locator('#ev-title').fill('x');
+  await organizer.locator('#ev-venue').fill('Skyline Terrace');
+  await organizer.locator('#tt-0-name').fill('General admission');
+  await organizer.locator('#tt-0-cap').fill('0');
+  await organizer.getByRole('button', { name: 'Save draft' }).click();
+  await organizer.waitForURL((u) => u.pathname === '/organizer/events/new');
+  const summary = organizer.locator('.error-summary');
+  await summary.waitFor();
+  const links = await summary.getByRole('link').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.textContent.trim() })));
+  t.diagnostic(`reported at once: ${links.map((l) => `${l.href} "${l.text}"`).join('; ')}`);
+  for (const id of ['#ev-title', '#ev-description', '#ev-city', '#ev-category', '#ev-starts_local', '#tt-0-cap']) {
+    assert.ok(links.some((l) => l.href === id), `the summary links to ${id}`);
+    assert.equal(await organizer.locator(id).getAttribute('aria-invalid'), 'true', `${id} is marked invalid`);
+    const described = await organizer.locator(id).getAttribute('aria-describedby');
+    assert.ok(described && (await organizer.locator(`#${described}`).innerText()).trim().length > 0, `${id} is described by its message`);
+  }
+  assert.equal(await organizer.evaluate(() => document.activeElement?.classList.contains('error-summary')), true, 'the summary has focus');
+  assert.equal(await organizer.locator('#ev-venue').inputValue(), 'Skyline Terrace', 'typed values are kept');
+  assert.equal(await organizer.locator('#tt-0-name').inputValue(), 'General admission');
+  assert.equal(await organizer.locator('#ev-venue').getAttribute('aria-invalid'), null, 'a right field is not marked');
+  await screenshot(organizer, 'organizer-new-event-errors.png', { fullPage: true });
+
+  // 2b. Fill and save the event.
   await organizer.locator('#ev-title').fill(title);
   await organizer.locator('#ev-description').fill(
     'An evening of live jazz on the roof.\n\nCreated by the end-to-end suite to check the organizer tools.',

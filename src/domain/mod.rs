@@ -235,6 +235,8 @@ pub fn category(raw: &str) -> Result<String, ApiError> {
     let s = raw.trim().to_lowercase();
     if CATEGORIES.iter().any(|(id, _)| *id == s) {
         Ok(s)
+    } else if s.is_empty() {
+        Err(ApiError::invalid("category", "choose a category"))
     } else {
         let list: Vec<&str> = CATEGORIES.iter().map(|(id, _)| *id).collect();
         Err(ApiError::invalid(

@@ -61,7 +61,7 @@ impl EventService {
             ));
         }
         let now = self.ctx.clock().now_ms();
-        let v = validate(actor, req, now)?;
+        let v = validate(actor.user_id, req, now)?;
         let existing = store::events::ticket_types_for_event(self.ctx.db(), id, now)
             .await
             .map_err(|e| EventError::db("reading ticket types failed", e))?;

@@ -22,6 +22,7 @@ use crate::notifications::{CancelReason, Message};
 use crate::store;
 use crate::store::events::EventRow;
 use std::collections::BTreeMap;
+pub use validate::check as check_event_request;
 use validate::validate;
 
 /// The events feature.
@@ -45,7 +46,7 @@ impl EventService {
             return Err(EventError::NotOrganizer);
         }
         let now = self.ctx.clock().now_ms();
-        let mut v = validate(actor, req, now)?;
+        let mut v = validate(actor.user_id, req, now)?;
         let db = self.ctx.db();
         let fail = |e| EventError::db("creating an event failed", e);
         // A readable slug; on a clash, a short random suffix.

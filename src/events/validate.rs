@@ -1,12 +1,42 @@
 //! Turns a create or edit request into a new event and its ticket types, checking every
-//! field, or names the first field that is wrong.
+//! field, or names every field that is wrong (the first in `field`, all in `errors`).
 
-use crate::actor::Actor;
 use crate::domain::{self, EventSlug, EventStatus};
 use crate::dto::CreateEventRequest;
 use crate::error::ApiError;
 use crate::local_time::valid_timezone;
 use crate::store::events::{NewEvent, NewTicketType};
+
+/// Every wrong field of a create or edit request, without saving anything (`None`: it would
+/// be accepted as far as its own fields go). For forms that found problems of their own
+/// first, so that the organizer hears of all of them at once.
+pub fn check(req: &CreateEventRequest, now: i64) -> Option<ApiError> {
+    validate(0, req, now).err()
+}
+
+/// The wrong fields found so far, at most one per field.
+#[derive(Default)]
+struct Problems(Vec<ApiError>);
+
+impl Problems {
+    fn add(&mut self, e: ApiError) {
+        if !self
+            .0
+            .iter()
+            .any(|p| p.field.is_some() && p.field == e.field)
+        {
+            self.0.push(e);
+        }
+    }
+
+    /// The value, or its default after noting the error (the check goes on).
+    fn take<T: Default>(&mut self, r: Result<T, ApiError>) -> T {
+        r.unwrap_or_else(|e| {
+            self.add(e);
+            T::default()
+        })
+    }
+}
 
 /// A validated new event.
 pub(crate) struct Validated {
@@ -15,52 +45,60 @@ pub(crate) struct Validated {
 }
 
 pub(crate) fn validate(
-    actor: &Actor,
+    organizer_id: i64,
     req: &CreateEventRequest,
     now: i64,
 ) -> Result<Validated, ApiError> {
-    let title = domain::text("title", &req.title, 3, 140, false)?;
-    let description = domain::text("description", &req.description, 1, 10_000, true)?;
-    let venue = domain::text("venue", &req.venue, 1, 140, false)?;
-    let city = domain::text("city", &req.city, 1, 100, false)?;
-    let category = domain::category(&req.category)?;
-    let payment_note = domain::text(
+    // Every field is checked, and every wrong one reported at once.
+    let mut p = Problems::default();
+    let title = p.take(domain::text("title", &req.title, 3, 140, false));
+    let description = p.take(domain::text(
+        "description",
+        &req.description,
+        1,
+        10_000,
+        true,
+    ));
+    let venue = p.take(domain::text("venue", &req.venue, 1, 140, false));
+    let city = p.take(domain::text("city", &req.city, 1, 100, false));
+    let category = p.take(domain::category(&req.category));
+    let payment_note = p.take(domain::text(
         "payment_note",
         req.payment_note.as_deref().unwrap_or(""),
         0,
         300,
         false,
-    )?;
+    ));
     let starts_at = req.starts_at.timestamp_millis();
     let ends_at = req.ends_at.timestamp_millis();
     if starts_at < now {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "starts_at",
             "the event must start in the future",
         ));
     }
     if ends_at <= starts_at {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "ends_at",
             "the event must end after it starts",
         ));
     }
     // Times near the end of chrono's range cannot be shown in every zone (showing one panics).
     if ends_at >= 253_402_300_800_000 {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "ends_at",
             "the event must end before the year 10000",
         ));
     }
     if ends_at - starts_at > 31 * 24 * 3_600_000 {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "ends_at",
             "an event can last at most 31 days",
         ));
     }
     let timezone = req.timezone.clone().unwrap_or_else(|| "UTC".to_string());
     if !valid_timezone(&timezone) {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "timezone",
             "use an IANA time zone name such as Europe/Berlin",
         ));
@@ -79,7 +117,7 @@ pub(crate) fn validate(
                     c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
                 });
             if !ok {
-                return Err(ApiError::invalid(
+                p.add(ApiError::invalid(
                     "image_url",
                     "image URL must be an http(s) address of at most 500 characters",
                 ));
@@ -89,26 +127,26 @@ pub(crate) fn validate(
     };
     let hold_minutes = req.hold_minutes.unwrap_or(10);
     if !(1..=60).contains(&hold_minutes) {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "hold_minutes",
             "hold time must be between 1 and 60 minutes",
         ));
     }
     let cancel_cutoff_minutes = req.cancel_cutoff_minutes.unwrap_or(24 * 60);
     if !(0..=365 * 24 * 60).contains(&cancel_cutoff_minutes) {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "cancel_cutoff_minutes",
             "cancellation cut-off must be between 0 and 525600 minutes",
         ));
     }
     if req.ticket_types.is_empty() {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "ticket_types",
             "add at least one ticket type",
         ));
     }
     if req.ticket_types.len() > 20 {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "ticket_types",
             "an event can have at most 20 ticket types",
         ));
@@ -116,24 +154,26 @@ pub(crate) fn validate(
     let mut ticket_types = Vec::with_capacity(req.ticket_types.len());
     for (i, t) in req.ticket_types.iter().enumerate() {
         let f = |name: &str| format!("ticket_types[{i}].{name}");
-        let name = domain::text(&f("name"), &t.name, 1, 80, false)?;
+        let name = p.take(domain::text(&f("name"), &t.name, 1, 80, false));
         if !(0..=10_000_000).contains(&t.price_cents) {
-            return Err(ApiError::invalid(
+            p.add(ApiError::invalid(
                 f("price_cents"),
                 "price must be between 0 and 100000.00",
             ));
         }
         if !(1..=1_000_000).contains(&t.capacity) {
-            return Err(ApiError::invalid(
+            p.add(ApiError::invalid(
                 f("capacity"),
                 "capacity must be between 1 and 1000000",
             ));
         }
-        let currency = domain::currency(t.currency.as_deref().unwrap_or("EUR"))
-            .map_err(|e| e.with_field(f("currency")))?;
+        let currency = p.take(
+            domain::currency(t.currency.as_deref().unwrap_or("EUR"))
+                .map_err(|e| e.with_field(f("currency"))),
+        );
         let max_per_booking = t.max_per_booking.unwrap_or(domain::DEFAULT_MAX_PER_BOOKING);
         if !(1..=domain::MAX_PER_BOOKING_CEILING).contains(&max_per_booking) {
-            return Err(ApiError::invalid(
+            p.add(ApiError::invalid(
                 f("max_per_booking"),
                 "per-booking maximum must be between 1 and 50",
             ));
@@ -143,13 +183,13 @@ pub(crate) fn validate(
         if let (Some(s), Some(e)) = (sale_starts_at, sale_ends_at)
             && e <= s
         {
-            return Err(ApiError::invalid(
+            p.add(ApiError::invalid(
                 f("sale_ends_at"),
                 "the sale must end after it starts",
             ));
         }
         if sale_ends_at.is_some_and(|e| e > ends_at) {
-            return Err(ApiError::invalid(
+            p.add(ApiError::invalid(
                 f("sale_ends_at"),
                 "the sale cannot end after the event",
             ));
@@ -179,7 +219,7 @@ pub(crate) fn validate(
         .max_seats_per_user
         .unwrap_or(domain::DEFAULT_MAX_SEATS_PER_USER.max(largest_booking));
     if !(largest_booking..=domain::MAX_SEATS_PER_USER_CEILING).contains(&max_seats_per_user) {
-        return Err(ApiError::invalid(
+        p.add(ApiError::invalid(
             "max_seats_per_user",
             format!(
                 "seats per person must be between {largest_booking} (the largest per-booking maximum) and {}",
@@ -187,9 +227,12 @@ pub(crate) fn validate(
             ),
         ));
     }
+    if let Some(e) = ApiError::all_of(p.0) {
+        return Err(e);
+    }
     Ok(Validated {
         event: NewEvent {
-            organizer_id: actor.user_id,
+            organizer_id,
             slug: EventSlug::from_title(&title).as_str().to_string(),
             title,
             description,
@@ -210,4 +253,60 @@ pub(crate) fn validate(
         },
         ticket_types,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::TicketTypeInput;
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once() {
+        let now = Utc::now();
+        let req = CreateEventRequest {
+            title: "x".into(),
+            description: String::new(),
+            venue: "Hall".into(),
+            city: "Berlin".into(),
+            category: String::new(),
+            starts_at: now + Duration::days(2),
+            ends_at: now + Duration::days(1),
+            timezone: None,
+            image_url: None,
+            hold_minutes: Some(0),
+            cancel_cutoff_minutes: None,
+            max_seats_per_user: None,
+            payment_note: None,
+            ticket_types: vec![TicketTypeInput {
+                name: "GA".into(),
+                capacity: 0,
+                ..Default::default()
+            }],
+        };
+        let e = check(&req, now.timestamp_millis()).expect("rejected");
+        let fields: Vec<String> = e.field_errors().into_iter().map(|f| f.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "title",
+                "description",
+                "category",
+                "ends_at",
+                "hold_minutes",
+                "ticket_types[0].capacity"
+            ]
+        );
+        // The first is also the error's own field and message (clients that read one).
+        assert_eq!(e.field.as_deref(), Some("title"));
+        assert_eq!(e.errors.len(), 6);
+        let mut ok = req.clone();
+        ok.title = "Rooftop jazz".into();
+        ok.description = "Music.".into();
+        ok.category = "music".into();
+        ok.ends_at = now + Duration::days(3);
+        ok.hold_minutes = None;
+        ok.ticket_types[0].capacity = 10;
+        assert_eq!(check(&ok, now.timestamp_millis()), None);
+    }
 }

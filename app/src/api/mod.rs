@@ -94,22 +94,41 @@ pub(crate) mod ssr {
         if !plain_form_post() {
             return fail(e);
         }
-        let flash = crate::components::forms::FormFlash {
+        let mut flash = crate::components::forms::FormFlash {
             form: form.to_string(),
             values: values
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.chars().take(300).collect()))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             error: Some(e.clone()),
+            dropped: Vec::new(),
         };
-        let Ok(json) = serde_json::to_vec(&flash) else {
-            return Err(e);
+        // A cookie holds about 4 KB: the longest values are left out (and named, so the page
+        // can say which) until it fits.
+        let encoded = loop {
+            let Ok(json) = serde_json::to_vec(&flash) else {
+                return Err(e);
+            };
+            let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+            if encoded.len() <= 3_600 {
+                break encoded;
+            }
+            let Some(longest) = flash
+                .values
+                .iter_mut()
+                .filter(|(_, v)| !v.is_empty())
+                .max_by_key(|(_, v)| v.len())
+            else {
+                return Err(e);
+            };
+            longest.1.clear();
+            let name = longest.0.clone();
+            flash.dropped.push(name);
         };
         let secure = site().secure_cookies;
         let cookie = format!(
-            "{}={}; Path=/; HttpOnly; SameSite=Lax{}; Max-Age=300",
+            "{}={encoded}; Path=/; HttpOnly; SameSite=Lax{}; Max-Age=300",
             crate::session::cookie_name(crate::session::FORM_COOKIE, secure),
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json),
             if secure { "; Secure" } else { "" }
         );
         match http::HeaderValue::from_str(&cookie) {

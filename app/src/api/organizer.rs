@@ -52,64 +52,128 @@ pub struct EventForm {
     pub tickets: Vec<TicketTypeForm>,
 }
 
+impl EventForm {
+    /// The form as flat `(name, value)` pairs, for a form cookie (ticket rows as JSON).
+    pub fn to_values(&self) -> Vec<(String, String)> {
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) else {
+            return Vec::new();
+        };
+        map.into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some((k, s)),
+                other => Some((k, other.to_string())),
+            })
+            .collect()
+    }
+
+    /// The form back from [`EventForm::to_values`] (what was left out stays empty).
+    pub fn from_values(values: &[(String, String)]) -> Option<EventForm> {
+        let mut map = serde_json::Map::new();
+        for (k, v) in values {
+            let value = if k == "tickets" {
+                serde_json::from_str(v).unwrap_or(serde_json::Value::Array(Vec::new()))
+            } else {
+                serde_json::Value::String(v.clone())
+            };
+            map.insert(k.clone(), value);
+        }
+        serde_json::from_value(serde_json::Value::Object(map)).ok()
+    }
+}
+
+/// Back to the event form with what was typed and every problem (a post without script).
+#[cfg(feature = "ssr")]
+fn back_to_form(form: &EventForm, e: impl Into<AppError>, page: &str) -> Result<(), AppError> {
+    let values = form.to_values();
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    ssr::flash_back("event", &pairs, e, page)
+}
+
+/// The request for the core, from the form as typed. Everything wrong is reported at once:
+/// what cannot be read here (a date, a number) and, with stand-ins for those, whatever the
+/// core finds wrong with the rest (`ApiError::errors`).
 #[cfg(feature = "ssr")]
 fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently::ApiError> {
     use evently::ApiError;
+    let mut problems: Vec<ApiError> = Vec::new();
+    let now = chrono::Utc::now();
     let tz = if f.timezone.trim().is_empty() {
         "UTC"
     } else {
         f.timezone.trim()
     };
-    let starts_at = evently::local_time::parse_local("starts_local", &f.starts_local, tz)?;
-    let ends_at = evently::local_time::parse_local("ends_local", &f.ends_local, tz)?;
-    let number = |field: String, raw: &str| -> Result<i64, ApiError> {
-        raw.trim()
-            .parse::<i64>()
-            .map_err(|_| ApiError::invalid(field, "enter a whole number"))
-    };
-    let opt_number = |field: &str, raw: &Option<String>| -> Result<Option<i64>, ApiError> {
-        match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| ApiError::invalid(field, "enter a whole number")),
-        }
-    };
+    let p = &mut problems;
+    let starts_at = evently::local_time::parse_local("starts_local", &f.starts_local, tz)
+        .unwrap_or_else(|e| {
+            p.push(e);
+            now + chrono::Duration::days(1)
+        });
+    let ends_at =
+        evently::local_time::parse_local("ends_local", &f.ends_local, tz).unwrap_or_else(|e| {
+            p.push(e);
+            starts_at + chrono::Duration::hours(1)
+        });
     let mut ticket_types = Vec::new();
-    for (i, t) in f.tickets.iter().enumerate() {
+    for t in &f.tickets {
         let blank =
             t.name.trim().is_empty() && t.price.trim().is_empty() && t.capacity.trim().is_empty();
         if blank && t.id.as_deref().unwrap_or("").is_empty() {
             continue;
         }
+        let n = ticket_types.len();
         // A blank price in this form means a free ticket; the amount rule is the domain's.
+        let price_field = format!("ticket_types[{n}].price_cents");
         let price_cents = if t.price.trim().is_empty() {
             0
         } else {
-            evently::domain::parse_money(&format!("ticket_types[{i}].price_cents"), &t.price)
-                .map_err(|_| {
-                    ApiError::invalid(
-                        format!("ticket_types[{i}].price_cents"),
+            match evently::domain::parse_money(&price_field, &t.price) {
+                Ok(c) => c,
+                Err(_) => {
+                    p.push(ApiError::invalid(
+                        price_field,
                         "enter a price like 25 or 25.50 (0 for free)",
-                    )
-                })?
+                    ));
+                    0
+                }
+            }
         };
         ticket_types.push(evently::dto::TicketTypeInput {
-            id: opt_number(&format!("ticket_types[{i}].id"), &t.id)?,
+            id: opt_whole(p, &format!("ticket_types[{n}].id"), &t.id),
             name: t.name.clone(),
             price_cents,
-            capacity: number(format!("ticket_types[{i}].capacity"), &t.capacity)?,
+            capacity: 0,
             currency: f.currency.clone().filter(|c| !c.trim().is_empty()),
-            max_per_booking: opt_number(
-                &format!("ticket_types[{i}].max_per_booking"),
+            max_per_booking: opt_whole(
+                p,
+                &format!("ticket_types[{n}].max_per_booking"),
                 &t.max_per_booking,
-            )?,
+            ),
             sale_starts_at: None,
             sale_ends_at: None,
         });
+        ticket_types[n].capacity = whole(p, format!("ticket_types[{n}].capacity"), &t.capacity);
     }
-    Ok(evently::dto::CreateEventRequest {
+    let hold_minutes = opt_whole(p, "hold_minutes", &f.hold_minutes);
+    let cutoff_hours = opt_whole(p, "cancel_cutoff_hours", &f.cancel_cutoff_hours);
+    let max_seats_per_user = opt_whole(p, "max_seats_per_user", &f.max_seats_per_user);
+    let cancel_cutoff_minutes = match cutoff_hours {
+        None => None,
+        Some(h) => match h.checked_mul(60) {
+            Some(m) => Some(m),
+            None => {
+                p.push(ApiError::invalid(
+                    "cancel_cutoff_hours",
+                    "enter at most 8760 hours (a year)",
+                ));
+                None
+            }
+        },
+    };
+    let req = evently::dto::CreateEventRequest {
         title: f.title.clone(),
         description: f.description.clone(),
         venue: f.venue.clone(),
@@ -119,17 +183,76 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         ends_at,
         timezone: Some(tz.to_string()),
         image_url: f.image_url.clone(),
-        hold_minutes: opt_number("hold_minutes", &f.hold_minutes)?,
-        cancel_cutoff_minutes: match opt_number("cancel_cutoff_hours", &f.cancel_cutoff_hours)? {
-            None => None,
-            Some(h) => Some(h.checked_mul(60).ok_or_else(|| {
-                ApiError::invalid("cancel_cutoff_hours", "enter at most 8760 hours (a year)")
-            })?),
-        },
-        max_seats_per_user: opt_number("max_seats_per_user", &f.max_seats_per_user)?,
+        hold_minutes,
+        cancel_cutoff_minutes,
+        max_seats_per_user,
         payment_note: f.payment_note.clone(),
         ticket_types,
+    };
+    if problems.is_empty() {
+        return Ok(req);
+    }
+    // What the core finds wrong besides, with the stand-ins (which it accepts).
+    if let Some(more) = evently::events::check_event_request(&req, now.timestamp_millis()) {
+        for fe in more.field_errors() {
+            if !problems
+                .iter()
+                .any(|p| p.field.as_deref() == Some(&fe.field))
+            {
+                problems.push(ApiError::invalid(fe.field, fe.message));
+            }
+        }
+    }
+    // In the order the form asks.
+    const ORDER: [&str; 16] = [
+        "title",
+        "description",
+        "venue",
+        "city",
+        "category",
+        "timezone",
+        "starts_local",
+        "starts_at",
+        "ends_local",
+        "ends_at",
+        "image_url",
+        "hold_minutes",
+        "cancel_cutoff_hours",
+        "cancel_cutoff_minutes",
+        "max_seats_per_user",
+        "payment_note",
+    ];
+    problems.sort_by_key(|p| {
+        let f = p.field.as_deref().unwrap_or("");
+        ORDER.iter().position(|o| *o == f).unwrap_or(ORDER.len())
+    });
+    Err(ApiError::all_of(problems).unwrap_or_else(ApiError::internal))
+}
+
+/// A whole number typed into `field` (a stand-in of 1, noted as a problem, if it is none).
+#[cfg(feature = "ssr")]
+fn whole(problems: &mut Vec<evently::ApiError>, field: String, raw: &str) -> i64 {
+    raw.trim().parse::<i64>().unwrap_or_else(|_| {
+        problems.push(evently::ApiError::invalid(field, "enter a whole number"));
+        1
     })
+}
+
+/// An optional whole number typed into `field` (empty: none).
+#[cfg(feature = "ssr")]
+fn opt_whole(
+    problems: &mut Vec<evently::ApiError>,
+    field: &str,
+    raw: &Option<String>,
+) -> Option<i64> {
+    let v = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    match v.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            problems.push(evently::ApiError::invalid(field, "enter a whole number"));
+            None
+        }
+    }
 }
 
 /// The organizer's events.
@@ -146,16 +269,17 @@ pub async fn organizer_events() -> Result<Vec<EventSummary>, AppError> {
 #[server(endpoint = "create_event")]
 pub async fn create_event(form: EventForm) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
+    let page = "/organizer/events/new";
     let req = match to_request(&form) {
         Ok(r) => r,
-        Err(e) => return ssr::fail(e),
+        Err(e) => return back_to_form(&form, e, page),
     };
     match ssr::core()?.events().create_event(&actor, &req).await {
         Ok(ev) => {
             ssr::redirect(&format!("/organizer/events/{}", ev.id));
             Ok(())
         }
-        Err(e) => ssr::fail(e),
+        Err(e) => back_to_form(&form, e, page),
     }
 }
 
@@ -163,9 +287,10 @@ pub async fn create_event(form: EventForm) -> Result<(), AppError> {
 #[server(endpoint = "update_event")]
 pub async fn update_event(event_id: i64, form: EventForm) -> Result<(), AppError> {
     let actor = ssr::require_actor()?;
+    let page = format!("/organizer/events/{event_id}/edit");
     let req = match to_request(&form) {
         Ok(r) => r,
-        Err(e) => return ssr::fail(e),
+        Err(e) => return back_to_form(&form, e, &page),
     };
     match ssr::core()?
         .events()
@@ -176,7 +301,7 @@ pub async fn update_event(event_id: i64, form: EventForm) -> Result<(), AppError
             ssr::redirect(&format!("/organizer/events/{event_id}?saved=1"));
             Ok(())
         }
-        Err(e) => ssr::fail(e),
+        Err(e) => back_to_form(&form, e, &page),
     }
 }
 

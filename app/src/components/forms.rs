@@ -15,6 +15,9 @@ pub struct FormFlash {
     pub form: String,
     pub values: Vec<(String, String)>,
     pub error: Option<AppError>,
+    /// Values too long to carry (the page asks for them again).
+    #[serde(default)]
+    pub dropped: Vec<String>,
 }
 
 impl FormFlash {
@@ -42,15 +45,26 @@ impl FormFlash {
 /// field's message a link to that field. It takes focus when no field does (a form-wide
 /// error such as wrong credentials); `autofocus` works without script.
 #[component]
-pub fn ErrorSummary(error: Option<AppError>, #[prop(optional)] focus: bool) -> impl IntoView {
+pub fn ErrorSummary(
+    error: Option<AppError>,
+    #[prop(optional)] focus: bool,
+    /// The id of the control for a field name (default: `field-<name>`, as [`Field`] has).
+    #[prop(optional)]
+    anchor: Option<fn(&str) -> String>,
+) -> impl IntoView {
     error.map(|e| {
-        let message = capitalise(e.message());
-        let body = match e.field() {
-            Some(field) => {
-                let href = format!("#field-{field}");
-                view! { <ul><li><a href=href>{message}</a></li></ul> }.into_any()
-            }
-            None => view! { <p>{message}</p> }.into_any(),
+        let anchor = anchor.unwrap_or(|f| format!("field-{f}"));
+        let fields = e.0.field_errors();
+        let body = if fields.is_empty() {
+            view! { <p>{capitalise(e.message())}</p> }.into_any()
+        } else {
+            view! {
+                <ul>
+                    {fields.into_iter().map(|fe| view! {
+                        <li><a href=format!("#{}", anchor(&fe.field))>{capitalise(&fe.message)}</a></li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
         };
         view! {
             <div class="notice danger error-summary" role="alert" tabindex="-1" autofocus=focus aria-labelledby="error-summary-title">

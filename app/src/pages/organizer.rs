@@ -5,7 +5,7 @@ use crate::api::organizer::{
     CancelEvent, ChangeCapacity, CheckIn, CreateEvent, EventForm, PublishEvent, TicketTypeForm,
     UpdateEvent, event_attendees, load_event_form, load_event_sales, organizer_events,
 };
-use crate::components::forms::{ErrorNotice, FormError, capitalise};
+use crate::components::forms::{ErrorNotice, ErrorSummary, FormError, FormFlash, capitalise};
 use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
@@ -103,14 +103,62 @@ pub fn OrganizerHomePage() -> impl IntoView {
     }
 }
 
+/// The control of an event form field, for the error summary's links.
+fn event_anchor(field: &str) -> String {
+    if let Some((i, name)) = field
+        .strip_prefix("ticket_types[")
+        .and_then(|r| r.split_once("]."))
+    {
+        let short = match name {
+            "price_cents" => "price",
+            "capacity" => "cap",
+            "max_per_booking" => "max",
+            _ => "name",
+        };
+        return format!("tt-{i}-{short}");
+    }
+    match field {
+        "starts_at" => "ev-starts_local".into(),
+        "ends_at" => "ev-ends_local".into(),
+        "cancel_cutoff_minutes" => "ev-cancel_cutoff_hours".into(),
+        "ticket_types" => "tt-0-name".into(),
+        f => format!("ev-{f}"),
+    }
+}
+
+/// Says which values were too long to carry back after an error.
+fn dropped_notice(dropped: &[String]) -> Option<impl IntoView + use<>> {
+    (!dropped.is_empty()).then(|| {
+        let names = dropped.join(", ");
+        view! { <div class="notice warning" role="status"><p>{format!("Too long to keep after the error, please enter again: {names}.")}</p></div> }
+    })
+}
+
 /// The event form's fields; `prefix` is the server function argument (`form`).
 fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
+    // Every wrong field is reported at once (`ApiError::errors`); each shows its own.
     let msg = move |names: &'static [&'static str]| {
         move || {
+            error.get().and_then(|e| {
+                e.0.field_errors()
+                    .into_iter()
+                    .find(|fe| names.contains(&fe.field.as_str()))
+                    .map(|fe| capitalise(&fe.message))
+            })
+        }
+    };
+    let row_errors = move |i: usize| {
+        move || {
+            let prefix = format!("ticket_types[{i}].");
             error
                 .get()
-                .filter(|e| e.field().is_some_and(|f| names.contains(&f)))
-                .map(|e| capitalise(e.message()))
+                .map(|e| {
+                    e.0.field_errors()
+                        .into_iter()
+                        .filter(|fe| fe.field.starts_with(&prefix))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
         }
     };
     let mut tickets = v.tickets.clone();
@@ -120,37 +168,51 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
             break;
         }
     }
-    let text_field = move |label: &'static str,
-                           name: &'static str,
-                           value: String,
-                           names: &'static [&'static str],
-                           kind: &'static str| {
+    let field = move |label: &'static str,
+                      name: &'static str,
+                      value: String,
+                      names: &'static [&'static str],
+                      kind: &'static str,
+                      required: bool| {
         let m = msg(names);
         let id = format!("ev-{name}");
+        let err_id = format!("{id}-err");
         view! {
             <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id.clone() type=kind name=format!("form[{name}]") value=value
-                    aria-invalid=move || m().is_some().then_some("true") aria-describedby=format!("{id}-err")/>
+                <label for=id.clone()>{label}{required.then_some(" (required)")}</label>
+                <input id=id.clone() type=kind name=format!("form[{name}]") value=value required=required
+                    aria-invalid=move || m().is_some().then_some("true")
+                    aria-describedby=move || m().is_some().then(|| err_id.clone())/>
                 <p class="field-error" id=format!("{id}-err") hidden=move || m().is_none()>{move || m().unwrap_or_default()}</p>
             </div>
         }
     };
+    let text_field =
+        move |label, name, value, names, kind| field(label, name, value, names, kind, false);
+    let required_field =
+        move |label, name, value, names, kind| field(label, name, value, names, kind, true);
     let desc_msg = msg(&["description"]);
+    let cat_msg = msg(&["category"]);
     view! {
-        {text_field("Title", "title", v.title.clone(), &["title"], "text")}
+        {required_field("Title", "title", v.title.clone(), &["title"], "text")}
         <div class="field">
-            <label for="ev-description">"Description"</label>
-            <textarea id="ev-description" name="form[description]" rows="6" aria-invalid=move || desc_msg().is_some().then_some("true")>{v.description.clone()}</textarea>
-            <p class="field-error" hidden=move || desc_msg().is_none()>{move || desc_msg().unwrap_or_default()}</p>
+            <label for="ev-description">"Description (required)"</label>
+            <textarea id="ev-description" name="form[description]" rows="6" required=true
+                aria-invalid=move || desc_msg().is_some().then_some("true")
+                aria-describedby=move || desc_msg().is_some().then_some("ev-description-err")>{v.description.clone()}</textarea>
+            <p class="field-error" id="ev-description-err" hidden=move || desc_msg().is_none()>{move || desc_msg().unwrap_or_default()}</p>
         </div>
-        {text_field("Venue", "venue", v.venue.clone(), &["venue"], "text")}
-        {text_field("City", "city", v.city.clone(), &["city"], "text")}
+        {required_field("Venue", "venue", v.venue.clone(), &["venue"], "text")}
+        {required_field("City", "city", v.city.clone(), &["city"], "text")}
         <div class="field">
-            <label for="ev-category">"Category"</label>
-            <select id="ev-category" name="form[category]">
+            <label for="ev-category">"Category (required)"</label>
+            <select id="ev-category" name="form[category]" required=true
+                aria-invalid=move || cat_msg().is_some().then_some("true")
+                aria-describedby=move || cat_msg().is_some().then_some("ev-category-err")>
+                <option value="" selected=v.category.is_empty()>"Choose a category"</option>
                 {CATEGORIES.iter().map(|(id, label)| view! { <option value=*id selected=v.category == *id>{*label}</option> }).collect_view()}
             </select>
+            <p class="field-error" id="ev-category-err" hidden=move || cat_msg().is_none()>{move || cat_msg().unwrap_or_default()}</p>
         </div>
         <div class="field">
             <label for="ev-timezone">"Time zone of the venue"</label>
@@ -158,8 +220,8 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
                 {ZONES.iter().map(|z| view! { <option value=*z selected=v.timezone == *z>{*z}</option> }).collect_view()}
             </select>
         </div>
-        {text_field("Starts (local time)", "starts_local", v.starts_local.clone(), &["starts_local", "starts_at"], "datetime-local")}
-        {text_field("Ends (local time)", "ends_local", v.ends_local.clone(), &["ends_local", "ends_at"], "datetime-local")}
+        {required_field("Starts (local time)", "starts_local", v.starts_local.clone(), &["starts_local", "starts_at"], "datetime-local")}
+        {required_field("Ends (local time)", "ends_local", v.ends_local.clone(), &["ends_local", "ends_at"], "datetime-local")}
         {text_field("Image address (optional)", "image_url", v.image_url.clone().unwrap_or_default(), &["image_url"], "url")}
         {text_field("Hold time at checkout (minutes)", "hold_minutes", v.hold_minutes.clone().unwrap_or_else(|| "10".into()), &["hold_minutes"], "number")}
         {text_field("Buyers may cancel until (hours before the start)", "cancel_cutoff_hours", v.cancel_cutoff_hours.clone().unwrap_or_else(|| "24".into()), &["cancel_cutoff_hours", "cancel_cutoff_minutes"], "number")}
@@ -174,27 +236,41 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
         <fieldset class="stack">
             <legend>"Ticket types"</legend>
             <p class="hint">"Leave a row empty to skip it. Prices in the currency above; 0 for free."</p>
-            {tickets.into_iter().enumerate().map(|(i, t)| view! {
+            {tickets.into_iter().enumerate().map(|(i, t)| {
+                let problems = row_errors(i);
+                let bad = move |name: &'static str| {
+                    let f = format!("ticket_types[{i}].{name}");
+                    move || problems().iter().any(|fe| fe.field == f).then_some("true")
+                };
+                let described = move || (!problems().is_empty()).then(|| format!("tt-{i}-err"));
+                view! {
                 <div class="ticket-row" role="group" aria-label=format!("Ticket type {}", i + 1)>
                     <input type="hidden" name=format!("form[tickets][{i}][id]") value=t.id.clone().unwrap_or_default()/>
                     <div class="field">
                         <label for=format!("tt-{i}-name")>"Name"</label>
-                        <input id=format!("tt-{i}-name") name=format!("form[tickets][{i}][name]") value=t.name.clone() placeholder=if i == 0 { "General admission" } else { "" }/>
+                        <input id=format!("tt-{i}-name") name=format!("form[tickets][{i}][name]") value=t.name.clone() placeholder=if i == 0 { "General admission" } else { "" }
+                            aria-invalid=bad("name") aria-describedby=described/>
                     </div>
                     <div class="field">
                         <label for=format!("tt-{i}-price")>"Price"</label>
-                        <input id=format!("tt-{i}-price") name=format!("form[tickets][{i}][price]") value=t.price.clone() inputmode="decimal"/>
+                        <input id=format!("tt-{i}-price") name=format!("form[tickets][{i}][price]") value=t.price.clone() inputmode="decimal"
+                            aria-invalid=bad("price_cents") aria-describedby=described/>
                     </div>
                     <div class="field">
                         <label for=format!("tt-{i}-cap")>"Capacity"</label>
-                        <input id=format!("tt-{i}-cap") type="number" min="1" name=format!("form[tickets][{i}][capacity]") value=t.capacity.clone()/>
+                        <input id=format!("tt-{i}-cap") type="number" min="1" name=format!("form[tickets][{i}][capacity]") value=t.capacity.clone()
+                            aria-invalid=bad("capacity") aria-describedby=described/>
                     </div>
                     <div class="field">
                         <label for=format!("tt-{i}-max")>"Max per booking"</label>
-                        <input id=format!("tt-{i}-max") type="number" min="1" max="50" name=format!("form[tickets][{i}][max_per_booking]") value=t.max_per_booking.clone().unwrap_or_else(|| "10".into())/>
+                        <input id=format!("tt-{i}-max") type="number" min="1" max="50" name=format!("form[tickets][{i}][max_per_booking]") value=t.max_per_booking.clone().unwrap_or_else(|| "10".into())
+                            aria-invalid=bad("max_per_booking") aria-describedby=described/>
                     </div>
+                    <p class="field-error" id=format!("tt-{i}-err") hidden=move || problems().is_empty()>
+                        {move || problems().into_iter().map(|fe| capitalise(&fe.message)).collect::<Vec<_>>().join(". ")}
+                    </p>
                 </div>
-            }).collect_view()}
+            }}).collect_view()}
         </fieldset>
     }
 }
@@ -207,14 +283,21 @@ pub fn NewEventPage() -> impl IntoView {
         <RequireUser next="/organizer/events/new" children=move |u| {
             if u.role == "attendee" { return organizers_only(); }
             let action = ServerAction::<CreateEvent>::new();
-            let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+            // A failed post comes back with what was typed and every problem (a form cookie).
+            let flash = FormFlash::take("event");
+            let kept = (!flash.values.is_empty()).then(|| EventForm::from_values(&flash.values)).flatten();
+            let error: FormError = {
+                let e = flash.error.clone();
+                Signal::derive(move || e.clone())
+            };
             view! {
                 <section class="container narrow stack">
                     <header class="page-header"><h1>"Create an event"</h1></header>
-                    <p class="muted">"It is saved as a draft; publish it from its page when you are ready."</p>
-                    <ActionForm action attr:class="stack card" attr:aria-label="New event">
-                        <ErrorNotice error/>
-                        {event_fields(EventForm { timezone: "Europe/Berlin".into(), ..Default::default() }, error)}
+                    <p class="muted">"It is saved as a draft; publish it from its page when you are ready. Fields marked (required) must be filled in."</p>
+                    <ActionForm action attr:class="stack card" attr:aria-label="New event" attr:novalidate=true>
+                        <ErrorSummary error=flash.error.clone() focus=true anchor=event_anchor/>
+                        {dropped_notice(&flash.dropped)}
+                        {event_fields(kept.unwrap_or(EventForm { timezone: "Europe/Berlin".into(), ..Default::default() }), error)}
                         <button type="submit" class="button" disabled=move || action.pending().get()>"Save draft"</button>
                     </ActionForm>
                 </section>
@@ -232,7 +315,11 @@ pub fn EditEventPage() -> impl IntoView {
         <RequireUser next="/organizer" children=move |_| {
             let form = Resource::new(id, load_event_form);
             let action = ServerAction::<UpdateEvent>::new();
-            let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
+            let flash = FormFlash::take("event");
+            let kept = StoredValue::new((!flash.values.is_empty()).then(|| EventForm::from_values(&flash.values)).flatten());
+            let first_error = flash.error.clone();
+            let dropped = StoredValue::new(flash.dropped.clone());
+            let error: FormError = Signal::derive(move || first_error.clone());
             view! {
                 <section class="container narrow stack">
                     <header class="page-header"><h1>"Edit event"</h1></header>
@@ -242,10 +329,11 @@ pub fn EditEventPage() -> impl IntoView {
                                 Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
                                 Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
                                 Ok(v) => view! {
-                                    <ActionForm action attr:class="stack card" attr:aria-label="Edit event">
-                                        <ErrorNotice error/>
+                                    <ActionForm action attr:class="stack card" attr:aria-label="Edit event" attr:novalidate=true>
+                                        <ErrorSummary error=error.get_untracked() focus=true anchor=event_anchor/>
+                                        {dropped_notice(&dropped.get_value())}
                                         <input type="hidden" name="event_id" value=id()/>
-                                        {event_fields(v, error)}
+                                        {event_fields(kept.get_value().unwrap_or(v), error)}
                                         <button type="submit" class="button" disabled=move || action.pending().get()>"Save changes"</button>
                                     </ActionForm>
                                 }.into_any(),
