@@ -202,17 +202,64 @@ impl EventSlug {
 }
 
 fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'ß' => 's',
-        other => other,
+    ACCENT_FOLDS
+        .iter()
+        .find(|(a, _)| *a == c)
+        .and_then(|(_, plain)| plain.chars().next())
+        .unwrap_or(c)
+}
+
+/// Lower-case accented letters and their plain forms, for matching what people type
+/// ("zoe" finds "Zoë", "angstrom" finds "Ångström").
+pub const ACCENT_FOLDS: &[(char, &str)] = &[
+    ('à', "a"), ('á', "a"), ('â', "a"), ('ã', "a"), ('ä', "a"), ('å', "a"), ('ā', "a"), ('ą', "a"),
+    ('æ', "ae"), ('ç', "c"), ('ć', "c"), ('č', "c"), ('ď', "d"), ('đ', "d"),
+    ('è', "e"), ('é', "e"), ('ê', "e"), ('ë', "e"), ('ē', "e"), ('ę', "e"), ('ě', "e"),
+    ('ì', "i"), ('í', "i"), ('î', "i"), ('ï', "i"), ('ī', "i"), ('ł', "l"),
+    ('ñ', "n"), ('ń', "n"), ('ň', "n"),
+    ('ò', "o"), ('ó', "o"), ('ô', "o"), ('õ', "o"), ('ö', "o"), ('ø', "o"), ('ő', "o"), ('œ', "oe"),
+    ('ř', "r"), ('ś', "s"), ('š', "s"), ('ß', "ss"), ('ť', "t"),
+    ('ù', "u"), ('ú', "u"), ('û', "u"), ('ü', "u"), ('ū', "u"), ('ů', "u"), ('ű', "u"),
+    ('ý', "y"), ('ÿ', "y"), ('ź', "z"), ('ż', "z"), ('ž', "z"),
+];
+
+/// `s` lower-cased with accents folded: `"Zoë Ångström"` -> `"zoe angstrom"`.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().flat_map(char::to_lowercase) {
+        match ACCENT_FOLDS.iter().find(|(a, _)| *a == c) {
+            Some((_, plain)) => out.push_str(plain),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// SQL for [`fold`] of the text expression `expr`, the same in SQLite and PostgreSQL:
+/// `LOWER` and then one `REPLACE` per accented letter, upper-case ones included (SQLite's
+/// `LOWER` only knows ASCII).
+pub fn fold_sql(expr: &str) -> String {
+    let mut sql = format!("LOWER({expr})");
+    for (accented, plain) in ACCENT_FOLDS {
+        sql = format!("REPLACE({sql}, '{accented}', '{plain}')");
+        for upper in accented.to_uppercase().filter(|u| u != accented) {
+            sql = format!("REPLACE({sql}, '{upper}', '{plain}')");
+        }
+    }
+    sql
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_to_what_people_type() {
+        assert_eq!(fold("Zoë"), "zoe");
+        assert_eq!(fold("Ångström"), "angstrom");
+        assert_eq!(fold("STRAẞE Łódź"), "straße lodz".replace('ß', "ss"));
+        assert!(fold_sql("u.name").starts_with("REPLACE("));
+        assert!(!fold_sql("u.name").contains('"'));
     }
 }
 

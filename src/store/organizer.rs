@@ -68,10 +68,15 @@ pub async fn attendees(
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AttendeeRow>, sqlx::Error> {
-    let pattern = q.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
+    // Case and accents do not matter: "zoe" finds "Zoë" (both sides folded alike).
+    let pattern = q.map(|q| format!("%{}%", crate::domain::fold(q).replace(['%', '_'], "")));
+    let (attendee, buyer) = (
+        crate::domain::fold_sql("COALESCE(k.attendee_name, '')"),
+        crate::domain::fold_sql("u.name"),
+    );
     let sql = format!(
         "{ATTENDEE_SQL} WHERE b.event_id = $1 AND b.status = {BOOKING_CONFIRMED} AND ($2 IS NULL OR \
-         LOWER(COALESCE(k.attendee_name, '')) LIKE $2 OR LOWER(u.name) LIKE $2 OR LOWER(u.email) LIKE $2 \
+         {attendee} LIKE $2 OR {buyer} LIKE $2 OR LOWER(u.email) LIKE $2 \
          OR LOWER(k.code) LIKE $2 OR LOWER(b.code) LIKE $2) AND ($3 IS NULL OR k.id > $3) ORDER BY k.id LIMIT $4"
     );
     on_pool!(db, |p| sqlx::query_as(&sql)

@@ -623,3 +623,41 @@ async fn organizers_check_attendees_in_by_ticket_code() {
     assert_eq!(attendees[0]["ticket_code"], code);
     assert!(attendees[0]["checked_in_at"].is_string());
 }
+
+#[tokio::test]
+async fn attendee_search_ignores_case_and_accents_on_every_engine() {
+    for app in spawn_all().await {
+        let org = app.user("org", "organizer").await;
+        let ev = event(&app, &org, "Fold Test", "Berlin", "music", 9, 1000, 10).await;
+        for (handle, name) in [("zoe", "ZOË Ångström"), ("ana", "Ana Lopez")] {
+            let buyer = app.user_named(handle, name, "attendee").await;
+            app.book(
+                &buyer.token,
+                ev["id"].as_i64().unwrap(),
+                json!({"ticket_type_id": ev["ticket_types"][0]["id"], "quantity": 1}),
+                handle,
+            )
+            .await;
+        }
+        let search = |q: &'static str| {
+            let req = app
+                .http
+                .post(app.at("/api/event_attendees"))
+                .header("cookie", format!("evently_at={}", org.token))
+                .form(&[("event_id", ev["id"].to_string()), ("q", q.to_string())]);
+            async move {
+                let rows = req.send().await.unwrap().json::<Value>().await.unwrap();
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["buyer_name"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        for q in ["zoe", "Zoë", "ANGSTROM", "ångström", "zoë ång"] {
+            assert_eq!(search(q).await, ["ZOË Ångström"], "{q}");
+        }
+        assert_eq!(search("lopez").await, ["Ana Lopez"]);
+        assert!(search("zoey").await.is_empty());
+    }
+}

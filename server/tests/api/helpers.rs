@@ -141,7 +141,12 @@ impl TestApp {
 
     /// Registers and signs in a user; `role` is set directly in the database.
     pub async fn user(&self, name: &str, role: &str) -> User {
-        let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+        self.user_named(name, name, role).await
+    }
+
+    /// A user whose display name is `name` (any text) and whose address starts with `handle`.
+    pub async fn user_named(&self, handle: &str, name: &str, role: &str) -> User {
+        let email = format!("{handle}-{}@example.com", uuid::Uuid::new_v4().simple());
         let r = self
             .post(
                 "/api/v1/auth/register",
