@@ -563,9 +563,11 @@ fn demo_event(
     } else {
         rng.gen_range(1..270_i64)
     };
-    let hour = [10_i64, 12, 14, 18, 19, 20, 21][rng.gen_range(0..7)];
+    let hours = start_hours(category, &title);
+    let hour = hours[rng.gen_range(0..hours.len())];
     let starts_at = base + day * 86_400_000 + (hour - tz_offset_hours(tz)) * 3_600_000;
     let duration_h = match category {
+        _ if hour >= 19 => rng.gen_range(2..4_i64),
         "business" | "tech" => rng.gen_range(4..9_i64),
         "food" | "family" => rng.gen_range(2..5_i64),
         _ => rng.gen_range(2..4_i64),
@@ -632,6 +634,31 @@ fn demo_event(
     )
 }
 
+/// Local start hours that agree with the title: a "Midnight" screening at midnight, a
+/// "Breakfast" in the morning, a "Night" in the evening; talks and conferences by day.
+fn start_hours(category: &str, title: &str) -> &'static [i64] {
+    let has = |w: &str| title.contains(w);
+    if has("Midnight") {
+        &[24]
+    } else if has("Late Night") {
+        &[22, 23]
+    } else if has("Breakfast") || has("Morning") {
+        &[8, 9]
+    } else if has("Brunch") {
+        &[11]
+    } else if has("Afternoon") || has("Matinee") {
+        &[14, 15]
+    } else if has("Night") || has("Evening") {
+        &[19, 20, 21]
+    } else if matches!(category, "business" | "tech") {
+        &[9, 10, 13]
+    } else if category == "family" {
+        &[10, 11, 14]
+    } else {
+        &[12, 14, 18, 19, 20, 21]
+    }
+}
+
 /// A rough standard offset, so demo events start at plausible local hours.
 fn tz_offset_hours(tz: &str) -> i64 {
     match tz {
@@ -643,5 +670,37 @@ fn tz_offset_hours(tz: &str) -> i64 {
         "Asia/Tokyo" => 9,
         "Australia/Sydney" => 10,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod start_hour_tests {
+    use super::start_hours;
+
+    #[test]
+    fn titles_agree_with_their_times() {
+        assert_eq!(
+            start_hours("film", "Midnight Cult Classics: Premiere"),
+            &[24]
+        );
+        assert_eq!(
+            start_hours("business", "Founders Breakfast: Panel"),
+            &[8, 9]
+        );
+        assert!(
+            start_hours("music", "Jazz Night: Live")
+                .iter()
+                .all(|h| *h >= 19)
+        );
+        assert!(
+            start_hours("film", "Short Film Night: Matinee")
+                .iter()
+                .all(|h| *h < 19)
+        );
+        assert!(
+            start_hours("tech", "Cloud Summit: Keynote")
+                .iter()
+                .all(|h| *h < 14)
+        );
     }
 }

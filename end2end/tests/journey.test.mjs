@@ -136,6 +136,13 @@ async function journey(page, suffix, t) {
     .locator(`li.ticket-row[data-ticket-type="${chosen.ticketTypeId}"] select[name=quantity] option`)
     .allInnerTexts();
   assert.ok(options.map((o) => o.trim()).includes(String(QUANTITY)), `quantity ${QUANTITY} can be chosen (${options})`);
+  // The price and the way to the tickets are in the first screen.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const cta = page.getByRole('link', { name: 'Choose tickets' });
+  const box = await cta.boundingBox();
+  const screen = page.viewportSize();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= screen.height, `"Choose tickets" is in the first screen (${JSON.stringify(box)}, screen ${screen.height})`);
+  assert.match(await page.locator('.hero-price').innerText(), /\d|Free/, 'the price is next to it');
   await shot('event');
 
   // 4. Book while signed out → sign in → "Create an account" → back on the event → book again.
@@ -226,5 +233,9 @@ describe('booking journey', () => {
 
   test('search, sign up, book 2, confirm, cancel (phone 390x844)', { timeout: TIMEOUT }, (t) =>
     run({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, '-phone', t),
+  );
+
+  test('search, sign up, book 2, confirm, cancel (small phone 320x640)', { timeout: TIMEOUT }, (t) =>
+    run({ viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, '-320', t),
   );
 });

@@ -70,7 +70,7 @@ test('a booking in one page changes the count in another without a reload', { ti
 });
 
 /** A published event with one ticket type of `capacity` seats, made through the API as the demo organizer. */
-async function smallEvent(name, capacity) {
+async function smallEvent(name, capacity, extra = {}) {
   const json = { 'content-type': 'application/json' };
   const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(DEMO_ORGANIZER) });
   assert.equal(login.status, 200, 'the demo organizer signs in');
@@ -88,6 +88,7 @@ async function smallEvent(name, capacity) {
       starts_at: new Date(start).toISOString(),
       ends_at: new Date(start + 3 * 3_600_000).toISOString(),
       ticket_types: [{ name, price_cents: 0, capacity }],
+      ...extra,
     }),
   });
   assert.equal(created.status, 201, await created.clone().text());
@@ -127,5 +128,33 @@ test('one status region says when a ticket type sells out and comes back, with i
   for (const p of [viewer, buyer]) {
     assert.equal(p.errors.length, 0, describeErrors(p));
     await closePage(p);
+  }
+});
+
+test('attendee names typed at checkout survive an expired hold', { timeout: 180_000 }, async () => {
+  const { slug, ticketTypeId } = await smallEvent('Balcony', 5, { hold_minutes: 1 });
+  const page = await newPage(browser);
+  try {
+    await page.goto(`${server.url}/signin?next=${encodeURIComponent(`/events/${slug}`)}`, { waitUntil: 'domcontentloaded' });
+    await signIn(page, DEMO_ATTENDEE);
+    await arrive(page, (u) => u.pathname === `/events/${slug}`, 'the event page');
+    await book(page, ticketTypeId, 2);
+    await arrive(page, /\/checkout\/\d+$/, 'checkout');
+    await page.locator('#attendee-0').fill('Zoë Keep');
+    await page.locator('#attendee-1').fill('Ana Keep');
+    // The one-minute hold runs out (the countdown shows it), with the names typed.
+    const retry = page.getByRole('link', { name: 'try again' });
+    await retry.waitFor({ state: 'visible', timeout: 90_000 });
+    await retry.click();
+    await arrive(page, (u) => u.pathname === `/events/${slug}`, 'the event page again');
+    await book(page, ticketTypeId, 2);
+    await arrive(page, /\/checkout\/\d+$/, 'a new checkout');
+    await page.waitForFunction(() => document.querySelector('#attendee-0')?.value === 'Zoë Keep', null, { timeout: 5_000 });
+    assert.equal(await page.locator('#attendee-1').inputValue(), 'Ana Keep', 'both names are back');
+    await page.getByRole('button', { name: 'Cancel and release these seats' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/events/'));
+    assert.equal(page.errors.length, 0, describeErrors(page));
+  } finally {
+    await closePage(page);
   }
 });

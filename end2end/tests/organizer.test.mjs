@@ -168,6 +168,9 @@ async function organizerFlow(organizer, attendee, t) {
   await organizer.getByRole('heading', { level: 1, name: title }).waitFor();
   const status = organizer.locator('.page-header .tag');
   assert.equal((await status.innerText()).trim(), 'draft', 'a new event is a draft');
+  // No sales of a paid event is a sum of 0.00, never "Free"; and no claim of money collected.
+  const value = organizer.locator('.stat', { hasText: 'Booked value' });
+  assert.equal((await value.locator('.stat-value').innerText()).trim(), '€0.00');
   const before = await salesRow(organizer);
   assert.deepEqual(
     { name: before.name, sold: before.sold, left: before.left, checkedIn: before.checkedIn },
