@@ -256,6 +256,35 @@ describe('organizer', () => {
     }
   });
 
+  test('an event that has ended says so and offers nothing to book', { timeout: TIMEOUT }, async () => {
+    await withPage(browser, { viewport: DESKTOP }, 'ended-event', async (page) => {
+      await page.goto(`${server.url}/signin?next=%2Forganizer`);
+      await signIn(page, DEMO_ORGANIZER);
+      await page.waitForURL((u) => u.pathname === '/organizer');
+      // The demo data has published events in the recent past; the organizer's list has them.
+      const past = await page.locator('table.data tbody tr').evaluateAll((rows) =>
+        rows
+          .map((r) => ({
+            href: r.querySelector('a')?.getAttribute('href'),
+            starts: r.querySelector('time[datetime]')?.getAttribute('datetime'),
+            status: r.querySelector('.tag')?.textContent.trim(),
+          }))
+          .filter((r) => r.status === 'published' && Date.parse(r.starts) < Date.now() - 86_400_000),
+      );
+      assert.ok(past.length > 0, 'the demo organizer has an event that has ended');
+      await page.goto(`${server.url}${past[0].href}`);
+      const view = await page.getByRole('link', { name: 'View page' }).getAttribute('href');
+      await page.goto(`${server.url}${view}`);
+      await waitForHydration(page);
+      assert.match(await page.locator('main').innerText(), /This event has ended/);
+      const tickets = page.locator('section[aria-labelledby="tickets-heading"]');
+      assert.equal(await tickets.locator('select, button').count(), 0, 'nothing to book');
+      assert.equal(await tickets.locator('.badge, .live-indicator').count(), 0, 'no seats-left badge, no "Live"');
+      assert.equal(await page.getByRole('link', { name: 'Choose tickets' }).count(), 0);
+      await screenshot(page, 'ended-event.png', { fullPage: true });
+    });
+  });
+
   for (const width of [320, 390]) {
     test(`organizer pages fit a ${width} px phone (no sideways scrolling, every column visible)`, { timeout: TIMEOUT }, async () => {
       await withPage(browser, { viewport: { width, height: 740 }, isMobile: true, hasTouch: true }, `organizer-${width}`, async (page) => {
