@@ -425,7 +425,7 @@ fn catalogue(category: &str) -> Catalogue {
 }
 
 const DESCRIPTIONS: &[&str] = &[
-    "An evening that regulars plan their month around: doors open an hour before the start, the bar stays open late, and the line-up is announced on the night.",
+    "A date that regulars plan their month around: doors open an hour before the start, there is a bar, and the line-up is announced on the day.",
     "Expect a warm, welcoming crowd, great sound and a programme put together by people who care. Arrive early for the best spots.",
     "Step-free access throughout, with accessible toilets and a quiet area. Companion tickets are available on request at the box office.",
     "Hosted by local organizers who have been running this series for years. All proceeds above costs go to the venue's community programme.",

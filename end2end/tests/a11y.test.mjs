@@ -4,13 +4,12 @@
 // hide the others; every violation is printed with its rule, element and help link.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   DESKTOP,
   PHONE,
   axeViolations,
   describeViolations,
-  launchBrowser,
   screenshot,
   waitForHydration,
   withPage,
@@ -24,22 +23,11 @@ import {
   newVisitor,
   readConfirmation,
 } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 180_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: 90_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: 90_000 });
 
 /**
  * Walks the journey's pages and checks each with axe in its own subtest. A subtest fails on
@@ -67,7 +55,7 @@ async function audit(page, suffix, t) {
     });
 
   // Home.
-  await page.goto(`${server.url}/`);
+  await page.goto(`${env.server.url}/`);
   await waitForHydration(page);
   await page.locator('article.event-card').first().waitFor();
   await check('home');
@@ -75,7 +63,7 @@ async function audit(page, suffix, t) {
   // Search, for a word that finds events.
   const title = (await page.locator('article.event-card h3 a').first().innerText()).trim();
   const word = title.match(/[\p{L}\p{N}]{3,}/u)[0];
-  await page.goto(`${server.url}/search?q=${encodeURIComponent(word)}`);
+  await page.goto(`${env.server.url}/search?q=${encodeURIComponent(word)}`);
   await waitForHydration(page);
   await page.locator('article.event-card').first().waitFor();
   await check('search');
@@ -84,7 +72,7 @@ async function audit(page, suffix, t) {
   const hrefs = await page.locator('article.event-card h3 a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   let chosen = null;
   for (const href of hrefs) {
-    await page.goto(`${server.url}${href}`);
+    await page.goto(`${env.server.url}${href}`);
     await waitForHydration(page);
     const first = await firstTicketType(page);
     if (first.bookable && first.available >= 2) {
@@ -132,7 +120,7 @@ async function audit(page, suffix, t) {
 
 /** A fresh page per viewport (see withPage for what a failure leaves behind). */
 function run(options, suffix, t) {
-  return withPage(browser, options, `a11y${suffix}`, (page) => audit(page, suffix, t));
+  return withPage(env.browser, options, `a11y${suffix}`, (page) => audit(page, suffix, t));
 }
 
 describe('accessibility (axe: no serious or critical violations)', () => {

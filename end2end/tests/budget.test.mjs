@@ -6,10 +6,10 @@
 // Prints the total and the split by type as test diagnostics.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DESKTOP, isFavicon404, launchBrowser, pageErrors, waitForHydration, withPage } from '../lib/browser.mjs';
+import { describe, test } from 'node:test';
+import { DESKTOP, isFavicon404, pageErrors, waitForHydration, withPage } from '../lib/browser.mjs';
 import { BYTE_TYPES, byteType, trackRequests } from '../lib/network.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 /** Bytes a first visit to an event page may transfer, images left out. */
 const BUDGET_BYTES = 250 * 1024;
@@ -18,18 +18,7 @@ const TIMEOUT = 90_000;
 const QUIET_MS = 500; // the network is quiet when nothing is in flight for this long
 const QUIET_TIMEOUT_MS = 15_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: TIMEOUT });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: TIMEOUT });
 
 
 const header = (headers, name) =>
@@ -37,11 +26,11 @@ const header = (headers, name) =>
 
 /** A published demo event whose page offers tickets (a quantity select). */
 async function bookableEventSlug() {
-  const res = await fetch(`${server.url}/api/v1/events?available=true&limit=50`);
+  const res = await fetch(`${env.server.url}/api/v1/events?available=true&limit=50`);
   assert.equal(res.status, 200, 'GET /api/v1/events');
   const { items } = await res.json();
   for (const e of items.filter((i) => i.status === 'published' && i.available > 0).slice(0, 20)) {
-    const html = await (await fetch(`${server.url}/events/${e.slug}`)).text();
+    const html = await (await fetch(`${env.server.url}/events/${e.slug}`)).text();
     if (/<select[^>]*name="quantity"/.test(html)) return e.slug;
   }
   assert.fail('no demo event with a bookable ticket type among the first 20 with seats left');
@@ -50,13 +39,13 @@ async function bookableEventSlug() {
 describe('weight budget', () => {
   test(`an event page, first visit, transfers at most ${BUDGET_BYTES / 1024} KiB besides images`, { timeout: TIMEOUT }, async (t) => {
     const slug = await bookableEventSlug();
-    await withPage(browser, { viewport: DESKTOP }, 'budget-event', async (page) => {
+    await withPage(env.browser, { viewport: DESKTOP }, 'budget-event', async (page) => {
       const cdp = await page.context().newCDPSession(page);
       const tracker = trackRequests(cdp);
       await cdp.send('Network.enable');
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
 
-      const response = await page.goto(`${server.url}/events/${slug}`);
+      const response = await page.goto(`${env.server.url}/events/${slug}`);
       assert.equal(response.status(), 200);
       await waitForHydration(page);
       // Everything the first visit asks for, until nothing has been in flight for QUIET_MS
@@ -79,7 +68,7 @@ describe('weight budget', () => {
       t.diagnostic(`/events/${slug}: ${total} bytes (${kib(total)}) besides images; budget ${BUDGET_BYTES} (${kib(BUDGET_BYTES)})`);
       t.diagnostic(BYTE_TYPES.map((ty) => `${ty} ${split[ty]}`).join(', ') + ' (images not counted)');
       for (const r of all) {
-        t.diagnostic(`  ${byteType(r).padEnd(8)} ${String(r.bytes).padStart(8)}  ${r.status ?? '-'} ${header(r.headers, 'content-encoding') ?? '-'}  ${r.url.replace(server.url, '')}${r.failed ? ` (failed: ${r.failed})` : ''}`);
+        t.diagnostic(`  ${byteType(r).padEnd(8)} ${String(r.bytes).padStart(8)}  ${r.status ?? '-'} ${header(r.headers, 'content-encoding') ?? '-'}  ${r.url.replace(env.server.url, '')}${r.failed ? ` (failed: ${r.failed})` : ''}`);
       }
 
       const doc = all.find((r) => r.type === 'Document');

@@ -4,33 +4,22 @@
 // JavaScript, and the "sign in instead" of a taken address is a link that keeps `next`.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DESKTOP, launchBrowser, withPage } from '../lib/browser.mjs';
+import { describe, test } from 'node:test';
+import { DESKTOP, withPage } from '../lib/browser.mjs';
 import { DEMO_ATTENDEE } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 60_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: 90_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: 90_000 });
 
 for (const script of [true, false]) {
   const how = script ? 'with JavaScript' : 'without JavaScript';
   describe(`forms keep what you typed (${how})`, () => {
     test('sign-up with a taken address', { timeout: TIMEOUT }, async () => {
-      await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: script }, `forms-signup-${script ? 'js' : 'nojs'}`, async (page) => {
+      await withPage(env.browser, { viewport: DESKTOP, javaScriptEnabled: script }, `forms-signup-${script ? 'js' : 'nojs'}`, async (page) => {
         const next = '/events/some-event?ticket=1&quantity=2';
-        await page.goto(`${server.url}/signup?why=book&next=${encodeURIComponent(next)}`);
+        await page.goto(`${env.server.url}/signup?why=book&next=${encodeURIComponent(next)}`);
         await page.locator('#field-name').fill('Taken Address');
         await page.locator('#field-email').fill(DEMO_ATTENDEE.email);
         await page.locator('#field-password').fill('a long enough password 42');
@@ -69,8 +58,8 @@ for (const script of [true, false]) {
     });
 
     test('sign-in with a wrong password', { timeout: TIMEOUT }, async () => {
-      await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: script }, `forms-signin-${script ? 'js' : 'nojs'}`, async (page) => {
-        await page.goto(`${server.url}/signin?next=%2Fbookings`);
+      await withPage(env.browser, { viewport: DESKTOP, javaScriptEnabled: script }, `forms-signin-${script ? 'js' : 'nojs'}`, async (page) => {
+        await page.goto(`${env.server.url}/signin?next=%2Fbookings`);
         await page.locator('#field-email').fill(DEMO_ATTENDEE.email);
         await page.locator('#field-password').fill('not the password at all');
         await page.locator('form[aria-label="Sign in"]').getByRole('button', { name: 'Sign in' }).click();

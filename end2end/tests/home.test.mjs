@@ -3,34 +3,22 @@
 // phone, with and without JavaScript.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   DESKTOP,
   PHONE,
   isFavicon404,
-  launchBrowser,
   pageErrors,
   screenshot,
   waitForHydration,
   withPage,
 } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const CARD = 'article.event-card';
 const TIMEOUT = 60_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: TIMEOUT });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: TIMEOUT });
 
 /** Upcoming published events in `category`, counted through every page of the search API. */
 async function upcomingIn(category) {
@@ -39,7 +27,7 @@ async function upcomingIn(category) {
   for (let pages = 0; pages < 100; pages++) {
     const q = new URLSearchParams({ category, limit: '50' });
     if (cursor) q.set('cursor', cursor);
-    const res = await fetch(`${server.url}/api/v1/events?${q}`, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${env.server.url}/api/v1/events?${q}`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(res.status, 200);
     const body = await res.json();
     total += body.items.length;
@@ -54,7 +42,7 @@ async function upcomingIn(category) {
  * (all upcoming events of the category, not the cards on this page); with or without script.
  */
 async function categoryLinks(page, shotPrefix, t, { script }) {
-  const response = await page.goto(`${server.url}/`);
+  const response = await page.goto(`${env.server.url}/`);
   assert.equal(response.status(), 200);
   if (script) await waitForHydration(page);
   await screenshot(page, `${shotPrefix}.png`);
@@ -95,8 +83,8 @@ async function categoryLinks(page, shotPrefix, t, { script }) {
 
 describe('home page', () => {
   test('lists events in the server-rendered HTML (JavaScript disabled)', { timeout: TIMEOUT }, async () => {
-    await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'home-nojs', async (page) => {
-      const response = await page.goto(`${server.url}/`);
+    await withPage(env.browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'home-nojs', async (page) => {
+      const response = await page.goto(`${env.server.url}/`);
       assert.equal(response.status(), 200);
       assert.match(response.headers()['content-type'] ?? '', /text\/html/);
       const cards = page.locator(CARD);
@@ -111,17 +99,17 @@ describe('home page', () => {
   });
 
   test('category chips link to their search with true counts (desktop 1280x800)', { timeout: TIMEOUT }, async (t) => {
-    await withPage(browser, { viewport: DESKTOP }, 'home', (page) => categoryLinks(page, 'home', t, { script: true }));
+    await withPage(env.browser, { viewport: DESKTOP }, 'home', (page) => categoryLinks(page, 'home', t, { script: true }));
   });
 
   test('category chips link to their search with true counts (phone 390x844)', { timeout: TIMEOUT }, async (t) => {
-    await withPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, 'home-phone', (page) =>
+    await withPage(env.browser, { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, 'home-phone', (page) =>
       categoryLinks(page, 'home-phone', t, { script: true }),
     );
   });
 
   test('category chips work without JavaScript', { timeout: TIMEOUT }, async (t) => {
-    await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'home-chips-nojs', (page) =>
+    await withPage(env.browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'home-chips-nojs', (page) =>
       categoryLinks(page, 'home-chips-nojs', t, { script: false }),
     );
   });

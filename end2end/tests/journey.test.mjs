@@ -4,11 +4,10 @@
 // Each viewport uses a fresh browser context and a new account, so the runs do not interfere.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   DESKTOP,
   PHONE,
-  launchBrowser,
   screenshot,
   waitForHydration,
   withPage,
@@ -25,25 +24,14 @@ import {
   readConfirmation,
   seatsLeft,
 } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 180_000;
 const QUANTITY = 2;
 /** Events the journey books start at least this far ahead, so they can be cancelled online. */
 const MIN_LEAD_MS = 3 * 86_400_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: 90_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: 90_000 });
 
 /** The first word of at least three letters of `title` (what a visitor would type). */
 function searchWordFrom(title) {
@@ -64,7 +52,7 @@ async function journey(page, suffix, t) {
   page.setDefaultTimeout(30_000);
 
   // 1. Home: take a word from a real event title and search for it with the hero form.
-  const home = await page.goto(`${server.url}/`);
+  const home = await page.goto(`${env.server.url}/`);
   assert.equal(home.status(), 200);
   await waitForHydration(page);
   // The first card far enough ahead that a booking can still be cancelled (the soonest
@@ -223,7 +211,7 @@ async function journey(page, suffix, t) {
 
 /** A fresh page per viewport (see withPage for what a failure leaves behind). */
 function run(options, suffix, t) {
-  return withPage(browser, options, `journey${suffix}`, (page) => journey(page, suffix, t));
+  return withPage(env.browser, options, `journey${suffix}`, (page) => journey(page, suffix, t));
 }
 
 describe('booking journey', () => {

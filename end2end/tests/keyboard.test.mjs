@@ -10,25 +10,14 @@
 //     Shift+Tab move between its two buttons; Escape closes it and gives focus back.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { DESKTOP, launchBrowser, screenshot, waitForHydration, withPage } from '../lib/browser.mjs';
+import { test } from 'node:test';
+import { DESKTOP, screenshot, waitForHydration, withPage } from '../lib/browser.mjs';
 import { newVisitor } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 150_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: 90_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: 90_000 });
 
 /** What has focus: tag, id, accessible-ish text. */
 function focused(page) {
@@ -81,16 +70,16 @@ async function loaded(page, pattern, what) {
 }
 
 test('keyboard only: skip link, booking, more time, reserve, cancel dialog', { timeout: TIMEOUT }, async (t) => {
-  const res = await fetch(`${server.url}/api/v1/events?available=true&limit=50`, { signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${env.server.url}/api/v1/events?available=true&limit=50`, { signal: AbortSignal.timeout(10_000) });
   const { items } = await res.json();
   const event = items.find((i) => i.status === 'published' && i.available >= 10 && Date.parse(i.starts_at) - Date.now() > 3 * 86_400_000);
   assert.ok(event, 'a demo event with seats, more than 3 days ahead');
 
-  await withPage(browser, { viewport: DESKTOP }, 'keyboard', async (page) => {
+  await withPage(env.browser, { viewport: DESKTOP }, 'keyboard', async (page) => {
     page.setDefaultTimeout(30_000);
     // A new account, made with the keyboard.
     const visitor = newVisitor('Keyboard');
-    await page.goto(`${server.url}/signup?next=${encodeURIComponent(`/events/${event.slug}`)}`);
+    await page.goto(`${env.server.url}/signup?next=${encodeURIComponent(`/events/${event.slug}`)}`);
     await skipLink(page, 'sign-up');
     await tabTo(page, (f) => f.id === 'field-name', 'the name field');
     await page.keyboard.type(visitor.name);
@@ -137,7 +126,7 @@ test('keyboard only: skip link, booking, more time, reserve, cancel dialog', { t
     await skipLink(page, 'confirmation');
 
     // The cancel dialog.
-    await page.goto(`${server.url}/bookings`);
+    await page.goto(`${env.server.url}/bookings`);
     await waitForHydration(page);
     const link = await tabTo(page, (f) => f.tag === 'a' && /^Cancel booking .+…$/.test(f.text), '"Cancel booking…"');
     await page.keyboard.press('Enter');

@@ -2,31 +2,20 @@
 // changes the count in the other without a reload, over the page's WebSocket.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { closePage, describeErrors, launchBrowser, newPage, screenshot, waitForHydration } from '../lib/browser.mjs';
+import { test } from 'node:test';
+import { closePage, describeErrors, newPage, screenshot, waitForHydration } from '../lib/browser.mjs';
 import { DEMO_ATTENDEE, DEMO_ORGANIZER, arrive, book, firstTicketType, seatsLeft, signIn } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('a booking in one page changes the count in another without a reload', { timeout: 120_000 }, async () => {
   // The viewer: an anonymous visitor on an event page.
-  const viewer = await newPage(browser);
-  await viewer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+  const viewer = await newPage(env.browser);
+  await viewer.goto(env.server.url + '/', { waitUntil: 'domcontentloaded' });
   await waitForHydration(viewer);
   const href = await viewer.locator('article.event-card h3 a').nth(3).getAttribute('href');
-  await viewer.goto(server.url + href, { waitUntil: 'domcontentloaded' });
+  await viewer.goto(env.server.url + href, { waitUntil: 'domcontentloaded' });
   await waitForHydration(viewer);
   const tt = await firstTicketType(viewer);
   assert.ok(tt.bookable && tt.available >= 3, `the event has seats (${tt.text})`);
@@ -35,8 +24,8 @@ test('a booking in one page changes the count in another without a reload', { ti
   viewer.on('framenavigated', (f) => { if (f === viewer.mainFrame()) loads.push(f.url()); });
 
   // The buyer: signed in, on the same event, holds 2 seats.
-  const buyer = await newPage(browser);
-  await buyer.goto(server.url + '/signin?next=' + encodeURIComponent(href), { waitUntil: 'domcontentloaded' });
+  const buyer = await newPage(env.browser);
+  await buyer.goto(env.server.url + '/signin?next=' + encodeURIComponent(href), { waitUntil: 'domcontentloaded' });
   await signIn(buyer, DEMO_ATTENDEE);
   await arrive(buyer, new RegExp(href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$'), 'the event page');
   await book(buyer, tt.id, 2);
@@ -72,11 +61,11 @@ test('a booking in one page changes the count in another without a reload', { ti
 /** A published event with one ticket type of `capacity` seats, made through the API as the demo organizer. */
 async function smallEvent(name, capacity, extra = {}) {
   const json = { 'content-type': 'application/json' };
-  const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(DEMO_ORGANIZER) });
+  const login = await fetch(`${env.server.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(DEMO_ORGANIZER) });
   assert.equal(login.status, 200, 'the demo organizer signs in');
   const auth = { ...json, authorization: `Bearer ${(await login.json()).access_token}` };
   const start = Date.now() + 10 * 86_400_000;
-  const created = await fetch(`${server.url}/api/v1/events`, {
+  const created = await fetch(`${env.server.url}/api/v1/events`, {
     method: 'POST',
     headers: auth,
     body: JSON.stringify({
@@ -93,7 +82,7 @@ async function smallEvent(name, capacity, extra = {}) {
   });
   assert.equal(created.status, 201, await created.clone().text());
   const event = await created.json();
-  const published = await fetch(`${server.url}/api/v1/events/${event.id}/publish`, { method: 'POST', headers: auth });
+  const published = await fetch(`${env.server.url}/api/v1/events/${event.id}/publish`, { method: 'POST', headers: auth });
   assert.equal(published.status, 200, await published.clone().text());
   return { slug: event.slug, ticketTypeId: event.ticket_types[0].id };
 }
@@ -101,8 +90,8 @@ async function smallEvent(name, capacity, extra = {}) {
 test('one status region says when a ticket type sells out and comes back, with its name', { timeout: 120_000 }, async () => {
   const name = 'Front row';
   const { slug, ticketTypeId } = await smallEvent(name, 3);
-  const viewer = await newPage(browser);
-  await viewer.goto(`${server.url}/events/${slug}`, { waitUntil: 'domcontentloaded' });
+  const viewer = await newPage(env.browser);
+  await viewer.goto(`${env.server.url}/events/${slug}`, { waitUntil: 'domcontentloaded' });
   await waitForHydration(viewer);
   await viewer.locator('.live-indicator:not(.offline)').waitFor({ state: 'visible', timeout: 10_000 });
   // One region for the picker; the badges themselves are quiet.
@@ -111,8 +100,8 @@ test('one status region says when a ticket type sells out and comes back, with i
   const region = viewer.locator('#tickets [role=status]');
   assert.equal((await region.innerText()).trim(), '', 'nothing is announced on arrival');
 
-  const buyer = await newPage(browser);
-  await buyer.goto(`${server.url}/signin?next=${encodeURIComponent(`/events/${slug}`)}`, { waitUntil: 'domcontentloaded' });
+  const buyer = await newPage(env.browser);
+  await buyer.goto(`${env.server.url}/signin?next=${encodeURIComponent(`/events/${slug}`)}`, { waitUntil: 'domcontentloaded' });
   await signIn(buyer, DEMO_ATTENDEE);
   await arrive(buyer, (u) => u.pathname === `/events/${slug}`, 'the event page');
   await book(buyer, ticketTypeId, 3);
@@ -133,9 +122,9 @@ test('one status region says when a ticket type sells out and comes back, with i
 
 test('attendee names typed at checkout survive an expired hold', { timeout: 180_000 }, async () => {
   const { slug, ticketTypeId } = await smallEvent('Balcony', 5, { hold_minutes: 1 });
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   try {
-    await page.goto(`${server.url}/signin?next=${encodeURIComponent(`/events/${slug}`)}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${env.server.url}/signin?next=${encodeURIComponent(`/events/${slug}`)}`, { waitUntil: 'domcontentloaded' });
     await signIn(page, DEMO_ATTENDEE);
     await arrive(page, (u) => u.pathname === `/events/${slug}`, 'the event page');
     await book(page, ticketTypeId, 2);

@@ -3,14 +3,13 @@
 // sees the sale on the dashboard and checks the ticket in (twice: the second time is refused).
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   DESKTOP,
   axeViolations,
   closePage,
   describeErrors,
   describeViolations,
-  launchBrowser,
   newPage,
   screenshot,
   waitForHydration,
@@ -27,22 +26,11 @@ import {
   readConfirmation,
   signIn,
 } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 180_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: 90_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: 90_000 });
 
 /** `YYYY-MM-DDTHH:MM` (a datetime-local value), `days` from today at `hour`:00. */
 function localDateTime(days, hour) {
@@ -111,7 +99,7 @@ async function organizerFlow(organizer, attendee, t) {
   const ends = localDateTime(7, 22);
 
   // 1. Sign in as the demo organizer, straight to the new-event form.
-  await organizer.goto(`${server.url}/signin?next=/organizer/events/new`);
+  await organizer.goto(`${env.server.url}/signin?next=/organizer/events/new`);
   await waitForHydration(organizer);
   await signIn(organizer, DEMO_ORGANIZER);
   await arrive(organizer, (u) => u.pathname === '/organizer/events/new', 'the new-event form');
@@ -186,7 +174,7 @@ async function organizerFlow(organizer, attendee, t) {
 
   // 4. A new attendee, in their own context, books one ticket the normal way.
   const visitor = newVisitor('Organizer Flow Attendee');
-  await attendee.goto(`${server.url}${viewHref}`);
+  await attendee.goto(`${env.server.url}${viewHref}`);
   await waitForHydration(attendee);
   assert.equal((await attendee.locator('h1').innerText()).trim(), title, 'the published event is public');
   const ticket = await firstTicketType(attendee);
@@ -237,8 +225,8 @@ async function organizerFlow(organizer, attendee, t) {
 
 describe('organizer', () => {
   test('creates and publishes an event, sees a sale and checks the ticket in', { timeout: TIMEOUT }, async (t) => {
-    const organizer = await newPage(browser, { viewport: DESKTOP });
-    const attendee = await newPage(browser, { viewport: DESKTOP });
+    const organizer = await newPage(env.browser, { viewport: DESKTOP });
+    const attendee = await newPage(env.browser, { viewport: DESKTOP });
     organizer.setDefaultTimeout(30_000);
     attendee.setDefaultTimeout(30_000);
     try {
@@ -257,8 +245,8 @@ describe('organizer', () => {
   });
 
   test('an event that has ended says so and offers nothing to book', { timeout: TIMEOUT }, async () => {
-    await withPage(browser, { viewport: DESKTOP }, 'ended-event', async (page) => {
-      await page.goto(`${server.url}/signin?next=%2Forganizer`);
+    await withPage(env.browser, { viewport: DESKTOP }, 'ended-event', async (page) => {
+      await page.goto(`${env.server.url}/signin?next=%2Forganizer`);
       await signIn(page, DEMO_ORGANIZER);
       await page.waitForURL((u) => u.pathname === '/organizer');
       // The demo data has published events in the recent past; the organizer's list has them.
@@ -272,9 +260,9 @@ describe('organizer', () => {
           .filter((r) => r.status === 'published' && Date.parse(r.starts) < Date.now() - 86_400_000),
       );
       assert.ok(past.length > 0, 'the demo organizer has an event that has ended');
-      await page.goto(`${server.url}${past[0].href}`);
+      await page.goto(`${env.server.url}${past[0].href}`);
       const view = await page.getByRole('link', { name: 'View page' }).getAttribute('href');
-      await page.goto(`${server.url}${view}`);
+      await page.goto(`${env.server.url}${view}`);
       await waitForHydration(page);
       assert.match(await page.locator('main').innerText(), /This event has ended/);
       const tickets = page.locator('section[aria-labelledby="tickets-heading"]');
@@ -287,8 +275,8 @@ describe('organizer', () => {
 
   for (const width of [320, 390]) {
     test(`organizer pages fit a ${width} px phone (no sideways scrolling, every column visible)`, { timeout: TIMEOUT }, async () => {
-      await withPage(browser, { viewport: { width, height: 740 }, isMobile: true, hasTouch: true }, `organizer-${width}`, async (page) => {
-        await page.goto(`${server.url}/signin?next=%2Forganizer`);
+      await withPage(env.browser, { viewport: { width, height: 740 }, isMobile: true, hasTouch: true }, `organizer-${width}`, async (page) => {
+        await page.goto(`${env.server.url}/signin?next=%2Forganizer`);
         await signIn(page, DEMO_ORGANIZER);
         await page.waitForURL((u) => u.pathname === '/organizer');
         const fits = async (what) => {
@@ -309,7 +297,7 @@ describe('organizer', () => {
           .locator('a[href^="/organizer/events/"]')
           .evaluateAll((as) => as.map((a) => a.getAttribute('href')).find((h) => /\/organizer\/events\/\d+$/.test(h)));
         assert.ok(href, 'the organizer has an event');
-        await page.goto(`${server.url}${href}`);
+        await page.goto(`${env.server.url}${href}`);
         await waitForHydration(page);
         await fits('the event dashboard');
         const checkIn = page.locator('#checkin-code');

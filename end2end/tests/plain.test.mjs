@@ -15,29 +15,18 @@
 // see it listed as cancelled.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { DESKTOP, PHONE, launchBrowser, screenshot, waitForHydration, withPage } from '../lib/browser.mjs';
+import { describe, test } from 'node:test';
+import { DESKTOP, PHONE, screenshot, waitForHydration, withPage } from '../lib/browser.mjs';
 import { DEMO_ATTENDEE, arrive, expectSignedIn, newVisitor, signIn } from '../lib/journey.mjs';
-import { startServer } from '../lib/server.mjs';
+import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 120_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-}, { timeout: 90_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser({ timeout: 90_000 });
 
 /** Published events (slugs) with seats left, from the public API. */
 async function eventsWithSeats() {
-  const res = await fetch(`${server.url}/api/v1/events?available=true&limit=50`, { signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${env.server.url}/api/v1/events?available=true&limit=50`, { signal: AbortSignal.timeout(10_000) });
   assert.equal(res.status, 200);
   const { items } = await res.json();
   return items.filter((i) => i.status === 'published' && i.available >= 4).map((i) => i.slug);
@@ -62,7 +51,7 @@ async function holdWasm(page) {
 
 /** Signs the demo attendee in. */
 async function signInAsAttendee(page) {
-  await page.goto(`${server.url}/signin`);
+  await page.goto(`${env.server.url}/signin`);
   await signIn(page, DEMO_ATTENDEE);
   await page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 30_000 });
   await expectSignedIn(page);
@@ -71,7 +60,7 @@ async function signInAsAttendee(page) {
 /** Opens the event page with the wasm held; returns the first bookable row's select and Book button. */
 async function openUnhydrated(page, slug) {
   const wasm = await holdWasm(page);
-  await page.goto(`${server.url}/events/${slug}`, { waitUntil: 'domcontentloaded' });
+  await page.goto(`${env.server.url}/events/${slug}`, { waitUntil: 'domcontentloaded' });
   await wasm.held();
   const row = page.locator('li.ticket-row[data-ticket-type]', { has: page.locator('select[name=quantity]') }).first();
   await row.waitFor({ state: 'visible' });
@@ -95,7 +84,7 @@ describe('the ticket picker before its island runs', () => {
   test('a quantity chosen before hydration is kept, and Book holds that many', { timeout: TIMEOUT }, async () => {
     const [slug] = await eventsWithSeats();
     assert.ok(slug, 'a demo event has seats left');
-    await withPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true }, 'early-choice', async (page) => {
+    await withPage(env.browser, { viewport: PHONE, isMobile: true, hasTouch: true }, 'early-choice', async (page) => {
       await signInAsAttendee(page);
       const { wasm, row, select } = await openUnhydrated(page, slug);
       await select.selectOption('2');
@@ -114,7 +103,7 @@ describe('the ticket picker before its island runs', () => {
     const slugs = await eventsWithSeats();
     const slug = slugs[1] ?? slugs[0];
     assert.ok(slug, 'a demo event has seats left');
-    await withPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true }, 'early-book', async (page) => {
+    await withPage(env.browser, { viewport: PHONE, isMobile: true, hasTouch: true }, 'early-book', async (page) => {
       await signInAsAttendee(page);
       const { wasm, row, select } = await openUnhydrated(page, slug);
       await select.selectOption('2');
@@ -133,18 +122,18 @@ describe('without JavaScript', () => {
     const slugs = await eventsWithSeats();
     const slug = slugs[2] ?? slugs[0];
     assert.ok(slug, 'a demo event has seats left');
-    await withPage(browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'nojs-journey', async (page) => {
+    await withPage(env.browser, { viewport: DESKTOP, javaScriptEnabled: false }, 'nojs-journey', async (page) => {
       page.setDefaultTimeout(30_000);
       // A new account, so the booking list holds only this booking.
       const visitor = newVisitor('No Script');
-      await page.goto(`${server.url}/signup`);
+      await page.goto(`${env.server.url}/signup`);
       await page.locator('#field-name').fill(visitor.name);
       await page.locator('#field-email').fill(visitor.email);
       await page.locator('#field-password').fill(visitor.password);
       await page.getByRole('button', { name: 'Create account' }).click();
       await expectSignedIn(page);
 
-      await page.goto(`${server.url}/events/${slug}`);
+      await page.goto(`${env.server.url}/events/${slug}`);
       const row = page.locator('li.ticket-row[data-ticket-type]', { has: page.locator('select[name=quantity]') }).first();
       await row.locator('select[name=quantity]').selectOption('2');
       await row.getByRole('button', { name: /^Book\b/ }).click();
@@ -156,7 +145,7 @@ describe('without JavaScript', () => {
       const code = /^Booking (\S+)$/.exec((await page.locator('h1').innerText()).trim())?.[1];
       assert.ok(code, 'the confirmation page names the booking');
 
-      await page.goto(`${server.url}/bookings`);
+      await page.goto(`${env.server.url}/bookings`);
       const link = page.getByRole('link', { name: `Cancel booking ${code}…` });
       await link.click();
       await page.waitForURL(/\/bookings\/\d+\/cancel$/);

@@ -156,10 +156,13 @@ fn CancelBookingButton(booking_id: i64, code: String, what: String, tickets: i64
     }
 }
 
-/// `/bookings/{id}/cancel`: the question before a cancellation, as a page (without
-/// JavaScript "Cancel booking…" comes here).
+/// The signed-in user's booking named in the address (`/bookings/{id}…`), drawn by
+/// `render`; "not found" for a booking that is not theirs.
 #[component]
-pub fn CancelBookingPage() -> impl IntoView {
+fn WithBooking<R>(render: R) -> impl IntoView
+where
+    R: Fn(MyBooking) -> AnyView + Clone + Send + Sync + 'static,
+{
     let params = use_params_map();
     let id = move || {
         params
@@ -168,49 +171,62 @@ pub fn CancelBookingPage() -> impl IntoView {
             .and_then(|h| h.parse::<i64>().ok())
             .unwrap_or(0)
     };
+    view! {
+        <RequireUser next="/bookings" children=move |_| {
+            let data = Resource::new(id, load_booking);
+            let render = render.clone();
+            view! {
+                <Suspense fallback=|| view! { <p class="container muted">"Loading…"</p> }>
+                    {move || {
+                        let render = render.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
+                                Err(e) => view! { <p class="container error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                                Ok(b) => render(b),
+                            }
+                        })
+                    }}
+                </Suspense>
+            }.into_any()
+        }/>
+    }
+}
+
+/// `/bookings/{id}/cancel`: the question before a cancellation, as a page (without
+/// JavaScript "Cancel booking…" comes here).
+#[component]
+pub fn CancelBookingPage() -> impl IntoView {
     let cancel = ServerAction::<CancelBooking>::new();
     let error: FormError = Signal::derive(move || cancel.value().get().and_then(Result::err));
     view! {
         <PageTitle text="Cancel a booking · Evently"/>
         <Meta name="robots" content="noindex"/>
-        <RequireUser next="/bookings" children=move |_| {
-            let data = Resource::new(id, load_booking);
+        <WithBooking render=move |b: MyBooking| {
+            let booking = b.booking.clone();
             view! {
-                <Suspense fallback=|| view! { <p class="container muted">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match data.await {
-                            Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
-                            Err(e) => view! { <p class="container error" role="alert">{e.message().to_string()}</p> }.into_any(),
-                            Ok(b) => {
-                                let booking = b.booking.clone();
-                                view! {
-                                    <section class="container narrow stack">
-                                        <header class="page-header"><h1>{format!("Cancel booking {}?", booking.code)}</h1></header>
-                                        <ErrorNotice error/>
-                                        <div class="card stack">
-                                            <p><strong>{format!("{} × {} for {}", booking.quantity, b.ticket_type_name, b.event_title)}</strong></p>
-                                            <p><time datetime=b.event_starts_at.to_rfc3339()>{b.event_date_label.clone()}</time>{format!(" · {}, {}", b.venue, b.city)}</p>
-                                            {if booking.status == BookingStatus::Cancelled {
-                                                view! { <p>"This booking is already cancelled."</p><p><a href="/bookings">"Back to my bookings"</a></p> }.into_any()
-                                            } else if !b.cancellable {
-                                                view! { <p>"This booking can no longer be cancelled online: ask the organizer."</p><p><a href="/bookings">"Back to my bookings"</a></p> }.into_any()
-                                            } else {
-                                                view! {
-                                                    <p>{cancel_consequences(booking.quantity)}</p>
-                                                    <form method="post" action={<CancelBooking as server_fn::ServerFn>::PATH} class="dialog-actions">
-                                                        <input type="hidden" name="booking_id" value=booking.id/>
-                                                        <a class="button secondary" href="/bookings">"Keep my booking"</a>
-                                                        <button type="submit" class="button danger">"Yes, cancel booking"</button>
-                                                    </form>
-                                                }.into_any()
-                                            }}
-                                        </div>
-                                    </section>
-                                }.into_any()
-                            }
-                        }
-                    })}
-                </Suspense>
+                <section class="container narrow stack">
+                    <header class="page-header"><h1>{format!("Cancel booking {}?", booking.code)}</h1></header>
+                    <ErrorNotice error/>
+                    <div class="card stack">
+                        <p><strong>{format!("{} × {} for {}", booking.quantity, b.ticket_type_name, b.event_title)}</strong></p>
+                        <p><time datetime=b.event_starts_at.to_rfc3339()>{b.event_date_label.clone()}</time>{format!(" · {}, {}", b.venue, b.city)}</p>
+                        {if booking.status == BookingStatus::Cancelled {
+                            view! { <p>"This booking is already cancelled."</p><p><a href="/bookings">"Back to my bookings"</a></p> }.into_any()
+                        } else if !b.cancellable {
+                            view! { <p>"This booking can no longer be cancelled online: ask the organizer."</p><p><a href="/bookings">"Back to my bookings"</a></p> }.into_any()
+                        } else {
+                            view! {
+                                <p>{cancel_consequences(booking.quantity)}</p>
+                                <form method="post" action={<CancelBooking as server_fn::ServerFn>::PATH} class="dialog-actions">
+                                    <input type="hidden" name="booking_id" value=booking.id/>
+                                    <a class="button secondary" href="/bookings">"Keep my booking"</a>
+                                    <button type="submit" class="button danger">"Yes, cancel booking"</button>
+                                </form>
+                            }.into_any()
+                        }}
+                    </div>
+                </section>
             }.into_any()
         }/>
     }
@@ -218,33 +234,12 @@ pub fn CancelBookingPage() -> impl IntoView {
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|h| h.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
     let query = use_query_map();
     let confirmed = move || query.read().get("confirmed").is_some();
     view! {
         <PageTitle text="Your booking · Evently"/>
         <Meta name="robots" content="noindex"/>
-        <RequireUser next="/bookings" children=move |_| {
-            let data = Resource::new(id, load_booking);
-            view! {
-                <Suspense fallback=|| view! { <p class="container muted">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match data.await {
-                            Err(e) if e.code() == ErrorCode::NotFound => view! { <NotFound/> }.into_any(),
-                            Err(e) => view! { <p class="container error" role="alert">{e.message().to_string()}</p> }.into_any(),
-                            Ok(b) => view! { <BookingDetail booking=b confirmed=confirmed()/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            }.into_any()
-        }/>
+        <WithBooking render=move |b: MyBooking| view! { <BookingDetail booking=b confirmed=confirmed()/> }.into_any()/>
     }
 }
 
