@@ -140,6 +140,16 @@ test('attendee names typed at checkout survive an expired hold', { timeout: 180_
     await arrive(page, /\/checkout\/\d+$/, 'a new checkout');
     await page.waitForFunction(() => document.querySelector('#attendee-0')?.value === 'Zoë Keep', null, { timeout: 5_000 });
     assert.equal(await page.locator('#attendee-1').inputValue(), 'Ana Keep', 'both names are back');
+    // Once booked, they are forgotten: the next checkout for the event starts empty.
+    await page.getByRole('button', { name: 'Reserve 2 tickets' }).click();
+    await arrive(page, /\/bookings\/\d+\?confirmed=1$/, 'the confirmation page');
+    assert.match(await page.locator('main').innerText(), /Zoë Keep/, 'the tickets carry the kept names');
+    await page.goto(`${env.server.url}/events/${slug}`);
+    await waitForHydration(page);
+    await book(page, ticketTypeId, 2);
+    await arrive(page, /\/checkout\/\d+$/, 'a third checkout');
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('#attendee-0').inputValue(), '', 'names are not offered again after the booking');
     await page.getByRole('button', { name: 'Cancel and release these seats' }).click();
     await page.waitForURL((u) => u.pathname.startsWith('/events/'));
     assert.equal(page.errors.length, 0, describeErrors(page));

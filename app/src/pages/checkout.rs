@@ -76,6 +76,13 @@ fn Checkout(data: CheckoutData) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = (names_key, names_count);
     });
+    // Booked: the names have done their job (the next booking starts empty).
+    Effect::new(move |_| {
+        if let Some(Ok(())) = confirm.value().get() {
+            #[cfg(feature = "hydrate")]
+            names::forget(&names_key.get_value());
+        }
+    });
     let save_names = move |_: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         names::save(&names_key.get_value(), names_count);
@@ -263,6 +270,12 @@ mod names {
             .collect();
         if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&names)) {
             let _ = s.set_item(key, &json);
+        }
+    }
+
+    pub fn forget(key: &str) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(key);
         }
     }
 
