@@ -84,6 +84,9 @@ pub struct EventDetail {
     /// card"); empty when the organizer gave none. Evently itself takes no payment.
     #[serde(default)]
     pub payment_note: String,
+    /// Whether the event is over at the time of the response (nothing is sold then).
+    #[serde(default)]
+    pub ended: bool,
     pub published_at: Option<DateTime<Utc>>,
     pub ticket_types: Vec<TicketTypeView>,
 }

@@ -84,6 +84,7 @@ pub(crate) fn event_detail(
         cancel_cutoff_minutes: ev.cancel_cutoff_minutes,
         max_seats_per_user: ev.max_seats_per_user,
         payment_note: ev.payment_note,
+        ended,
         published_at: ev.published_at.map(to_datetime),
         ticket_types: tts
             .iter()

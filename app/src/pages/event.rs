@@ -64,8 +64,7 @@ fn EventView(data: EventPageData, chosen: Option<(i64, i64)>) -> impl IntoView {
         .filter(|p| !p.is_empty())
         .collect();
     let cutoff = cutoff_label(e.cancel_cutoff_minutes);
-    // Rendered on the server only (not an island): the page cache keeps it for seconds.
-    let ended = chrono::Utc::now() >= e.ends_at;
+    let ended = e.ended;
     let highest_price = e
         .ticket_types
         .iter()
