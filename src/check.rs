@@ -25,6 +25,47 @@ impl Report {
     }
 }
 
+impl InvariantCheck {
+    async fn check_waitlists(
+        &self,
+        violations: &mut Vec<Violation>,
+    ) -> Result<(), sqlx::Error> {
+        let db = self.ctx.db();
+        for (tt, counted, actual) in store::waitlist::counter_mismatches(db).await? {
+            violations.push(Violation {
+                rule: "waitlist_places_ordered",
+                detail: format!(
+                    "ticket type {tt}: queue counter says {counted} active entries, {actual} found, or a place beyond the last handed out"
+                ),
+            });
+        }
+        for (entry, offered, status, quantity, expires, owner) in
+            store::waitlist::offers_with_holds(db).await?
+        {
+            let live = status.as_deref() == Some(crate::domain::HoldStatus::Active.as_str())
+                && quantity == Some(offered)
+                && owner == Some(entry);
+            if !live {
+                violations.push(Violation {
+                    rule: "offers_are_live_holds",
+                    detail: format!(
+                        "waitlist entry {entry}: offered {offered} but its hold is {status:?} with {quantity:?} seats, expiring {expires:?}, owned by entry {owner:?}"
+                    ),
+                });
+            }
+        }
+        for (booking, entry) in store::waitlist::bookings_past_the_queue(db).await? {
+            violations.push(Violation {
+                rule: "queue_first",
+                detail: format!(
+                    "booking {booking} took seats outside the queue while waitlist entry {entry} was waiting for as many"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The checker, as a service of the core.
 pub struct InvariantCheck {
     ctx: Ctx,
@@ -37,7 +78,11 @@ impl InvariantCheck {
 
     /// Checks every ticket type (or one event's): `taken` = confirmed seats + seats in
     /// active holds; confirmed + unexpired holds <= capacity; a cancelled event holds nothing;
-    /// no idempotency key maps to two bookings or holds; every booking has one ticket a seat.
+    /// no idempotency key maps to two bookings or holds; every booking has one ticket a seat;
+    /// waitlists: places unique and ordered (the queue counters match the entries), every
+    /// offer is a live hold of the entry's own, and no seat was booked outside a queue while
+    /// someone in it was waiting for as many seats (offers are holds, so they count in
+    /// `taken` above like every hold).
     #[tracing::instrument(skip_all)]
     pub async fn check(&self, event_id: Option<i64>) -> Result<Report, sqlx::Error> {
         let now = self.ctx.clock().now_ms();
@@ -81,6 +126,7 @@ impl InvariantCheck {
                 detail: format!("booking {id}: quantity {quantity} but {tickets} tickets"),
             });
         }
+        self.check_waitlists(&mut violations).await?;
         Ok(Report {
             ticket_types_checked: checked,
             violations,

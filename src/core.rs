@@ -12,6 +12,7 @@ use crate::events::EventService;
 use crate::live::LiveBus;
 use crate::ratelimit::RateLimiter;
 use crate::search::SearchService;
+use crate::waitlist::WaitlistService;
 use std::sync::Arc;
 
 /// The core services; cheap to clone (one `Arc`).
@@ -26,6 +27,7 @@ struct Inner {
     events: EventService,
     bookings: BookingService,
     search: SearchService,
+    waitlist: WaitlistService,
     invariants: InvariantCheck,
 }
 
@@ -44,6 +46,7 @@ impl Core {
                 events: EventService::new(ctx.clone()),
                 bookings: BookingService::new(ctx.clone()),
                 search: SearchService::new(ctx.clone()),
+                waitlist: WaitlistService::new(ctx.clone()),
                 invariants: InvariantCheck::new(ctx.clone()),
                 ctx,
             }),
@@ -68,6 +71,11 @@ impl Core {
     /// Search, the home page, sitemaps and live availability reads.
     pub fn search(&self) -> &SearchService {
         &self.inner.search
+    }
+
+    /// Waitlists: joining, leaving, offers, and the organizer's queue controls.
+    pub fn waitlist(&self) -> &WaitlistService {
+        &self.inner.waitlist
     }
 
     /// The booking invariants, checked from the database alone.

@@ -25,6 +25,9 @@ pub struct TicketTypeView {
     pub sale_ends_at: Option<DateTime<Utc>>,
     /// Whether the sale window is open at the time of the response.
     pub on_sale: bool,
+    /// People in this ticket type's waitlist (waiting or holding an offer).
+    #[serde(default)]
+    pub waiting: i64,
 }
 
 /// An event in a list or search result.
@@ -87,6 +90,9 @@ pub struct EventDetail {
     /// Whether the event is over at the time of the response (nothing is sold then).
     #[serde(default)]
     pub ended: bool,
+    /// How long a waitlist offer lives, in minutes.
+    #[serde(default)]
+    pub offer_minutes: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub ticket_types: Vec<TicketTypeView>,
 }
@@ -200,6 +206,9 @@ pub struct CreateEventRequest {
     /// Empty or missing: pages say the total is due at the door.
     #[serde(default)]
     pub payment_note: Option<String>,
+    /// How long a waitlist offer for this event lives, in minutes (5 to 1440; default 30).
+    #[serde(default)]
+    pub offer_minutes: Option<i64>,
     pub ticket_types: Vec<TicketTypeInput>,
 }
 
@@ -448,4 +457,108 @@ pub enum CheckInOutcome {
     AlreadyCheckedIn { attendee: AttendeeView },
     Cancelled { code: String },
     NotFound { code: String },
+}
+
+/// `POST /api/v1/events/{id}/waitlist`: join (or change) a ticket type's waitlist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct JoinWaitlistRequest {
+    pub ticket_type_id: i64,
+    #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 50))]
+    pub quantity: i64,
+}
+
+/// A person's place in a ticket type's waitlist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WaitlistEntryView {
+    pub id: i64,
+    pub event_id: i64,
+    pub ticket_type_id: i64,
+    /// Seats wanted.
+    pub quantity: i64,
+    /// Rank among the people in the queue (1 is next), while `waiting` or `offered`.
+    pub position: Option<i64>,
+    pub status: crate::domain::WaitlistStatus,
+    /// Seats held for this entry: all of `quantity` for a complete offer, fewer while seats
+    /// are set aside (then they may be accepted as they are, or the entry waits for the rest).
+    pub offered_quantity: i64,
+    /// When the offer (or the set-aside seats) ends.
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    /// The offer's hold (it can also be confirmed at `POST /api/v1/holds/{id}/confirm`).
+    pub hold_id: Option<i64>,
+    /// The booking an accepted offer became.
+    pub booking_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub event_slug: String,
+    pub event_title: String,
+    /// "Sat 14 Mar 2026, 20:00" in the event's time zone.
+    pub event_date_label: String,
+    pub ticket_type_name: String,
+}
+
+impl WaitlistEntryView {
+    /// Whether the offer is complete (every seat asked for is held).
+    pub fn offer_complete(&self) -> bool {
+        self.offered_quantity >= self.quantity
+    }
+}
+
+/// A ticket type's waitlist as its organizer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WaitlistQueueView {
+    pub ticket_type_id: i64,
+    pub ticket_type_name: String,
+    /// No offers are made while paused (returned seats go on public sale).
+    pub paused: bool,
+    /// `queue` (strict queue order, seats set aside for the head) or `first_fit`.
+    pub order: String,
+    /// People waiting for an offer.
+    pub waiting: i64,
+    /// Offers out (complete or with seats set aside).
+    pub offers_out: i64,
+    /// Seats held for entries that want more than has come back yet.
+    pub set_aside: i64,
+    /// Seats in complete offers not yet answered.
+    pub offered_seats: i64,
+    pub accepted: i64,
+    pub expired: i64,
+    /// Left the queue, declined, or removed by the organizer.
+    pub left: i64,
+}
+
+/// An entry in the organizer's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OrganizerWaitlistEntry {
+    pub id: i64,
+    pub ticket_type_id: i64,
+    pub ticket_type_name: String,
+    pub name: String,
+    pub email: String,
+    pub quantity: i64,
+    pub place: i64,
+    pub status: crate::domain::WaitlistStatus,
+    pub offered_quantity: i64,
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Pausing, resuming or ordering a ticket type's waitlist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WaitlistControl {
+    pub ticket_type_id: i64,
+    /// For `/order`: `queue` or `first_fit`.
+    #[serde(default)]
+    pub order: Option<String>,
+}
+
+/// `POST /api/v1/waitlist/{id}/accept`: optional attendee names, one per seat.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AcceptOfferRequest {
+    #[serde(default)]
+    pub attendee_names: Vec<String>,
 }

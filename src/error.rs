@@ -26,6 +26,8 @@ pub enum ErrorCode {
     Conflict,
     RenewLimit,
     SeatLimit,
+    /// Joining a waitlist while seats can still be booked.
+    SeatsAvailable,
     EmailTaken,
     InvalidCredentials,
     RateLimited,
@@ -51,6 +53,7 @@ impl ErrorCode {
             | ErrorCode::Conflict
             | ErrorCode::RenewLimit
             | ErrorCode::SeatLimit
+            | ErrorCode::SeatsAvailable
             | ErrorCode::EmailTaken => 409,
             ErrorCode::HoldExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
@@ -78,6 +81,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::RenewLimit => "renew_limit",
             ErrorCode::SeatLimit => "seat_limit",
+            ErrorCode::SeatsAvailable => "seats_available",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::RateLimited => "rate_limited",

@@ -4,18 +4,22 @@
 //! [`SeatTx::take`] or [`SeatTx::give_back`] (and [`SeatTx::resize`] for capacity). The
 //! `SeatTx` remembers what moved and why; [`SeatTx::commit`] commits and only then publishes
 //! the live update, so a rolled-back change announces nothing. Returned seats are listed in
-//! [`SeatTx::returned`]: that is where the waitlist takes the seats that come back, before
-//! anyone else sees them.
+//! [`SeatTx::returned`], and every return (and capacity raise) goes to the ticket type's
+//! waitlist first, in the same transaction, before anyone else can take the seats
+//! ([`crate::waitlist::offers::hand_out`]): this is the one place the queue sees them.
 //!
 //! Lock order, the same everywhere so concurrent writers never deadlock: ticket type rows
 //! first (by id), then holds and bookings, then the event.
 
-use crate::db::{Db, Tx};
+use crate::clock::Clock;
+use crate::context::Ctx;
+use crate::db::Tx;
 use crate::live::LiveBus;
 use crate::store;
 use crate::store::events::TicketTypeRow;
 use crate::store::holds::HoldRow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::waitlist::offers;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Why seats came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,8 @@ pub enum Why {
     EventCancelled,
     /// The organizer raised the capacity.
     CapacityRaised,
+    /// A waitlist offer was declined, or its entry left the queue.
+    OfferDeclined,
 }
 
 /// Seats that came back in this transaction.
@@ -62,19 +68,38 @@ pub enum Resize {
 pub struct SeatTx {
     tx: Tx,
     live: LiveBus,
+    clock: Clock,
     changed: BTreeMap<i64, BTreeSet<i64>>,
     returned: Vec<Returned>,
+    /// People whose waitlist entries changed, told after commit.
+    users: BTreeSet<i64>,
+    /// Waitlist entries left out of the next hand-out (their set-aside seats just ran out).
+    pub(crate) skip: HashSet<i64>,
 }
 
 impl SeatTx {
-    /// Opens a transaction on `db`; changes are announced on `live` after commit.
-    pub async fn begin(db: &Db, live: &LiveBus) -> Result<SeatTx, sqlx::Error> {
+    /// Opens a transaction on the context's database; changes are announced on its live
+    /// bus after commit.
+    pub async fn begin(ctx: &Ctx) -> Result<SeatTx, sqlx::Error> {
         Ok(SeatTx {
-            tx: db.begin().await?,
-            live: live.clone(),
+            tx: ctx.db().begin().await?,
+            live: ctx.live().clone(),
+            clock: ctx.clock().clone(),
             changed: BTreeMap::new(),
             returned: Vec::new(),
+            users: BTreeSet::new(),
+            skip: HashSet::new(),
         })
+    }
+
+    /// The core's clock now (UTC ms).
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Tells `user_id` after commit that something of theirs changed.
+    pub fn notify_user(&mut self, user_id: i64) {
+        self.users.insert(user_id);
     }
 
     /// The transaction, for the writes that commit together with the seats.
@@ -113,8 +138,9 @@ impl SeatTx {
         Ok(ok)
     }
 
-    /// Gives `n` seats of a locked ticket type back, recording why. Answers the seats still
-    /// taken afterwards.
+    /// Gives `n` seats of a locked ticket type back, recording why, and hands them to the
+    /// ticket type's waitlist first. Answers the seats still taken afterwards (offers made
+    /// from the returned seats count as taken).
     pub async fn give_back(
         &mut self,
         event_id: i64,
@@ -122,20 +148,35 @@ impl SeatTx {
         n: i64,
         why: Why,
     ) -> Result<i64, sqlx::Error> {
-        let taken = store::inventory::give_back(&mut self.tx, ticket_type_id, n.max(0))
+        let counts = store::inventory::give_back(&mut self.tx, ticket_type_id, n.max(0))
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        if n > 0 {
-            tracing::debug!(event_id, ticket_type_id, seats = n, ?why, "seats returned");
-            self.touch(event_id, ticket_type_id);
-            self.returned.push(Returned {
-                event_id,
-                ticket_type_id,
-                seats: n,
-                why,
-            });
+        if n <= 0 {
+            return Ok(counts.taken);
         }
-        Ok(taken)
+        tracing::debug!(event_id, ticket_type_id, seats = n, ?why, "seats returned");
+        self.touch(event_id, ticket_type_id);
+        self.returned.push(Returned {
+            event_id,
+            ticket_type_id,
+            seats: n,
+            why,
+        });
+        if counts.wl_active == 0 || counts.wl_paused {
+            self.skip.clear();
+            return Ok(counts.taken);
+        }
+        let offered = offers::hand_out(self, ticket_type_id).await?;
+        Ok(counts.taken + offered)
+    }
+
+    /// Gives back a locked ticket type's expired holds, then hands its free seats to its
+    /// waitlist (after the queue was resumed or reordered).
+    pub async fn offer_free(&mut self, tt: &TicketTypeRow) -> Result<(), sqlx::Error> {
+        let now = self.now();
+        self.reclaim_expired(tt, now).await?;
+        offers::hand_out(self, tt.id).await?;
+        Ok(())
     }
 
     /// Ends the expired holds of a locked ticket type and gives their seats back. Answers
@@ -146,6 +187,9 @@ impl SeatTx {
         now: i64,
     ) -> Result<(Vec<HoldRow>, i64), sqlx::Error> {
         let expired = store::holds::expire_for_ticket_type(&mut self.tx, tt.id, now).await?;
+        for h in expired.iter().filter(|h| h.waitlist_entry_id.is_some()) {
+            offers::offer_expired(self, h, now).await?;
+        }
         let seats: i64 = expired.iter().map(|h| h.quantity).sum();
         let taken = if seats > 0 {
             self.give_back(tt.event_id, tt.id, seats, Why::HoldExpired)
@@ -176,6 +220,7 @@ impl SeatTx {
                 seats: capacity - tt.capacity,
                 why: Why::CapacityRaised,
             });
+            offers::hand_out(self, tt.id).await?;
         }
         Ok(Resize::Done)
     }
@@ -214,12 +259,14 @@ impl SeatTx {
         &self.returned
     }
 
-    /// Commits, then announces every changed ticket type on the live bus.
+    /// Commits, then announces every changed ticket type, and tells the people whose
+    /// waitlist entries changed, on the live bus.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
         for (event_id, tts) in self.changed {
             self.live.publish(event_id, tts.into_iter().collect());
         }
+        self.live.publish_users(self.users.into_iter().collect());
         Ok(())
     }
 

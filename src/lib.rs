@@ -45,6 +45,8 @@ pub mod seed;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "server")]
+pub mod waitlist;
 
 #[cfg(feature = "server")]
 pub use crate::context::CoreSettings;

@@ -1,4 +1,5 @@
-//! The live availability bus: committed seat changes, announced to whoever listens.
+//! The live availability bus: committed seat changes, announced to whoever listens, and
+//! the per-person channel (a person's waitlist entries changed).
 //!
 //! Writers call [`LiveBus::publish`] after their transaction commits (never before, so a
 //! rolled-back booking announces nothing). Listeners re-read the committed counts, so a
@@ -15,10 +16,20 @@ pub struct Change {
     pub at: i64,
 }
 
-/// A fan-out of [`Change`]s inside this process; cheap to clone.
+/// Something of these people's changed (a waitlist entry: offered, expired, booked...).
+/// Listeners re-read what each may see; the message itself carries nothing private.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChange {
+    pub user_ids: Vec<i64>,
+    /// Wall-clock time of the commit (UTC ms).
+    pub at: i64,
+}
+
+/// A fan-out of [`Change`]s and [`UserChange`]s inside this process; cheap to clone.
 #[derive(Clone)]
 pub struct LiveBus {
     tx: broadcast::Sender<Change>,
+    users: broadcast::Sender<UserChange>,
 }
 
 impl Default for LiveBus {
@@ -30,7 +41,8 @@ impl Default for LiveBus {
 impl LiveBus {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(16_384);
-        LiveBus { tx }
+        let (users, _) = broadcast::channel(16_384);
+        LiveBus { tx, users }
     }
 
     /// Announces a committed change. Never blocks; with no listeners it is dropped.
@@ -41,6 +53,20 @@ impl LiveBus {
             ticket_type_ids,
             at,
         });
+    }
+
+    /// Announces that committed changes concern these people. Never blocks.
+    pub fn publish_users(&self, user_ids: Vec<i64>) {
+        if user_ids.is_empty() {
+            return;
+        }
+        let at = chrono::Utc::now().timestamp_millis();
+        let _ = self.users.send(UserChange { user_ids, at });
+    }
+
+    /// Listens to every per-person change published from now on.
+    pub fn subscribe_users(&self) -> broadcast::Receiver<UserChange> {
+        self.users.subscribe()
     }
 
     /// Listens to every change published from now on.

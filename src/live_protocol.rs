@@ -28,6 +28,9 @@ pub struct Availability {
     /// Seats bookable now (0 when sold out or when the event is cancelled).
     pub available: i64,
     pub capacity: i64,
+    /// People in the ticket type's waitlist (shown when it is sold out).
+    #[serde(default)]
+    pub waiting: i64,
     /// `published` or `cancelled` (or `draft`).
     pub event_status: crate::domain::EventStatus,
     /// UTC milliseconds: for an update, when the earliest change it carries was committed;

@@ -89,6 +89,9 @@ impl AccountService {
         let sessions = store::users::sessions_of(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
+        let waitlist = store::waitlist::for_user(self.ctx.db(), actor.user_id)
+            .await
+            .map_err(fail)?;
         let audit = store::audit::about_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
@@ -105,8 +108,12 @@ impl AccountService {
                 "id": h.id, "event_id": h.event_id, "ticket_type_id": h.ticket_type_id, "quantity": h.quantity,
                 "status": h.status, "created_at": to_datetime(h.created_at), "expires_at": to_datetime(h.expires_at),
             })).collect::<Vec<_>>(),
-            // The waitlist does not exist yet; when it does, its entries belong here.
-            "waitlist_entries": [],
+            "waitlist_entries": waitlist.iter().map(|w| json!({
+                "id": w.id, "event_id": w.event_id, "ticket_type_id": w.ticket_type_id,
+                "quantity": w.quantity, "status": w.status, "offered_quantity": w.offered_quantity,
+                "offer_expires_at": w.offer_expires_at.map(to_datetime), "booking_id": w.booking_id,
+                "created_at": to_datetime(w.created_at), "ended_at": w.ended_at.map(to_datetime),
+            })).collect::<Vec<_>>(),
             "sessions": sessions.iter().map(|s| json!({
                 "created_at": to_datetime(s.created_at), "expires_at": to_datetime(s.expires_at),
                 "revoked_at": s.revoked_at.map(to_datetime), "revoked_reason": s.revoked_reason,
@@ -149,11 +156,40 @@ impl AccountService {
         let holds = store::holds::active_of_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
-        let mut stx = SeatTx::begin(self.ctx.db(), self.ctx.live())
+        let entries = store::waitlist::active_of_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx)
+            .await
+            .map_err(fail)?;
+        let mut tts: Vec<i64> = holds
+            .iter()
+            .map(|h| h.ticket_type_id)
+            .chain(entries.iter().map(|e| e.ticket_type_id))
+            .collect();
+        tts.sort_unstable();
+        tts.dedup();
+        for tt in tts {
+            stx.lock(tt).await.map_err(fail)?;
+        }
+        // Waitlist places are given up first (an offer's seats pass on to the next person).
+        for e in &entries {
+            if let Some(current) = store::waitlist::by_id_tx(stx.tx(), e.id)
+                .await
+                .map_err(fail)?
+                .filter(|c| c.status.is_active())
+            {
+                crate::waitlist::offers::leave(
+                    &mut stx,
+                    &current,
+                    crate::domain::WaitlistStatus::Left,
+                    now,
+                )
+                .await
+                .map_err(fail)?;
+            }
+        }
         for h in &holds {
-            stx.lock(h.ticket_type_id).await.map_err(fail)?;
             if let Some(released) = store::holds::mark_released(stx.tx(), h.id, actor.user_id, now)
                 .await
                 .map_err(fail)?
@@ -168,6 +204,9 @@ impl AccountService {
                 .map_err(fail)?;
             }
         }
+        store::waitlist::delete_of_user(stx.tx(), actor.user_id)
+            .await
+            .map_err(fail)?;
         store::users::erase(stx.tx(), actor.user_id, now)
             .await
             .map_err(fail)?;

@@ -57,7 +57,7 @@ impl Engine {
         let ctx = &self.inner.ctx;
         let now = ctx.clock().now_ms();
         let fail = |e| BookingError::db("booking transaction failed", e);
-        let mut stx = SeatTx::begin(ctx.db(), ctx.live()).await.map_err(fail)?;
+        let mut stx = SeatTx::begin(ctx).await.map_err(fail)?;
         let Some(tt) = stx.lock(tt_id).await.map_err(fail)? else {
             stx.rollback().await;
             return Ok(reqs

@@ -67,7 +67,7 @@ impl BookingService {
         {
             return Err(BookingError::CancellationClosed);
         }
-        let mut stx = SeatTx::begin(db, self.ctx.live()).await.map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         stx.lock(booking.ticket_type_id).await.map_err(fail)?;
         let reason = if is_buyer {
             CancelReason::Buyer

@@ -26,6 +26,8 @@ pub enum BookingError {
     HoldNotActive(HoldStatus),
     #[error("per-person seat limit reached")]
     SeatLimit { limit: i64, has: i64 },
+    #[error("waitlist offers cannot be renewed")]
+    OfferNotRenewable,
     #[error("renewal limit reached")]
     RenewLimit { max: i64 },
     #[error("cancellation window closed")]
@@ -98,6 +100,10 @@ impl From<BookingError> for ApiError {
             BookingError::HoldNotActive(status) => ApiError::new(
                 ErrorCode::Conflict,
                 format!("This hold is {status} and can no longer be used"),
+            ),
+            BookingError::OfferNotRenewable => ApiError::new(
+                ErrorCode::Conflict,
+                "A waitlist offer cannot be extended: accept it before it expires",
             ),
             BookingError::RenewLimit { max } => ApiError::new(
                 ErrorCode::RenewLimit,

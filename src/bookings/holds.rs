@@ -3,6 +3,8 @@
 use super::views::{booking_view, confirmed_message, hold_view};
 use super::{BookingError, BookingService};
 use crate::actor::Actor;
+use crate::context::Ctx;
+use crate::waitlist::offers;
 use crate::domain::{HoldStatus, person_name};
 use crate::dto::{BookingView, HoldView};
 use crate::inventory::{SeatTx, Why};
@@ -48,7 +50,8 @@ impl BookingService {
     }
 
     /// Turns an active hold into a booking, naming each ticket's attendee if given.
-    /// Confirming an already confirmed hold returns its booking again.
+    /// Confirming an already confirmed hold returns its booking again. A waitlist offer's
+    /// hold confirms the same way, and its entry is then booked.
     #[tracing::instrument(skip_all, fields(user = actor.user_id, hold = hold_id))]
     pub async fn confirm_hold(
         &self,
@@ -56,77 +59,7 @@ impl BookingService {
         hold_id: i64,
         names: &[String],
     ) -> Result<BookingView, BookingError> {
-        let names = attendee_names(names)?;
-        let hold = self.own_hold(actor, hold_id).await?;
-        if names.len() > hold.quantity as usize {
-            return Err(BookingError::InvalidAttendeeName(hold.quantity as usize));
-        }
-        let fail = |e| BookingError::db("confirming a hold failed", e);
-        let now = self.ctx.clock().now_ms();
-        let mut stx = SeatTx::begin(self.ctx.db(), self.ctx.live())
-            .await
-            .map_err(fail)?;
-        let tt = stx
-            .lock(hold.ticket_type_id)
-            .await
-            .map_err(fail)?
-            .ok_or(BookingError::NotFound("ticket type"))?;
-        let Some(hold) = store::holds::mark_confirmed(stx.tx(), hold_id, actor.user_id, now)
-            .await
-            .map_err(fail)?
-        else {
-            // Not active and unexpired: say why, and give an expired hold's seats back now.
-            let current = store::holds::by_id_tx(stx.tx(), hold_id)
-                .await
-                .map_err(fail)?
-                .ok_or(BookingError::NotFound("hold"))?;
-            let outcome = match current.status {
-                HoldStatus::Confirmed => match store::bookings::by_hold(stx.tx(), hold_id)
-                    .await
-                    .map_err(fail)?
-                {
-                    Some(b) => Ok(booking_view(&b)),
-                    None => Err(BookingError::Internal(
-                        "confirmed hold without booking".into(),
-                    )),
-                },
-                HoldStatus::Active => {
-                    stx.reclaim_expired(&tt, now).await.map_err(fail)?;
-                    stx.commit().await.map_err(fail)?;
-                    return Err(BookingError::HoldExpired);
-                }
-                HoldStatus::Expired => Err(BookingError::HoldExpired),
-                other @ HoldStatus::Released => Err(BookingError::HoldNotActive(other)),
-            };
-            stx.rollback().await;
-            return outcome;
-        };
-        // The hold's seats are already taken: they pass to the booking without moving.
-        let new = NewBooking {
-            code: NewBooking::new_code(),
-            user_id: hold.user_id,
-            event_id: hold.event_id,
-            ticket_type_id: hold.ticket_type_id,
-            quantity: hold.quantity,
-            unit_price_cents: tt.price_cents,
-            currency: tt.currency.clone(),
-            idempotency_key: None,
-            request_hash: None,
-            hold_id: Some(hold.id),
-        };
-        let row = store::bookings::insert_many(stx.tx(), std::slice::from_ref(&new), now)
-            .await
-            .map_err(fail)?
-            .pop()
-            .ok_or_else(|| BookingError::Internal("booking insert returned nothing".into()))?;
-        store::bookings::insert_tickets(stx.tx(), &[(row.id, row.quantity)], &names)
-            .await
-            .map_err(fail)?;
-        store::outbox::enqueue(stx.tx(), &[confirmed_message(&row)], now)
-            .await
-            .map_err(fail)?;
-        stx.commit().await.map_err(fail)?;
-        Ok(booking_view(&row))
+        confirm(&self.ctx, actor, hold_id, names, None).await
     }
 
     /// Extends an active hold by the event's hold time, a bounded number of times.
@@ -135,6 +68,9 @@ impl BookingService {
         let db = self.ctx.db();
         let fail = |e| BookingError::db("renewing a hold failed", e);
         let hold = self.own_hold(actor, hold_id).await?;
+        if hold.waitlist_entry_id.is_some() {
+            return Err(BookingError::OfferNotRenewable);
+        }
         let event = store::events::event_by_id(db, hold.event_id)
             .await
             .map_err(fail)?
@@ -170,7 +106,7 @@ impl BookingService {
         let fail = |e| BookingError::db("releasing a hold failed", e);
         let hold = self.own_hold(actor, hold_id).await?;
         let now = self.ctx.clock().now_ms();
-        let mut stx = SeatTx::begin(self.ctx.db(), self.ctx.live())
+        let mut stx = SeatTx::begin(&self.ctx)
             .await
             .map_err(fail)?;
         stx.lock(hold.ticket_type_id).await.map_err(fail)?;
@@ -179,7 +115,15 @@ impl BookingService {
             .map_err(fail)?
         {
             Some(h) => {
-                stx.give_back(h.event_id, h.ticket_type_id, h.quantity, Why::HoldReleased)
+                let why = if h.waitlist_entry_id.is_some() {
+                    offers::offer_declined(&mut stx, &h, now)
+                        .await
+                        .map_err(fail)?;
+                    Why::OfferDeclined
+                } else {
+                    Why::HoldReleased
+                };
+                stx.give_back(h.event_id, h.ticket_type_id, h.quantity, why)
                     .await
                     .map_err(fail)?;
                 stx.commit().await.map_err(fail)?;
@@ -215,7 +159,7 @@ impl BookingService {
             .map_err(fail)?;
         let mut count = 0;
         for (tt, _event_id) in due {
-            let mut stx = SeatTx::begin(db, self.ctx.live()).await.map_err(fail)?;
+            let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
             let Some(row) = stx.lock(tt).await.map_err(fail)? else {
                 stx.rollback().await;
                 continue;
@@ -234,3 +178,98 @@ impl BookingService {
             .map_err(|e| BookingError::db("next expiry lookup failed", e))
     }
 }
+
+/// Turns an active hold into a booking (see [`BookingService::confirm_hold`]).
+/// `key` is the client's idempotency key and request fingerprint, stored with the
+/// booking (accepting a waitlist offer).
+pub(crate) async fn confirm(
+    ctx: &Ctx,
+    actor: &Actor,
+    hold_id: i64,
+    names: &[String],
+    key: Option<(String, String)>,
+) -> Result<BookingView, BookingError> {
+    let names = attendee_names(names)?;
+    let hold = match store::holds::by_id(ctx.db(), hold_id)
+        .await
+        .map_err(|e| BookingError::db("hold lookup failed", e))?
+    {
+        Some(h) if h.user_id == actor.user_id => h,
+        _ => return Err(BookingError::NotFound("hold")),
+    };
+    if names.len() > hold.quantity as usize {
+        return Err(BookingError::InvalidAttendeeName(hold.quantity as usize));
+    }
+    let fail = |e| BookingError::db("confirming a hold failed", e);
+    let now = ctx.clock().now_ms();
+    let mut stx = SeatTx::begin(ctx)
+        .await
+        .map_err(fail)?;
+    let tt = stx
+        .lock(hold.ticket_type_id)
+        .await
+        .map_err(fail)?
+        .ok_or(BookingError::NotFound("ticket type"))?;
+    let Some(hold) = store::holds::mark_confirmed(stx.tx(), hold_id, actor.user_id, now)
+        .await
+        .map_err(fail)?
+    else {
+        // Not active and unexpired: say why, and give an expired hold's seats back now.
+        let current = store::holds::by_id_tx(stx.tx(), hold_id)
+            .await
+            .map_err(fail)?
+            .ok_or(BookingError::NotFound("hold"))?;
+        let outcome = match current.status {
+            HoldStatus::Confirmed => match store::bookings::by_hold(stx.tx(), hold_id)
+                .await
+                .map_err(fail)?
+            {
+                Some(b) => Ok(booking_view(&b)),
+                None => Err(BookingError::Internal(
+                    "confirmed hold without booking".into(),
+                )),
+            },
+            HoldStatus::Active => {
+                stx.reclaim_expired(&tt, now).await.map_err(fail)?;
+                stx.commit().await.map_err(fail)?;
+                return Err(BookingError::HoldExpired);
+            }
+            HoldStatus::Expired => Err(BookingError::HoldExpired),
+            other @ HoldStatus::Released => Err(BookingError::HoldNotActive(other)),
+        };
+        stx.rollback().await;
+        return outcome;
+    };
+    // The hold's seats are already taken: they pass to the booking without moving.
+    let new = NewBooking {
+        code: NewBooking::new_code(),
+        user_id: hold.user_id,
+        event_id: hold.event_id,
+        ticket_type_id: hold.ticket_type_id,
+        quantity: hold.quantity,
+        unit_price_cents: tt.price_cents,
+        currency: tt.currency.clone(),
+        idempotency_key: key.as_ref().map(|k| k.0.clone()),
+        request_hash: key.map(|k| k.1),
+        hold_id: Some(hold.id),
+    };
+    let row = store::bookings::insert_many(stx.tx(), std::slice::from_ref(&new), now)
+        .await
+        .map_err(fail)?
+        .pop()
+        .ok_or_else(|| BookingError::Internal("booking insert returned nothing".into()))?;
+    store::bookings::insert_tickets(stx.tx(), &[(row.id, row.quantity)], &names)
+        .await
+        .map_err(fail)?;
+    store::outbox::enqueue(stx.tx(), &[confirmed_message(&row)], now)
+        .await
+        .map_err(fail)?;
+    if hold.waitlist_entry_id.is_some() {
+        offers::offer_booked(&mut stx, &hold, row.id, now)
+            .await
+            .map_err(fail)?;
+    }
+    stx.commit().await.map_err(fail)?;
+    Ok(booking_view(&row))
+}
+

@@ -37,6 +37,18 @@ pub fn check_idempotency_key(key: &str) -> Result<(), BookingError> {
     }
 }
 
+/// Accepts a waitlist offer: its hold becomes a booking through the one confirm path, the
+/// client's idempotency key (`key.0`) and request fingerprint (`key.1`) stored with it.
+pub(crate) async fn confirm_offer(
+    ctx: &Ctx,
+    actor: &Actor,
+    hold_id: i64,
+    names: &[String],
+    key: (String, String),
+) -> Result<BookingView, BookingError> {
+    holds::confirm(ctx, actor, hold_id, names, Some(key)).await
+}
+
 /// The bookings feature.
 pub struct BookingService {
     ctx: Ctx,

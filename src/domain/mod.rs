@@ -10,7 +10,9 @@ mod status;
 pub use money::{
     DEFAULT_PAYMENT_TERMS, Scarcity, format_amount, format_price, parse_money, payment_terms,
 };
-pub use status::{BookingStatus, EventStatus, HoldStatus, OutboxStatus, UnknownStatus};
+pub use status::{
+    BookingStatus, EventStatus, HoldStatus, OutboxStatus, UnknownStatus, WaitlistStatus,
+};
 
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};

@@ -91,6 +91,28 @@ text_status! {
 }
 
 text_status! {
+    /// A waitlist entry waits for seats, holds an offer, and ends booked, left (the person
+    /// left or declined), expired (an offer ran out), closed (the event was cancelled) or
+    /// removed (by the organizer). Only `waiting` and `offered` entries are in the queue.
+    WaitlistStatus {
+        Waiting => "waiting",
+        Offered => "offered",
+        Booked => "booked",
+        Left => "left",
+        Expired => "expired",
+        Closed => "closed",
+        Removed => "removed",
+    }
+}
+
+impl WaitlistStatus {
+    /// Whether the entry still has its place in the queue.
+    pub fn is_active(self) -> bool {
+        matches!(self, WaitlistStatus::Waiting | WaitlistStatus::Offered)
+    }
+}
+
+text_status! {
     /// Delivery state of an outbox message.
     OutboxStatus {
         Pending => "pending",

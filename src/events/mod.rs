@@ -131,10 +131,14 @@ impl EventService {
         }
         let now = self.ctx.clock().now_ms();
         let fail = |e| EventError::db("cancelling an event failed", e);
-        let mut stx = SeatTx::begin(self.ctx.db(), self.ctx.live())
+        let mut stx = SeatTx::begin(&self.ctx)
             .await
             .map_err(fail)?;
         let tts = stx.lock_event(id).await.map_err(fail)?;
+        // The waitlists close first, so the seats given back below go to nobody.
+        let closed = crate::waitlist::close_for_event(&mut stx, id, now)
+            .await
+            .map_err(fail)?;
         let cancelled = store::bookings::cancel_all_for_event(stx.tx(), id, now)
             .await
             .map_err(fail)?;
@@ -174,7 +178,7 @@ impl EventService {
         store::outbox::enqueue(stx.tx(), &msgs, now)
             .await
             .map_err(fail)?;
-        let detail = serde_json::json!({ "bookings_cancelled": cancelled.len() });
+        let detail = serde_json::json!({ "bookings_cancelled": cancelled.len(), "waitlist_entries_closed": closed });
         audit_event(stx.tx(), actor, "event.cancel", id, detail, now).await?;
         stx.commit().await.map_err(fail)?;
         self.ctx.pages_changed();
@@ -208,7 +212,7 @@ impl EventService {
         if event.status == EventStatus::Cancelled {
             return Err(EventError::WrongState("cancelled".into()));
         }
-        let mut stx = SeatTx::begin(db, self.ctx.live()).await.map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         let locked = stx
             .lock(ticket_type_id)
             .await

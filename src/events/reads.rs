@@ -17,6 +17,8 @@ pub struct SeatsNow {
     pub capacity: i64,
     /// Seats a buyer may take now; none once the event is cancelled.
     pub available: i64,
+    /// People in the ticket type's waitlist.
+    pub waiting: i64,
     pub event_status: EventStatus,
 }
 
@@ -90,6 +92,7 @@ impl EventService {
                 } else {
                     open_seats(r.capacity, r.taken, r.expired_held)
                 },
+                waiting: r.waiting,
                 event_status: r.event_status,
             })
             .collect())

@@ -132,6 +132,13 @@ pub(crate) fn validate(
             "hold time must be between 1 and 60 minutes",
         ));
     }
+    let offer_minutes = req.offer_minutes.unwrap_or(30);
+    if !(5..=1440).contains(&offer_minutes) {
+        p.add(ApiError::invalid(
+            "offer_minutes",
+            "a waitlist offer must last between 5 and 1440 minutes",
+        ));
+    }
     let cancel_cutoff_minutes = req.cancel_cutoff_minutes.unwrap_or(24 * 60);
     if !(0..=365 * 24 * 60).contains(&cancel_cutoff_minutes) {
         p.add(ApiError::invalid(
@@ -248,6 +255,7 @@ pub(crate) fn validate(
             cancel_cutoff_minutes,
             max_seats_per_user,
             payment_note,
+            offer_minutes,
             min_price_cents,
             now,
         },
@@ -278,6 +286,7 @@ mod tests {
             cancel_cutoff_minutes: None,
             max_seats_per_user: None,
             payment_note: None,
+            offer_minutes: None,
             ticket_types: vec![TicketTypeInput {
                 name: "GA".into(),
                 capacity: 0,

@@ -50,6 +50,7 @@ pub fn ticket_type_view(t: &TicketTypeRow, now: i64) -> TicketTypeView {
         sale_ends_at: t.sale_ends_at.map(to_datetime),
         on_sale: t.sale_starts_at.is_none_or(|s| now >= s)
             && t.sale_ends_at.is_none_or(|e| now < e),
+        waiting: t.wl_active,
     }
 }
 
@@ -84,6 +85,7 @@ pub(crate) fn event_detail(
         cancel_cutoff_minutes: ev.cancel_cutoff_minutes,
         max_seats_per_user: ev.max_seats_per_user,
         payment_note: ev.payment_note,
+        offer_minutes: ev.offer_minutes,
         ended,
         published_at: ev.published_at.map(to_datetime),
         ticket_types: tts

@@ -49,6 +49,52 @@ pub enum Message {
         event_id: i64,
         reason: CancelReason,
     },
+    /// Someone joined a waitlist.
+    #[serde(rename = "waitlist.joined")]
+    WaitlistJoined {
+        entry_id: i64,
+        user_id: i64,
+        event_id: i64,
+        ticket_type_id: i64,
+        quantity: i64,
+    },
+    /// Seats are held for a waitlist entry: all it asked for (`complete`), or some set aside
+    /// while more come back. Accept before `expires_at` (UTC ms).
+    #[serde(rename = "waitlist.offer")]
+    WaitlistOffer {
+        entry_id: i64,
+        user_id: i64,
+        event_id: i64,
+        hold_id: i64,
+        seats: i64,
+        complete: bool,
+        expires_at: i64,
+    },
+    /// An offer ends in five minutes (written with the offer, due then; dropped if the offer
+    /// ends first).
+    #[serde(rename = "waitlist.offer_expiring")]
+    WaitlistOfferExpiring {
+        entry_id: i64,
+        user_id: i64,
+        event_id: i64,
+        hold_id: i64,
+        expires_at: i64,
+    },
+    /// An offer ran out; the seats went on to the next person.
+    #[serde(rename = "waitlist.offer_expired")]
+    WaitlistOfferExpired {
+        entry_id: i64,
+        user_id: i64,
+        event_id: i64,
+        hold_id: i64,
+    },
+    /// The event was cancelled, so its waitlist closed.
+    #[serde(rename = "waitlist.closed")]
+    WaitlistClosed {
+        entry_id: i64,
+        user_id: i64,
+        event_id: i64,
+    },
 }
 
 /// An outbox row's text columns.
@@ -79,7 +125,24 @@ impl Message {
             Message::BookingCancelled { booking_id, .. } => {
                 format!("booking.cancelled:{booking_id}")
             }
+            Message::WaitlistJoined { entry_id, .. } => format!("waitlist.joined:{entry_id}"),
+            Message::WaitlistOffer { hold_id, seats, .. } => {
+                format!("waitlist.offer:{hold_id}:{seats}")
+            }
+            Message::WaitlistOfferExpiring { hold_id, .. } => {
+                Message::expiring_key(*hold_id)
+            }
+            Message::WaitlistOfferExpired { hold_id, .. } => {
+                format!("waitlist.offer_expired:{hold_id}")
+            }
+            Message::WaitlistClosed { entry_id, .. } => format!("waitlist.closed:{entry_id}"),
         }
+    }
+
+    /// The key of the "offer expires soon" notice of an offer's hold (to drop it when the
+    /// offer ends first).
+    pub fn expiring_key(hold_id: i64) -> String {
+        format!("waitlist.offer_expiring:{hold_id}")
     }
 
     /// The row to store.
@@ -131,10 +194,29 @@ mod tests {
                 event_id: 2,
                 reason: CancelReason::EventCancelled,
             },
+            Message::WaitlistOffer {
+                entry_id: 4,
+                user_id: 3,
+                event_id: 2,
+                hold_id: 9,
+                seats: 2,
+                complete: false,
+                expires_at: 1_000,
+            },
+            Message::WaitlistOfferExpiring {
+                entry_id: 4,
+                user_id: 3,
+                event_id: 2,
+                hold_id: 9,
+                expires_at: 1_000,
+            },
         ];
         for m in all {
             let row = m.to_row();
-            assert!(row.kind.starts_with("booking."), "{row:?}");
+            assert!(
+                row.kind.starts_with("booking.") || row.kind.starts_with("waitlist."),
+                "{row:?}"
+            );
             assert!(row.payload.starts_with('{'), "{row:?}");
             assert_eq!(Message::from_row(&row.kind, &row.payload).unwrap(), m);
         }

@@ -27,6 +27,8 @@ pub struct EventRow {
     pub max_seats_per_user: i64,
     /// What buyers are told about paying (the organizer's words); empty: the default.
     pub payment_note: String,
+    /// How long a waitlist offer lives, in minutes.
+    pub offer_minutes: i64,
     pub min_price_cents: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -56,6 +58,12 @@ pub struct TicketTypeRow {
     pub sale_ends_at: Option<i64>,
     pub max_per_booking: i64,
     pub position: i64,
+    /// Entries in the ticket type's waitlist (waiting or holding an offer).
+    pub wl_active: i64,
+    /// The waitlist makes no offers while paused.
+    pub wl_paused: bool,
+    /// Offers go to the first entry that fits, not strictly in queue order.
+    pub wl_first_fit: bool,
     /// Seats in holds that have expired but are still counted in `taken`.
     #[sqlx(default)]
     pub expired_held: i64,
@@ -102,6 +110,7 @@ pub struct NewEvent {
     pub cancel_cutoff_minutes: i64,
     pub max_seats_per_user: i64,
     pub payment_note: String,
+    pub offer_minutes: i64,
     pub min_price_cents: i64,
     pub now: i64,
 }
@@ -121,10 +130,10 @@ pub struct NewTicketType {
 
 const EVENT_COLS: &str = "e.id, e.organizer_id, e.slug, e.title, e.description, e.venue, e.city, e.category, \
     e.starts_at, e.ends_at, e.timezone, e.status, e.image_url, e.hold_minutes, e.cancel_cutoff_minutes, \
-    e.max_seats_per_user, e.payment_note, e.min_price_cents, e.created_at, e.updated_at, e.published_at, e.cancelled_at";
+    e.max_seats_per_user, e.payment_note, e.offer_minutes, e.min_price_cents, e.created_at, e.updated_at, e.published_at, e.cancelled_at";
 
 const TT_COLS: &str = "t.id, t.event_id, t.name, t.price_cents, t.currency, t.capacity, t.taken, \
-    t.sale_starts_at, t.sale_ends_at, t.max_per_booking, t.position";
+    t.sale_starts_at, t.sale_ends_at, t.max_per_booking, t.position, t.wl_active, t.wl_paused, t.wl_first_fit";
 
 /// The list columns: aggregate seats and the currency of the cheapest ticket type.
 pub(crate) const LIST_COLS: &str = "e.id, e.slug, e.title, e.venue, e.city, e.category, e.starts_at, e.timezone, e.status, \
@@ -137,8 +146,8 @@ pub(crate) const LIST_COLS: &str = "e.id, e.slug, e.title, e.venue, e.city, e.ca
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO events (organizer_id, slug, title, description, venue, city, category, starts_at, ends_at, \
         timezone, status, image_url, hold_minutes, cancel_cutoff_minutes, min_price_cents, created_at, updated_at, published_at, \
-        max_seats_per_user, payment_note) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19) RETURNING id";
+        max_seats_per_user, payment_note, offer_minutes) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20) RETURNING id";
     let published_at = (e.status == EventStatus::Published).then_some(e.now);
     on_tx!(tx, |c| sqlx::query_scalar(sql)
         .bind(e.organizer_id)
@@ -160,6 +169,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error>
         .bind(published_at)
         .bind(e.max_seats_per_user)
         .bind(&e.payment_note)
+        .bind(e.offer_minutes)
         .fetch_one(c)
         .await)
 }

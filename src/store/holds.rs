@@ -21,10 +21,12 @@ pub struct HoldRow {
     pub idempotency_key: String,
     pub request_hash: String,
     pub created_at: i64,
+    /// The waitlist entry this hold is an offer to (or sets seats aside for).
+    pub waitlist_entry_id: Option<i64>,
 }
 
 const COLS: &str = "id, user_id, event_id, ticket_type_id, quantity, status, expires_at, renewals, \
-    idempotency_key, request_hash, created_at";
+    idempotency_key, request_hash, created_at, waitlist_entry_id";
 
 /// A hold to insert.
 #[derive(Debug, Clone)]
@@ -69,6 +71,49 @@ pub async fn insert_many(
         }
         q.fetch_all(c).await
     })
+}
+
+/// Inserts the hold of a waitlist offer (its seats are taken by the caller).
+pub async fn insert_offer(tx: &mut Tx, h: &NewHold, entry_id: i64, now: i64) -> Result<HoldRow, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO holds (user_id, event_id, ticket_type_id, quantity, status, expires_at, renewals, \
+         idempotency_key, request_hash, created_at, updated_at, waitlist_entry_id) \
+         VALUES ($1, $2, $3, $4, {HOLD_ACTIVE}, $5, 0, $6, $7, $8, $8, $9) RETURNING {COLS}"
+    );
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(h.user_id)
+        .bind(h.event_id)
+        .bind(h.ticket_type_id)
+        .bind(h.quantity)
+        .bind(h.expires_at)
+        .bind(&h.idempotency_key)
+        .bind(&h.request_hash)
+        .bind(now)
+        .bind(entry_id)
+        .fetch_one(c)
+        .await)
+}
+
+/// Adds `seats` to an active hold (seats set aside for a waitlist entry grow), with a new
+/// expiry. The caller takes the seats.
+pub async fn grow(
+    tx: &mut Tx,
+    id: i64,
+    seats: i64,
+    expires_at: i64,
+    now: i64,
+) -> Result<Option<HoldRow>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE holds SET quantity = quantity + $2, expires_at = $3, updated_at = $4 WHERE id = $1 \
+         AND status = {HOLD_ACTIVE} RETURNING {COLS}"
+    );
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(seats)
+        .bind(expires_at)
+        .bind(now)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Marks a ticket type's expired active holds as expired and returns them. The caller frees

@@ -9,12 +9,15 @@ use crate::store::list_placeholders;
 use crate::store::status::lit::{BOOKING_CONFIRMED, HOLD_ACTIVE};
 
 /// The seats of a ticket type (`t`) in active holds that expired at or before `$now`:
-/// still counted in `taken` until a writer returns them, yet already open to buyers.
+/// still counted in `taken` until a writer returns them, yet already open to buyers. Not
+/// while the ticket type's waitlist has people in it (and is not paused): those seats go to
+/// the queue when they are given back, so the public never sees them.
 /// `now` names the placeholder that carries the time.
 pub(crate) fn expired_held_sql(now: &str) -> String {
     format!(
-        "CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
-         AND h.status = {active} AND h.expires_at <= {now}), 0) AS BIGINT)",
+        "CASE WHEN t.wl_active > 0 AND NOT t.wl_paused THEN 0 ELSE \
+         CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
+         AND h.status = {active} AND h.expires_at <= {now}), 0) AS BIGINT) END",
         active = HoldStatus::Active.sql()
     )
 }
@@ -33,15 +36,23 @@ pub async fn take(tx: &mut Tx, ticket_type_id: i64, n: i64) -> Result<bool, sqlx
     Ok(r == 1)
 }
 
-/// Returns `n` seats and answers the seats still taken afterwards (`None` if there is no
-/// such ticket type). The CHECK constraint refuses to go below zero.
+/// A ticket type's seats and waitlist state right after seats came back.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct AfterReturn {
+    pub taken: i64,
+    pub wl_active: i64,
+    pub wl_paused: bool,
+}
+
+/// Returns `n` seats and answers the seats still taken afterwards and the waitlist state
+/// (`None` if there is no such ticket type). The CHECK constraint refuses to go below zero.
 pub async fn give_back(
     tx: &mut Tx,
     ticket_type_id: i64,
     n: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar(
-        "UPDATE ticket_types SET taken = taken - $2 WHERE id = $1 RETURNING taken"
+) -> Result<Option<AfterReturn>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "UPDATE ticket_types SET taken = taken - $2 WHERE id = $1 RETURNING taken, wl_active, wl_paused"
     )
     .bind(ticket_type_id)
     .bind(n)

@@ -15,6 +15,8 @@ pub struct AvailabilityRow {
     pub capacity: i64,
     pub taken: i64,
     pub expired_held: i64,
+    /// People in the ticket type's waitlist.
+    pub waiting: i64,
     pub event_status: EventStatus,
 }
 
@@ -28,7 +30,7 @@ pub async fn availability(
     for chunk in event_ids.chunks(500) {
         let sql = format!(
             "SELECT t.event_id, t.id AS ticket_type_id, t.capacity, t.taken, {} AS expired_held, \
-             e.status AS event_status FROM ticket_types t JOIN events e ON e.id = t.event_id \
+             t.wl_active AS waiting, e.status AS event_status FROM ticket_types t JOIN events e ON e.id = t.event_id \
              WHERE t.event_id IN ({}) ORDER BY t.event_id, t.position, t.id",
             expired_held_sql("$1"),
             list_placeholders(chunk.len(), 2)

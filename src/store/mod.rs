@@ -21,6 +21,7 @@ pub mod seed;
 pub mod sessions;
 pub mod status;
 pub mod users;
+pub mod waitlist;
 
 use rand::Rng;
 

@@ -7,6 +7,35 @@ use crate::on_tx;
 use crate::store::status::lit::OUTBOX_PENDING;
 use crate::store::values_placeholders;
 
+/// Records one message in the caller's transaction, due at `due` (UTC ms) rather than now.
+pub async fn enqueue_due(tx: &mut Tx, msg: &Message, due: i64, now: i64) -> Result<(), sqlx::Error> {
+    let row = msg.to_row();
+    let sql = format!(
+        "INSERT INTO outbox (kind, payload, dedup_key, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, {OUTBOX_PENDING}, 0, $4, $5) ON CONFLICT (dedup_key) DO NOTHING"
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
+        .bind(&row.kind)
+        .bind(&row.payload)
+        .bind(&row.dedup_key)
+        .bind(due)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Drops a message that is still waiting to be delivered (a reminder whose subject ended
+/// first). Delivered messages stay.
+pub async fn drop_pending(tx: &mut Tx, dedup_key: &str) -> Result<(), sqlx::Error> {
+    let sql = format!("DELETE FROM outbox WHERE dedup_key = $1 AND status = {OUTBOX_PENDING}");
+    on_tx!(tx, |c| sqlx::query(&sql)
+        .bind(dedup_key)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
 /// Records messages in the caller's transaction. Duplicate keys are ignored.
 pub async fn enqueue(tx: &mut Tx, msgs: &[Message], now: i64) -> Result<(), sqlx::Error> {
     for chunk in msgs.chunks(1000) {

@@ -1,7 +1,7 @@
 //! Statuses as database values: each status enum of [`domain`](crate::domain) reads and
 //! writes as its text, on both engines. A value no variant spells fails the read loudly.
 
-use crate::domain::{BookingStatus, EventStatus, HoldStatus, OutboxStatus};
+use crate::domain::{BookingStatus, EventStatus, HoldStatus, OutboxStatus, WaitlistStatus};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
@@ -57,12 +57,12 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(EventStatus, BookingStatus, HoldStatus, OutboxStatus);
+text_column!(EventStatus, BookingStatus, HoldStatus, OutboxStatus, WaitlistStatus);
 
 /// The SQL literals of the statuses that statements name in their text, spelled by the
 /// enums themselves (`HOLD_ACTIVE` is `'active'`).
 pub(crate) mod lit {
-    use crate::domain::{BookingStatus, EventStatus, HoldStatus, OutboxStatus};
+    use crate::domain::{BookingStatus, EventStatus, HoldStatus, OutboxStatus, WaitlistStatus};
 
     pub const EVENT_PUBLISHED: &str = EventStatus::Published.sql();
     pub const BOOKING_CONFIRMED: &str = BookingStatus::Confirmed.sql();
@@ -72,4 +72,6 @@ pub(crate) mod lit {
     pub const HOLD_RELEASED: &str = HoldStatus::Released.sql();
     pub const HOLD_EXPIRED: &str = HoldStatus::Expired.sql();
     pub const OUTBOX_PENDING: &str = OutboxStatus::Pending.sql();
+    pub const WL_WAITING: &str = WaitlistStatus::Waiting.sql();
+    pub const WL_OFFERED: &str = WaitlistStatus::Offered.sql();
 }
