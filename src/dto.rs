@@ -469,7 +469,7 @@ pub struct JoinWaitlistRequest {
 }
 
 /// A person's place in a ticket type's waitlist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct WaitlistEntryView {
     pub id: i64,

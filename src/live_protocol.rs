@@ -53,6 +53,14 @@ pub enum ServerMessage {
         event_ids: Vec<i64>,
     },
     Pong,
+    /// Your waitlist entries (connections opened with a session only): sent when the
+    /// connection opens, when one of your entries changes (an offer, an expiry, a booking)
+    /// and when your position in a queue moves. `at` is when the change was committed (UTC
+    /// ms). Nobody else's entries are ever sent.
+    Waitlist {
+        entries: Vec<crate::dto::WaitlistEntryView>,
+        at: i64,
+    },
     /// A refused message; the connection stays open.
     Error {
         code: String,

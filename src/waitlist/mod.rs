@@ -200,6 +200,24 @@ impl WaitlistService {
         Ok(rows.iter().map(views::entry_view).collect())
     }
 
+    /// A person's entries, for their own live channel.
+    pub async fn mine_for(&self, user_id: i64) -> Result<Vec<WaitlistEntryView>, WaitlistError> {
+        let rows = store::waitlist::of_user(self.ctx.db(), user_id, MINE_LIMIT)
+            .await
+            .map_err(|e| WaitlistError::db("listing waitlist entries failed", e))?;
+        Ok(rows.iter().map(views::entry_view).collect())
+    }
+
+    /// A queue's active entries in order: (entry, person, position), for the live channel.
+    pub async fn queue_positions(
+        &self,
+        ticket_type_id: i64,
+    ) -> Result<Vec<(i64, i64, i64)>, WaitlistError> {
+        store::waitlist::positions(self.ctx.db(), ticket_type_id)
+            .await
+            .map_err(|e| WaitlistError::db("reading queue positions failed", e))
+    }
+
     /// One of the person's entries; anybody else's answers as if it did not exist.
     pub async fn entry(&self, actor: &Actor, id: i64) -> Result<WaitlistEntryView, WaitlistError> {
         let e = self.own_entry(actor, id).await?;

@@ -46,6 +46,9 @@ pub struct EventForm {
     pub max_seats_per_user: Option<String>,
     #[serde(default)]
     pub payment_note: Option<String>,
+    /// How long a waitlist offer lasts, in minutes.
+    #[serde(default)]
+    pub offer_minutes: Option<String>,
     #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
@@ -160,6 +163,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
     let hold_minutes = opt_whole(p, "hold_minutes", &f.hold_minutes);
     let cutoff_hours = opt_whole(p, "cancel_cutoff_hours", &f.cancel_cutoff_hours);
     let max_seats_per_user = opt_whole(p, "max_seats_per_user", &f.max_seats_per_user);
+    let offer_minutes = opt_whole(p, "offer_minutes", &f.offer_minutes);
     let cancel_cutoff_minutes = match cutoff_hours {
         None => None,
         Some(h) => match h.checked_mul(60) {
@@ -187,6 +191,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         cancel_cutoff_minutes,
         max_seats_per_user,
         payment_note: f.payment_note.clone(),
+        offer_minutes,
         ticket_types,
     };
     if problems.is_empty() {
@@ -204,7 +209,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         }
     }
     // In the order the form asks.
-    const ORDER: [&str; 16] = [
+    const ORDER: [&str; 17] = [
         "title",
         "description",
         "venue",
@@ -221,6 +226,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         "cancel_cutoff_minutes",
         "max_seats_per_user",
         "payment_note",
+        "offer_minutes",
     ];
     problems.sort_by_key(|p| {
         let f = p.field.as_deref().unwrap_or("");
@@ -332,6 +338,7 @@ pub async fn load_event_form(event_id: i64) -> Result<EventForm, AppError> {
         cancel_cutoff_hours: Some((e.cancel_cutoff_minutes / 60).to_string()),
         max_seats_per_user: Some(e.max_seats_per_user.to_string()),
         payment_note: Some(e.payment_note.clone()),
+        offer_minutes: Some(e.offer_minutes.to_string()),
         currency: e.ticket_types.first().map(|t| t.currency.clone()),
         tickets: sales
             .ticket_types

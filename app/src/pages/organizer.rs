@@ -227,6 +227,7 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
         {text_field("Buyers may cancel until (hours before the start)", "cancel_cutoff_hours", v.cancel_cutoff_hours.clone().unwrap_or_else(|| "24".into()), &["cancel_cutoff_hours", "cancel_cutoff_minutes"], "number")}
         {text_field("Seats one person may hold and book, all ticket types together (empty: 10)", "max_seats_per_user", v.max_seats_per_user.clone().unwrap_or_default(), &["max_seats_per_user"], "number")}
         {text_field("How buyers pay (optional; Evently takes no payment. Empty: \"due at the door\")", "payment_note", v.payment_note.clone().unwrap_or_default(), &["payment_note"], "text")}
+        {text_field("Waitlist offer time (minutes, 5 to 1440): how long someone from the waitlist has to accept seats that came back", "offer_minutes", v.offer_minutes.clone().unwrap_or_else(|| "30".into()), &["offer_minutes"], "number")}
         <div class="field">
             <label for="ev-currency">"Currency"</label>
             <select id="ev-currency" name="form[currency]">

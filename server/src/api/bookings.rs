@@ -23,7 +23,7 @@ pub struct IdempotencyKey(
     pub String,
 );
 
-fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, HttpError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, HttpError> {
     match headers.get("idempotency-key") {
         None => Err(HttpError(
             ApiError::new(
@@ -44,7 +44,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, HttpError> {
     }
 }
 
-fn created<T: serde::Serialize>(body: T, replayed: bool) -> Response {
+pub(crate) fn created<T: serde::Serialize>(body: T, replayed: bool) -> Response {
     let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
     if replayed {
         res.headers_mut()

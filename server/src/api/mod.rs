@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bookings;
 pub mod events;
 pub mod openapi;
+pub mod waitlist;
 
 use crate::state::AppState;
 use axum::Router;
@@ -45,6 +46,16 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(account::set_disabled))
         .routes(routes!(account::audit))
         .routes(routes!(bookings::mine))
+        .routes(routes!(waitlist::join, waitlist::entries))
+        .routes(routes!(waitlist::queues))
+        .routes(routes!(waitlist::pause))
+        .routes(routes!(waitlist::resume))
+        .routes(routes!(waitlist::order))
+        .routes(routes!(waitlist::remove))
+        .routes(routes!(waitlist::mine))
+        .routes(routes!(waitlist::get, waitlist::leave))
+        .routes(routes!(waitlist::accept))
+        .routes(routes!(waitlist::decline))
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))

@@ -2,10 +2,15 @@
 //! gathers committed changes (local and, through Redis, from other instances) and sends
 //! fresh counts, at most ten times a second per event, the last value always. It shows only
 //! what the public event page shows: nothing at all about draft (or unknown) events.
+//!
+//! A connection opened with a session (cookie or Bearer token) also gets its person's own
+//! channel: their waitlist entries, sent again whenever one changes or their position in a
+//! queue moves ([`users`]). Nobody else's entries ever reach it.
 
 pub mod docs;
 pub mod limits;
 pub mod redis_bridge;
+mod users;
 pub mod ws;
 
 use crate::client::ClientKey;
@@ -29,6 +34,8 @@ const MIN_GAP: Duration = Duration::from_millis(100);
 struct ConnEntry {
     tx: mpsc::Sender<Utf8Bytes>,
     events: HashSet<i64>,
+    /// The signed-in person, if the connection was opened with a session.
+    user: Option<i64>,
 }
 
 #[derive(Default)]
@@ -42,7 +49,9 @@ struct HubState {
     snapshot_for: HashMap<i64, HashSet<u64>>,
     last_flush: HashMap<i64, Instant>,
     /// What was last sent per ticket type, to skip updates that change nothing.
-    last_sent: HashMap<i64, (i64, EventStatus)>,
+    last_sent: HashMap<i64, (i64, i64, EventStatus)>,
+    /// The per-person channel: see [`users`].
+    people: users::People,
 }
 
 /// The hub; cheap to clone.
@@ -98,8 +107,9 @@ impl Hub {
         self.inner.limits.admit(client)
     }
 
-    /// A new connection and the queue it reads its messages from.
-    pub fn register(&self) -> (u64, mpsc::Receiver<Utf8Bytes>) {
+    /// A new connection (of `user`, if signed in) and the queue it reads its messages
+    /// from. A signed-in connection gets its person's waitlist entries at once.
+    pub fn register(&self, user: Option<i64>) -> (u64, mpsc::Receiver<Utf8Bytes>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let mut s = self.lock();
         s.next_id += 1;
@@ -109,8 +119,14 @@ impl Hub {
             ConnEntry {
                 tx,
                 events: HashSet::new(),
+                user,
             },
         );
+        if let Some(u) = user {
+            s.people.connect(u, id);
+            drop(s);
+            self.inner.wake.notify_one();
+        }
         (id, rx)
     }
 
@@ -177,7 +193,7 @@ impl Hub {
     /// Notes that an event's seats changed (committed at `at`).
     pub fn mark_dirty(&self, event_id: i64, at: i64) {
         let mut s = self.lock();
-        if !s.subs.contains_key(&event_id) {
+        if !s.subs.contains_key(&event_id) && !s.people.watches_event(event_id) {
             return;
         }
         let first = s.dirty.entry(event_id).or_insert(at);
@@ -198,6 +214,17 @@ impl Hub {
         for (e, c) in pairs {
             s.snapshot_for.entry(e).or_default().insert(c);
         }
+        s.people.all_dirty();
+        drop(s);
+        self.inner.wake.notify_one();
+    }
+
+    /// Notes that something of a person's changed (committed at `at`), if they are here.
+    pub fn mark_user_dirty(&self, user_id: i64, at: i64) {
+        let mut s = self.lock();
+        if !s.people.mark_dirty(user_id, at) {
+            return;
+        }
         drop(s);
         self.inner.wake.notify_one();
     }
@@ -210,20 +237,33 @@ impl Hub {
     /// Feeds this process's committed changes into the hub (and to `forward`, for Redis).
     pub async fn run_local_listener(
         self,
-        forward: Option<mpsc::Sender<evently::live::Change>>,
+        forward: Option<mpsc::Sender<Forward>>,
         mut stop: watch::Receiver<bool>,
     ) {
         let mut rx = self.inner.core.live().subscribe();
+        let mut people = self.inner.core.live().subscribe_users();
         loop {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Ok(change) => {
                         self.mark_dirty(change.event_id, change.at);
                         if let Some(f) = &forward {
-                            let _ = f.try_send(change);
+                            let _ = f.try_send(Forward::Event(change));
                         }
                     }
                     // Missed some: everyone gets fresh numbers.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.resnapshot_all(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                msg = people.recv() => match msg {
+                    Ok(change) => {
+                        for u in &change.user_ids {
+                            self.mark_user_dirty(*u, change.at);
+                        }
+                        if let Some(f) = &forward {
+                            let _ = f.try_send(Forward::Users(change));
+                        }
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.resnapshot_all(),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },
@@ -249,6 +289,12 @@ impl Hub {
     }
 
     async fn flush_once(&self) {
+        let flushed = self.flush_events().await;
+        self.flush_people(&flushed).await;
+    }
+
+    /// Sends seat snapshots and updates; answers the events it read.
+    async fn flush_events(&self) -> Vec<i64> {
         let now = Instant::now();
         let (events, changed_at, snapshots) = {
             let mut s = self.lock();
@@ -278,7 +324,7 @@ impl Hub {
             (events, changed_at, snapshots)
         };
         if events.is_empty() {
-            return;
+            return events;
         }
         let core = &self.inner.core;
         let rows = match core.events().live_seats(&events).await {
@@ -292,7 +338,7 @@ impl Hub {
                 for (ev, conns) in snapshots {
                     s.snapshot_for.entry(ev).or_default().extend(conns);
                 }
-                return;
+                return Vec::new();
             }
         };
         let read_at = chrono::Utc::now().timestamp_millis();
@@ -303,7 +349,7 @@ impl Hub {
             // Drafts are not public: their numbers, and that they exist, stay private.
             for row in rows.iter().filter(|r| r.event_status != EventStatus::Draft) {
                 let available = row.available;
-                let state = (available, row.event_status);
+                let state = (available, row.waiting, row.event_status);
                 let changed = s.last_sent.get(&row.ticket_type_id) != Some(&state);
                 let wants_snapshot = snapshots.get(&row.event_id);
                 let subscribers: Vec<u64> = s
@@ -316,6 +362,7 @@ impl Hub {
                     ticket_type_id: row.ticket_type_id,
                     available,
                     capacity: row.capacity,
+                    waiting: row.waiting,
                     event_status: row.event_status,
                     at,
                 };
@@ -360,11 +407,22 @@ impl Hub {
             counter!(WS_DROPPED_SLOW).increment(slow.len() as u64);
             tracing::info!(count = slow.len(), "dropped slow live clients");
         }
+        events
     }
+}
+
+/// What goes out to the other instances through Redis.
+#[derive(Debug, Clone)]
+pub enum Forward {
+    Event(evently::live::Change),
+    Users(evently::live::UserChange),
 }
 
 fn remove_conn(s: &mut HubState, id: u64) {
     if let Some(conn) = s.conns.remove(&id) {
+        if let Some(u) = conn.user {
+            s.people.disconnect(u, id);
+        }
         for e in conn.events {
             if let Some(set) = s.subs.get_mut(&e) {
                 set.remove(&id);
@@ -448,6 +506,7 @@ mod tests {
                     cancel_cutoff_minutes: None,
                     max_seats_per_user: Some(1000),
                     payment_note: None,
+                    offer_minutes: None,
                     ticket_types: vec![TicketTypeInput {
                         name: "GA".into(),
                         price_cents: 0,
@@ -461,8 +520,8 @@ mod tests {
         core.events().publish_event(&org, ev.id).await.unwrap();
         let metrics = crate::metrics::Metrics::new();
         let hub = Hub::new(core.clone());
-        let (slow, _never_read) = hub.register();
-        let (fast, mut fast_rx) = hub.register();
+        let (slow, _never_read) = hub.register(None);
+        let (fast, mut fast_rx) = hub.register(None);
         hub.subscribe(slow, &[ev.id]).unwrap();
         hub.subscribe(fast, &[ev.id]).unwrap();
         metrics.scope(hub.flush_once()).await;

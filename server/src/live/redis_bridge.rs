@@ -6,10 +6,9 @@
 //! the instance subscribes again and every client gets a fresh snapshot (changes made
 //! elsewhere meanwhile were missed).
 
-use super::Hub;
+use super::{Forward, Hub};
 use crate::metrics::LIVE_REDIS_CONNECTED;
 use crate::redis_link::RedisLink;
-use evently::live::Change;
 use metrics::gauge;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,6 +21,9 @@ struct Wire {
     i: String,
     /// (event id, earliest change time) pairs.
     e: Vec<(i64, i64)>,
+    /// (person, earliest change time) pairs: their waitlist entries changed.
+    #[serde(default)]
+    u: Vec<(i64, i64)>,
 }
 
 /// Publishes this instance's changes, batched every 20 ms.
@@ -29,7 +31,7 @@ pub async fn publisher(
     hub: Hub,
     link: RedisLink,
     channel: String,
-    mut rx: mpsc::Receiver<Change>,
+    mut rx: mpsc::Receiver<Forward>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -38,16 +40,29 @@ pub async fn publisher(
             _ = stop.changed() => return,
         };
         let mut batch: HashMap<i64, i64> = HashMap::new();
-        batch.insert(first.event_id, first.at);
+        let mut people: HashMap<i64, i64> = HashMap::new();
+        let mut add = |f: Forward| match f {
+            Forward::Event(c) => {
+                let at = batch.entry(c.event_id).or_insert(c.at);
+                *at = (*at).min(c.at);
+            }
+            Forward::Users(u) => {
+                for id in u.user_ids {
+                    let at = people.entry(id).or_insert(u.at);
+                    *at = (*at).min(u.at);
+                }
+            }
+        };
+        add(first);
         let deadline = tokio::time::Instant::now() + Duration::from_millis(20);
         while let Ok(Some(c)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-            let at = batch.entry(c.event_id).or_insert(c.at);
-            *at = (*at).min(c.at);
+            add(c);
         }
         let Some(mut conn) = link.get() else { continue };
         let payload = serde_json::to_string(&Wire {
             i: hub.instance().to_string(),
             e: batch.into_iter().collect(),
+            u: people.into_iter().collect(),
         })
         .unwrap_or_default();
         let sent = tokio::time::timeout(
@@ -101,6 +116,9 @@ pub async fn subscriber(hub: Hub, url: String, channel: String, mut stop: watch:
                             {
                                 for (event, at) in w.e {
                                     hub.mark_dirty(event, at);
+                                }
+                                for (user, at) in w.u {
+                                    hub.mark_user_dirty(user, at);
                                 }
                             }
                         }

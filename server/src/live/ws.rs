@@ -6,6 +6,7 @@
 
 use super::limits::{MessageBudget, Permit, RETRY_AFTER_SECS};
 use super::{Hub, SubscribeError, encode};
+use crate::auth::MaybeUser;
 use crate::client::ClientKey;
 use crate::error::HttpError;
 use crate::metrics::{WS_CONNECTIONS, WS_MESSAGES_SENT, WS_REFUSED};
@@ -24,7 +25,11 @@ pub async fn live(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     client: Option<Extension<ClientKey>>,
+    MaybeUser(actor): MaybeUser,
 ) -> Response {
+    // The session cookie (browsers) or a Bearer access token (API clients) opens the
+    // person's own channel; the token is checked once, at the upgrade.
+    let user = actor.map(|a| a.user_id);
     let client = client.map_or_else(|| ClientKey::of(None, 128), |Extension(k)| k);
     let permit = match state.hub.admit(&client) {
         Ok(p) => p,
@@ -44,7 +49,7 @@ pub async fn live(
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| metrics.scope(connection(socket, hub, permit)))
+        .on_upgrade(move |socket| metrics.scope(connection(socket, hub, permit, user)))
 }
 
 fn error(code: &str, message: &str) -> Message {
@@ -55,8 +60,8 @@ fn error(code: &str, message: &str) -> Message {
 }
 
 /// Serves one connection; `_permit` holds its place under the caps until it ends.
-async fn connection(mut socket: WebSocket, hub: Hub, _permit: Permit) {
-    let (id, mut queue) = hub.register();
+async fn connection(mut socket: WebSocket, hub: Hub, _permit: Permit, user: Option<i64>) {
+    let (id, mut queue) = hub.register(user);
     gauge!(WS_CONNECTIONS).increment(1.0);
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     ping.tick().await;
