@@ -5,6 +5,7 @@
 //! and every reconnection starts with a fresh snapshot.
 
 use evently::domain::EventStatus;
+use evently::dto::WaitlistEntryView;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -23,6 +24,10 @@ pub struct Live {
     seats: RwSignal<HashMap<i64, (i64, i64)>>,
     /// event -> status, once known
     statuses: RwSignal<HashMap<i64, EventStatus>>,
+    /// ticket type -> people in its waitlist
+    waiting: RwSignal<HashMap<i64, i64>>,
+    /// The signed-in person's waitlist entries, once the server sent them.
+    mine: RwSignal<Option<Vec<WaitlistEntryView>>>,
     state: RwSignal<LiveState>,
     /// event -> how many components on the page show it
     wanted: RwSignal<HashMap<i64, u32>>,
@@ -48,6 +53,16 @@ impl Live {
                 .sum();
             any.then_some(total)
         })
+    }
+
+    /// People in a ticket type's waitlist, if a live count has arrived.
+    pub fn waiting(&self, ticket_type_id: i64) -> Option<i64> {
+        self.waiting.with(|m| m.get(&ticket_type_id).copied())
+    }
+
+    /// The signed-in person's waitlist entries as last pushed (None before the first).
+    pub fn my_entries(&self) -> Option<Vec<WaitlistEntryView>> {
+        self.mine.get()
     }
 
     /// The event's status as last pushed (`cancelled` after a cancellation).
@@ -106,12 +121,20 @@ impl Live {
     #[cfg(feature = "hydrate")]
     fn apply(&self, text: &str) {
         use evently::live_protocol::ServerMessage;
-        if let Ok(ServerMessage::Snapshot(a) | ServerMessage::Update(a)) =
-            serde_json::from_str::<ServerMessage>(text)
-        {
+        let msg = serde_json::from_str::<ServerMessage>(text);
+        if let Ok(ServerMessage::Waitlist { entries, .. }) = msg {
+            self.mine.set(Some(entries));
+            return;
+        }
+        if let Ok(ServerMessage::Snapshot(a) | ServerMessage::Update(a)) = msg {
             self.seats.update(|m| {
                 m.insert(a.ticket_type_id, (a.event_id, a.available));
             });
+            if self.waiting.with_untracked(|w| w.get(&a.ticket_type_id) != Some(&a.waiting)) {
+                self.waiting.update(|w| {
+                    w.insert(a.ticket_type_id, a.waiting);
+                });
+            }
             if self
                 .statuses
                 .with_untracked(|s| s.get(&a.event_id) != Some(&a.event_status))
@@ -146,6 +169,8 @@ pub fn use_live() -> Option<Live> {
             let live = owner.with(|| Live {
                 seats: RwSignal::new(HashMap::new()),
                 statuses: RwSignal::new(HashMap::new()),
+                waiting: RwSignal::new(HashMap::new()),
+                mine: RwSignal::new(None),
                 state: RwSignal::new(LiveState::Connecting),
                 wanted: RwSignal::new(HashMap::new()),
                 outbox: StoredValue::new(None),

@@ -84,6 +84,7 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
         cancel_cutoff_minutes: Some(60),
         max_seats_per_user: None,
         payment_note: None,
+        offer_minutes: None,
         ticket_types: vec![TicketTypeInput {
             name: "General".into(),
             price_cents: 2500,

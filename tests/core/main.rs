@@ -12,3 +12,4 @@ mod holds;
 mod inventory;
 mod search;
 mod seat_limit;
+mod waitlist;

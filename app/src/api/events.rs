@@ -48,6 +48,9 @@ pub struct EventPageData {
     /// same form sent twice, holds seats once.
     pub checkout_key: String,
     pub signed_in: bool,
+    /// The visitor's places in this event's waitlists (signed in only).
+    #[serde(default)]
+    pub my_waitlist: Vec<evently::dto::WaitlistEntryView>,
 }
 
 /// An event page by slug (drafts only for their organizer).
@@ -58,6 +61,17 @@ pub async fn event_page(slug: String) -> Result<EventPageData, AppError> {
     let event = match core.events().event_by_slug(actor.as_ref(), &slug).await {
         Ok(e) => e,
         Err(e) => return ssr::fail(e),
+    };
+    let my_waitlist = match &actor {
+        Some(a) => core
+            .waitlist()
+            .mine(a)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|w| w.event_id == event.id && w.status.is_active())
+            .collect(),
+        None => Vec::new(),
     };
     let site = ssr::site();
     let canonical = format!("{}/events/{}", site.public_url, event.slug);
@@ -75,6 +89,7 @@ pub async fn event_page(slug: String) -> Result<EventPageData, AppError> {
         image,
         checkout_key: uuid::Uuid::new_v4().to_string(),
         signed_in: actor.is_some(),
+        my_waitlist,
         event,
     })
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod bookings;
 pub mod events;
 pub mod organizer;
+pub mod waitlist;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -21,12 +21,18 @@ fn why_param() -> Signal<String> {
 /// Why the visitor was sent here, said at the top (`?why=book`: they pressed "Book").
 fn why_notice() -> impl IntoView {
     let q = use_query_map();
-    move || {
-        (q.read().get("why").as_deref() == Some("book")).then(|| view! {
+    move || match q.read().get("why").as_deref() {
+        Some("book") => Some(view! {
             <div class="notice info" role="status">
                 <p><strong>"Sign in to book"</strong>"Your tickets are not held yet. After signing in (or creating an account) you are back on the event with the same tickets chosen."</p>
             </div>
-        })
+        }.into_any()),
+        Some("waitlist") => Some(view! {
+            <div class="notice info" role="status">
+                <p><strong>"Sign in to join the waitlist"</strong>"You are not in the queue yet. After signing in (or creating an account) you are back on the event, and one more click puts you in it."</p>
+            </div>
+        }.into_any()),
+        _ => None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! "My bookings" and one booking's page (also the confirmation page).
 
 use crate::api::bookings::{CancelBooking, load_booking, my_bookings};
+use crate::api::waitlist::my_waitlist;
+use crate::pages::waitlist::MyWaitlist;
 use crate::components::forms::{ErrorNotice, FormError};
 use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
@@ -25,17 +27,22 @@ pub fn MyBookingsPage() -> impl IntoView {
 #[component]
 fn BookingList() -> impl IntoView {
     let data = Resource::new(|| (), |_| my_bookings());
+    let waitlist = Resource::new(|| (), |_| my_waitlist());
     // A cancellation that failed comes back here (from the dialog) with its message.
     let cancel = ServerAction::<CancelBooking>::new();
     let error: FormError = Signal::derive(move || cancel.value().get().and_then(Result::err));
     let query = use_query_map();
     let cancelled = move || query.read().get("done").as_deref() == Some("cancelled");
+    let declined = move || query.read().get("done").as_deref() == Some("declined");
     view! {
         <section class="container stack">
             <header class="page-header"><h1>"My bookings"</h1></header>
             <ErrorNotice error/>
             <Show when=cancelled>
                 <div class="notice success" role="status"><p>"Your booking was cancelled and the seats were released."</p></div>
+            </Show>
+            <Show when=declined>
+                <div class="notice success" role="status"><p>"You declined the offer: the seats went to the next person in the queue."</p></div>
             </Show>
             <Transition fallback=|| view! { <p class="muted">"Loading your bookings…"</p> }>
                 {move || Suspend::new(async move {
@@ -73,6 +80,14 @@ fn BookingList() -> impl IntoView {
                                 })}
                             }.into_any()
                         }
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match waitlist.await {
+                        Ok((entries, now)) => view! { <MyWaitlist entries server_now=now/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -115,7 +130,8 @@ fn cancel_consequences(tickets: i64) -> String {
         "Its tickets stop"
     };
     format!(
-        "{them} working at the door and the seats go back on sale at once, for anyone to book. \
+        "{them} working at the door and the seats are released at once: to the people on the \
+         waitlist first if anyone is waiting, otherwise back on sale for anyone to book. \
          This cannot be undone. Evently took no payment, so nothing is refunded here: if you \
          paid the organizer, ask them."
     )

@@ -214,7 +214,7 @@ fn expired_notice(slug: &str, can_retry: bool) -> AnyView {
 
 /// Milliseconds left until `expires`, ticking in the browser from the server's clock (so a
 /// wrong clock on the visitor's device does not matter).
-fn countdown(expires: Signal<DateTime<Utc>>, server_now: DateTime<Utc>) -> Signal<i64> {
+pub(crate) fn countdown(expires: Signal<DateTime<Utc>>, server_now: DateTime<Utc>) -> Signal<i64> {
     let elapsed = RwSignal::new(0_i64);
     #[cfg(feature = "hydrate")]
     {
@@ -233,7 +233,7 @@ fn countdown(expires: Signal<DateTime<Utc>>, server_now: DateTime<Utc>) -> Signa
     Signal::derive(move || ((expires.get() - server_now).num_milliseconds() - elapsed.get()).max(0))
 }
 
-fn mm_ss(ms: i64) -> String {
+pub(crate) fn mm_ss(ms: i64) -> String {
     let s = (ms + 999) / 1000;
     format!("{}:{:02}", s / 60, s % 60)
 }

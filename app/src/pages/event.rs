@@ -164,6 +164,7 @@ fn EventView(data: EventPageData, chosen: Option<(i64, i64)>) -> impl IntoView {
                                 signed_in=data.signed_in
                                 payment_terms=payment_terms.clone()
                                 chosen
+                                waitlist=data.my_waitlist.clone()
                             />
                         }.into_any()
                     }}
@@ -225,6 +226,7 @@ fn BookingWidget(
     signed_in: bool,
     payment_terms: Option<String>,
     chosen: Option<(i64, i64)>,
+    waitlist: Vec<evently::dto::WaitlistEntryView>,
 ) -> impl IntoView {
     crate::components::forms::provide_url_error();
     let action = ServerAction::<StartCheckout>::new();
@@ -253,6 +255,13 @@ fn BookingWidget(
                 {tickets.into_iter().map(|t| {
                     let key = StoredValue::new(format!("{checkout_key}-{}", t.id));
                     let (tt_id, rendered, on_sale, max_per_booking) = (t.id, t.available, t.on_sale, t.max_per_booking);
+                    let rendered_waiting = t.waiting;
+                    let waiting = Signal::derive(move || live.and_then(|l| l.waiting(tt_id)).unwrap_or(rendered_waiting));
+                    let rendered_mine = waitlist.iter().find(|w| w.ticket_type_id == tt_id).cloned();
+                    let mine = Signal::derive(move || match live.and_then(|l| l.my_entries()) {
+                        Some(list) => list.into_iter().find(|w| w.ticket_type_id == tt_id && w.status.is_active()),
+                        None => rendered_mine.clone(),
+                    });
                     let seats = move || live.and_then(|l| l.available(tt_id)).unwrap_or(rendered);
                     let capacity = t.capacity;
                     let label = move || Scarcity::label(seats(), capacity);
@@ -288,8 +297,12 @@ fn BookingWidget(
                                 <p class=badge data-available=seats>{label}</p>
                             </div>
                             <div>
-                                <Show when=bookable fallback=move || view! {
-                                    <span class="muted">{move || if !open() { "Not on sale" } else if seats() == 0 { "Sold out" } else { "Not on sale" }}</span>
+                                <Show when=bookable fallback=move || if open() && on_sale && seats() == 0 {
+                                    view! {
+                                        <crate::pages::waitlist::WaitlistSlot event_id slug ticket_type_id=tt_id name max_per_booking waiting mine/>
+                                    }.into_any()
+                                } else {
+                                    view! { <span class="muted">"Not on sale"</span> }.into_any()
                                 }>
                                     <ActionForm action attr:class="inline-form">
                                         <input type="hidden" name="event_id" value=event_id/>

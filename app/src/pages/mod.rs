@@ -9,4 +9,6 @@ pub mod event;
 pub mod home;
 pub mod not_found;
 pub mod organizer;
+pub mod organizer_waitlist;
 pub mod search;
+pub mod waitlist;

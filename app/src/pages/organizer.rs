@@ -412,6 +412,7 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
                     }
                 })}
             </Transition>
+            <crate::pages::organizer_waitlist::EventWaitlists event_id=id()/>
             <CheckInPanel event_id=id()/>
             <Attendees id=id()/>
         </section>
@@ -494,7 +495,7 @@ fn SalesView(
                 <summary>"Cancel this event"</summary>
                 <ActionForm action=cancel attr:class="stack">
                     <input type="hidden" name="event_id" value=e.id/>
-                    <p>"Every booking is cancelled and its seats released; buyers see it under My bookings (Evently sends no e-mail yet). This cannot be undone."</p>
+                    <p>"Every booking is cancelled and its seats released, and the waitlists close; buyers and the people waiting see it under My bookings (Evently sends no e-mail yet). This cannot be undone."</p>
                     <label class="check"><input type="checkbox" name="confirm" required=true/><span>"Yes, cancel the event and all its bookings"</span></label>
                     <button type="submit" class="button danger">"Cancel event"</button>
                 </ActionForm>

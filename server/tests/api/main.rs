@@ -17,3 +17,4 @@ mod live;
 mod openapi;
 mod pages;
 mod security;
+mod waitlist;
