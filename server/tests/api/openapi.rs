@@ -209,6 +209,7 @@ async fn the_openapi_document_describes_the_booking_api() {
         "sold_out",
         "missing_idempotency_key",
         "rate_limited",
+        "seats_available",
     ] {
         assert!(codes.contains(code), "{code} in {codes}");
     }
@@ -218,7 +219,10 @@ async fn the_openapi_document_describes_the_booking_api() {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    assert_eq!(tags, ["events", "bookings", "holds", "accounts", "admin"]);
+    assert_eq!(
+        tags,
+        ["events", "bookings", "holds", "waitlist", "accounts", "admin"]
+    );
 
     // Every operation has a unique id, a tag and a summary; every error response has a body.
     let mut ids = BTreeSet::new();
