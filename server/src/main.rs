@@ -46,6 +46,20 @@ enum Command {
         #[arg(long, default_value_t = evently::seed::DEFAULT_EVENTS)]
         events: usize,
     },
+    /// Create many signed-in attendees fast, for benchmarks (development only): one
+    /// password hash for all, a session each; writes `email<TAB>access token` lines to
+    /// `--tokens` (tokens live for the access token lifetime, 15 minutes by default).
+    SeedUsers {
+        /// How many people.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// Their addresses are `<prefix>-<n>@example.com`.
+        #[arg(long, default_value = "bench")]
+        prefix: String,
+        /// Where to write the tokens.
+        #[arg(long)]
+        tokens: std::path::PathBuf,
+    },
     /// Verify the booking invariants; prints violations and exits non-zero if any.
     Check {
         /// Only this event.
@@ -95,6 +109,11 @@ fn main() -> ExitCode {
             } => commands::create_admin(config, &email, password_stdin, password, &name).await,
             Command::SeedDemo { events } => commands::seed_demo(config, events).await,
             Command::Check { event } => commands::check(config, event).await,
+            Command::SeedUsers {
+                count,
+                prefix,
+                tokens,
+            } => commands::seed_users(config, count, &prefix, &tokens).await,
             Command::Bench { .. } => Ok(ExitCode::SUCCESS),
         }
     });

@@ -234,3 +234,81 @@ async fn new_refresh(tx: &mut crate::db::Tx, sid: &str, now: i64) -> Result<Stri
     .await?;
     Ok(refresh)
 }
+
+impl AccountService {
+    /// Development and benchmarks only: `count` attendees `{prefix}-{i}@example.com`, all
+    /// with the password `password` hashed once (one argon2 run, not one per person), each
+    /// signed in with a session of its own. Addresses that exist are reused. Answers their
+    /// emails and access tokens in order; `progress` hears how many are done.
+    pub async fn seed_signed_in(
+        &self,
+        prefix: &str,
+        count: usize,
+        password: &str,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<(String, String)>, AccountError> {
+        let fail = |e| AccountError::db("seeding users failed", e);
+        let hash = super::password::hash(password.to_string())
+            .await
+            .map_err(|_| AccountError::Internal)?;
+        let client = ClientInfo::default();
+        let mut out = Vec::with_capacity(count);
+        let emails: Vec<String> = (0..count)
+            .map(|i| format!("{prefix}-{i}@example.com"))
+            .collect();
+        for chunk in emails.chunks(500) {
+            let now = self.ctx.clock().now_ms();
+            let rows: Vec<(String, String, String, String)> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        e.clone(),
+                        format!("Bench person {}", out.len() + i),
+                        hash.clone(),
+                        Role::Attendee.as_str().to_string(),
+                    )
+                })
+                .collect();
+            let mut tx = self.ctx.db().begin().await.map_err(fail)?;
+            store::users::insert_many(&mut tx, &rows, now)
+                .await
+                .map_err(fail)?;
+            tx.commit().await.map_err(fail)?;
+            let mut users = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                users.push(
+                    store::users::by_email(self.ctx.db(), e)
+                        .await
+                        .map_err(fail)?
+                        .ok_or(AccountError::Internal)?,
+                );
+            }
+            let mut tx = self.ctx.db().begin().await.map_err(fail)?;
+            let mut sessions = Vec::with_capacity(users.len());
+            for u in &users {
+                let sid = uuid::Uuid::new_v4().to_string();
+                store::sessions::insert_session(
+                    &mut tx,
+                    &sid,
+                    u.id,
+                    now,
+                    now + SESSION_TTL_MS,
+                    client.ip.as_deref(),
+                    Some("evently seed-users"),
+                )
+                .await
+                .map_err(fail)?;
+                let refresh = new_refresh(&mut tx, &sid, now).await.map_err(fail)?;
+                sessions.push((sid, refresh));
+            }
+            tx.commit().await.map_err(fail)?;
+            for (u, (sid, refresh)) in users.iter().zip(sessions) {
+                let pair = self.token_pair(u, &sid, refresh, now)?;
+                out.push((u.email.clone(), pair.access_token));
+            }
+            progress(out.len());
+        }
+        Ok(out)
+    }
+}

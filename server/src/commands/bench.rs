@@ -22,6 +22,9 @@ pub enum Bench {
     SearchSweep(crate::commands::bench_sweep::Sweep),
     /// Many WebSocket clients on one event: memory per connection, commit-to-delivery delay.
     Live(crate::commands::bench_live::LiveBench),
+    /// A sold-out ticket type's waitlist: thousands join at once, cancellations come back in
+    /// bursts as offers on the people's live sockets.
+    Waitlist(crate::commands::bench_waitlist::WaitlistBench),
 }
 
 #[derive(Args, Clone)]
@@ -66,6 +69,7 @@ pub fn run(which: Bench) -> ExitCode {
             Bench::Reads(args) => crate::commands::bench_reads::run(args).await,
             Bench::SearchSweep(args) => crate::commands::bench_sweep::run(args).await,
             Bench::Live(args) => crate::commands::bench_live::run(args).await,
+            Bench::Waitlist(args) => crate::commands::bench_waitlist::run(args).await,
         }
     });
     match result {

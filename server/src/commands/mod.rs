@@ -5,6 +5,7 @@ pub mod bench_common;
 pub mod bench_live;
 pub mod bench_reads;
 pub mod bench_sweep;
+pub mod bench_waitlist;
 
 use crate::config::Config;
 use crate::startup::{Application, BuildOptions, build_core, open_database, shutdown_signal};
@@ -88,6 +89,54 @@ pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode
         started.elapsed().as_secs_f64(),
         evently::seed::DEMO_ATTENDEE_EMAIL,
         evently::seed::DEMO_PASSWORD
+    );
+    core.db().close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `seed-users`: many signed-in people for a benchmark, with a progress line every two
+/// seconds (also when the output is not a terminal).
+pub async fn seed_users(
+    config: Config,
+    count: usize,
+    prefix: &str,
+    tokens: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        !config.production(),
+        "seed-users never runs in production (EVENTLY_ENV=production)"
+    );
+    anyhow::ensure!((1..=1_000_000).contains(&count), "--count must be 1..=1000000");
+    let core = build_core(&config, Clock::System, None).await?;
+    let started = std::time::Instant::now();
+    let mut last = started;
+    let mut progress = move |done: usize| {
+        if last.elapsed() >= std::time::Duration::from_secs(2) || done == count {
+            last = std::time::Instant::now();
+            eprintln!(
+                "seed-users: {done}/{count} people ({:.0}/s)",
+                done as f64 / started.elapsed().as_secs_f64().max(0.001)
+            );
+        }
+    };
+    let people = core
+        .accounts()
+        .seed_signed_in(prefix, count, evently::seed::DEMO_PASSWORD, &mut progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", evently::ApiError::from(e).message))?;
+    let mut text = String::with_capacity(people.len() * 300);
+    for (email, token) in &people {
+        text.push_str(email);
+        text.push('\t');
+        text.push_str(token);
+        text.push('\n');
+    }
+    std::fs::write(tokens, text)?;
+    println!(
+        "seeded {} signed-in people in {:.1}s; tokens in {}",
+        people.len(),
+        started.elapsed().as_secs_f64(),
+        tokens.display()
     );
     core.db().close().await;
     Ok(ExitCode::SUCCESS)
