@@ -26,10 +26,7 @@ impl Report {
 }
 
 impl InvariantCheck {
-    async fn check_waitlists(
-        &self,
-        violations: &mut Vec<Violation>,
-    ) -> Result<(), sqlx::Error> {
+    async fn check_waitlists(&self, violations: &mut Vec<Violation>) -> Result<(), sqlx::Error> {
         let db = self.ctx.db();
         for (tt, counted, actual) in store::waitlist::counter_mismatches(db).await? {
             violations.push(Violation {

@@ -130,7 +130,10 @@ impl Live {
             self.seats.update(|m| {
                 m.insert(a.ticket_type_id, (a.event_id, a.available));
             });
-            if self.waiting.with_untracked(|w| w.get(&a.ticket_type_id) != Some(&a.waiting)) {
+            if self
+                .waiting
+                .with_untracked(|w| w.get(&a.ticket_type_id) != Some(&a.waiting))
+            {
                 self.waiting.update(|w| {
                     w.insert(a.ticket_type_id, a.waiting);
                 });

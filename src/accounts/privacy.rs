@@ -159,9 +159,7 @@ impl AccountService {
         let entries = store::waitlist::active_of_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
-        let mut stx = SeatTx::begin(&self.ctx)
-            .await
-            .map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         let mut tts: Vec<i64> = holds
             .iter()
             .map(|h| h.ticket_type_id)

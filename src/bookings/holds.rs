@@ -4,13 +4,13 @@ use super::views::{booking_view, confirmed_message, hold_view};
 use super::{BookingError, BookingService};
 use crate::actor::Actor;
 use crate::context::Ctx;
-use crate::waitlist::offers;
 use crate::domain::{HoldStatus, person_name};
 use crate::dto::{BookingView, HoldView};
 use crate::inventory::{SeatTx, Why};
 use crate::store;
 use crate::store::bookings::NewBooking;
 use crate::store::holds::HoldRow;
+use crate::waitlist::offers;
 
 /// Checks attendee names, one per ticket; blanks mean "not named yet".
 fn attendee_names(raw: &[String]) -> Result<Vec<Option<String>>, BookingError> {
@@ -106,9 +106,7 @@ impl BookingService {
         let fail = |e| BookingError::db("releasing a hold failed", e);
         let hold = self.own_hold(actor, hold_id).await?;
         let now = self.ctx.clock().now_ms();
-        let mut stx = SeatTx::begin(&self.ctx)
-            .await
-            .map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         stx.lock(hold.ticket_type_id).await.map_err(fail)?;
         match store::holds::mark_released(stx.tx(), hold_id, actor.user_id, now)
             .await
@@ -202,9 +200,7 @@ pub(crate) async fn confirm(
     }
     let fail = |e| BookingError::db("confirming a hold failed", e);
     let now = ctx.clock().now_ms();
-    let mut stx = SeatTx::begin(ctx)
-        .await
-        .map_err(fail)?;
+    let mut stx = SeatTx::begin(ctx).await.map_err(fail)?;
     let tt = stx
         .lock(hold.ticket_type_id)
         .await
@@ -272,4 +268,3 @@ pub(crate) async fn confirm(
     stx.commit().await.map_err(fail)?;
     Ok(booking_view(&row))
 }
-

@@ -77,9 +77,7 @@ impl EventService {
             }
         }
         let fail = |e| EventError::db("updating an event failed", e);
-        let mut stx = SeatTx::begin(&self.ctx)
-            .await
-            .map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         let locked = stx.lock_event(id).await.map_err(fail)?;
         store::organizer::update_event(stx.tx(), &v.event, id)
             .await

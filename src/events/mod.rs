@@ -131,9 +131,7 @@ impl EventService {
         }
         let now = self.ctx.clock().now_ms();
         let fail = |e| EventError::db("cancelling an event failed", e);
-        let mut stx = SeatTx::begin(&self.ctx)
-            .await
-            .map_err(fail)?;
+        let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         let tts = stx.lock_event(id).await.map_err(fail)?;
         // The waitlists close first, so the seats given back below go to nobody.
         let closed = crate::waitlist::close_for_event(&mut stx, id, now)

@@ -129,9 +129,7 @@ impl Message {
             Message::WaitlistOffer { hold_id, seats, .. } => {
                 format!("waitlist.offer:{hold_id}:{seats}")
             }
-            Message::WaitlistOfferExpiring { hold_id, .. } => {
-                Message::expiring_key(*hold_id)
-            }
+            Message::WaitlistOfferExpiring { hold_id, .. } => Message::expiring_key(*hold_id),
             Message::WaitlistOfferExpired { hold_id, .. } => {
                 format!("waitlist.offer_expired:{hold_id}")
             }

@@ -74,7 +74,12 @@ pub async fn insert_many(
 }
 
 /// Inserts the hold of a waitlist offer (its seats are taken by the caller).
-pub async fn insert_offer(tx: &mut Tx, h: &NewHold, entry_id: i64, now: i64) -> Result<HoldRow, sqlx::Error> {
+pub async fn insert_offer(
+    tx: &mut Tx,
+    h: &NewHold,
+    entry_id: i64,
+    now: i64,
+) -> Result<HoldRow, sqlx::Error> {
     let sql = format!(
         "INSERT INTO holds (user_id, event_id, ticket_type_id, quantity, status, expires_at, renewals, \
          idempotency_key, request_hash, created_at, updated_at, waitlist_entry_id) \

@@ -51,13 +51,15 @@ pub async fn give_back(
     ticket_type_id: i64,
     n: i64,
 ) -> Result<Option<AfterReturn>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(
+    on_tx!(tx, |c| {
+        sqlx::query_as(
         "UPDATE ticket_types SET taken = taken - $2 WHERE id = $1 RETURNING taken, wl_active, wl_paused"
     )
     .bind(ticket_type_id)
     .bind(n)
     .fetch_optional(c)
-    .await)
+    .await
+    })
 }
 
 /// Sets a ticket type's capacity if it is not below what is taken. Returns whether it did.

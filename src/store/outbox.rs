@@ -8,7 +8,12 @@ use crate::store::status::lit::OUTBOX_PENDING;
 use crate::store::values_placeholders;
 
 /// Records one message in the caller's transaction, due at `due` (UTC ms) rather than now.
-pub async fn enqueue_due(tx: &mut Tx, msg: &Message, due: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn enqueue_due(
+    tx: &mut Tx,
+    msg: &Message,
+    due: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let row = msg.to_row();
     let sql = format!(
         "INSERT INTO outbox (kind, payload, dedup_key, status, attempts, next_attempt_at, created_at) \

@@ -57,7 +57,13 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(EventStatus, BookingStatus, HoldStatus, OutboxStatus, WaitlistStatus);
+text_column!(
+    EventStatus,
+    BookingStatus,
+    HoldStatus,
+    OutboxStatus,
+    WaitlistStatus
+);
 
 /// The SQL literals of the statuses that statements name in their text, spelled by the
 /// enums themselves (`HOLD_ACTIVE` is `'active'`).

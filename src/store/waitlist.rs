@@ -239,22 +239,26 @@ pub async fn close_for_event(
         .bind(now)
         .fetch_all(c)
         .await)?;
-    on_tx!(tx, |c| sqlx::query("UPDATE ticket_types SET wl_active = 0 WHERE event_id = $1")
-        .bind(event_id)
-        .execute(c)
-        .await
-        .map(|_| ()))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE ticket_types SET wl_active = 0 WHERE event_id = $1"
+    )
+    .bind(event_id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
     Ok(rows)
 }
 
 /// Pauses or resumes a locked ticket type's queue.
 pub async fn set_paused(tx: &mut Tx, ticket_type_id: i64, paused: bool) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query("UPDATE ticket_types SET wl_paused = $2 WHERE id = $1")
-        .bind(ticket_type_id)
-        .bind(paused)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE ticket_types SET wl_paused = $2 WHERE id = $1"
+    )
+    .bind(ticket_type_id)
+    .bind(paused)
+    .execute(c)
+    .await
+    .map(|_| ()))
 }
 
 /// Sets how a locked ticket type's queue hands out seats.
@@ -263,12 +267,14 @@ pub async fn set_first_fit(
     ticket_type_id: i64,
     first_fit: bool,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query("UPDATE ticket_types SET wl_first_fit = $2 WHERE id = $1")
-        .bind(ticket_type_id)
-        .bind(first_fit)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE ticket_types SET wl_first_fit = $2 WHERE id = $1"
+    )
+    .bind(ticket_type_id)
+    .bind(first_fit)
+    .execute(c)
+    .await
+    .map(|_| ()))
 }
 
 /// An entry's position: its rank among the active entries of its queue (1 is next).
@@ -330,7 +336,11 @@ fn with_event_sql(filter: &str) -> String {
 }
 
 /// A person's entries, active ones first, then the newest.
-pub async fn of_user(db: &Db, user_id: i64, limit: i64) -> Result<Vec<EntryWithEvent>, sqlx::Error> {
+pub async fn of_user(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<EntryWithEvent>, sqlx::Error> {
     let sql = format!(
         "{} ORDER BY CASE WHEN {} THEN 0 ELSE 1 END, w.updated_at DESC, w.id DESC LIMIT $2",
         with_event_sql("w.user_id = $1"),
@@ -436,8 +446,12 @@ pub async fn stats_for_event(db: &Db, event_id: i64) -> Result<Vec<QueueStats>, 
          FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id",
         count(&format!("w.status = {WL_WAITING}")),
         count(&format!("w.status = {WL_OFFERED}")),
-        sum(&format!("w.status = {WL_OFFERED} AND w.offered_quantity < w.quantity")),
-        sum(&format!("w.status = {WL_OFFERED} AND w.offered_quantity = w.quantity")),
+        sum(&format!(
+            "w.status = {WL_OFFERED} AND w.offered_quantity < w.quantity"
+        )),
+        sum(&format!(
+            "w.status = {WL_OFFERED} AND w.offered_quantity = w.quantity"
+        )),
         count("w.status = 'booked'"),
         count("w.status = 'expired'"),
         count("w.status IN ('left', 'removed')"),
@@ -450,7 +464,8 @@ pub async fn stats_for_event(db: &Db, event_id: i64) -> Result<Vec<QueueStats>, 
 
 /// A person's entries for their data export, newest first.
 pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLS} FROM waitlist_entries WHERE user_id = $1 ORDER BY created_at DESC");
+    let sql =
+        format!("SELECT {COLS} FROM waitlist_entries WHERE user_id = $1 ORDER BY created_at DESC");
     on_pool!(db, |p| sqlx::query_as(&sql)
         .bind(user_id)
         .fetch_all(p)
@@ -471,25 +486,39 @@ pub async fn active_of_user(db: &Db, user_id: i64) -> Result<Vec<EntryRow>, sqlx
 
 /// Deletes a person's ended entries (erasure), detaching the holds that pointed at them.
 pub async fn delete_of_user(tx: &mut Tx, user_id: i64) -> Result<u64, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE holds SET waitlist_entry_id = NULL WHERE user_id = $1 AND waitlist_entry_id IS NOT NULL"
     )
     .bind(user_id)
     .execute(c)
     .await
-    .map(|_| ()))?;
-    on_tx!(tx, |c| sqlx::query("DELETE FROM waitlist_entries WHERE user_id = $1")
-        .bind(user_id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))
+    .map(|_| ())
+    })?;
+    on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM waitlist_entries WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
 }
 
 /// Entries of a queue that are offered, for the checker: (entry, hold status, hold quantity,
 /// hold expiry, hold's entry), None for a missing hold.
 pub async fn offers_with_holds(
     db: &Db,
-) -> Result<Vec<(i64, i64, Option<String>, Option<i64>, Option<i64>, Option<i64>)>, sqlx::Error> {
+) -> Result<
+    Vec<(
+        i64,
+        i64,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    )>,
+    sqlx::Error,
+> {
     let sql = format!(
         "SELECT w.id, w.offered_quantity, h.status, h.quantity, h.expires_at, h.waitlist_entry_id \
          FROM waitlist_entries w LEFT JOIN holds h ON h.id = w.hold_id WHERE w.status = {WL_OFFERED}"

@@ -51,7 +51,9 @@ impl From<WaitlistError> for ApiError {
                 ErrorCode::SeatsAvailable,
                 match available {
                     1 => "1 seat is available: book it instead of joining the waitlist".to_string(),
-                    n => format!("{n} seats are available: book them instead of joining the waitlist"),
+                    n => format!(
+                        "{n} seats are available: book them instead of joining the waitlist"
+                    ),
                 },
             ),
             WaitlistError::InvalidQuantity { max } => {
@@ -61,7 +63,9 @@ impl From<WaitlistError> for ApiError {
             WaitlistError::EventNotBookable { cancelled } => {
                 BookingError::EventNotBookable { cancelled }.into()
             }
-            WaitlistError::SeatLimit { limit, has } => BookingError::SeatLimit { limit, has }.into(),
+            WaitlistError::SeatLimit { limit, has } => {
+                BookingError::SeatLimit { limit, has }.into()
+            }
             WaitlistError::OfferPending => ApiError::new(
                 ErrorCode::Conflict,
                 "You have an offer for this ticket type: accept or decline it before changing how many seats you want",
@@ -85,7 +89,9 @@ impl From<WaitlistError> for ApiError {
                 "cursor",
                 "cursor must be the next_cursor of a previous page",
             ),
-            WaitlistError::RateLimited(secs) => crate::ratelimit::too_many(secs, "waitlist requests"),
+            WaitlistError::RateLimited(secs) => {
+                crate::ratelimit::too_many(secs, "waitlist requests")
+            }
             WaitlistError::Booking(b) => b.into(),
             WaitlistError::Internal(_) => ApiError::internal(),
         }

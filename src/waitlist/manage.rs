@@ -77,9 +77,13 @@ impl WaitlistService {
                     .map(|t| t.name.clone())
                     .unwrap_or_default(),
                 paused: s.paused,
-                order: if s.first_fit { Order::FirstFit } else { Order::Queue }
-                    .as_str()
-                    .to_string(),
+                order: if s.first_fit {
+                    Order::FirstFit
+                } else {
+                    Order::Queue
+                }
+                .as_str()
+                .to_string(),
                 waiting: s.waiting,
                 offers_out: s.offers_out,
                 set_aside: s.set_aside,
@@ -183,9 +187,16 @@ impl WaitlistService {
             offers::leave(&mut stx, &current, WaitlistStatus::Removed, now)
                 .await
                 .map_err(fail)?;
-            audit(&mut stx, actor, "waitlist.remove", event_id, serde_json::json!({ "entry_id": entry_id }), now)
-                .await
-                .map_err(fail)?;
+            audit(
+                &mut stx,
+                actor,
+                "waitlist.remove",
+                event_id,
+                serde_json::json!({ "entry_id": entry_id }),
+                now,
+            )
+            .await
+            .map_err(fail)?;
         }
         stx.commit().await.map_err(fail)?;
         let rows = store::waitlist::of_event(
@@ -230,7 +241,11 @@ impl WaitlistService {
                 store::waitlist::set_paused(stx.tx(), tt.id, paused)
                     .await
                     .map_err(fail)?;
-                let action = if paused { "waitlist.pause" } else { "waitlist.resume" };
+                let action = if paused {
+                    "waitlist.pause"
+                } else {
+                    "waitlist.resume"
+                };
                 (action, serde_json::json!({ "ticket_type_id": tt.id }))
             }
             Setting::Order(order) => {

@@ -115,7 +115,11 @@ impl WaitlistService {
                     .await?;
                 let place = if quantity > e.quantity {
                     // Growing moves the entry to the back (its old place is not reused).
-                    Some(next_place_kept(&mut stx, ticket_type_id).await.map_err(fail)?)
+                    Some(
+                        next_place_kept(&mut stx, ticket_type_id)
+                            .await
+                            .map_err(fail)?,
+                    )
                 } else {
                     None
                 };
@@ -251,9 +255,11 @@ impl WaitlistService {
             .map_err(fail)?
             .ok_or(WaitlistError::NotFound("waitlist entry"))?;
         let hold = match (current.status, current.hold_id) {
-            (WaitlistStatus::Offered, Some(h)) => store::holds::mark_released(stx.tx(), h, e.user_id, now)
-                .await
-                .map_err(fail)?,
+            (WaitlistStatus::Offered, Some(h)) => {
+                store::holds::mark_released(stx.tx(), h, e.user_id, now)
+                    .await
+                    .map_err(fail)?
+            }
             _ => None,
         };
         let Some(hold) = hold else {

@@ -125,7 +125,11 @@ pub(crate) async fn hand_out(stx: &mut SeatTx, ticket_type_id: i64) -> Result<i6
         }
     }
     if took > 0 {
-        tracing::debug!(ticket_type = ticket_type_id, seats = took, "seats offered to the waitlist");
+        tracing::debug!(
+            ticket_type = ticket_type_id,
+            seats = took,
+            "seats offered to the waitlist"
+        );
     }
     Ok(took)
 }
@@ -162,8 +166,7 @@ async fn offer_notices(
                 hold_id: hold.id,
                 expires_at,
             };
-            store::outbox::enqueue_due(stx.tx(), &soon, expires_at - REMIND_BEFORE_MS, now)
-                .await?;
+            store::outbox::enqueue_due(stx.tx(), &soon, expires_at - REMIND_BEFORE_MS, now).await?;
         }
     }
     Ok(())

@@ -17,7 +17,11 @@ pub(crate) fn entry_view(w: &EntryWithEvent) -> WaitlistEntryView {
         position: active.then_some(w.position),
         status: e.status,
         offered_quantity: if active { e.offered_quantity } else { 0 },
-        offer_expires_at: if active { e.offer_expires_at.map(to_datetime) } else { None },
+        offer_expires_at: if active {
+            e.offer_expires_at.map(to_datetime)
+        } else {
+            None
+        },
         hold_id: if active { e.hold_id } else { None },
         booking_id: e.booking_id,
         created_at: to_datetime(e.created_at),

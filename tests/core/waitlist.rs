@@ -89,7 +89,10 @@ async fn joining_needs_a_sold_out_ticket_type_and_positions_have_no_gaps() {
         assert_eq!(again.id, a.id);
         // Fewer seats keep the place; more move to the back.
         let fewer = join(&f, &people[1], 1).await;
-        assert_eq!((fewer.id, fewer.position, fewer.quantity), (a.id, Some(1), 1));
+        assert_eq!(
+            (fewer.id, fewer.position, fewer.quantity),
+            (a.id, Some(1), 1)
+        );
         let more = join(&f, &people[1], 4).await;
         assert_eq!((more.id, more.position), (a.id, Some(3)), "[{}]", f.engine);
         assert_eq!(entry(&f, &people[2], b.id).await.position, Some(1));
@@ -99,7 +102,10 @@ async fn joining_needs_a_sold_out_ticket_type_and_positions_have_no_gaps() {
                 .waitlist()
                 .join(&people[2], f.event_id, f.tt_id, bad)
                 .await;
-            assert!(matches!(r, Err(WaitlistError::InvalidQuantity { max: 4 })), "{r:?}");
+            assert!(
+                matches!(r, Err(WaitlistError::InvalidQuantity { max: 4 })),
+                "{r:?}"
+            );
         }
         // Somebody else's entry does not exist for you.
         assert!(matches!(
@@ -133,8 +139,16 @@ async fn returned_seats_go_to_the_queue_in_order_never_to_the_public() {
         assert_eq!(offered.status, WaitlistStatus::Offered, "[{}]", f.engine);
         assert_eq!(offered.offered_quantity, 1);
         assert!(offered.hold_id.is_some() && offered.offer_expires_at.is_some());
-        assert_eq!(entry(&f, &people[1], w2.id).await.status, WaitlistStatus::Waiting);
-        assert_eq!(f.available().await, 0, "[{}] the public never sees it", f.engine);
+        assert_eq!(
+            entry(&f, &people[1], w2.id).await.status,
+            WaitlistStatus::Waiting
+        );
+        assert_eq!(
+            f.available().await,
+            0,
+            "[{}] the public never sees it",
+            f.engine
+        );
         let outsider = f
             .core
             .bookings()
@@ -166,7 +180,10 @@ async fn returned_seats_go_to_the_queue_in_order_never_to_the_public() {
         assert!(replayed);
         assert_eq!(again.id, booking.id);
         let done = entry(&f, &people[0], w1.id).await;
-        assert_eq!((done.status, done.booking_id), (WaitlistStatus::Booked, Some(booking.id)));
+        assert_eq!(
+            (done.status, done.booking_id),
+            (WaitlistStatus::Booked, Some(booking.id))
+        );
         // The next seat back goes to the next person; declining passes it on to the public
         // once nobody is left in the queue.
         f.core
@@ -174,7 +191,10 @@ async fn returned_seats_go_to_the_queue_in_order_never_to_the_public() {
             .cancel_booking(&holders[1].0, holders[1].1)
             .await
             .unwrap();
-        assert_eq!(entry(&f, &people[1], w2.id).await.status, WaitlistStatus::Offered);
+        assert_eq!(
+            entry(&f, &people[1], w2.id).await.status,
+            WaitlistStatus::Offered
+        );
         let declined = f.core.waitlist().decline(&people[1], w2.id).await.unwrap();
         assert_eq!(declined.status, WaitlistStatus::Left);
         assert_eq!(f.available().await, 1, "[{}]", f.engine);
@@ -212,18 +232,32 @@ async fn an_offer_that_expires_passes_on_and_its_reminder_is_dropped() {
         assert_eq!(expires, f.core.clock().now_ms() + 20 * 60_000);
         let reminder = outbox_rows(&f, "waitlist.offer_expiring").await;
         assert_eq!(reminder.len(), 1, "[{}]", f.engine);
-        assert_eq!(reminder[0].1, expires - 5 * 60_000, "due five minutes before");
+        assert_eq!(
+            reminder[0].1,
+            expires - 5 * 60_000,
+            "due five minutes before"
+        );
         assert_eq!(outbox_rows(&f, "waitlist.offer").await.len(), 1);
         f.core.clock().advance_ms(20 * 60_000 + 1);
         assert_eq!(f.core.bookings().sweep_expired_holds().await.unwrap(), 1);
-        assert_eq!(entry(&f, &people[0], w1.id).await.status, WaitlistStatus::Expired);
-        assert_eq!(entry(&f, &people[1], w2.id).await.status, WaitlistStatus::Offered);
+        assert_eq!(
+            entry(&f, &people[0], w1.id).await.status,
+            WaitlistStatus::Expired
+        );
+        assert_eq!(
+            entry(&f, &people[1], w2.id).await.status,
+            WaitlistStatus::Offered
+        );
         assert_eq!(outbox_rows(&f, "waitlist.offer_expired").await.len(), 1);
         // The first reminder was dropped with its offer; the second offer has its own.
         let reminders = outbox_rows(&f, "waitlist.offer_expiring").await;
         assert_eq!(reminders.len(), 1, "[{}] {reminders:?}", f.engine);
         assert_ne!(reminders[0].0, reminder[0].0);
-        let late = f.core.waitlist().accept(&people[0], w1.id, "late", &[]).await;
+        let late = f
+            .core
+            .waitlist()
+            .accept(&people[0], w1.id, "late", &[])
+            .await;
         let api: evently::ApiError = late.unwrap_err().into();
         assert_eq!(api.status(), 410);
         f.assert_invariants().await;
@@ -244,18 +278,28 @@ async fn seats_are_set_aside_for_a_head_that_wants_more_for_one_lifetime() {
             .unwrap();
         let set_aside = entry(&f, &people[0], head.id).await;
         assert_eq!(
-            (set_aside.status, set_aside.offered_quantity, set_aside.position),
+            (
+                set_aside.status,
+                set_aside.offered_quantity,
+                set_aside.position
+            ),
             (WaitlistStatus::Offered, 1, Some(1)),
             "[{}] one seat set aside for the head",
             f.engine
         );
-        assert_eq!(entry(&f, &people[1], next.id).await.status, WaitlistStatus::Waiting);
+        assert_eq!(
+            entry(&f, &people[1], next.id).await.status,
+            WaitlistStatus::Waiting
+        );
         // No more come back in time: the seat goes to the next entry that fits, and the
         // head keeps its place.
         f.core.clock().advance_ms(10 * 60_000 + 1);
         f.core.bookings().sweep_expired_holds().await.unwrap();
         let head_now = entry(&f, &people[0], head.id).await;
-        assert_eq!((head_now.status, head_now.position), (WaitlistStatus::Waiting, Some(1)));
+        assert_eq!(
+            (head_now.status, head_now.position),
+            (WaitlistStatus::Waiting, Some(1))
+        );
         let next_now = entry(&f, &people[1], next.id).await;
         assert_eq!(next_now.status, WaitlistStatus::Offered, "[{}]", f.engine);
         // Two more come back: the head gets both, a complete offer with a fresh lifetime.
@@ -263,7 +307,10 @@ async fn seats_are_set_aside_for_a_head_that_wants_more_for_one_lifetime() {
             f.core.bookings().cancel_booking(&h.0, h.1).await.unwrap();
         }
         let full = entry(&f, &people[0], head.id).await;
-        assert_eq!((full.status, full.offered_quantity), (WaitlistStatus::Offered, 2));
+        assert_eq!(
+            (full.status, full.offered_quantity),
+            (WaitlistStatus::Offered, 2)
+        );
         assert_eq!(
             full.offer_expires_at.unwrap().timestamp_millis(),
             f.core.clock().now_ms() + 10 * 60_000
@@ -293,7 +340,11 @@ async fn first_fit_order_pause_and_removal_by_the_organizer() {
             .await
             .unwrap();
         assert_eq!(q.order, "first_fit");
-        assert!(w.set_order(&f.organizer, f.event_id, f.tt_id, "random").await.is_err());
+        assert!(
+            w.set_order(&f.organizer, f.event_id, f.tt_id, "random")
+                .await
+                .is_err()
+        );
         // Not the organizer: the event does not exist for them.
         assert!(matches!(
             w.queues(&people[2], f.event_id).await,
@@ -304,17 +355,29 @@ async fn first_fit_order_pause_and_removal_by_the_organizer() {
             .cancel_booking(&holders[0].0, holders[0].1)
             .await
             .unwrap();
-        assert_eq!(entry(&f, &people[0], big.id).await.status, WaitlistStatus::Waiting);
-        assert_eq!(entry(&f, &people[1], small.id).await.status, WaitlistStatus::Offered);
+        assert_eq!(
+            entry(&f, &people[0], big.id).await.status,
+            WaitlistStatus::Waiting
+        );
+        assert_eq!(
+            entry(&f, &people[1], small.id).await.status,
+            WaitlistStatus::Offered
+        );
         // Paused: returned seats go on public sale.
-        let paused = w.set_paused(&f.organizer, f.event_id, f.tt_id, true).await.unwrap();
+        let paused = w
+            .set_paused(&f.organizer, f.event_id, f.tt_id, true)
+            .await
+            .unwrap();
         assert!(paused.paused);
         f.core
             .bookings()
             .cancel_booking(&holders[1].0, holders[1].1)
             .await
             .unwrap();
-        assert_eq!(entry(&f, &people[0], big.id).await.status, WaitlistStatus::Waiting);
+        assert_eq!(
+            entry(&f, &people[0], big.id).await.status,
+            WaitlistStatus::Waiting
+        );
         assert_eq!(f.available().await, 1, "[{}]", f.engine);
         // Resumed with a seat free and another back: the big entry fits now.
         f.core
@@ -322,8 +385,13 @@ async fn first_fit_order_pause_and_removal_by_the_organizer() {
             .cancel_booking(&holders[2].0, holders[2].1)
             .await
             .unwrap();
-        w.set_paused(&f.organizer, f.event_id, f.tt_id, false).await.unwrap();
-        assert_eq!(entry(&f, &people[0], big.id).await.status, WaitlistStatus::Offered);
+        w.set_paused(&f.organizer, f.event_id, f.tt_id, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            entry(&f, &people[0], big.id).await.status,
+            WaitlistStatus::Offered
+        );
         let queues = w.queues(&f.organizer, f.event_id).await.unwrap();
         assert_eq!((queues[0].offers_out, queues[0].waiting), (2, 0));
         // The organizer removes an entry: its offer's seat is freed at once.
@@ -336,7 +404,14 @@ async fn first_fit_order_pause_and_removal_by_the_organizer() {
             .unwrap();
         assert_eq!(page.items.len(), 1);
         let rest = w
-            .entries(&f.organizer, f.event_id, None, false, page.next_cursor.as_deref(), 10)
+            .entries(
+                &f.organizer,
+                f.event_id,
+                None,
+                false,
+                page.next_cursor.as_deref(),
+                10,
+            )
             .await
             .unwrap();
         assert_eq!(rest.items.len(), 1);
@@ -362,12 +437,24 @@ async fn a_cancelled_event_closes_its_waitlists_and_tells_everyone() {
             .await
             .unwrap();
         for (p, e) in [(&people[0], a.id), (&people[1], b.id)] {
-            assert_eq!(entry(&f, p, e).await.status, WaitlistStatus::Closed, "[{}]", f.engine);
+            assert_eq!(
+                entry(&f, p, e).await.status,
+                WaitlistStatus::Closed,
+                "[{}]",
+                f.engine
+            );
         }
         assert_eq!(outbox_rows(&f, "waitlist.closed").await.len(), 2);
         assert!(outbox_rows(&f, "waitlist.offer_expiring").await.is_empty());
-        let again = f.core.waitlist().join(&people[0], f.event_id, f.tt_id, 1).await;
-        assert!(matches!(again, Err(WaitlistError::EventNotBookable { cancelled: true })));
+        let again = f
+            .core
+            .waitlist()
+            .join(&people[0], f.event_id, f.tt_id, 1)
+            .await;
+        assert!(matches!(
+            again,
+            Err(WaitlistError::EventNotBookable { cancelled: true })
+        ));
         f.assert_invariants().await;
     }
 }
@@ -382,7 +469,11 @@ async fn five_hundred_concurrent_joins_get_positions_one_to_five_hundred() {
         for p in people {
             let f = f.clone();
             tasks.push(tokio::spawn(async move {
-                f.core.waitlist().join(&p, f.event_id, f.tt_id, 1).await.map(|r| (p, r.0))
+                f.core
+                    .waitlist()
+                    .join(&p, f.event_id, f.tt_id, 1)
+                    .await
+                    .map(|r| (p, r.0))
             }));
         }
         let mut joined = Vec::new();
@@ -414,10 +505,19 @@ async fn in_a_race_the_queue_gets_every_returned_seat_in_order_and_outsiders_non
         let mut bookings = Vec::new();
         for (i, h) in holders.iter().enumerate() {
             if i < 200 {
-                let (b, _) = f.core.bookings().book(h, f.event_id, f.tt_id, 1, &format!("s{i}")).await.unwrap();
+                let (b, _) = f
+                    .core
+                    .bookings()
+                    .book(h, f.event_id, f.tt_id, 1, &format!("s{i}"))
+                    .await
+                    .unwrap();
                 bookings.push((h.clone(), b.id));
             } else {
-                f.core.bookings().hold(h, f.event_id, f.tt_id, 1, &format!("h{i}")).await.unwrap();
+                f.core
+                    .bookings()
+                    .hold(h, f.event_id, f.tt_id, 1, &format!("h{i}"))
+                    .await
+                    .unwrap();
             }
         }
         let waiting = users(&f.core, 200, "wait").await;
@@ -435,7 +535,12 @@ async fn in_a_race_the_queue_gets_every_returned_seat_in_order_and_outsiders_non
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) && n < 200 {
                     n += 1;
-                    if f.core.bookings().book(&o, f.event_id, f.tt_id, 1, &format!("o{i}-{n}")).await.is_ok() {
+                    if f.core
+                        .bookings()
+                        .book(&o, f.event_id, f.tt_id, 1, &format!("o{i}-{n}"))
+                        .await
+                        .is_ok()
+                    {
                         wins.fetch_add(1, Ordering::Relaxed);
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
@@ -457,7 +562,11 @@ async fn in_a_race_the_queue_gets_every_returned_seat_in_order_and_outsiders_non
                             if n % 5 == 4 {
                                 let _ = f.core.waitlist().decline(w, e.id).await;
                             } else {
-                                let _ = f.core.waitlist().accept(w, e.id, &format!("a{}", e.id), &[]).await;
+                                let _ = f
+                                    .core
+                                    .waitlist()
+                                    .accept(w, e.id, &format!("a{}", e.id), &[])
+                                    .await;
                             }
                         }
                     }
@@ -482,7 +591,12 @@ async fn in_a_race_the_queue_gets_every_returned_seat_in_order_and_outsiders_non
         cancels.await.unwrap();
         // Until every offer is answered.
         for _ in 0..2_000 {
-            let queues = f.core.waitlist().queues(&f.organizer, f.event_id).await.unwrap();
+            let queues = f
+                .core
+                .waitlist()
+                .queues(&f.organizer, f.event_id)
+                .await
+                .unwrap();
             if queues[0].offers_out == 0 {
                 break;
             }
@@ -492,7 +606,12 @@ async fn in_a_race_the_queue_gets_every_returned_seat_in_order_and_outsiders_non
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(outside_wins.load(Ordering::Relaxed), 0, "[{}] an outsider got a seat", f.engine);
+        assert_eq!(
+            outside_wins.load(Ordering::Relaxed),
+            0,
+            "[{}] an outsider got a seat",
+            f.engine
+        );
         // Every seat that came back went to the queue, in order: those who got an offer
         // are exactly the first ones in the queue.
         let mut served = Vec::new();
@@ -505,8 +624,18 @@ async fn in_a_race_the_queue_gets_every_returned_seat_in_order_and_outsiders_non
                 served.push(e.position.unwrap());
             }
         }
-        let booked = f.core.waitlist().queues(&f.organizer, f.event_id).await.unwrap()[0].accepted;
-        assert_eq!(booked, 130, "[{}] all 130 returned seats were booked from the queue", f.engine);
+        let booked = f
+            .core
+            .waitlist()
+            .queues(&f.organizer, f.event_id)
+            .await
+            .unwrap()[0]
+            .accepted;
+        assert_eq!(
+            booked, 130,
+            "[{}] all 130 returned seats were booked from the queue",
+            f.engine
+        );
         assert!(!unserved.is_empty());
         assert!(
             served.iter().max() < unserved.iter().min(),

@@ -21,7 +21,8 @@ fn why_param() -> Signal<String> {
 /// Why the visitor was sent here, said at the top (`?why=book`: they pressed "Book").
 fn why_notice() -> impl IntoView {
     let q = use_query_map();
-    move || match q.read().get("why").as_deref() {
+    move || {
+        match q.read().get("why").as_deref() {
         Some("book") => Some(view! {
             <div class="notice info" role="status">
                 <p><strong>"Sign in to book"</strong>"Your tickets are not held yet. After signing in (or creating an account) you are back on the event with the same tickets chosen."</p>
@@ -33,6 +34,7 @@ fn why_notice() -> impl IntoView {
             </div>
         }.into_any()),
         _ => None,
+    }
     }
 }
 

@@ -2,11 +2,11 @@
 
 use crate::api::bookings::{CancelBooking, load_booking, my_bookings};
 use crate::api::waitlist::my_waitlist;
-use crate::pages::waitlist::MyWaitlist;
 use crate::components::forms::{ErrorNotice, FormError};
 use crate::components::head::{PageTitle, ScriptPreload};
 use crate::components::layout::RequireUser;
 use crate::pages::not_found::NotFound;
+use crate::pages::waitlist::MyWaitlist;
 use evently::domain::BookingStatus;
 use evently::dto::MyBooking;
 use evently::error::ErrorCode;

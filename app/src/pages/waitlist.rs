@@ -111,7 +111,10 @@ pub fn WaitlistSlot(
 pub fn MyWaitlist(entries: Vec<WaitlistEntryView>, server_now: DateTime<Utc>) -> impl IntoView {
     crate::components::forms::provide_url_error();
     let live = crate::live::use_live();
-    let list = Signal::derive(move || live.and_then(|l| l.my_entries()).unwrap_or_else(|| entries.clone()));
+    let list = Signal::derive(move || {
+        live.and_then(|l| l.my_entries())
+            .unwrap_or_else(|| entries.clone())
+    });
     let accept = ServerAction::<AcceptOffer>::new();
     let decline = ServerAction::<DeclineOffer>::new();
     let leave = ServerAction::<LeaveWaitlist>::new();

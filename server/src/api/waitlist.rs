@@ -61,7 +61,11 @@ pub async fn join(
         .waitlist()
         .join(&actor, event_id, req.ticket_type_id, req.quantity)
         .await?;
-    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(entry)))
 }
 

@@ -59,12 +59,18 @@ fn read_tokens(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
 
 pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
     let base = loopback_only(&args.url)?;
-    anyhow::ensure!((1..=100_000).contains(&args.joins), "--joins must be 1..=100000");
+    anyhow::ensure!(
+        (1..=100_000).contains(&args.joins),
+        "--joins must be 1..=100000"
+    );
     anyhow::ensure!(
         (1..=10_000).contains(&args.cancellations) && args.cancellations <= args.joins,
         "--cancellations must be 1..=10000 and at most --joins"
     );
-    anyhow::ensure!((1..=1_000).contains(&args.burst), "--burst must be 1..=1000");
+    anyhow::ensure!(
+        (1..=1_000).contains(&args.burst),
+        "--burst must be 1..=1000"
+    );
     let tokens = read_tokens(&args.tokens)?;
     let needed = args.cancellations + args.joins;
     anyhow::ensure!(
@@ -75,7 +81,13 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
     );
     let (holders, waiters) = tokens[..needed].split_at(args.cancellations);
     let http = client(args.concurrency.max(64))?;
-    let org = super::bench_common::login(&http, &base, &args.organizer_email, &args.organizer_password).await?;
+    let org = super::bench_common::login(
+        &http,
+        &base,
+        &args.organizer_email,
+        &args.organizer_password,
+    )
+    .await?;
     let starts = chrono::Utc::now() + chrono::Duration::days(20);
     let ev: Value = http
         .post(format!("{base}/api/v1/events"))
@@ -88,7 +100,9 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
         .await?
         .json()
         .await?;
-    let event_id = ev["id"].as_i64().ok_or_else(|| anyhow::anyhow!("creating the event failed: {ev}"))?;
+    let event_id = ev["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("creating the event failed: {ev}"))?;
     let tt = ev["ticket_types"][0]["id"].as_i64().unwrap_or_default();
     http.post(format!("{base}/api/v1/events/{event_id}/publish"))
         .bearer_auth(&org)
@@ -111,7 +125,9 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
                     .await?
                     .json()
                     .await?;
-                r["id"].as_i64().ok_or_else(|| anyhow::anyhow!("booking failed: {r}"))
+                r["id"]
+                    .as_i64()
+                    .ok_or_else(|| anyhow::anyhow!("booking failed: {r}"))
             }
         })
         .buffer_unordered(64)
@@ -125,32 +141,36 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
         .collect::<anyhow::Result<_>>()?;
 
     // Everyone joins at once.
-    eprintln!("{} people join the waitlist, {} at a time...", args.joins, args.concurrency);
+    eprintln!(
+        "{} people join the waitlist, {} at a time...",
+        args.joins, args.concurrency
+    );
     let started = Instant::now();
-    let joined: Vec<anyhow::Result<(f64, i64, i64)>> = futures::stream::iter(waiters.iter().cloned())
-        .map(|t| {
-            let (http, base) = (http.clone(), base.clone());
-            async move {
-                let t0 = Instant::now();
-                let r = http
-                    .post(format!("{base}/api/v1/events/{event_id}/waitlist"))
-                    .bearer_auth(&t)
-                    .json(&json!({"ticket_type_id": tt, "quantity": 1}))
-                    .send()
-                    .await?;
-                let status = r.status();
-                let body: Value = r.json().await?;
-                anyhow::ensure!(status.as_u16() == 201, "join answered {status}: {body}");
-                Ok((
-                    t0.elapsed().as_secs_f64() * 1000.0,
-                    body["id"].as_i64().unwrap_or_default(),
-                    body["position"].as_i64().unwrap_or_default(),
-                ))
-            }
-        })
-        .buffer_unordered(args.concurrency)
-        .collect()
-        .await;
+    let joined: Vec<anyhow::Result<(f64, i64, i64)>> =
+        futures::stream::iter(waiters.iter().cloned())
+            .map(|t| {
+                let (http, base) = (http.clone(), base.clone());
+                async move {
+                    let t0 = Instant::now();
+                    let r = http
+                        .post(format!("{base}/api/v1/events/{event_id}/waitlist"))
+                        .bearer_auth(&t)
+                        .json(&json!({"ticket_type_id": tt, "quantity": 1}))
+                        .send()
+                        .await?;
+                    let status = r.status();
+                    let body: Value = r.json().await?;
+                    anyhow::ensure!(status.as_u16() == 201, "join answered {status}: {body}");
+                    Ok((
+                        t0.elapsed().as_secs_f64() * 1000.0,
+                        body["id"].as_i64().unwrap_or_default(),
+                        body["position"].as_i64().unwrap_or_default(),
+                    ))
+                }
+            })
+            .buffer_unordered(args.concurrency)
+            .collect()
+            .await;
     let join_secs = started.elapsed().as_secs_f64();
     let mut join_ms = Vec::with_capacity(joined.len());
     let mut positions = Vec::with_capacity(joined.len());
@@ -185,7 +205,10 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
             .map(|(_, i)| (waiters[i].clone(), entry_of[i]))
             .collect()
     };
-    eprintln!("{} people at the head of the queue open their live socket...", head.len());
+    eprintln!(
+        "{} people at the head of the queue open their live socket...",
+        head.len()
+    );
     let ws_url = format!("{}/api/v1/live", base.replace("http://", "ws://"));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, i64, Instant)>();
     let mut listeners = Vec::with_capacity(head.len());
@@ -193,8 +216,12 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
     for (token, entry) in head.iter().cloned() {
         let (ws_url, tx, ready) = (ws_url.clone(), tx.clone(), ready.clone());
         listeners.push(tokio::spawn(async move {
-            let Ok(mut req) = ws_url.as_str().into_client_request() else { return };
-            let Ok(auth) = format!("Bearer {token}").parse() else { return };
+            let Ok(mut req) = ws_url.as_str().into_client_request() else {
+                return;
+            };
+            let Ok(auth) = format!("Bearer {token}").parse() else {
+                return;
+            };
             req.headers_mut().insert("authorization", auth);
             let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
                 ready.add_permits(1);
@@ -204,7 +231,9 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
             let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
             while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await {
                 let Message::Text(text) = msg else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
                 if v["type"] != "waitlist" {
                     continue;
                 }
@@ -225,10 +254,18 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
         }));
     }
     drop(tx);
-    let _ = tokio::time::timeout(Duration::from_secs(60), ready.acquire_many(head.len() as u32)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(60),
+        ready.acquire_many(head.len() as u32),
+    )
+    .await;
 
     // Cancellations in bursts; each seat becomes the next person's offer.
-    eprintln!("cancelling {} bookings in bursts of {}...", bookings.len(), args.burst);
+    eprintln!(
+        "cancelling {} bookings in bursts of {}...",
+        bookings.len(),
+        args.burst
+    );
     let mut burst_start: Vec<(Instant, usize)> = Vec::new();
     let mut cancel_ms = Vec::with_capacity(bookings.len());
     for (n, burst) in bookings.chunks(args.burst).enumerate() {
@@ -260,7 +297,8 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
     let collect_until = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut got: HashMap<i64, ()> = HashMap::new();
     while got.len() < head.len() {
-        let Ok(Some((entry, at, when))) = tokio::time::timeout_at(collect_until, rx.recv()).await else {
+        let Ok(Some((entry, at, when))) = tokio::time::timeout_at(collect_until, rx.recv()).await
+        else {
             break;
         };
         got.insert(entry, ());

@@ -106,7 +106,10 @@ pub async fn seed_users(
         !config.production(),
         "seed-users never runs in production (EVENTLY_ENV=production)"
     );
-    anyhow::ensure!((1..=1_000_000).contains(&count), "--count must be 1..=1000000");
+    anyhow::ensure!(
+        (1..=1_000_000).contains(&count),
+        "--count must be 1..=1000000"
+    );
     let core = build_core(&config, Clock::System, None).await?;
     let started = std::time::Instant::now();
     let mut last = started;

@@ -178,7 +178,10 @@ impl Hub {
                 if let Some(conn) = s.conns.get(&c) {
                     match conn.tx.try_send(msg.clone()) {
                         Ok(()) => queued += 1,
-                        Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) => {}
+                        Err(
+                            mpsc::error::TrySendError::Full(_)
+                            | mpsc::error::TrySendError::Closed(_),
+                        ) => {}
                     }
                 }
             }

@@ -221,7 +221,9 @@ async fn the_openapi_document_describes_the_booking_api() {
         .collect();
     assert_eq!(
         tags,
-        ["events", "bookings", "holds", "waitlist", "accounts", "admin"]
+        [
+            "events", "bookings", "holds", "waitlist", "accounts", "admin"
+        ]
     );
 
     // Every operation has a unique id, a tag and a summary; every error response has a body.
