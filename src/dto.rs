@@ -485,6 +485,9 @@ pub struct WaitlistEntryView {
     pub offered_quantity: i64,
     /// When the offer (or the set-aside seats) ends.
     pub offer_expires_at: Option<DateTime<Utc>>,
+    /// That time of day in the event's time zone ("21:30"), for pages.
+    #[serde(default)]
+    pub offer_expires_label: Option<String>,
     /// The offer's hold (it can also be confirmed at `POST /api/v1/holds/{id}/confirm`).
     pub hold_id: Option<i64>,
     /// The booking an accepted offer became.

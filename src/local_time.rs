@@ -4,6 +4,11 @@ use crate::clock::to_datetime;
 use crate::error::ApiError;
 use chrono::TimeZone;
 
+/// "21:30": the time of day in `tz`.
+pub fn clock_label(ms: i64, tz: &str) -> String {
+    local(ms, tz).format("%H:%M").to_string()
+}
+
 /// "Sat 14 Mar 2026, 20:00" in the event's time zone.
 pub fn date_label(ms: i64, tz: &str) -> String {
     local(ms, tz).format("%a %-d %b %Y, %H:%M").to_string()

@@ -567,7 +567,13 @@ async fn waitlist_showcase(core: &Core, organizers: &[i64]) -> Result<(), SeedEr
     let tt = ev.ticket_types[0].id;
     for (i, id) in ids[..20].iter().enumerate() {
         core.bookings()
-            .book(&actor(*id, Role::Attendee), ev.id, tt, 1, &format!("demo-{i}"))
+            .book(
+                &actor(*id, Role::Attendee),
+                ev.id,
+                tt,
+                1,
+                &format!("demo-{i}"),
+            )
             .await
             .map_err(|e| fail(format!("{e:?}")))?;
     }

@@ -5,7 +5,51 @@
 //! and every reconnection starts with a fresh snapshot.
 
 use evently::domain::EventStatus;
+use evently::domain::WaitlistStatus;
 use evently::dto::WaitlistEntryView;
+use serde::{Deserialize, Serialize};
+
+/// One of the signed-in person's waitlist entries, as pages need it: a slim copy of
+/// [`WaitlistEntryView`] (the server sends more; the rest stays out of the wasm bundle).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyEntry {
+    pub id: i64,
+    pub event_id: i64,
+    pub ticket_type_id: i64,
+    pub quantity: i64,
+    pub position: Option<i64>,
+    pub status: WaitlistStatus,
+    pub offered_quantity: i64,
+}
+
+impl From<&WaitlistEntryView> for MyEntry {
+    fn from(e: &WaitlistEntryView) -> Self {
+        MyEntry {
+            id: e.id,
+            event_id: e.event_id,
+            ticket_type_id: e.ticket_type_id,
+            quantity: e.quantity,
+            position: e.position,
+            status: e.status,
+            offered_quantity: e.offered_quantity,
+        }
+    }
+}
+
+/// What the browser reads of the server's messages (`live_protocol::ServerMessage`), with
+/// waitlist entries in their slim form.
+#[cfg(feature = "hydrate")]
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Incoming {
+    Snapshot(evently::live_protocol::Availability),
+    Update(evently::live_protocol::Availability),
+    Waitlist {
+        entries: Vec<MyEntry>,
+    },
+    #[serde(other)]
+    Other,
+}
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -27,7 +71,7 @@ pub struct Live {
     /// ticket type -> people in its waitlist
     waiting: RwSignal<HashMap<i64, i64>>,
     /// The signed-in person's waitlist entries, once the server sent them.
-    mine: RwSignal<Option<Vec<WaitlistEntryView>>>,
+    mine: RwSignal<Option<Vec<MyEntry>>>,
     state: RwSignal<LiveState>,
     /// event -> how many components on the page show it
     wanted: RwSignal<HashMap<i64, u32>>,
@@ -61,7 +105,7 @@ impl Live {
     }
 
     /// The signed-in person's waitlist entries as last pushed (None before the first).
-    pub fn my_entries(&self) -> Option<Vec<WaitlistEntryView>> {
+    pub fn my_entries(&self) -> Option<Vec<MyEntry>> {
         self.mine.get()
     }
 
@@ -120,16 +164,24 @@ impl Live {
 
     #[cfg(feature = "hydrate")]
     fn apply(&self, text: &str) {
-        use evently::live_protocol::ServerMessage;
-        let msg = serde_json::from_str::<ServerMessage>(text);
-        if let Ok(ServerMessage::Waitlist { entries, .. }) = msg {
-            self.mine.set(Some(entries));
+        // Signals change only when a value does: every update re-renders what reads them.
+        let msg = serde_json::from_str::<Incoming>(text);
+        if let Ok(Incoming::Waitlist { entries }) = msg {
+            if self.mine.with_untracked(|m| m.as_ref() != Some(&entries)) {
+                self.mine.set(Some(entries));
+            }
             return;
         }
-        if let Ok(ServerMessage::Snapshot(a) | ServerMessage::Update(a)) = msg {
-            self.seats.update(|m| {
-                m.insert(a.ticket_type_id, (a.event_id, a.available));
-            });
+        if let Ok(Incoming::Snapshot(a) | Incoming::Update(a)) = msg {
+            let seats = (a.event_id, a.available);
+            if self
+                .seats
+                .with_untracked(|m| m.get(&a.ticket_type_id) != Some(&seats))
+            {
+                self.seats.update(|m| {
+                    m.insert(a.ticket_type_id, seats);
+                });
+            }
             if self
                 .waiting
                 .with_untracked(|w| w.get(&a.ticket_type_id) != Some(&a.waiting))

@@ -2,7 +2,7 @@
 
 use crate::clock::to_datetime;
 use crate::dto::{OrganizerWaitlistEntry, WaitlistEntryView};
-use crate::local_time::date_label;
+use crate::local_time::{clock_label, date_label};
 use crate::store::waitlist::{EntryWithEvent, EntryWithPerson};
 
 /// A person's entry.
@@ -19,6 +19,12 @@ pub(crate) fn entry_view(w: &EntryWithEvent) -> WaitlistEntryView {
         offered_quantity: if active { e.offered_quantity } else { 0 },
         offer_expires_at: if active {
             e.offer_expires_at.map(to_datetime)
+        } else {
+            None
+        },
+        offer_expires_label: if active {
+            e.offer_expires_at
+                .map(|t| clock_label(t, &w.event_timezone))
         } else {
             None
         },

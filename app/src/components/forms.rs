@@ -108,6 +108,33 @@ pub fn provide_url_error() {
     }
 }
 
+/// The error of a plain form (no `ServerAction`) posted to one of `paths`: after a failed
+/// post the server redirects back with `?__err=…&__path=…`, read here from the address (the
+/// router's on the server, the window's in an island in the browser).
+pub fn posted_error(paths: &[&'static str]) -> FormError {
+    #[cfg(feature = "hydrate")]
+    let (err, path) = {
+        let search = window().location().search().unwrap_or_default();
+        match web_sys::UrlSearchParams::new_with_str(&search) {
+            Ok(p) => (p.get("__err"), p.get("__path")),
+            Err(_) => (None, None),
+        }
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let (err, path) = {
+        let q = leptos_router::hooks::use_query_map();
+        let q = q.read_untracked();
+        (q.get("__err"), q.get("__path"))
+    };
+    let error = match (err, path) {
+        (Some(e), Some(p)) if paths.contains(&p.as_str()) => {
+            serde_json::from_str::<AppError>(&e).ok()
+        }
+        _ => None,
+    };
+    Signal::stored(error)
+}
+
 /// A summary of the last error, announced with `role=alert`.
 #[component]
 pub fn ErrorNotice(error: FormError) -> impl IntoView {

@@ -164,7 +164,7 @@ fn EventView(data: EventPageData, chosen: Option<(i64, i64)>) -> impl IntoView {
                                 signed_in=data.signed_in
                                 payment_terms=payment_terms.clone()
                                 chosen
-                                waitlist=data.my_waitlist.clone()
+                                waitlist=data.my_waitlist.iter().map(crate::live::MyEntry::from).collect()
                             />
                         }.into_any()
                     }}
@@ -226,7 +226,7 @@ fn BookingWidget(
     signed_in: bool,
     payment_terms: Option<String>,
     chosen: Option<(i64, i64)>,
-    waitlist: Vec<evently::dto::WaitlistEntryView>,
+    waitlist: Vec<crate::live::MyEntry>,
 ) -> impl IntoView {
     crate::components::forms::provide_url_error();
     let action = ServerAction::<StartCheckout>::new();
@@ -258,7 +258,7 @@ fn BookingWidget(
                     let rendered_waiting = t.waiting;
                     let waiting = Signal::derive(move || live.and_then(|l| l.waiting(tt_id)).unwrap_or(rendered_waiting));
                     let rendered_mine = waitlist.iter().find(|w| w.ticket_type_id == tt_id).cloned();
-                    let mine = Signal::derive(move || match live.and_then(|l| l.my_entries()) {
+                    let mine = Memo::new(move |_| match live.and_then(|l| l.my_entries()) {
                         Some(list) => list.into_iter().find(|w| w.ticket_type_id == tt_id && w.status.is_active()),
                         None => rendered_mine.clone(),
                     });
@@ -267,6 +267,8 @@ fn BookingWidget(
                     let label = move || Scarcity::label(seats(), capacity);
                     let badge = move || format!("badge {}", Scarcity::of(seats(), capacity).css_class());
                     let bookable = move || open() && on_sale && seats() > 0;
+                    // A memo, so the sold-out slot is rebuilt only when it must be (keeps focus).
+                    let sold_out = Memo::new(move |_| open() && on_sale && seats() == 0);
                     let max = move || max_per_booking.min(seats()).max(1);
                     let select_id = StoredValue::new(format!("qty-{}", t.id));
                     let name = StoredValue::new(t.name.clone());
@@ -297,7 +299,7 @@ fn BookingWidget(
                                 <p class=badge data-available=seats>{label}</p>
                             </div>
                             <div>
-                                <Show when=bookable fallback=move || if open() && on_sale && seats() == 0 {
+                                <Show when=bookable fallback=move || if sold_out.get() {
                                     view! {
                                         <crate::pages::waitlist::WaitlistSlot event_id slug ticket_type_id=tt_id name max_per_booking waiting mine/>
                                     }.into_any()

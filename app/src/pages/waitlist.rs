@@ -4,12 +4,14 @@
 //! it, positions and offers change in place over the live socket.
 
 use crate::api::waitlist::{AcceptOffer, DeclineOffer, JoinWaitlist, LeaveWaitlist};
-use crate::components::forms::{ErrorNotice, FormError};
+use crate::components::forms::{ErrorNotice, FormError, posted_error};
+use crate::live::MyEntry;
 use crate::pages::checkout::{countdown, mm_ss};
 use chrono::{DateTime, Utc};
 use evently::domain::WaitlistStatus;
 use evently::dto::WaitlistEntryView;
 use leptos::prelude::*;
+use server_fn::ServerFn;
 
 /// "3 people waiting".
 pub fn waiting_label(n: i64) -> String {
@@ -21,14 +23,14 @@ pub fn waiting_label(n: i64) -> String {
 }
 
 /// "You are number 2 in the queue for 3 tickets."
-pub fn place_label(e: &WaitlistEntryView) -> String {
+pub fn place_label(e: &MyEntry) -> String {
     let tickets = if e.quantity == 1 {
         "1 ticket".to_string()
     } else {
         format!("{} tickets", e.quantity)
     };
     match (e.status, e.position) {
-        (WaitlistStatus::Offered, _) if e.offer_complete() => {
+        (WaitlistStatus::Offered, _) if e.offered_quantity >= e.quantity => {
             format!("Seats are held for you: {tickets}.")
         }
         (WaitlistStatus::Offered, _) => format!(
@@ -41,6 +43,13 @@ pub fn place_label(e: &WaitlistEntryView) -> String {
     }
 }
 
+/// What decides the slot's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    id: i64,
+    status: WaitlistStatus,
+}
+
 /// The sold-out state of one ticket type in the event page's picker: how many wait, and
 /// either the visitor's place in the queue or the form to join it.
 #[component]
@@ -51,43 +60,50 @@ pub fn WaitlistSlot(
     name: StoredValue<String>,
     max_per_booking: i64,
     waiting: Signal<i64>,
-    mine: Signal<Option<WaitlistEntryView>>,
+    mine: Memo<Option<MyEntry>>,
 ) -> impl IntoView {
-    let join = ServerAction::<JoinWaitlist>::new();
-    let leave = ServerAction::<LeaveWaitlist>::new();
-    let error: FormError = Signal::derive(move || {
-        join.value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| leave.value().get().and_then(Result::err))
-    });
+    // Plain form posts (the server answers with a redirect either way), so the page's
+    // wasm carries no client code for these calls; an error comes back in the address.
+    let error: FormError = posted_error(&[JoinWaitlist::PATH, LeaveWaitlist::PATH]);
     let select_id = StoredValue::new(format!("wl-qty-{ticket_type_id}"));
+    let state = Memo::new(move |_| {
+        mine.get().map(|e| Slot {
+            id: e.id,
+            status: e.status,
+        })
+    });
     let back = format!("/events/{}#tickets", slug.get_value());
     view! {
         <div class="waitlist-slot" data-waitlist=ticket_type_id>
             <p class="muted">"Sold out · "<span data-waiting=move || waiting.get()>{move || waiting_label(waiting.get())}</span></p>
             <ErrorNotice error/>
-            {move || match mine.get() {
+            // One status line that stays in place, so a screen reader hears an offer arrive
+            // or the place move.
+            <p class="waitlist-place" role="status" data-position=move || mine.get().and_then(|e| e.position)>
+                {move || mine.get().map(|e| place_label(&e)).unwrap_or_default()}
+            </p>
+            // Rebuilt only when the entry itself changes state, not when its place moves or
+            // when other people's changes arrive: focus and a chosen quantity stay put.
+            {move || match state.get() {
                 Some(e) => {
                     let back = back.clone();
                     view! {
                         <div class="stack-tight">
-                            <p class="waitlist-place" data-position=e.position>{place_label(&e)}</p>
                             {(e.status == WaitlistStatus::Offered).then(|| view! {
                                 <a class="button" href="/bookings#waitlist">"Accept or decline"</a>
                             })}
                             {(e.status == WaitlistStatus::Waiting).then(|| view! {
-                                <ActionForm action=leave attr:class="inline-form">
+                                <form method="post" action=LeaveWaitlist::PATH class="inline-form">
                                     <input type="hidden" name="entry_id" value=e.id/>
                                     <input type="hidden" name="next" value=back/>
                                     <button type="submit" class="button secondary small">"Leave the waitlist"</button>
-                                </ActionForm>
+                                </form>
                             })}
                         </div>
                     }.into_any()
                 }
                 None => view! {
-                    <ActionForm action=join attr:class="inline-form">
+                    <form method="post" action=JoinWaitlist::PATH class="inline-form">
                         <input type="hidden" name="event_id" value=event_id/>
                         <input type="hidden" name="slug" value=slug.get_value()/>
                         <input type="hidden" name="ticket_type_id" value=ticket_type_id/>
@@ -95,9 +111,9 @@ pub fn WaitlistSlot(
                         <select id=select_id.get_value() name="quantity">
                             {(1..=max_per_booking.max(1)).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
                         </select>
-                        <button type="submit" class="button secondary" disabled=move || join.pending().get()
+                        <button type="submit" class="button secondary"
                             aria-label=format!("Join the waitlist for {}", name.get_value())>"Join the waitlist"</button>
-                    </ActionForm>
+                    </form>
                 }.into_any(),
             }}
         </div>
@@ -105,40 +121,27 @@ pub fn WaitlistSlot(
 }
 
 /// The Waitlists section of My bookings: every entry with its place, quantity and state;
-/// an offer shows how long it is held, with accept and decline. Live: offers appear and
-/// positions move without a reload.
-#[island]
+/// an offer shows how long it is held, with accept and decline. Rendered on the server (its
+/// forms are plain posts); three small islands make it live: each place in a queue moves
+/// by itself, each offer counts down, and the page reloads itself when an offer arrives or
+/// ends, so the buttons shown are always the ones that work.
+#[component]
 pub fn MyWaitlist(entries: Vec<WaitlistEntryView>, server_now: DateTime<Utc>) -> impl IntoView {
-    crate::components::forms::provide_url_error();
-    let live = crate::live::use_live();
-    let list = Signal::derive(move || {
-        live.and_then(|l| l.my_entries())
-            .unwrap_or_else(|| entries.clone())
-    });
-    let accept = ServerAction::<AcceptOffer>::new();
-    let decline = ServerAction::<DeclineOffer>::new();
-    let leave = ServerAction::<LeaveWaitlist>::new();
-    let error: FormError = Signal::derive(move || {
-        accept
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| decline.value().get().and_then(Result::err))
-            .or_else(|| leave.value().get().and_then(Result::err))
-    });
+    let error: FormError =
+        posted_error(&[AcceptOffer::PATH, DeclineOffer::PATH, LeaveWaitlist::PATH]);
+    let signature = offer_signature(&entries.iter().map(MyEntry::from).collect::<Vec<_>>());
     view! {
         <section class="stack" id="waitlist" aria-labelledby="waitlist-heading">
             <h2 id="waitlist-heading">"Waitlists"</h2>
             <ErrorNotice error/>
-            {move || {
-                let all = list.get();
-                if all.is_empty() {
-                    return view! { <p class="muted">"You are on no waitlist. When an event sells out, you can join its waitlist on the event page."</p> }.into_any();
-                }
+            <WaitlistRefresh signature/>
+            {if entries.is_empty() {
+                view! { <p class="muted">"You are on no waitlist. When an event sells out, you can join its waitlist on the event page."</p> }.into_any()
+            } else {
                 view! {
                     <ul class="stack" role="list">
-                        {all.into_iter().map(|e| view! {
-                            <li><EntryCard entry=e server_now accept decline leave/></li>
+                        {entries.into_iter().map(|e| view! {
+                            <li><EntryCard entry=e server_now/></li>
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -147,14 +150,58 @@ pub fn MyWaitlist(entries: Vec<WaitlistEntryView>, server_now: DateTime<Utc>) ->
     }
 }
 
+/// What decides which buttons an entry shows: its state and the seats offered.
+fn offer_signature(entries: &[MyEntry]) -> String {
+    entries
+        .iter()
+        .filter(|e| e.status.is_active())
+        .map(|e| format!("{}:{}:{}", e.id, e.status.as_str(), e.offered_quantity))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reloads My bookings when the live channel says an offer arrived, grew or ended (the
+/// rendered buttons would be wrong); positions move in place without it.
+#[island]
+fn WaitlistRefresh(signature: String) -> impl IntoView {
+    let live = crate::live::use_live();
+    let changed = move || {
+        live.and_then(|l| l.my_entries())
+            .is_some_and(|now| offer_signature(&now) != signature)
+    };
+    Effect::new(move |_| {
+        if changed() {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().reload();
+        }
+    });
+    view! { <span hidden=true></span> }
+}
+
+/// An entry's place in its queue, moving live.
+#[island]
+fn LivePlace(entry_id: i64, position: i64) -> impl IntoView {
+    let live = crate::live::use_live();
+    let now = move || {
+        live.and_then(|l| l.my_entries())
+            .and_then(|list| list.into_iter().find(|e| e.id == entry_id))
+            .and_then(|e| e.position)
+            .unwrap_or(position)
+    };
+    view! { <span data-position=now>{now}</span> }
+}
+
+/// How long an offer is still held, ticking.
+#[island]
+fn OfferCountdown(expires: DateTime<Utc>, server_now: DateTime<Utc>) -> impl IntoView {
+    let remaining = countdown(Signal::derive(move || expires), server_now);
+    view! {
+        <strong>{move || if remaining.get() > 0 { format!("Held for you for {}", mm_ss(remaining.get())) } else { "This offer has ended".to_string() }}</strong>
+    }
+}
+
 #[component]
-fn EntryCard(
-    entry: WaitlistEntryView,
-    server_now: DateTime<Utc>,
-    accept: ServerAction<AcceptOffer>,
-    decline: ServerAction<DeclineOffer>,
-    leave: ServerAction<LeaveWaitlist>,
-) -> impl IntoView {
+fn EntryCard(entry: WaitlistEntryView, server_now: DateTime<Utc>) -> impl IntoView {
     let e = entry;
     let (tag, tag_class) = match e.status {
         WaitlistStatus::Waiting => ("Waiting", "tag"),
@@ -169,6 +216,7 @@ fn EntryCard(
         .then_some(e.offer_expires_at)
         .flatten();
     let (id, seats, complete) = (e.id, e.offered_quantity, e.offer_complete());
+    let until = e.offer_expires_label.clone().unwrap_or_default();
     view! {
         <article class="card" data-entry-id=e.id data-status=e.status.as_str()>
             <h3><a href=format!("/events/{}", e.event_slug)>{e.event_title.clone()}</a></h3>
@@ -176,43 +224,42 @@ fn EntryCard(
             <dl class="facts">
                 <dt>"Tickets"</dt><dd>{format!("{} × {}", e.quantity, e.ticket_type_name)}</dd>
                 <dt>"Status"</dt><dd><span class=tag_class>{tag}</span></dd>
-                {e.position.map(|p| view! { <dt>"Place in queue"</dt><dd data-position=p>{p}</dd> })}
+                {e.position.map(|p| view! { <dt>"Place in queue"</dt><dd><LivePlace entry_id=e.id position=p/></dd> })}
             </dl>
-            {e.status.is_active().then(|| view! { <p>{place_label(&e)}</p> })}
+            {(e.status == WaitlistStatus::Offered).then(|| view! { <p>{place_label(&MyEntry::from(&e))}</p> })}
             {offer.map(|expires| {
-                let remaining = countdown(Signal::derive(move || expires), server_now);
                 view! {
                     <div class="notice success">
                         <p>
-                            <strong>{move || if remaining.get() > 0 { format!("Held for you for {}", mm_ss(remaining.get())) } else { "This offer has ended".to_string() }}</strong>
-                            {format!(" (until {} UTC). ", expires.format("%H:%M"))}
+                            <OfferCountdown expires server_now/>
+                            {format!(" (until {until}, the event's local time). ")}
                             "Accepting books the seats; nothing is paid through Evently."
                         </p>
                         <div class="inline-form">
-                            <ActionForm action=accept attr:class="inline-form">
+                            <form method="post" action=AcceptOffer::PATH class="inline-form">
                                 <input type="hidden" name="entry_id" value=id/>
                                 // One key per entry: a double click or a resent form books once.
                                 <input type="hidden" name="key" value=format!("waitlist-accept-{id}")/>
-                                <button type="submit" class="button" disabled=move || accept.pending().get() || remaining.get() == 0>
+                                <button type="submit" class="button">
                                     {if seats == 1 { "Book 1 ticket".to_string() } else { format!("Book {seats} tickets") }}
                                 </button>
-                            </ActionForm>
-                            <ActionForm action=decline attr:class="inline-form">
+                            </form>
+                            <form method="post" action=DeclineOffer::PATH class="inline-form">
                                 <input type="hidden" name="entry_id" value=id/>
                                 <button type="submit" class="button secondary">
                                     {if complete { "Decline" } else { "Decline and keep waiting" }}
                                 </button>
-                            </ActionForm>
+                            </form>
                         </div>
                     </div>
                 }
             })}
             {(e.status == WaitlistStatus::Waiting).then(|| view! {
-                <ActionForm action=leave attr:class="inline-form">
+                <form method="post" action=LeaveWaitlist::PATH class="inline-form">
                     <input type="hidden" name="entry_id" value=e.id/>
                     <input type="hidden" name="next" value="/bookings#waitlist"/>
                     <button type="submit" class="button secondary small">"Leave the waitlist"</button>
-                </ActionForm>
+                </form>
             })}
             {e.booking_id.map(|b| view! { <p><a href=format!("/bookings/{b}")>"See the booking"</a></p> })}
         </article>
