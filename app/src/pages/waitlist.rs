@@ -169,8 +169,16 @@ fn WaitlistRefresh(signature: String) -> impl IntoView {
         live.and_then(|l| l.my_entries())
             .is_some_and(|now| offer_signature(&now) != signature)
     };
+    // Not while a form of the page is being sent (accepting an offer changes it too): the
+    // reload would cancel that navigation.
+    let submitting = StoredValue::new(false);
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::submit, move |_| submitting.set_value(true));
+        on_cleanup(move || handle.remove());
+    }
     Effect::new(move |_| {
-        if changed() {
+        if changed() && !submitting.get_value() {
             #[cfg(feature = "hydrate")]
             let _ = window().location().reload();
         }
