@@ -36,6 +36,10 @@ CREATE UNIQUE INDEX waitlist_one_active ON waitlist_entries (ticket_type_id, use
     WHERE status IN ('waiting', 'offered');
 CREATE INDEX waitlist_queue ON waitlist_entries (ticket_type_id, place)
     WHERE status IN ('waiting', 'offered');
+-- The entries that still want seats (waiting, or with fewer set aside than they asked for):
+-- what a hand-out walks, without stepping over the complete offers at the head.
+CREATE INDEX waitlist_wanting ON waitlist_entries (ticket_type_id, place)
+    WHERE status = 'waiting' OR (status = 'offered' AND offered_quantity < quantity);
 CREATE INDEX waitlist_user ON waitlist_entries (user_id, created_at);
 CREATE INDEX waitlist_event ON waitlist_entries (event_id, ticket_type_id, place);
 CREATE INDEX holds_waitlist ON holds (waitlist_entry_id) WHERE waitlist_entry_id IS NOT NULL;

@@ -120,18 +120,23 @@ pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<EntryRow>, sqlx::Er
         .await)
 }
 
-/// The first `limit` active entries of a queue, in place order.
-pub async fn queue(
+/// The next `limit` entries of a queue after `after` (a place) that still want seats:
+/// waiting, or with fewer seats set aside than they asked for. Complete offers are left
+/// out (the partial index `waitlist_wanting` holds exactly these rows).
+pub async fn wanting(
     tx: &mut Tx,
     ticket_type_id: i64,
+    after: i64,
     limit: i64,
 ) -> Result<Vec<EntryRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT {COLS} FROM waitlist_entries WHERE ticket_type_id = $1 AND {} ORDER BY place LIMIT $2",
-        active_sql("")
+        "SELECT {COLS} FROM waitlist_entries WHERE ticket_type_id = $1 AND place > $2 \
+         AND (status = {WL_WAITING} OR (status = {WL_OFFERED} AND offered_quantity < quantity)) \
+         ORDER BY place LIMIT $3"
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(ticket_type_id)
+        .bind(after)
         .bind(limit)
         .fetch_all(c)
         .await)

@@ -21,8 +21,8 @@ use crate::store;
 use crate::store::holds::{HoldRow, NewHold};
 use crate::store::waitlist::EntryRow;
 
-/// Entries read at once from the head of a queue.
-const WALK: i64 = 1000;
+/// Entries read at a time from the head of a queue (more pages only when needed).
+const PAGE: i64 = 32;
 /// The "expires soon" notice goes out this long before an offer ends...
 const REMIND_BEFORE_MS: i64 = 5 * 60_000;
 /// ...for offers that live longer than this.
@@ -49,12 +49,21 @@ pub(crate) async fn hand_out(stx: &mut SeatTx, ticket_type_id: i64) -> Result<i6
         return Ok(0);
     }
     let lifetime = event.offer_minutes * 60_000;
-    let queue = store::waitlist::queue(stx.tx(), ticket_type_id, WALK).await?;
     let mut took = 0;
-    for e in queue {
+    let mut after = 0;
+    let mut page = Vec::new();
+    loop {
         if left == 0 {
             break;
         }
+        if page.is_empty() {
+            page = store::waitlist::wanting(stx.tx(), ticket_type_id, after, PAGE).await?;
+            page.reverse();
+        }
+        let Some(e) = page.pop() else {
+            break;
+        };
+        after = e.place;
         if skip.contains(&e.id) {
             continue;
         }

@@ -130,7 +130,7 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
                     .ok_or_else(|| anyhow::anyhow!("booking failed: {r}"))
             }
         })
-        .buffer_unordered(64)
+        .buffered(64)
         .collect()
         .await;
     let bookings: Vec<(String, i64)> = holders
@@ -168,7 +168,7 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
                     ))
                 }
             })
-            .buffer_unordered(args.concurrency)
+            .buffered(args.concurrency)
             .collect()
             .await;
     let join_secs = started.elapsed().as_secs_f64();
