@@ -44,6 +44,20 @@ fn BookingList() -> impl IntoView {
             <Show when=declined>
                 <div class="notice success" role="status"><p>"You declined the offer: the seats went to the next person in the queue."</p></div>
             </Show>
+            // An offer waits for an answer and runs out: said first, whatever else is here.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let offers: Vec<String> = waitlist.await.map(|(entries, _)| entries.into_iter()
+                        .filter(|e| e.status == evently::domain::WaitlistStatus::Offered)
+                        .map(|e| e.event_title)
+                        .collect()).unwrap_or_default();
+                    (!offers.is_empty()).then(|| view! {
+                        <div class="notice success" role="status">
+                            <p><strong>"Seats are held for you: "</strong>{offers.join(", ")}". "<a href="#waitlist">"Answer the offer"</a>" before it runs out."</p>
+                        </div>
+                    })
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="muted">"Loading your bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

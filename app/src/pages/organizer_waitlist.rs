@@ -80,11 +80,16 @@ pub fn EventWaitlists(event_id: i64) -> impl IntoView {
                                                         _ => "Waiting".to_string(),
                                                     }}</td>
                                                     <td data-label="Actions">
-                                                        <ActionForm action=remove attr:class="inline-form">
-                                                            <input type="hidden" name="event_id" value=event_id/>
-                                                            <input type="hidden" name="entry_id" value=e.id/>
-                                                            <button type="submit" class="button small danger" aria-label=format!("Remove {} from the waitlist", e.name)>"Remove"</button>
-                                                        </ActionForm>
+                                                        // Asked first: a removed person loses their place for good.
+                                                        <details class="confirm">
+                                                            <summary class="button small secondary">"Remove…"<span class="visually-hidden">{format!(" {}", e.name)}</span></summary>
+                                                            <ActionForm action=remove attr:class="stack-tight">
+                                                                <input type="hidden" name="event_id" value=event_id/>
+                                                                <input type="hidden" name="entry_id" value=e.id/>
+                                                                <p>{format!("{} loses their place in the queue (and any seats held for them go to the next person).", e.name)}</p>
+                                                                <button type="submit" class="button small danger" aria-label=format!("Remove {} from the waitlist", e.name)>"Remove"</button>
+                                                            </ActionForm>
+                                                        </details>
                                                     </td>
                                                 </tr>
                                             }).collect_view()}
