@@ -128,6 +128,23 @@ pub async fn hold(
     Ok(created(hold, replayed))
 }
 
+/// An optional JSON body of attendee names: no body and a JSON `null` both mean "none".
+pub(crate) fn optional_body<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, HttpError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            HttpError(ApiError::invalid(
+                "attendee_names",
+                format!("invalid body: {e}"),
+            ))
+        })
+}
+
 /// The optional body of `POST /api/v1/holds/{id}/confirm`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ConfirmRequest {
@@ -162,19 +179,7 @@ pub async fn confirm(
     Id(id): Id,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<BookingView>)> {
-    // No body and a JSON `null` both mean "no names".
-    let req: ConfirmRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ConfirmRequest::default()
-    } else {
-        serde_json::from_slice::<Option<ConfirmRequest>>(&body)
-            .map_err(|e| {
-                HttpError(ApiError::invalid(
-                    "attendee_names",
-                    format!("invalid body: {e}"),
-                ))
-            })?
-            .unwrap_or_default()
-    };
+    let req: ConfirmRequest = optional_body(&body)?;
     Ok((
         StatusCode::CREATED,
         Json(

@@ -164,18 +164,7 @@ pub async fn accept(
     Body(body): Body,
 ) -> ApiResult<Response> {
     let super::bookings::IdempotencyKey(key) = idempotency_key(&headers)?;
-    let req: AcceptOfferRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        AcceptOfferRequest::default()
-    } else {
-        serde_json::from_slice::<Option<AcceptOfferRequest>>(&body)
-            .map_err(|e| {
-                HttpError(ApiError::invalid(
-                    "attendee_names",
-                    format!("invalid body: {e}"),
-                ))
-            })?
-            .unwrap_or_default()
-    };
+    let req: AcceptOfferRequest = super::bookings::optional_body(&body)?;
     let (booking, replayed): (BookingView, bool) = s
         .core
         .waitlist()

@@ -240,3 +240,12 @@ pub fn event_ids(ev: &Value) -> (i64, i64) {
             .expect("ticket type id"),
     )
 }
+
+/// Whether Redis answers on 127.0.0.1:6379.
+pub fn redis_available() -> bool {
+    std::net::TcpStream::connect_timeout(
+        &"127.0.0.1:6379".parse().expect("address"),
+        std::time::Duration::from_millis(300),
+    )
+    .is_ok()
+}

@@ -1,6 +1,6 @@
 //! Live availability over WebSocket: within a second, across instances, through a Redis outage.
 
-use crate::helpers::{TestApp, spawn_with};
+use crate::helpers::{TestApp, redis_available, spawn_with};
 use evently::clock::Clock;
 use evently::live_protocol::ServerMessage;
 use evently::testing::TestDb;
@@ -191,14 +191,6 @@ async fn a_cancelled_event_and_a_capacity_change_are_pushed_too() {
             None => panic!("no cancellation update"),
         }
     }
-}
-
-fn redis_available() -> bool {
-    std::net::TcpStream::connect_timeout(
-        &"127.0.0.1:6379".parse().unwrap(),
-        Duration::from_millis(300),
-    )
-    .is_ok()
 }
 
 #[tokio::test]

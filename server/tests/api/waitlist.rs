@@ -1,7 +1,7 @@
 //! The waitlist over HTTP and the live socket: joining, errors, offers reaching the person
 //! (and nobody else) live, accepting with an idempotency key, the organizer's view, GDPR.
 
-use crate::helpers::{TestApp, User, error_of, event_ids, spawn_all, spawn_with};
+use crate::helpers::{TestApp, User, error_of, event_ids, redis_available, spawn_all, spawn_with};
 use evently::clock::Clock;
 use evently::live_protocol::ServerMessage;
 use evently::testing::TestDb;
@@ -339,14 +339,6 @@ async fn joining_with_seats_left_is_refused_and_the_organizer_controls_the_queue
             .unwrap();
         error_of(r, 404).await;
     }
-}
-
-fn redis_available() -> bool {
-    std::net::TcpStream::connect_timeout(
-        &"127.0.0.1:6379".parse().unwrap(),
-        Duration::from_millis(300),
-    )
-    .is_ok()
 }
 
 #[tokio::test]
