@@ -477,113 +477,11 @@ pub async fn seed_demo(core: &Core, n: usize, progress: Progress<'_>) -> Result<
         progress(done, n);
     }
     if inserted > 0 {
-        waitlist_showcase(core, &organizers).await?;
         store::seed::refresh_statistics(core.db())
             .await
             .map_err(SeedError::Db)?;
     }
     Ok(inserted)
-}
-
-/// The title of the demo's sold-out event, whose waitlist has people in it.
-pub const SOLD_OUT_DEMO_TITLE: &str = "Sold Out Sessions: Late Night Jazz at the Loft";
-
-/// One sold-out demo event with people on its waitlist, made through the same services as
-/// real bookings (so the demo shows the waitlist working, not a picture of it). The demo
-/// attendee is left out, free to join.
-async fn waitlist_showcase(core: &Core, organizers: &[i64]) -> Result<(), SeedError> {
-    use crate::actor::Actor;
-    use crate::domain::Role;
-    let fail = |e: String| SeedError::Accounts(e);
-    let now = core.clock().now_ms();
-    let hash = password::hash(DEMO_PASSWORD.to_string())
-        .await
-        .map_err(SeedError::Accounts)?;
-    let fans: Vec<(String, String, String, String)> = (1..=26)
-        .map(|i| {
-            (
-                format!("fan{i}@evently.test"),
-                format!("Jazz Fan {i}"),
-                hash.clone(),
-                "attendee".to_string(),
-            )
-        })
-        .collect();
-    let mut tx = core.db().begin().await.map_err(SeedError::Db)?;
-    let ids = store::users::insert_many(&mut tx, &fans, now)
-        .await
-        .map_err(SeedError::Db)?;
-    tx.commit().await.map_err(SeedError::Db)?;
-    if ids.len() < 26 {
-        // Seeded before: the showcase exists already.
-        return Ok(());
-    }
-    let actor = |id: i64, role: Role| Actor {
-        user_id: id,
-        role,
-        session_id: String::new(),
-        ip: None,
-        rate_key: None,
-    };
-    let org = actor(organizers[0], Role::Organizer);
-    let day = 86_400_000;
-    // Nine days ahead, 21:00 in Berlin (20:00 UTC in winter is close enough for a demo).
-    let starts = now - now.rem_euclid(day) + 9 * day + 20 * 3_600_000;
-    let req = crate::dto::CreateEventRequest {
-        title: SOLD_OUT_DEMO_TITLE.into(),
-        description: "Twenty seats around the piano, one set after midnight. Every seat is \
-            booked: join the waitlist, and when someone cancels the seats are offered to the \
-            people waiting, in order, for 30 minutes each."
-            .into(),
-        venue: "The Loft".into(),
-        city: "Berlin".into(),
-        category: "music".into(),
-        starts_at: crate::clock::to_datetime(starts),
-        ends_at: crate::clock::to_datetime(starts + 3 * 3_600_000),
-        timezone: Some("Europe/Berlin".into()),
-        image_url: None,
-        hold_minutes: None,
-        cancel_cutoff_minutes: Some(60),
-        max_seats_per_user: None,
-        payment_note: Some("Pay at the door, cash or card".into()),
-        offer_minutes: Some(30),
-        ticket_types: vec![crate::dto::TicketTypeInput {
-            name: "Seat at the piano".into(),
-            price_cents: 1800,
-            capacity: 20,
-            max_per_booking: Some(4),
-            ..Default::default()
-        }],
-    };
-    let ev = core
-        .events()
-        .create_event(&org, &req)
-        .await
-        .map_err(|e| fail(format!("{e:?}")))?;
-    core.events()
-        .publish_event(&org, ev.id)
-        .await
-        .map_err(|e| fail(format!("{e:?}")))?;
-    let tt = ev.ticket_types[0].id;
-    for (i, id) in ids[..20].iter().enumerate() {
-        core.bookings()
-            .book(
-                &actor(*id, Role::Attendee),
-                ev.id,
-                tt,
-                1,
-                &format!("demo-{i}"),
-            )
-            .await
-            .map_err(|e| fail(format!("{e:?}")))?;
-    }
-    for (i, id) in ids[20..].iter().enumerate() {
-        core.waitlist()
-            .join(&actor(*id, Role::Attendee), ev.id, tt, 1 + (i as i64 % 2))
-            .await
-            .map_err(|e| fail(format!("{e:?}")))?;
-    }
-    Ok(())
 }
 
 /// Failure while seeding.

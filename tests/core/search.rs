@@ -149,8 +149,7 @@ async fn search_keys_are_the_bands_the_search_reads() {
     .fetch_all(pool)
     .await
     .unwrap();
-    // The demo's 2,000 events and its sold-out waitlist showcase.
-    assert_eq!(rows.len(), 2_001);
+    assert_eq!(rows.len(), 2_000);
     let mut bands = std::collections::HashSet::new();
     for (price, starts, published, keys) in rows {
         let band = evently::store::search_keys::price_band(price);

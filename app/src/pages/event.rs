@@ -272,6 +272,14 @@ fn BookingWidget(
                     let max = move || max_per_booking.min(seats()).max(1);
                     let select_id = StoredValue::new(format!("qty-{}", t.id));
                     let name = StoredValue::new(t.name.clone());
+                    // An offer arriving is said aloud in the picker's one status region.
+                    Effect::new(move |before: Option<bool>| {
+                        let offered = mine.get().is_some_and(|e| e.status == evently::domain::WaitlistStatus::Offered);
+                        if offered && before == Some(false) {
+                            announcement.set(format!("{}: seats are held for you. Answer the offer under My bookings.", name.get_value()));
+                        }
+                        offered
+                    });
                     let level = Memo::new(move |_| Scarcity::of(seats(), capacity));
                     Effect::new(move |before: Option<Scarcity>| {
                         let now = level.get();

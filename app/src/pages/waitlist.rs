@@ -77,9 +77,8 @@ pub fn WaitlistSlot(
         <div class="waitlist-slot" data-waitlist=ticket_type_id>
             <p class="muted">"Sold out · "<span data-waiting=move || waiting.get()>{move || waiting_label(waiting.get())}</span></p>
             <ErrorNotice error/>
-            // One status line that stays in place, so a screen reader hears an offer arrive
-            // or the place move.
-            <p class="waitlist-place" role="status" data-position=move || mine.get().and_then(|e| e.position)>
+            // The picker's one status region says when an offer arrives (see BookingWidget).
+            <p class="waitlist-place" data-position=move || mine.get().and_then(|e| e.position)>
                 {move || mine.get().map(|e| place_label(&e)).unwrap_or_default()}
             </p>
             // Rebuilt only when the entry itself changes state, not when its place moves or
