@@ -57,6 +57,45 @@ pub(crate) async fn login(
         .ok_or_else(|| anyhow::anyhow!("no access_token in {body}"))
 }
 
+/// Creates and publishes a benchmark event `days` ahead with one ticket type (`ticket_type`:
+/// its JSON) as the organizer `org`; `extra` fields go into the event too. Answers the event
+/// and ticket type ids.
+pub(crate) async fn bench_event(
+    http: &reqwest::Client,
+    base: &str,
+    org: &str,
+    title: &str,
+    days: i64,
+    ticket_type: Value,
+    extra: Value,
+) -> anyhow::Result<(i64, i64)> {
+    let starts = chrono::Utc::now() + chrono::Duration::days(days);
+    let mut body = json!({"title": title, "description": "Benchmark.", "venue": "Bench Hall", "city": "Berlin",
+        "category": "music", "starts_at": starts.to_rfc3339(),
+        "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(), "ticket_types": [ticket_type]});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let ev: Value = http
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(org)
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let event_id = ev["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("creating the event failed: {ev}"))?;
+    let tt = ev["ticket_types"][0]["id"].as_i64().unwrap_or_default();
+    http.post(format!("{base}/api/v1/events/{event_id}/publish"))
+        .bearer_auth(org)
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok((event_id, tt))
+}
+
 /// Registers `n` buyers and signs each in, `parallel` at a time. Returns their tokens.
 pub(crate) async fn buyers(
     http: &reqwest::Client,

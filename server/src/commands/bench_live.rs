@@ -59,36 +59,23 @@ pub async fn run(args: LiveBench) -> anyhow::Result<Value> {
         "--bookings must be 1..=10000"
     );
     let http = client(64)?;
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": args.organizer_email, "password": args.organizer_password}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let org = login["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("organizer sign-in failed: {login}"))?
-        .to_string();
-    let starts = chrono::Utc::now() + chrono::Duration::days(10);
-    let ev: Value = http
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth(&org)
-        .json(&json!({"title": "Live bench", "description": "Benchmark.", "venue": "Bench Hall", "city": "Berlin", "category": "music",
-            "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(),
-            "ticket_types": [{"name": "GA", "price_cents": 1000, "capacity": 1_000_000, "max_per_booking": 10}]}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let event_id = ev["id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("creating the event failed: {ev}"))?;
-    let tt = ev["ticket_types"][0]["id"].as_i64().unwrap_or_default();
-    http.post(format!("{base}/api/v1/events/{event_id}/publish"))
-        .bearer_auth(&org)
-        .send()
-        .await?;
+    let org = super::bench_common::login(
+        &http,
+        &base,
+        &args.organizer_email,
+        &args.organizer_password,
+    )
+    .await?;
+    let (event_id, tt) = super::bench_common::bench_event(
+        &http,
+        &base,
+        &org,
+        "Live bench",
+        10,
+        json!({"name": "GA", "price_cents": 1000, "capacity": 1_000_000, "max_per_booking": 10}),
+        json!({}),
+    )
+    .await?;
     let token = buyers(
         &http,
         &base,

@@ -88,27 +88,16 @@ pub async fn run(args: WaitlistBench) -> anyhow::Result<Value> {
         &args.organizer_password,
     )
     .await?;
-    let starts = chrono::Utc::now() + chrono::Duration::days(20);
-    let ev: Value = http
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth(&org)
-        .json(&json!({"title": "Waitlist bench", "description": "Benchmark.", "venue": "Bench Hall", "city": "Berlin", "category": "music",
-            "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(),
-            "max_seats_per_user": 10,
-            "ticket_types": [{"name": "GA", "price_cents": 1000, "capacity": args.cancellations, "max_per_booking": 4}]}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let event_id = ev["id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("creating the event failed: {ev}"))?;
-    let tt = ev["ticket_types"][0]["id"].as_i64().unwrap_or_default();
-    http.post(format!("{base}/api/v1/events/{event_id}/publish"))
-        .bearer_auth(&org)
-        .send()
-        .await?
-        .error_for_status()?;
+    let (event_id, tt) = super::bench_common::bench_event(
+        &http,
+        &base,
+        &org,
+        "Waitlist bench",
+        20,
+        json!({"name": "GA", "price_cents": 1000, "capacity": args.cancellations, "max_per_booking": 4}),
+        json!({"max_seats_per_user": 10}),
+    )
+    .await?;
 
     // Sell out: one seat for each holder.
     eprintln!("selling out {} seats...", args.cancellations);

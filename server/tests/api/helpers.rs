@@ -249,3 +249,29 @@ pub fn redis_available() -> bool {
     )
     .is_ok()
 }
+
+/// Two servers sharing one PostgreSQL database and a Redis namespace of their own (`tag`
+/// names it), for cross-instance tests. `None` (with a notice) when Redis or PostgreSQL is
+/// missing outside CI; in CI a missing Redis fails loudly.
+pub async fn two_instances(tag: &str) -> Option<(TestApp, TestApp)> {
+    if !redis_available() {
+        assert!(
+            !evently::testing::in_ci(),
+            "CI=true but Redis is not reachable on 127.0.0.1:6379"
+        );
+        eprintln!("\n*** SKIPPING cross-instance test ({tag}): no Redis ***\n");
+        return None;
+    }
+    let pg = TestDb::postgres().await?;
+    let url = pg.url.clone();
+    let ns = format!("ev{tag}{}", uuid::Uuid::new_v4().simple());
+    let redis = evently::testing::redis_url();
+    let env = [
+        ("REDIS_URL", redis.as_str()),
+        ("EVENTLY_REDIS_NAMESPACE", ns.as_str()),
+        ("DATABASE_URL", url.as_str()),
+    ];
+    let a = spawn_with(pg, Clock::System, &env).await;
+    let b = spawn_with(TestDb::sqlite().await, Clock::System, &env).await;
+    Some((a, b))
+}

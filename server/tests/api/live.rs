@@ -1,6 +1,6 @@
 //! Live availability over WebSocket: within a second, across instances, through a Redis outage.
 
-use crate::helpers::{TestApp, redis_available, spawn_with};
+use crate::helpers::{TestApp, spawn_with, two_instances};
 use evently::clock::Clock;
 use evently::live_protocol::ServerMessage;
 use evently::testing::TestDb;
@@ -195,27 +195,9 @@ async fn a_cancelled_event_and_a_capacity_change_are_pushed_too() {
 
 #[tokio::test]
 async fn a_booking_on_one_instance_reaches_a_client_of_another() {
-    if !redis_available() {
-        assert!(
-            !evently::testing::in_ci(),
-            "CI=true but Redis is not reachable on 127.0.0.1:6379"
-        );
-        eprintln!("\n*** SKIPPING cross-instance live test: no Redis ***\n");
-        return;
-    }
-    let Some(pg) = TestDb::postgres().await else {
+    let Some((a, b)) = two_instances("live").await else {
         return;
     };
-    let url = pg.url.clone();
-    let ns = format!("evlive{}", uuid::Uuid::new_v4().simple());
-    let redis = evently::testing::redis_url();
-    let env = [
-        ("REDIS_URL", redis.as_str()),
-        ("EVENTLY_REDIS_NAMESPACE", ns.as_str()),
-        ("DATABASE_URL", url.as_str()),
-    ];
-    let a = spawn_with(pg, Clock::System, &env).await;
-    let b = spawn_with(TestDb::sqlite().await, Clock::System, &env).await;
     let (_org, id, tt) = event(&a, 20).await;
     let mut on_b = connect(&b, &[id]).await;
     expect_available(&mut on_b, tt, 20, Duration::from_secs(2)).await;

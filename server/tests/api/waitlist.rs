@@ -1,10 +1,8 @@
 //! The waitlist over HTTP and the live socket: joining, errors, offers reaching the person
 //! (and nobody else) live, accepting with an idempotency key, the organizer's view, GDPR.
 
-use crate::helpers::{TestApp, User, error_of, event_ids, redis_available, spawn_all, spawn_with};
-use evently::clock::Clock;
+use crate::helpers::{TestApp, User, error_of, event_ids, spawn_all, two_instances};
 use evently::live_protocol::ServerMessage;
-use evently::testing::TestDb;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -343,27 +341,9 @@ async fn joining_with_seats_left_is_refused_and_the_organizer_controls_the_queue
 
 #[tokio::test]
 async fn an_offer_made_on_one_instance_reaches_the_person_on_another() {
-    if !redis_available() {
-        assert!(
-            !evently::testing::in_ci(),
-            "CI=true but Redis is not reachable on 127.0.0.1:6379"
-        );
-        eprintln!("\n*** SKIPPING cross-instance waitlist test: no Redis ***\n");
-        return;
-    }
-    let Some(pg) = TestDb::postgres().await else {
+    let Some((a, b)) = two_instances("wl").await else {
         return;
     };
-    let url = pg.url.clone();
-    let ns = format!("evwl{}", uuid::Uuid::new_v4().simple());
-    let redis = evently::testing::redis_url();
-    let env = [
-        ("REDIS_URL", redis.as_str()),
-        ("EVENTLY_REDIS_NAMESPACE", ns.as_str()),
-        ("DATABASE_URL", url.as_str()),
-    ];
-    let a = spawn_with(pg, Clock::System, &env).await;
-    let b = spawn_with(TestDb::sqlite().await, Clock::System, &env).await;
     let (_org, id, tt, buyer, booking) = sold_out_event(&a).await;
     let waiter = a.user("waiter", "attendee").await;
     let r = a
