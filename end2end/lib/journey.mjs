@@ -59,8 +59,19 @@ export async function firstTicketType(page) {
   await row.waitFor({ state: 'visible' });
   const id = await row.getAttribute('data-ticket-type');
   const badge = row.locator('p.badge[data-available]');
-  const available = Number(await badge.getAttribute('data-available'));
-  const text = (await badge.innerText()).trim();
+  // The count and its wording are read together, and again while they disagree: a live
+  // update (a booking a moment ago, seen after a cached page) may land between two reads.
+  let available = NaN;
+  let text = '';
+  for (let i = 0; i < 20; i++) {
+    ({ available, text } = await badge.evaluate((b) => ({
+      available: Number(b.getAttribute('data-available')),
+      text: b.innerText.trim(),
+    })));
+    const agrees = available === 0 ? /sold out/i.test(text) : new RegExp(`\\b${available}\\b`).test(text);
+    if (agrees) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(Number.isInteger(available) && available >= 0, `data-available is a count (${available})`);
   if (available === 0) {
     assert.match(text, /sold out/i, 'a sold-out badge says so');
