@@ -15,6 +15,10 @@ pub struct CoreSettings {
     /// How many times a hold may be extended.
     pub max_hold_renewals: i64,
     pub token_keys: TokenKeys,
+    /// Signs the tokens in tickets' QR codes.
+    pub ticket_keys: crate::tickets::TicketKeys,
+    /// How the outbox is delivered.
+    pub outbox: crate::notifications::OutboxSettings,
 }
 
 /// The shared handles; cheap to clone (one `Arc`).
@@ -31,6 +35,8 @@ struct Inner {
     settings: CoreSettings,
     /// Bumped whenever what public pages show changes (not seat counts: those are live).
     pages: std::sync::atomic::AtomicU64,
+    /// Rung after a commit that wrote to the outbox, so the local delivery worker starts at once.
+    outbox_bell: Arc<tokio::sync::Notify>,
 }
 
 impl Ctx {
@@ -49,6 +55,7 @@ impl Ctx {
                 limiter,
                 settings,
                 pages: std::sync::atomic::AtomicU64::new(0),
+                outbox_bell: Arc::new(tokio::sync::Notify::new()),
             }),
         }
     }
@@ -73,6 +80,11 @@ impl Ctx {
 
     pub fn settings(&self) -> &CoreSettings {
         &self.inner.settings
+    }
+
+    /// Rung after every commit that wrote to the outbox; the delivery worker waits on it.
+    pub fn outbox_bell(&self) -> &Arc<tokio::sync::Notify> {
+        &self.inner.outbox_bell
     }
 
     /// The version of what public pages show: a page rendered at an older version is stale

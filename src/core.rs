@@ -11,7 +11,9 @@ use crate::db::Db;
 use crate::events::EventService;
 use crate::live::LiveBus;
 use crate::ratelimit::RateLimiter;
+use crate::notifications::NotificationService;
 use crate::search::SearchService;
+use crate::tickets::TicketService;
 use crate::waitlist::WaitlistService;
 use std::sync::Arc;
 
@@ -28,6 +30,8 @@ struct Inner {
     bookings: BookingService,
     search: SearchService,
     waitlist: WaitlistService,
+    tickets: TicketService,
+    notifications: NotificationService,
     invariants: InvariantCheck,
 }
 
@@ -47,10 +51,27 @@ impl Core {
                 bookings: BookingService::new(ctx.clone()),
                 search: SearchService::new(ctx.clone()),
                 waitlist: WaitlistService::new(ctx.clone()),
+                tickets: TicketService::new(ctx.clone()),
+                notifications: NotificationService::new(ctx.clone()),
                 invariants: InvariantCheck::new(ctx.clone()),
                 ctx,
             }),
         }
+    }
+
+    /// Tickets: their PDF, signed QR tokens, the scanner's offline list.
+    pub fn tickets(&self) -> &TicketService {
+        &self.inner.tickets
+    }
+
+    /// The outbox and its delivery (mail), for the worker and the admin view.
+    pub fn notifications(&self) -> &NotificationService {
+        &self.inner.notifications
+    }
+
+    /// Rung after every commit that wrote to the outbox (the delivery worker waits on it).
+    pub fn outbox_bell(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.inner.ctx.outbox_bell().clone()
     }
 
     /// Sign-up, sign-in, sessions, account settings, GDPR, user administration.

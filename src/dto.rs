@@ -449,6 +449,57 @@ pub struct AttendeeView {
     pub checked_in_label: Option<String>,
 }
 
+/// The key door scanners verify ticket tokens with (`GET /api/v1/tickets/public-key`), as
+/// the members of an Ed25519 JWK plus the token format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TicketPublicKey {
+    /// `EdDSA`
+    pub alg: String,
+    /// `Ed25519`
+    pub crv: String,
+    /// Identifies the key (first 8 bytes of the SHA-256 of the public key, hex).
+    pub kid: String,
+    /// The 32-byte public key, unpadded base64url.
+    pub x: String,
+    /// How a token is built.
+    pub format: String,
+}
+
+/// One ticket on a scanner's offline list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ScannerTicket {
+    pub code: String,
+    pub attendee_name: Option<String>,
+    pub buyer_name: String,
+    pub ticket_type: String,
+    pub booking_code: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// What a door scanner downloads while online, to check tickets in offline
+/// (`GET /api/v1/events/{id}/scanner-list`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ScannerList {
+    pub event_id: i64,
+    pub generated_at: DateTime<Utc>,
+    pub public_key: TicketPublicKey,
+    /// Valid tickets.
+    pub tickets: Vec<ScannerTicket>,
+    /// Codes of cancelled bookings' tickets: refuse them even though their signature is valid.
+    pub revoked: Vec<String>,
+}
+
+/// `POST /api/v1/events/{id}/check-ins`: a scanned token (or a typed ticket code).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CheckInRequest {
+    /// The QR code's text (`T1....`) or the ticket code printed under it.
+    pub token: String,
+}
+
 /// What happened at the door.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
@@ -564,4 +615,42 @@ pub struct WaitlistControl {
 pub struct AcceptOfferRequest {
     #[serde(default)]
     pub attendee_names: Vec<String>,
+}
+
+/// The outbox at a glance, for admins (`GET /api/v1/admin/outbox`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OutboxOverview {
+    /// Waiting for their first attempt.
+    pub queued: i64,
+    /// Waiting to be tried again after a failure.
+    pub retrying: i64,
+    /// Being delivered by a worker now.
+    pub in_flight: i64,
+    /// Given up after the maximum attempts; an admin may send them again.
+    pub dead: i64,
+    pub delivered: i64,
+    /// How long the oldest message that is due now has waited, in seconds.
+    pub oldest_due_age_seconds: Option<i64>,
+    pub max_attempts: i64,
+    /// The newest messages of the state asked for.
+    pub rows: Vec<OutboxRowView>,
+}
+
+/// One outbox message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct OutboxRowView {
+    pub id: i64,
+    /// `booking.confirmed`, `waitlist.offer`, ...
+    pub kind: String,
+    /// What it is about (its deduplication key, e.g. `booking.confirmed:42`).
+    pub subject: String,
+    pub status: crate::domain::OutboxStatus,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }

@@ -29,6 +29,14 @@ pub enum ErrorCode {
     /// Joining a waitlist while seats can still be booked.
     SeatsAvailable,
     EmailTaken,
+    /// A ticket scanned a second time.
+    AlreadyCheckedIn,
+    /// A ticket of a cancelled booking.
+    TicketRevoked,
+    /// A ticket code or token that no valid ticket carries (forged, mistyped, damaged).
+    InvalidTicket,
+    /// A valid ticket of another event.
+    WrongEvent,
     InvalidCredentials,
     RateLimited,
     PayloadTooLarge,
@@ -54,8 +62,10 @@ impl ErrorCode {
             | ErrorCode::RenewLimit
             | ErrorCode::SeatLimit
             | ErrorCode::SeatsAvailable
-            | ErrorCode::EmailTaken => 409,
-            ErrorCode::HoldExpired => 410,
+            | ErrorCode::EmailTaken
+            | ErrorCode::AlreadyCheckedIn => 409,
+            ErrorCode::HoldExpired | ErrorCode::TicketRevoked => 410,
+            ErrorCode::InvalidTicket | ErrorCode::WrongEvent => 422,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
@@ -83,6 +93,10 @@ impl ErrorCode {
             ErrorCode::SeatLimit => "seat_limit",
             ErrorCode::SeatsAvailable => "seats_available",
             ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::AlreadyCheckedIn => "already_checked_in",
+            ErrorCode::TicketRevoked => "ticket_revoked",
+            ErrorCode::InvalidTicket => "invalid_ticket",
+            ErrorCode::WrongEvent => "wrong_event",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PayloadTooLarge => "payload_too_large",

@@ -20,6 +20,7 @@ use crate::store::events::TicketTypeRow;
 use crate::store::holds::HoldRow;
 use crate::waitlist::offers;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Why seats came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,9 @@ pub struct SeatTx {
     users: BTreeSet<i64>,
     /// Waitlist entries left out of the next hand-out (their set-aside seats just ran out).
     pub(crate) skip: HashSet<i64>,
+    /// Rung after commit when this transaction wrote to the outbox.
+    bell: Arc<tokio::sync::Notify>,
+    wrote_outbox: bool,
 }
 
 impl SeatTx {
@@ -89,7 +93,32 @@ impl SeatTx {
             returned: Vec::new(),
             users: BTreeSet::new(),
             skip: HashSet::new(),
+            bell: ctx.outbox_bell().clone(),
+            wrote_outbox: false,
         })
+    }
+
+    /// Records messages to deliver once this transaction commits (see
+    /// [`store::outbox::enqueue`](crate::store::outbox::enqueue)); the delivery worker is woken
+    /// after commit.
+    pub async fn enqueue(
+        &mut self,
+        msgs: &[crate::notifications::Message],
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        self.wrote_outbox = true;
+        crate::store::outbox::enqueue(&mut self.tx, msgs, now).await
+    }
+
+    /// Records a message due at `due` (UTC ms) rather than now.
+    pub async fn enqueue_due(
+        &mut self,
+        msg: &crate::notifications::Message,
+        due: i64,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        self.wrote_outbox = true;
+        crate::store::outbox::enqueue_due(&mut self.tx, msg, due, now).await
     }
 
     /// The core's clock now (UTC ms).
@@ -267,6 +296,9 @@ impl SeatTx {
             self.live.publish(event_id, tts.into_iter().collect());
         }
         self.live.publish_users(self.users.into_iter().collect());
+        if self.wrote_outbox {
+            self.bell.notify_one();
+        }
         Ok(())
     }
 

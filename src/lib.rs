@@ -46,6 +46,8 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "server")]
+pub mod tickets;
+#[cfg(feature = "server")]
 pub mod waitlist;
 
 #[cfg(feature = "server")]

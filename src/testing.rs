@@ -161,6 +161,8 @@ pub fn core_with_clock(db: &Db, start_ms: i64) -> Core {
         CoreSettings {
             max_hold_renewals: 2,
             token_keys: keys,
+            ticket_keys: crate::tickets::TicketKeys::from_seed(TEST_SIGNING_KEY),
+            outbox: crate::notifications::OutboxSettings::default(),
         },
         LiveBus::new(),
         crate::ratelimit::RateLimiter::new(false, None),

@@ -78,6 +78,29 @@ pub struct Config {
     pub ws_max_per_client: usize,
     /// `EVENTLY_WS_MAX_TOTAL`: open live connections per server (default 20,000).
     pub ws_max_total: usize,
+    /// `SMTP_URL`: `smtp://`, `smtps://` or `smtp+starttls://`, with `user:password@`;
+    /// unset means mail is written as `.eml` files under `<data dir>/mail`. Required in
+    /// production.
+    pub smtp_url: Option<Secret>,
+    /// `EVENTLY_MAIL_FROM`: the sender (default `Evently <tickets@localhost>`).
+    pub mail_from: String,
+    /// `EVENTLY_DKIM_SELECTOR` and `EVENTLY_DKIM_KEY_FILE` (PEM, RSA or Ed25519): sign mail
+    /// with DKIM; `EVENTLY_DKIM_DOMAIN` defaults to the sender's domain.
+    pub dkim: Option<DkimConfig>,
+    /// `EVENTLY_TICKET_KEY`: the Ed25519 seed (64 hex digits) tickets are signed with;
+    /// required in production, generated into the data dir otherwise.
+    pub ticket_key: Option<Secret>,
+    /// `EVENTLY_OUTBOX_MAX_ATTEMPTS` (default 8) and `EVENTLY_OUTBOX_RETRY_MS` (the first
+    /// retry's wait, default 30,000 ms, doubling up to an hour).
+    pub outbox: evently::notifications::OutboxSettings,
+}
+
+/// Where the DKIM key is.
+#[derive(Debug, Clone)]
+pub struct DkimConfig {
+    pub selector: String,
+    pub domain: Option<String>,
+    pub key_file: PathBuf,
 }
 
 /// A configuration problem, naming the variable.
@@ -284,8 +307,64 @@ impl Config {
         };
         let ws_max_per_client = count("EVENTLY_WS_MAX_PER_CLIENT", 20, 10_000)?;
         let ws_max_total = count("EVENTLY_WS_MAX_TOTAL", 20_000, 1_000_000)?;
+        let smtp_url = match nonempty("SMTP_URL") {
+            None => None,
+            Some(v)
+                if ["smtp://", "smtps://", "smtp+starttls://"]
+                    .iter()
+                    .any(|p| v.starts_with(p)) =>
+            {
+                Some(Secret::new(v))
+            }
+            Some(v) => {
+                return Err(err(
+                    "SMTP_URL",
+                    format!(
+                        "{} is not a smtp://, smtps:// or smtp+starttls:// address",
+                        evently::db::redact(&v)
+                    ),
+                ));
+            }
+        };
+        let mail_from =
+            nonempty("EVENTLY_MAIL_FROM").unwrap_or_else(|| "Evently <tickets@localhost>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(err(
+                "EVENTLY_MAIL_FROM",
+                format!("{mail_from:?} is not an address like `Evently <tickets@example.org>`"),
+            ));
+        }
+        let dkim = match (nonempty("EVENTLY_DKIM_SELECTOR"), nonempty("EVENTLY_DKIM_KEY_FILE")) {
+            (None, None) => None,
+            (Some(selector), Some(file)) => Some(DkimConfig {
+                selector,
+                domain: nonempty("EVENTLY_DKIM_DOMAIN"),
+                key_file: PathBuf::from(file),
+            }),
+            _ => {
+                return Err(err(
+                    "EVENTLY_DKIM_KEY_FILE",
+                    "set both EVENTLY_DKIM_SELECTOR and EVENTLY_DKIM_KEY_FILE, or neither",
+                ));
+            }
+        };
+        let ticket_key = nonempty("EVENTLY_TICKET_KEY").map(Secret::new);
+        if let Some(k) = &ticket_key
+            && (k.expose().len() != 64 || hex::decode(k.expose()).is_err())
+        {
+            return Err(err(
+                "EVENTLY_TICKET_KEY",
+                "must be 64 hex digits (an Ed25519 seed): generate one with `openssl rand -hex 32`",
+            ));
+        }
+        let outbox = evently::notifications::OutboxSettings {
+            max_attempts: count("EVENTLY_OUTBOX_MAX_ATTEMPTS", 8, 100)? as i64,
+            retry_base_ms: count("EVENTLY_OUTBOX_RETRY_MS", 30_000, 3_600_000)? as i64,
+            ..evently::notifications::OutboxSettings::default()
+        };
         if env == Env::Production {
             for (var, secret) in [
+                ("EVENTLY_TICKET_KEY", &ticket_key),
                 ("EVENTLY_JWT_SECRET", &jwt_secret),
                 ("EVENTLY_METRICS_TOKEN", &metrics_token),
             ] {
@@ -313,6 +392,18 @@ impl Config {
                     "production needs the public https:// address of the site",
                 ));
             }
+            if smtp_url.is_none() {
+                return Err(err(
+                    "SMTP_URL",
+                    "production needs a real mail transport (smtp://, smtps:// or smtp+starttls://)",
+                ));
+            }
+            if ticket_key.is_none() {
+                return Err(err(
+                    "EVENTLY_TICKET_KEY",
+                    "production needs the ticket signing key: 64 hex digits from `openssl rand -hex 32`",
+                ));
+            }
         }
         Ok(Config {
             addr,
@@ -333,6 +424,11 @@ impl Config {
             metrics_token,
             ws_max_per_client,
             ws_max_total,
+            smtp_url,
+            mail_from,
+            dkim,
+            ticket_key,
+            outbox,
         })
     }
 
@@ -400,8 +496,25 @@ mod tests {
             ("EVENTLY_ENV", "production"),
             ("EVENTLY_PUBLIC_URL", "https://x.example"),
             ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap_err();
+        assert_eq!(ok.var, "SMTP_URL");
+        let ok = cfg(&[
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+            ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("SMTP_URL", "smtps://mailer:pw@mail.example:465"),
+        ])
+        .unwrap_err();
+        assert_eq!(ok.var, "EVENTLY_TICKET_KEY");
+        let ok = cfg(&[
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+            ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("SMTP_URL", "smtps://mailer:pw@mail.example:465"),
+            ("EVENTLY_TICKET_KEY", "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3"),
         ]);
-        assert!(ok.is_ok());
+        assert!(ok.is_ok(), "{ok:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::auth::ClientIp;
 use crate::config::Config;
 use crate::error::HttpError;
-use crate::metrics::RESIDENT_MEMORY;
+use crate::metrics::{OUTBOX_DEAD, OUTBOX_DEPTH, OUTBOX_OLDEST_DUE_AGE, RESIDENT_MEMORY};
 use crate::secrets::constant_time_eq;
 use crate::state::AppState;
 use axum::extract::State;
@@ -43,8 +43,16 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
             }
         },
     };
+    let mail = match tokio::time::timeout(Duration::from_secs(3), s.mailer.check()).await {
+        Ok(Ok(())) => json!({ "status": "ok", "transport": s.mailer.describe() }),
+        Ok(Err(e)) => json!({ "status": "down", "transport": s.mailer.describe(), "error": e }),
+        Err(_) => json!({ "status": "down", "transport": s.mailer.describe(), "error": "no answer in 3 s" }),
+    };
+    // Mail being down delays notices (they wait in the outbox) but loses nothing, so it does
+    // not make the instance unhealthy.
     let body = json!({
         "status": if db_ok { "ok" } else { "unavailable" },
+        "mail": mail,
         "version": env!("CARGO_PKG_VERSION"),
         "database": { "status": if db_ok { "ok" } else { "down" }, "engine": s.core.db().engine().as_str(), "latency_ms": db_ms },
         "redis": redis,
@@ -98,6 +106,16 @@ pub async fn metrics(
     }
     if let Some(rss) = resident_bytes() {
         gauge!(RESIDENT_MEMORY).set(rss as f64);
+    }
+    match s.core.notifications().counts().await {
+        Ok(c) => {
+            let now = s.core.clock().now_ms();
+            gauge!(OUTBOX_DEPTH).set((c.queued + c.retrying + c.in_flight) as f64);
+            gauge!(OUTBOX_DEAD).set(c.dead as f64);
+            let age = c.oldest_due_created_at.map_or(0, |at| (now - at).max(0));
+            gauge!(OUTBOX_OLDEST_DUE_AGE).set(age as f64 / 1000.0);
+        }
+        Err(e) => tracing::warn!(error = %e, "reading outbox counts for /metrics failed"),
     }
     (
         [

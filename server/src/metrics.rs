@@ -36,6 +36,18 @@ pub const LIVE_MESSAGES_QUEUED: &str = "evently_live_messages_queued_total";
 pub const LIVE_REDIS_CONNECTED: &str = "evently_live_redis_connected";
 /// Resident memory of the process, set when `/metrics` is read.
 pub const RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
+/// Outbox messages not yet delivered (pending, due or not), at scrape time.
+pub const OUTBOX_DEPTH: &str = "evently_outbox_depth";
+/// Outbox messages given up on, at scrape time.
+pub const OUTBOX_DEAD: &str = "evently_outbox_dead";
+/// Seconds the oldest due message has waited, at scrape time (0 when none is due).
+pub const OUTBOX_OLDEST_DUE_AGE: &str = "evently_outbox_oldest_due_age_seconds";
+/// Messages delivered on a channel, by this server.
+pub const DELIVERIES: &str = "evently_deliveries_total";
+/// Failed delivery attempts on a channel, by this server.
+pub const DELIVERY_FAILURES: &str = "evently_delivery_failures_total";
+/// From a message's commit to its delivery, by channel (first attempts that succeeded).
+pub const DELIVERY_LATENCY: &str = "evently_delivery_latency_seconds";
 
 /// Bucket bounds, in seconds, of every histogram that does not set its own (request latency
 /// among them): real Prometheus histograms, so instances can be added up.
@@ -162,6 +174,20 @@ fn describe_all() {
     describe_gauge!(
         LIVE_REDIS_CONNECTED,
         "1 while live changes are shared through Redis."
+    );
+    describe_gauge!(OUTBOX_DEPTH, "Outbox messages not delivered yet.");
+    describe_gauge!(OUTBOX_DEAD, "Outbox messages given up on after the maximum attempts.");
+    describe_gauge!(
+        OUTBOX_OLDEST_DUE_AGE,
+        Unit::Seconds,
+        "How long the oldest due outbox message has waited."
+    );
+    describe_counter!(DELIVERIES, "Messages delivered, by channel.");
+    describe_counter!(DELIVERY_FAILURES, "Failed delivery attempts, by channel.");
+    describe_histogram!(
+        DELIVERY_LATENCY,
+        Unit::Seconds,
+        "From a message's commit to its delivery, by channel."
     );
     describe_gauge!(
         RESIDENT_MEMORY,

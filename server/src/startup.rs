@@ -85,6 +85,52 @@ fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     Ok(key)
 }
 
+/// The ticket signing seed: `EVENTLY_TICKET_KEY`, or in development a key generated into
+/// the data directory on first start (production refuses to start without one).
+fn ticket_keys(config: &Config) -> anyhow::Result<evently::tickets::TicketKeys> {
+    let bytes = match &config.ticket_key {
+        Some(k) => hex::decode(k.expose()).context("EVENTLY_TICKET_KEY is not hex")?,
+        None => {
+            anyhow::ensure!(
+                !config.production(),
+                "EVENTLY_TICKET_KEY is required in production"
+            );
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating {}", config.data_dir.display()))?;
+            let path = config.data_dir.join("ticket-signing.key");
+            let (key, created) = secrets::read_or_create_key(&path)?;
+            if created {
+                tracing::info!(path = %path.display(), "generated a development ticket signing key");
+            }
+            key
+        }
+    };
+    evently::tickets::TicketKeys::from_secret(&bytes)
+        .context("the ticket signing key must be at least 32 bytes")
+}
+
+/// The mail transport from `SMTP_URL` (or `.eml` files in the data dir) and the DKIM key.
+fn mailer(config: &Config) -> anyhow::Result<evently::notifications::Mailer> {
+    let dkim = match &config.dkim {
+        None => None,
+        Some(d) => Some(evently::notifications::mail::DkimSettings {
+            selector: d.selector.clone(),
+            domain: d.domain.clone(),
+            private_key_pem: std::fs::read_to_string(&d.key_file).with_context(|| {
+                format!("EVENTLY_DKIM_KEY_FILE: cannot read {}", d.key_file.display())
+            })?,
+        }),
+    };
+    let mailer = evently::notifications::Mailer::new(
+        config.smtp_url.as_ref().map(|s| s.expose()),
+        &config.data_dir,
+        &config.mail_from,
+        dkim,
+    )?;
+    tracing::info!(transport = %mailer.describe(), "mail");
+    Ok(mailer)
+}
+
 /// Builds the core services. `redis` shares rate limits across instances.
 pub async fn build_core(
     config: &Config,
@@ -101,6 +147,8 @@ pub async fn build_core(
         CoreSettings {
             max_hold_renewals: 2,
             token_keys: keys,
+            ticket_keys: ticket_keys(config)?,
+            outbox: config.outbox.clone(),
         },
         LiveBus::new(),
         limiter,
@@ -165,6 +213,7 @@ impl Application {
             )
         }));
         site_assets.inline_css = assets::inline_css(&config.site_root, &site_assets.css);
+        let mailer = mailer(&config)?;
         let metrics = Metrics::new();
         // With rate limits off (local benchmarks: one client, thousands of connections) only
         // the total cap applies.
@@ -186,6 +235,7 @@ impl Application {
             redis,
             hub,
             pages: crate::page_cache::PageCache::new(),
+            mailer,
         });
         let router = router(state.clone());
         Ok(Application {
@@ -224,6 +274,17 @@ impl Application {
         if self.options.workers {
             tasks.push(metrics.spawn(workers::hold_sweeper(
                 self.state.core.clone(),
+                stop_rx.clone(),
+            )));
+            let core = &self.state.core;
+            let deliverer = core.notifications().deliverer(
+                core.tickets().clone(),
+                self.state.mailer.clone(),
+                &self.state.config.public_url,
+            );
+            tasks.push(metrics.spawn(workers::outbox_worker(
+                core.clone(),
+                deliverer,
                 stop_rx.clone(),
             )));
         }

@@ -41,6 +41,8 @@ pub struct Shared {
     pub hub: Hub,
     /// Rendered public pages for anonymous visitors.
     pub pages: crate::page_cache::PageCache,
+    /// The mail transport (SMTP, or `.eml` files in the data dir).
+    pub mailer: evently::notifications::Mailer,
 }
 
 impl FromRef<AppState> for LeptosOptions {

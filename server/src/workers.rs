@@ -25,3 +25,82 @@ pub async fn hold_sweeper(core: Core, mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+/// How many outbox messages one worker delivers at once.
+const DELIVERY_CONCURRENCY: usize = 16;
+/// The longest the outbox worker sleeps without looking (the safety net under the bell).
+const OUTBOX_POLL_MS: i64 = 2_000;
+
+/// Delivers the outbox: claims due messages (a lease, so two workers never hold one row and
+/// a crashed worker's rows come back), delivers them concurrently, settles each. Woken at
+/// once by a commit that wrote to the outbox; otherwise it looks again when the next message
+/// falls due, at most [`OUTBOX_POLL_MS`] apart. Finishes the batch in hand when stopped.
+pub async fn outbox_worker(
+    core: Core,
+    deliverer: evently::notifications::Deliverer,
+    mut stop: watch::Receiver<bool>,
+) {
+    use crate::metrics::{DELIVERIES, DELIVERY_FAILURES, DELIVERY_LATENCY};
+    use evently::notifications::deliver::EMAIL;
+    use evently::notifications::outbox::new_claim;
+    use futures::StreamExt;
+
+    let svc = core.notifications().clone();
+    let bell = core.outbox_bell();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let claim = new_claim();
+        let rows = match svc.claim(&claim).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming outbox messages failed");
+                Vec::new()
+            }
+        };
+        if !rows.is_empty() {
+            futures::stream::iter(rows)
+                .for_each_concurrent(DELIVERY_CONCURRENCY, |row| {
+                    let (svc, deliverer, claim, core) = (&svc, &deliverer, &claim, &core);
+                    async move {
+                        let had_email = row.done_channels.split(',').any(|c| c == EMAIL);
+                        let attempt = deliverer.attempt(&row).await;
+                        if !had_email && attempt.done.iter().any(|c| c == EMAIL) {
+                            metrics::counter!(DELIVERIES, "channel" => EMAIL).increment(1);
+                            if row.attempts == 1 {
+                                let waited = core.clock().now_ms() - row.created_at;
+                                metrics::histogram!(DELIVERY_LATENCY, "channel" => EMAIL)
+                                    .record(waited.max(0) as f64 / 1000.0);
+                            }
+                        }
+                        if let Some(e) = &attempt.error {
+                            metrics::counter!(DELIVERY_FAILURES, "channel" => EMAIL).increment(1);
+                            tracing::warn!(outbox = row.id, kind = %row.kind, attempt = row.attempts, error = %e, "delivery failed");
+                        }
+                        match svc.settle(&row, claim, &attempt).await {
+                            Ok(Some(evently::store::outbox::Settle::Dead { error })) => {
+                                tracing::error!(outbox = row.id, kind = %row.kind, %error, "message is dead after the maximum attempts");
+                            }
+                            Ok(Some(_)) => {}
+                            Ok(None) => tracing::warn!(outbox = row.id, "claim lost before settling (lease ran out); another worker has it"),
+                            Err(e) => tracing::warn!(outbox = row.id, error = %e, "settling an outbox message failed; it comes back after its lease"),
+                        }
+                    }
+                })
+                .await;
+            // There may be more due right away.
+            continue;
+        }
+        let now = core.clock().now_ms();
+        let wait_ms = match svc.next_due().await {
+            Ok(Some(at)) => (at - now + 5).clamp(10, OUTBOX_POLL_MS),
+            _ => OUTBOX_POLL_MS,
+        };
+        tokio::select! {
+            _ = bell.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -109,7 +109,7 @@ impl Engine {
         store::bookings::insert_tickets(stx.tx(), &written.booked, &[])
             .await
             .map_err(fail)?;
-        store::outbox::enqueue(stx.tx(), &written.messages, now)
+        stx.enqueue(&written.messages, now)
             .await
             .map_err(fail)?;
         stx.commit().await.map_err(fail)?;

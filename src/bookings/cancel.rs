@@ -96,7 +96,7 @@ impl BookingService {
         )
         .await
         .map_err(fail)?;
-        store::outbox::enqueue(stx.tx(), &[cancelled_message(&row, reason)], now)
+        stx.enqueue(&[cancelled_message(&row, reason)], now)
             .await
             .map_err(fail)?;
         if !is_buyer {

@@ -257,7 +257,7 @@ pub(crate) async fn confirm(
     store::bookings::insert_tickets(stx.tx(), &[(row.id, row.quantity)], &names)
         .await
         .map_err(fail)?;
-    store::outbox::enqueue(stx.tx(), &[confirmed_message(&row)], now)
+    stx.enqueue(&[confirmed_message(&row)], now)
         .await
         .map_err(fail)?;
     if hold.waitlist_entry_id.is_some() {

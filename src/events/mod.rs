@@ -173,7 +173,7 @@ impl EventService {
                 reason: CancelReason::EventCancelled,
             })
             .collect();
-        store::outbox::enqueue(stx.tx(), &msgs, now)
+        stx.enqueue(&msgs, now)
             .await
             .map_err(fail)?;
         let detail = serde_json::json!({ "bookings_cancelled": cancelled.len(), "waitlist_entries_closed": closed });

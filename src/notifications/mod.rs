@@ -5,6 +5,14 @@
 //! serialises it here ([`Message::to_row`]) and a delivery worker reads it back with
 //! [`Message::from_row`]. A new kind of notice is a new variant; a typo does not compile.
 
+pub mod compose;
+pub mod deliver;
+pub mod mail;
+pub mod outbox;
+
+pub use deliver::Deliverer;
+pub use mail::Mailer;
+pub use outbox::{NotificationService, OutboxSettings};
 use serde::{Deserialize, Serialize};
 
 /// Why a booking was cancelled.

@@ -20,6 +20,7 @@ pub(crate) mod search_sql;
 pub mod seed;
 pub mod sessions;
 pub mod status;
+pub mod tickets;
 pub mod users;
 pub mod waitlist;
 

@@ -78,6 +78,8 @@ pub(crate) mod lit {
     pub const HOLD_RELEASED: &str = HoldStatus::Released.sql();
     pub const HOLD_EXPIRED: &str = HoldStatus::Expired.sql();
     pub const OUTBOX_PENDING: &str = OutboxStatus::Pending.sql();
+    pub const OUTBOX_DELIVERED: &str = OutboxStatus::Delivered.sql();
+    pub const OUTBOX_DEAD: &str = OutboxStatus::Dead.sql();
     pub const WL_WAITING: &str = WaitlistStatus::Waiting.sql();
     pub const WL_OFFERED: &str = WaitlistStatus::Offered.sql();
 }

@@ -558,3 +558,35 @@ pub async fn bookings_past_the_queue(db: &Db) -> Result<Vec<(i64, i64)>, sqlx::E
     .fetch_all(p)
     .await)
 }
+
+/// A waitlist entry with its person, event and ticket type, for the notices about it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WaitlistDocRow {
+    pub entry_id: i64,
+    pub quantity: i64,
+    pub status: WaitlistStatus,
+    pub user_email: String,
+    pub user_name: String,
+    pub user_deleted_at: Option<i64>,
+    pub event_id: i64,
+    pub event_slug: String,
+    pub event_title: String,
+    pub starts_at: i64,
+    pub timezone: String,
+    pub venue: String,
+    pub city: String,
+    pub ticket_type_name: String,
+}
+
+/// One entry with what a notice about it shows.
+pub async fn waitlist_doc(db: &Db, entry_id: i64) -> Result<Option<WaitlistDocRow>, sqlx::Error> {
+    let sql = "SELECT w.id AS entry_id, w.quantity, w.status, u.email AS user_email, u.name AS user_name, \
+        u.deleted_at AS user_deleted_at, e.id AS event_id, e.slug AS event_slug, e.title AS event_title, \
+        e.starts_at, e.timezone, e.venue, e.city, t.name AS ticket_type_name \
+        FROM waitlist_entries w JOIN users u ON u.id = w.user_id JOIN events e ON e.id = w.event_id \
+        JOIN ticket_types t ON t.id = w.ticket_type_id WHERE w.id = $1";
+    on_pool!(db, |p| sqlx::query_as::<_, WaitlistDocRow>(sql)
+        .bind(entry_id)
+        .fetch_optional(p)
+        .await)
+}

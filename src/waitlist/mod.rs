@@ -52,7 +52,7 @@ pub(crate) async fn close_for_event(
         });
         stx.notify_user(e.user_id);
     }
-    store::outbox::enqueue(stx.tx(), &msgs, now).await?;
+    stx.enqueue(&msgs, now).await?;
     Ok(closed.len())
 }
 
@@ -154,7 +154,7 @@ impl WaitlistService {
                     ticket_type_id,
                     quantity,
                 };
-                store::outbox::enqueue(stx.tx(), &[joined], now)
+                stx.enqueue(&[joined], now)
                     .await
                     .map_err(fail)?;
                 stx.touch(event.id, ticket_type_id);

@@ -163,7 +163,7 @@ async fn offer_notices(
         complete,
         expires_at,
     };
-    store::outbox::enqueue(stx.tx(), std::slice::from_ref(&made), now).await?;
+    stx.enqueue(std::slice::from_ref(&made), now).await?;
     if complete {
         // A partial offer's reminder (if any) makes way for the complete offer's.
         store::outbox::drop_pending(stx.tx(), &Message::expiring_key(hold.id)).await?;
@@ -175,7 +175,7 @@ async fn offer_notices(
                 hold_id: hold.id,
                 expires_at,
             };
-            store::outbox::enqueue_due(stx.tx(), &soon, expires_at - REMIND_BEFORE_MS, now).await?;
+            stx.enqueue_due(&soon, expires_at - REMIND_BEFORE_MS, now).await?;
         }
     }
     Ok(())
@@ -201,7 +201,7 @@ pub(crate) async fn offer_expired(
             event_id: e.event_id,
             hold_id: hold.id,
         };
-        store::outbox::enqueue(stx.tx(), &[msg], now).await?;
+        stx.enqueue(&[msg], now).await?;
     } else {
         store::waitlist::back_to_waiting(stx.tx(), e.id, now).await?;
         stx.skip.insert(e.id);

@@ -83,6 +83,11 @@ fn production_never_seeds_demo_data() {
                 "EVENTLY_JWT_SECRET",
                 "0123456789abcdef0123456789abcdef-prod",
             ),
+            ("SMTP_URL", "smtp://127.0.0.1:9"),
+            (
+                "EVENTLY_TICKET_KEY",
+                "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
+            ),
         ],
         &["seed-demo"],
     );

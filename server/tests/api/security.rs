@@ -301,6 +301,11 @@ async fn pages_carry_security_headers_and_sessions_use_httponly_cookies() {
                 ("EVENTLY_PUBLIC_URL", "https://tickets.example"),
                 // Production refuses the test suite's key.
                 ("EVENTLY_JWT_SECRET", "9f2c4e1a7b3d8f6e0a5c2b9d4e7f1a3c"),
+                ("SMTP_URL", "smtp://127.0.0.1:9"),
+                (
+                    "EVENTLY_TICKET_KEY",
+                    "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
+                ),
             ]
         } else {
             vec![]

@@ -1,0 +1,311 @@
+//! Delivering one outbox message: read what it is about, write the letter, send it, and say
+//! which channels went out. Called by the worker between `claim` and `settle`.
+
+use super::compose::{Enclosure, Letter, render};
+use super::mail::Mailer;
+use super::outbox::{Attempt, NotificationService};
+use super::{CancelReason, Message};
+use crate::context::Ctx;
+use crate::domain::{WaitlistStatus, format_amount, payment_terms};
+use crate::local_time::{clock_label, date_label};
+use crate::store;
+use crate::store::outbox::ClaimedRow;
+use crate::store::tickets::BookingDocRow;
+use crate::store::waitlist::WaitlistDocRow;
+use crate::tickets::TicketService;
+use crate::tickets::ics::{CalendarEntry, calendar};
+
+/// The e-mail channel's name in `outbox.done_channels`.
+pub const EMAIL: &str = "email";
+
+/// Turns outbox rows into mail. Cheap to clone.
+#[derive(Clone)]
+pub struct Deliverer {
+    ctx: Ctx,
+    tickets: TicketService,
+    mailer: Mailer,
+    /// The public address of the site, for links (no trailing slash).
+    site: String,
+}
+
+impl NotificationService {
+    /// A deliverer sending through `mailer`, linking to `site`.
+    pub fn deliverer(&self, tickets: TicketService, mailer: Mailer, site: &str) -> Deliverer {
+        Deliverer {
+            ctx: self.ctx().clone(),
+            tickets,
+            mailer,
+            site: site.trim_end_matches('/').to_string(),
+        }
+    }
+}
+
+impl Deliverer {
+    pub fn mailer(&self) -> &Mailer {
+        &self.mailer
+    }
+
+    /// Delivers `row` on every channel it has not reached yet.
+    pub async fn attempt(&self, row: &ClaimedRow) -> Attempt {
+        let mut done: Vec<String> = row
+            .done_channels
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        if done.iter().any(|c| c == EMAIL) {
+            return Attempt { done, error: None };
+        }
+        let error = match self.email(row).await {
+            Ok(()) => {
+                done.push(EMAIL.to_string());
+                None
+            }
+            Err(e) => Some(e),
+        };
+        Attempt { done, error }
+    }
+
+    async fn email(&self, row: &ClaimedRow) -> Result<(), String> {
+        let msg = Message::from_row(&row.kind, &row.payload).map_err(|e| e.to_string())?;
+        let Some(letter) = self.letter(&msg).await? else {
+            // Nobody to tell any more (an erased account, a deleted subject, an offer that
+            // ended before its reminder was due).
+            return Ok(());
+        };
+        let id = message_id(row, self.mailer.from().email.domain());
+        let mail = render(&letter, self.mailer.from(), &id, &self.site).map_err(|e| e.to_string())?;
+        self.mailer.send(mail).await.map_err(|e| e.text)
+    }
+
+    /// The letter a message becomes, or `None` when it goes to nobody.
+    async fn letter(&self, msg: &Message) -> Result<Option<Letter>, String> {
+        let db = self.ctx.db();
+        let fail = |e: sqlx::Error| {
+            crate::db::log_failure("reading a notice's subject failed", &e);
+            "the database could not be read".to_string()
+        };
+        match msg {
+            Message::BookingConfirmed { booking_id, .. }
+            | Message::BookingCancelled { booking_id, .. } => {
+                let Some(doc) = store::tickets::booking_doc(db, *booking_id).await.map_err(fail)? else {
+                    return Ok(None);
+                };
+                if doc.user_deleted_at.is_some() {
+                    return Ok(None);
+                }
+                Ok(Some(match msg {
+                    Message::BookingCancelled { reason, .. } => self.cancelled(&doc, *reason),
+                    _ => self.confirmed(&doc).await?,
+                }))
+            }
+            Message::WaitlistJoined { entry_id, .. }
+            | Message::WaitlistOffer { entry_id, .. }
+            | Message::WaitlistOfferExpiring { entry_id, .. }
+            | Message::WaitlistOfferExpired { entry_id, .. }
+            | Message::WaitlistClosed { entry_id, .. } => {
+                let Some(doc) = store::waitlist::waitlist_doc(db, *entry_id).await.map_err(fail)? else {
+                    return Ok(None);
+                };
+                if doc.user_deleted_at.is_some() {
+                    return Ok(None);
+                }
+                Ok(self.waitlist(&doc, msg))
+            }
+        }
+    }
+
+    async fn confirmed(&self, doc: &BookingDocRow) -> Result<Letter, String> {
+        let mut l = booking_letter(doc, &self.site);
+        l.subject = format!("Your tickets for {}", doc.event_title);
+        l.preheader = format!("Booking {} is confirmed.", doc.booking_code);
+        l.heading = format!("You're going to {}", doc.event_title);
+        l.action = Some(("View your booking".into(), format!("{}/bookings/{}", self.site, doc.booking_id)));
+        match self.tickets.pdf_of(doc).await {
+            Ok(pdf) => {
+                l.paragraphs.push(format!(
+                    "Hi {}, your booking {} is confirmed. Your {} attached as a PDF: show the QR code at the entrance, on your phone or on paper.",
+                    doc.user_name,
+                    doc.booking_code,
+                    if doc.quantity == 1 { "ticket is" } else { "tickets are" }
+                ));
+                l.attachments.push(Enclosure {
+                    filename: pdf.filename,
+                    content_type: "application/pdf".into(),
+                    bytes: pdf.bytes,
+                });
+            }
+            // Cancelled since: the cancellation notice follows; no tickets to send.
+            Err(crate::tickets::TicketError::Cancelled) => l.paragraphs.push(format!(
+                "Hi {}, your booking {} was confirmed, but it has been cancelled since, so no tickets are attached.",
+                doc.user_name, doc.booking_code
+            )),
+            Err(e) => return Err(e.to_string()),
+        }
+        l.attachments.push(self.ics(doc, false));
+        Ok(l)
+    }
+
+    fn cancelled(&self, doc: &BookingDocRow, reason: CancelReason) -> Letter {
+        let mut l = booking_letter(doc, &self.site);
+        let (subject, heading, why) = match reason {
+            CancelReason::Buyer => (
+                format!("Booking cancelled: {}", doc.event_title),
+                "Your booking is cancelled".to_string(),
+                "You cancelled this booking. Its tickets are no longer valid.".to_string(),
+            ),
+            CancelReason::Staff => (
+                format!("Booking cancelled by the organizer: {}", doc.event_title),
+                "The organizer cancelled your booking".to_string(),
+                "The organizer of this event cancelled your booking. Its tickets are no longer valid. Reply to the organizer if you think this is a mistake.".to_string(),
+            ),
+            CancelReason::EventCancelled => (
+                format!("Cancelled: {}", doc.event_title),
+                format!("{} is cancelled", doc.event_title),
+                "The organizer cancelled this event, so your booking is cancelled and its tickets are no longer valid.".to_string(),
+            ),
+        };
+        l.subject = subject;
+        l.preheader = why.clone();
+        l.heading = heading;
+        l.paragraphs.push(format!("Hi {}, {}", doc.user_name, lower_first(&why)));
+        if doc.total_cents > 0 {
+            l.notes.push("Evently took no payment for this booking. If you paid the organizer, contact them about a refund.".into());
+        }
+        l.action = Some(("Find other events".into(), format!("{}/search", self.site)));
+        if reason == CancelReason::EventCancelled {
+            l.attachments.push(self.ics(doc, true));
+        }
+        l
+    }
+
+    fn ics(&self, doc: &BookingDocRow, cancelled: bool) -> Enclosure {
+        let url = format!("{}/events/{}", self.site, doc.event_slug);
+        let description = format!("Booking {} · {} × {}", doc.booking_code, doc.quantity, doc.ticket_type_name);
+        let text = calendar(&CalendarEntry {
+            uid: format!("booking-{}@evently", doc.booking_id),
+            title: &doc.event_title,
+            venue: &doc.venue,
+            city: &doc.city,
+            starts_at: doc.starts_at,
+            ends_at: doc.ends_at,
+            url: &url,
+            description: &description,
+            stamp: self.ctx.clock().now_ms(),
+            cancelled,
+        });
+        Enclosure {
+            filename: "event.ics".into(),
+            content_type: format!(
+                "text/calendar; charset=utf-8; method={}",
+                if cancelled { "CANCEL" } else { "PUBLISH" }
+            ),
+            bytes: text.into_bytes(),
+        }
+    }
+
+    fn waitlist(&self, doc: &WaitlistDocRow, msg: &Message) -> Option<Letter> {
+        let mut l = Letter {
+            to_name: doc.user_name.clone(),
+            to_email: doc.user_email.clone(),
+            facts: vec![
+                ("Event".into(), doc.event_title.clone()),
+                ("When".into(), format!("{} ({})", date_label(doc.starts_at, &doc.timezone), doc.timezone)),
+                ("Where".into(), format!("{}, {}", doc.venue, doc.city)),
+                ("Tickets".into(), format!("{} × {}", doc.quantity, doc.ticket_type_name)),
+            ],
+            ..Letter::default()
+        };
+        let mine = format!("{}/bookings#waitlist", self.site);
+        let event = format!("{}/events/{}", self.site, doc.event_slug);
+        let at = |ms: i64| format!("{} ({})", clock_label(ms, &doc.timezone), doc.timezone);
+        let hi = format!("Hi {},", doc.user_name);
+        match msg {
+            Message::WaitlistJoined { .. } => {
+                l.subject = format!("You're on the waitlist for {}", doc.event_title);
+                l.heading = "You're on the waitlist".into();
+                l.paragraphs.push(format!("{hi} you're in the queue for {} × {}. When seats come back, they are offered in queue order and we write to you at once; the offer is held for you for a limited time.", doc.quantity, doc.ticket_type_name));
+                l.action = Some(("See your place in the queue".into(), mine));
+            }
+            Message::WaitlistOffer { seats, complete, expires_at, .. } => {
+                l.subject = format!("Seats are held for you: {}", doc.event_title);
+                l.heading = format!("{} {} held for you until {}", seats, if *seats == 1 { "seat is" } else { "seats are" }, at(*expires_at));
+                l.paragraphs.push(if *complete {
+                    format!("{hi} seats came back for {}. Book them before {} or they go to the next person in the queue.", doc.event_title, at(*expires_at))
+                } else {
+                    format!("{hi} {seats} of the {} seats you asked for came back and are set aside for you until {}. You can book these now, or wait: more seats that come back before then are added.", doc.quantity, at(*expires_at))
+                });
+                l.action = Some(("Book the held seats".into(), mine));
+            }
+            Message::WaitlistOfferExpiring { expires_at, .. } => {
+                if doc.status != WaitlistStatus::Offered {
+                    return None;
+                }
+                l.subject = format!("Your held seats expire soon: {}", doc.event_title);
+                l.heading = format!("Your seats are held until {}", at(*expires_at));
+                l.paragraphs.push(format!("{hi} the seats held for you expire in a few minutes. After that they go to the next person in the queue."));
+                l.action = Some(("Book the held seats".into(), mine));
+            }
+            Message::WaitlistOfferExpired { .. } => {
+                l.subject = format!("Your held seats have gone: {}", doc.event_title);
+                l.heading = "The offer has expired".into();
+                l.paragraphs.push(format!("{hi} the seats held for you were not booked in time, so they went to the next person in the queue."));
+                l.action = Some(("See the event".into(), event));
+            }
+            Message::WaitlistClosed { .. } => {
+                l.subject = format!("Cancelled: {}", doc.event_title);
+                l.heading = format!("{} is cancelled", doc.event_title);
+                l.paragraphs.push(format!("{hi} the organizer cancelled this event, so its waitlist is closed and you are no longer in the queue."));
+                l.action = Some(("Find other events".into(), format!("{}/search", self.site)));
+            }
+            _ => return None,
+        }
+        l.preheader = l.heading.clone();
+        Some(l)
+    }
+}
+
+/// The facts every booking mail shows.
+fn booking_letter(doc: &BookingDocRow, _site: &str) -> Letter {
+    let mut facts = vec![
+        ("Event".to_string(), doc.event_title.clone()),
+        ("When".into(), format!("{} ({})", date_label(doc.starts_at, &doc.timezone), doc.timezone)),
+        ("Where".into(), format!("{}, {}", doc.venue, doc.city)),
+        ("Tickets".into(), format!("{} × {}", doc.quantity, doc.ticket_type_name)),
+        ("Booking".into(), doc.booking_code.clone()),
+    ];
+    if doc.total_cents > 0 {
+        // A total, never "paid": Evently takes no payment.
+        facts.push(("Total".into(), format_amount(doc.total_cents, &doc.currency)));
+    }
+    let mut notes = Vec::new();
+    if let Some(terms) = payment_terms(doc.total_cents, &doc.payment_note) {
+        notes.push(terms);
+    }
+    Letter {
+        to_name: doc.user_name.clone(),
+        to_email: doc.user_email.clone(),
+        facts,
+        notes,
+        ..Letter::default()
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The Message-ID of a row's mail: the same for every attempt, so a resend after a crash is
+/// recognisable downstream as the same message.
+pub fn message_id(row: &ClaimedRow, domain: &str) -> String {
+    let subject: String = row
+        .dedup_key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+        .collect();
+    format!("<evently.{}.{subject}@{domain}>", row.id)
+}
