@@ -60,6 +60,11 @@ if [ "$(node -p 'require("./tools/node_modules/binaryen/package.json").version' 
 fi
 
 if [ "${1:-}" = "--e2e" ]; then
+  # The delivery tests render the mailed PDF tickets and decode their QR codes.
+  if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1; then
+    echo "==> installing Debian's poppler-utils and zbar-tools (PDF and QR checks in the tests)"
+    apt_install poppler-utils zbar-tools
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     echo "==> installing Debian's Chromium for browser tests"
     apt_install chromium

@@ -434,6 +434,7 @@ pub struct EventSales {
 
 /// One ticket holder, for the organizer's attendee list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AttendeeView {
     pub ticket_id: i64,
     pub ticket_code: String,
@@ -503,9 +504,15 @@ pub struct CheckInRequest {
 /// What happened at the door.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum CheckInOutcome {
     CheckedIn { attendee: AttendeeView },
-    AlreadyCheckedIn { attendee: AttendeeView },
+    AlreadyCheckedIn {
+        attendee: AttendeeView,
+        /// Who checked it in (their name).
+        #[serde(default)]
+        by: Option<String>,
+    },
     Cancelled { code: String },
     NotFound { code: String },
 }

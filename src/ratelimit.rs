@@ -61,6 +61,12 @@ pub mod tiers {
         max: 60,
         window: Duration::from_secs(60),
     };
+    /// Check-ins by one staff account (a door may run several scanners on one account).
+    pub const CHECK_IN: Limit = Limit {
+        name: "check-in",
+        max: 240,
+        window: Duration::from_secs(60),
+    };
 }
 
 /// The verdict for one hit.

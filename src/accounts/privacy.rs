@@ -101,7 +101,7 @@ impl AccountService {
             "notification_settings": {
                 "marketing_email": user.marketing_opt_in_at.is_some(),
                 "marketing_opt_in_at": user.marketing_opt_in_at.map(to_datetime),
-                "transactional_email": "none sent yet: Evently does not send e-mail yet; booking, waitlist and cancellation notices are recorded for delivery",
+                "transactional_email": "booking confirmations (with the tickets), cancellations and waitlist notices are e-mailed to the account's address; they are not marketing and cannot be turned off",
             },
             "bookings": bookings,
             "holds": holds.iter().map(|h| json!({

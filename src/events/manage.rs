@@ -183,7 +183,8 @@ impl EventService {
             .collect())
     }
 
-    /// Checks a ticket in by its code. Scanning the same ticket twice says when it was first
+    /// Checks a ticket in by its code, or by the signed token its QR code carries (a forged
+    /// token or another event's ticket is refused before anything is looked up). Scanning the same ticket twice says when it was first
     /// checked in; a ticket of another event is not found; a cancelled one says so.
     #[tracing::instrument(skip_all)]
     pub async fn check_in(
@@ -193,7 +194,30 @@ impl EventService {
         code: &str,
     ) -> Result<CheckInOutcome, EventError> {
         let event = self.managed_event(actor, event_id).await?;
-        let code = code.trim().to_uppercase();
+        if let crate::ratelimit::Verdict::Limited { retry_after_secs } = self
+            .ctx
+            .limiter()
+            .hit(crate::ratelimit::tiers::CHECK_IN, &actor.user_id.to_string())
+            .await
+        {
+            return Err(crate::ratelimit::too_many(retry_after_secs, "check-ins").into());
+        }
+        let code = if crate::tickets::token::looks_like_token(code) {
+            // A scanned QR code: trust only what the signature covers.
+            let claim = self.ctx.settings().ticket_keys.verify(code).map_err(|e| {
+                EventError::from(crate::ApiError::new(crate::ErrorCode::InvalidTicket, format!("{e}: do not admit")))
+            })?;
+            if claim.event_id != event_id {
+                return Err(crate::ApiError::new(
+                    crate::ErrorCode::WrongEvent,
+                    "this ticket is for another event: do not admit",
+                )
+                .into());
+            }
+            claim.code
+        } else {
+            code.trim().to_uppercase()
+        };
         if code.is_empty()
             || code.len() > 40
             || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -222,6 +246,9 @@ impl EventService {
                 } else {
                     CheckInOutcome::AlreadyCheckedIn {
                         attendee: attendee_view(&r, &event.timezone),
+                        by: store::organizer::checked_in_by_name(&mut tx, r.ticket_id)
+                            .await
+                            .map_err(fail)?,
                     }
                 }
             }

@@ -121,6 +121,17 @@ pub async fn check_in(
     Ok(n == 1)
 }
 
+/// The name of whoever checked ticket `ticket_id` in.
+pub async fn checked_in_by_name(tx: &mut Tx, ticket_id: i64) -> Result<Option<String>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar::<_, Option<String>>(
+        "SELECT u.name FROM tickets k LEFT JOIN users u ON u.id = k.checked_in_by WHERE k.id = $1"
+    )
+    .bind(ticket_id)
+    .fetch_optional(c)
+    .await
+    .map(Option::flatten))
+}
+
 /// Updates an event's descriptive fields.
 pub async fn update_event(
     tx: &mut Tx,

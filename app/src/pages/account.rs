@@ -172,7 +172,7 @@ fn MarketingForm(user: UserView) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"E-mail preferences"</h2>
-            <p class="muted">"Evently sends no e-mail yet: your bookings and tickets are under My bookings. Offers about other events would only ever come with your consent."</p>
+            <p class="muted">"Evently e-mails you about your own bookings and waitlist places: confirmations with your tickets, cancellations and waitlist offers. Your bookings and tickets are also always under My bookings. Offers about other events only ever come with your consent."</p>
             <ActionForm action attr:class="stack" attr:aria-label="E-mail preferences">
                 <ErrorNotice error/>
                 <Show when=move || done_what().as_deref() == Some("preferences")>

@@ -131,6 +131,9 @@ fn BookingCard(booking: MyBooking) -> impl IntoView {
             {booking.cancellable.then(|| view! {
                 <CancelBookingButton booking_id=b.id code=b.code.clone() what=what.clone() tickets=b.quantity/>
             })}
+            {(!cancelled).then(|| view! {
+                <p><a href=format!("/api/v1/bookings/{}/tickets.pdf", b.id) download=format!("tickets-{}.pdf", b.code)>{format!("Download tickets for {} (PDF)", b.code)}</a></p>
+            })}
             {(!booking.cancellable && !cancelled).then(|| view! { <p class="hint">"This booking can no longer be cancelled online."</p> })}
         </article>
     }
@@ -279,7 +282,7 @@ fn BookingDetail(booking: MyBooking, confirmed: bool) -> impl IntoView {
     view! {
         <section class="container narrow stack">
             {confirmed.then(|| view! {
-                <div class="notice success" role="status"><p><strong>"You're going! "</strong>"Your booking is confirmed. Your tickets are below: show a ticket code at the door."</p></div>
+                <div class="notice success" role="status"><p><strong>"You're going! "</strong>"Your booking is confirmed. Your tickets are below and in the PDF: show a ticket's QR code or its code at the door."</p></div>
             })}
             <header class="page-header"><h1>"Booking "<span class="nowrap">{b.code.clone()}</span></h1></header>
             <div class="card">
@@ -294,6 +297,9 @@ fn BookingDetail(booking: MyBooking, confirmed: bool) -> impl IntoView {
             </div>
             <div class="card">
                 <h2>"Your tickets"</h2>
+                {(b.status == BookingStatus::Confirmed).then(|| view! {
+                    <p><a class="button" href=format!("/api/v1/bookings/{}/tickets.pdf", b.id) download=format!("tickets-{}.pdf", b.code)>"Download tickets (PDF)"</a></p>
+                })}
                 <ul class="stack" role="list">
                     {booking.tickets.iter().enumerate().map(|(i, t)| view! {
                         <li class="ticket-row">

@@ -495,7 +495,7 @@ fn SalesView(
                 <summary>"Cancel this event"</summary>
                 <ActionForm action=cancel attr:class="stack">
                     <input type="hidden" name="event_id" value=e.id/>
-                    <p>"Every booking is cancelled and its seats released, and the waitlists close; buyers and the people waiting see it under My bookings (Evently sends no e-mail yet). This cannot be undone."</p>
+                    <p>"Every booking is cancelled and its seats released, and the waitlists close; buyers and the people waiting are e-mailed and see it under My bookings. This cannot be undone."</p>
                     <label class="check"><input type="checkbox" name="confirm" required=true/><span>"Yes, cancel the event and all its bookings"</span></label>
                     <button type="submit" class="button danger">"Cancel event"</button>
                 </ActionForm>
@@ -537,8 +537,8 @@ fn CheckInPanel(event_id: i64) -> impl IntoView {
                     CheckInOutcome::CheckedIn { attendee } => view! {
                         <div class="notice success"><p><strong>"Checked in: "</strong>{attendee.attendee_name.clone().unwrap_or(attendee.buyer_name.clone())}{format!(" · {} · {}", attendee.ticket_type, attendee.ticket_code)}</p></div>
                     }.into_any(),
-                    CheckInOutcome::AlreadyCheckedIn { attendee } => view! {
-                        <div class="notice warning"><p><strong>"Already checked in"</strong>{format!(" {} · {}", attendee.checked_in_label.clone().map(|l| format!("on {l}")).unwrap_or_default(), attendee.ticket_code)}</p></div>
+                    CheckInOutcome::AlreadyCheckedIn { attendee, by } => view! {
+                        <div class="notice warning"><p><strong>"Already checked in"</strong>{format!(" {}{} · {}", attendee.checked_in_label.clone().map(|l| format!("on {l}")).unwrap_or_default(), by.map(|b| format!(" by {b}")).unwrap_or_default(), attendee.ticket_code)}</p></div>
                     }.into_any(),
                     CheckInOutcome::Cancelled { code } => view! { <div class="notice danger"><p>{format!("Ticket {code} belongs to a cancelled booking: do not admit.")}</p></div> }.into_any(),
                     CheckInOutcome::NotFound { code } => view! { <div class="notice danger"><p>{format!("No ticket {code} for this event.")}</p></div> }.into_any(),

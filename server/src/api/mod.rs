@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bookings;
 pub mod events;
 pub mod openapi;
+pub mod tickets;
 pub mod waitlist;
 
 use crate::state::AppState;
@@ -56,6 +57,12 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(waitlist::get, waitlist::leave))
         .routes(routes!(waitlist::accept))
         .routes(routes!(waitlist::decline))
+        .routes(routes!(tickets::public_key))
+        .routes(routes!(tickets::pdf))
+        .routes(routes!(tickets::scanner_list))
+        .routes(routes!(tickets::check_in))
+        .routes(routes!(tickets::outbox))
+        .routes(routes!(tickets::retry))
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))

@@ -37,6 +37,7 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, Type};
         (name = "events", description = "Discovering events; creating and running them (organizers)"),
         (name = "bookings", description = "Booking seats in one step, your bookings, cancellation"),
         (name = "holds", description = "Holding seats during checkout, then confirming or releasing them"),
+        (name = "tickets", description = "Ticket PDFs, the key that verifies ticket QR codes, the door scanner's list and check-in"),
         (name = "waitlist", description = "Queueing for sold-out ticket types; offers when seats come back; the organizer's queue controls"),
         (name = "accounts", description = "Signing up and in, sessions, your account and your data"),
         (name = "admin", description = "User management and the audit log (admins)"),

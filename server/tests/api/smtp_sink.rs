@@ -1,0 +1,144 @@
+//! A real SMTP server on loopback for the delivery tests: it speaks enough of RFC 5321 for
+//! lettre (EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT), keeps every message
+//! it accepted, and can be told to refuse: a temporary 451 for the first N messages, or a
+//! permanent 550 for one recipient.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+#[derive(Default)]
+struct State {
+    accepted: Vec<Vec<u8>>,
+    /// DATA commands answered so far (accepted or refused).
+    data_seen: usize,
+    /// Answer `451` to this many DATA commands first.
+    fail_first: usize,
+    /// Refuse RCPT to addresses containing this with `550`.
+    reject_rcpt: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct SmtpSink {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let st = state.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let st = st.clone();
+                tokio::spawn(async move {
+                    let _ = session(sock, st).await;
+                });
+            }
+        });
+        SmtpSink { port, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn fail_first(&self, n: usize) {
+        self.state.lock().unwrap().fail_first = n;
+    }
+
+    pub fn reject_recipient(&self, part: &str) {
+        self.state.lock().unwrap().reject_rcpt = Some(part.to_string());
+    }
+
+    /// Every message accepted so far (raw RFC 5322 bytes).
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        self.state.lock().unwrap().accepted.clone()
+    }
+
+    /// Waits (at most `secs`) until `pred` holds for the accepted messages.
+    pub async fn wait_for(&self, secs: u64, pred: impl Fn(&[Vec<u8>]) -> bool) -> Vec<Vec<u8>> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let msgs = self.messages();
+            if pred(&msgs) {
+                return msgs;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the SMTP sink did not get the expected mail in {secs} s (it has {})",
+                msgs.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
+    let (r, mut w) = sock.into_split();
+    let mut r = BufReader::new(r);
+    w.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    let mut line = String::new();
+    let mut rcpt_refused = false;
+    loop {
+        line.clear();
+        if r.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let cmd = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if cmd.starts_with("EHLO") {
+            b"250-sink.test\r\n250-8BITMIME\r\n250 SIZE 20000000\r\n"
+        } else if cmd.starts_with("HELO") {
+            b"250 sink.test\r\n"
+        } else if cmd.starts_with("MAIL FROM") {
+            rcpt_refused = false;
+            b"250 OK\r\n"
+        } else if cmd.starts_with("RCPT TO") {
+            let reject = st.lock().unwrap().reject_rcpt.clone();
+            if reject.is_some_and(|p| cmd.contains(&p.to_ascii_uppercase())) {
+                rcpt_refused = true;
+                b"550 5.1.1 no such mailbox here\r\n"
+            } else {
+                b"250 OK\r\n"
+            }
+        } else if cmd == "DATA" {
+            if rcpt_refused {
+                b"554 5.5.1 no valid recipients\r\n"
+            } else {
+                w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                let mut body = Vec::new();
+                loop {
+                    let mut l = Vec::new();
+                    if r.read_until(b'\n', &mut l).await? == 0 {
+                        return Ok(());
+                    }
+                    if l == b".\r\n" || l == b".\n" {
+                        break;
+                    }
+                    if l.starts_with(b"..") {
+                        l.remove(0);
+                    }
+                    body.extend_from_slice(&l);
+                }
+                let mut s = st.lock().unwrap();
+                s.data_seen += 1;
+                if s.data_seen <= s.fail_first {
+                    b"451 4.3.0 try again later\r\n"
+                } else {
+                    s.accepted.push(body);
+                    b"250 OK queued\r\n"
+                }
+            }
+        } else if cmd == "QUIT" {
+            w.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else if cmd.starts_with("RSET") || cmd.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else {
+            b"502 command not implemented\r\n"
+        };
+        w.write_all(reply).await?;
+    }
+}
