@@ -506,15 +506,21 @@ pub struct CheckInRequest {
 #[serde(tag = "result", rename_all = "snake_case")]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum CheckInOutcome {
-    CheckedIn { attendee: AttendeeView },
+    CheckedIn {
+        attendee: AttendeeView,
+    },
     AlreadyCheckedIn {
         attendee: AttendeeView,
         /// Who checked it in (their name).
         #[serde(default)]
         by: Option<String>,
     },
-    Cancelled { code: String },
-    NotFound { code: String },
+    Cancelled {
+        code: String,
+    },
+    NotFound {
+        code: String,
+    },
 }
 
 /// `POST /api/v1/events/{id}/waitlist`: join (or change) a ticket type's waitlist.

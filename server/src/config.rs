@@ -334,7 +334,10 @@ impl Config {
                 format!("{mail_from:?} is not an address like `Evently <tickets@example.org>`"),
             ));
         }
-        let dkim = match (nonempty("EVENTLY_DKIM_SELECTOR"), nonempty("EVENTLY_DKIM_KEY_FILE")) {
+        let dkim = match (
+            nonempty("EVENTLY_DKIM_SELECTOR"),
+            nonempty("EVENTLY_DKIM_KEY_FILE"),
+        ) {
             (None, None) => None,
             (Some(selector), Some(file)) => Some(DkimConfig {
                 selector,
@@ -512,7 +515,10 @@ mod tests {
             ("EVENTLY_PUBLIC_URL", "https://x.example"),
             ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("SMTP_URL", "smtps://mailer:pw@mail.example:465"),
-            ("EVENTLY_TICKET_KEY", "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3"),
+            (
+                "EVENTLY_TICKET_KEY",
+                "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
+            ),
         ]);
         assert!(ok.is_ok(), "{ok:?}");
     }

@@ -46,7 +46,9 @@ pub async fn health(State(s): State<AppState>) -> impl IntoResponse {
     let mail = match tokio::time::timeout(Duration::from_secs(3), s.mailer.check()).await {
         Ok(Ok(())) => json!({ "status": "ok", "transport": s.mailer.describe() }),
         Ok(Err(e)) => json!({ "status": "down", "transport": s.mailer.describe(), "error": e }),
-        Err(_) => json!({ "status": "down", "transport": s.mailer.describe(), "error": "no answer in 3 s" }),
+        Err(_) => {
+            json!({ "status": "down", "transport": s.mailer.describe(), "error": "no answer in 3 s" })
+        }
     };
     // Mail being down delays notices (they wait in the outbox) but loses nothing, so it does
     // not make the instance unhealthy.

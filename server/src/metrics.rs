@@ -176,7 +176,10 @@ fn describe_all() {
         "1 while live changes are shared through Redis."
     );
     describe_gauge!(OUTBOX_DEPTH, "Outbox messages not delivered yet.");
-    describe_gauge!(OUTBOX_DEAD, "Outbox messages given up on after the maximum attempts.");
+    describe_gauge!(
+        OUTBOX_DEAD,
+        "Outbox messages given up on after the maximum attempts."
+    );
     describe_gauge!(
         OUTBOX_OLDEST_DUE_AGE,
         Unit::Seconds,

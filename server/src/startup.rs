@@ -117,7 +117,10 @@ fn mailer(config: &Config) -> anyhow::Result<evently::notifications::Mailer> {
             selector: d.selector.clone(),
             domain: d.domain.clone(),
             private_key_pem: std::fs::read_to_string(&d.key_file).with_context(|| {
-                format!("EVENTLY_DKIM_KEY_FILE: cannot read {}", d.key_file.display())
+                format!(
+                    "EVENTLY_DKIM_KEY_FILE: cannot read {}",
+                    d.key_file.display()
+                )
             })?,
         }),
     };

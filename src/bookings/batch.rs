@@ -109,9 +109,7 @@ impl Engine {
         store::bookings::insert_tickets(stx.tx(), &written.booked, &[])
             .await
             .map_err(fail)?;
-        stx.enqueue(&written.messages, now)
-            .await
-            .map_err(fail)?;
+        stx.enqueue(&written.messages, now).await.map_err(fail)?;
         stx.commit().await.map_err(fail)?;
         self.resolve(reqs, plan.slots).await
     }

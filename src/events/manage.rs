@@ -197,7 +197,10 @@ impl EventService {
         if let crate::ratelimit::Verdict::Limited { retry_after_secs } = self
             .ctx
             .limiter()
-            .hit(crate::ratelimit::tiers::CHECK_IN, &actor.user_id.to_string())
+            .hit(
+                crate::ratelimit::tiers::CHECK_IN,
+                &actor.user_id.to_string(),
+            )
             .await
         {
             return Err(crate::ratelimit::too_many(retry_after_secs, "check-ins").into());
@@ -205,7 +208,10 @@ impl EventService {
         let code = if crate::tickets::token::looks_like_token(code) {
             // A scanned QR code: trust only what the signature covers.
             let claim = self.ctx.settings().ticket_keys.verify(code).map_err(|e| {
-                EventError::from(crate::ApiError::new(crate::ErrorCode::InvalidTicket, format!("{e}: do not admit")))
+                EventError::from(crate::ApiError::new(
+                    crate::ErrorCode::InvalidTicket,
+                    format!("{e}: do not admit"),
+                ))
             })?;
             if claim.event_id != event_id {
                 return Err(crate::ApiError::new(

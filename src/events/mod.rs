@@ -173,9 +173,7 @@ impl EventService {
                 reason: CancelReason::EventCancelled,
             })
             .collect();
-        stx.enqueue(&msgs, now)
-            .await
-            .map_err(fail)?;
+        stx.enqueue(&msgs, now).await.map_err(fail)?;
         let detail = serde_json::json!({ "bookings_cancelled": cancelled.len(), "waitlist_entries_closed": closed });
         audit_event(stx.tx(), actor, "event.cancel", id, detail, now).await?;
         stx.commit().await.map_err(fail)?;

@@ -193,10 +193,32 @@ mod tests {
         let raw = String::from_utf8(msg.formatted()).unwrap();
         assert!(raw.contains("Message-ID: <outbox.1@example.org>"), "{raw}");
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
-        let html = Html { l: &l, site: "http://127.0.0.1" }.render().unwrap();
-        assert!(!html.contains("<img src=x") && html.contains("&#60;img src=x"), "{html}");
+        let html = Html {
+            l: &l,
+            site: "http://127.0.0.1",
+        }
+        .render()
+        .unwrap();
+        assert!(
+            !html.contains("<img src=x") && html.contains("&#60;img src=x"),
+            "{html}"
+        );
         assert!(!html.contains("<b>Eve</b>"), "{html}");
-        assert!(html.contains("href=\"http://127.0.0.1/bookings/1?a=1&#38;b=2\""), "{html}");
-        assert!(render(&Letter { to_email: "nope".into(), ..l }, &from, "<x@y>", "s").is_err());
+        assert!(
+            html.contains("href=\"http://127.0.0.1/bookings/1?a=1&#38;b=2\""),
+            "{html}"
+        );
+        assert!(
+            render(
+                &Letter {
+                    to_email: "nope".into(),
+                    ..l
+                },
+                &from,
+                "<x@y>",
+                "s"
+            )
+            .is_err()
+        );
     }
 }

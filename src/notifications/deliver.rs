@@ -74,7 +74,8 @@ impl Deliverer {
             return Ok(());
         };
         let id = message_id(row, self.mailer.from().email.domain());
-        let mail = render(&letter, self.mailer.from(), &id, &self.site).map_err(|e| e.to_string())?;
+        let mail =
+            render(&letter, self.mailer.from(), &id, &self.site).map_err(|e| e.to_string())?;
         self.mailer.send(mail).await.map_err(|e| e.text)
     }
 
@@ -88,7 +89,10 @@ impl Deliverer {
         match msg {
             Message::BookingConfirmed { booking_id, .. }
             | Message::BookingCancelled { booking_id, .. } => {
-                let Some(doc) = store::tickets::booking_doc(db, *booking_id).await.map_err(fail)? else {
+                let Some(doc) = store::tickets::booking_doc(db, *booking_id)
+                    .await
+                    .map_err(fail)?
+                else {
                     return Ok(None);
                 };
                 if doc.user_deleted_at.is_some() {
@@ -104,7 +108,10 @@ impl Deliverer {
             | Message::WaitlistOfferExpiring { entry_id, .. }
             | Message::WaitlistOfferExpired { entry_id, .. }
             | Message::WaitlistClosed { entry_id, .. } => {
-                let Some(doc) = store::waitlist::waitlist_doc(db, *entry_id).await.map_err(fail)? else {
+                let Some(doc) = store::waitlist::waitlist_doc(db, *entry_id)
+                    .await
+                    .map_err(fail)?
+                else {
                     return Ok(None);
                 };
                 if doc.user_deleted_at.is_some() {
@@ -120,7 +127,10 @@ impl Deliverer {
         l.subject = format!("Your tickets for {}", doc.event_title);
         l.preheader = format!("Booking {} is confirmed.", doc.booking_code);
         l.heading = format!("You're going to {}", doc.event_title);
-        l.action = Some(("View your booking".into(), format!("{}/bookings/{}", self.site, doc.booking_id)));
+        l.action = Some((
+            "View your booking".into(),
+            format!("{}/bookings/{}", self.site, doc.booking_id),
+        ));
         match self.tickets.pdf_of(doc).await {
             Ok(pdf) => {
                 l.paragraphs.push(format!(
@@ -168,7 +178,8 @@ impl Deliverer {
         l.subject = subject;
         l.preheader = why.clone();
         l.heading = heading;
-        l.paragraphs.push(format!("Hi {}, {}", doc.user_name, lower_first(&why)));
+        l.paragraphs
+            .push(format!("Hi {}, {}", doc.user_name, lower_first(&why)));
         if doc.total_cents > 0 {
             l.notes.push("Evently took no payment for this booking. If you paid the organizer, contact them about a refund.".into());
         }
@@ -181,7 +192,10 @@ impl Deliverer {
 
     fn ics(&self, doc: &BookingDocRow, cancelled: bool) -> Enclosure {
         let url = format!("{}/events/{}", self.site, doc.event_slug);
-        let description = format!("Booking {} · {} × {}", doc.booking_code, doc.quantity, doc.ticket_type_name);
+        let description = format!(
+            "Booking {} · {} × {}",
+            doc.booking_code, doc.quantity, doc.ticket_type_name
+        );
         let text = calendar(&CalendarEntry {
             uid: format!("booking-{}@evently", doc.booking_id),
             title: &doc.event_title,
@@ -210,9 +224,19 @@ impl Deliverer {
             to_email: doc.user_email.clone(),
             facts: vec![
                 ("Event".into(), doc.event_title.clone()),
-                ("When".into(), format!("{} ({})", date_label(doc.starts_at, &doc.timezone), doc.timezone)),
+                (
+                    "When".into(),
+                    format!(
+                        "{} ({})",
+                        date_label(doc.starts_at, &doc.timezone),
+                        doc.timezone
+                    ),
+                ),
                 ("Where".into(), format!("{}, {}", doc.venue, doc.city)),
-                ("Tickets".into(), format!("{} × {}", doc.quantity, doc.ticket_type_name)),
+                (
+                    "Tickets".into(),
+                    format!("{} × {}", doc.quantity, doc.ticket_type_name),
+                ),
             ],
             ..Letter::default()
         };
@@ -227,9 +251,19 @@ impl Deliverer {
                 l.paragraphs.push(format!("{hi} you're in the queue for {} × {}. When seats come back, they are offered in queue order and we write to you at once; the offer is held for you for a limited time.", doc.quantity, doc.ticket_type_name));
                 l.action = Some(("See your place in the queue".into(), mine));
             }
-            Message::WaitlistOffer { seats, complete, expires_at, .. } => {
+            Message::WaitlistOffer {
+                seats,
+                complete,
+                expires_at,
+                ..
+            } => {
                 l.subject = format!("Seats are held for you: {}", doc.event_title);
-                l.heading = format!("{} {} held for you until {}", seats, if *seats == 1 { "seat is" } else { "seats are" }, at(*expires_at));
+                l.heading = format!(
+                    "{} {} held for you until {}",
+                    seats,
+                    if *seats == 1 { "seat is" } else { "seats are" },
+                    at(*expires_at)
+                );
                 l.paragraphs.push(if *complete {
                     format!("{hi} seats came back for {}. Book them before {} or they go to the next person in the queue.", doc.event_title, at(*expires_at))
                 } else {
@@ -269,14 +303,27 @@ impl Deliverer {
 fn booking_letter(doc: &BookingDocRow, _site: &str) -> Letter {
     let mut facts = vec![
         ("Event".to_string(), doc.event_title.clone()),
-        ("When".into(), format!("{} ({})", date_label(doc.starts_at, &doc.timezone), doc.timezone)),
+        (
+            "When".into(),
+            format!(
+                "{} ({})",
+                date_label(doc.starts_at, &doc.timezone),
+                doc.timezone
+            ),
+        ),
         ("Where".into(), format!("{}, {}", doc.venue, doc.city)),
-        ("Tickets".into(), format!("{} × {}", doc.quantity, doc.ticket_type_name)),
+        (
+            "Tickets".into(),
+            format!("{} × {}", doc.quantity, doc.ticket_type_name),
+        ),
         ("Booking".into(), doc.booking_code.clone()),
     ];
     if doc.total_cents > 0 {
         // A total, never "paid": Evently takes no payment.
-        facts.push(("Total".into(), format_amount(doc.total_cents, &doc.currency)));
+        facts.push((
+            "Total".into(),
+            format_amount(doc.total_cents, &doc.currency),
+        ));
     }
     let mut notes = Vec::new();
     if let Some(terms) = payment_terms(doc.total_cents, &doc.payment_note) {
@@ -305,7 +352,13 @@ pub fn message_id(row: &ClaimedRow, domain: &str) -> String {
     let subject: String = row
         .dedup_key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("<evently.{}.{subject}@{domain}>", row.id)
 }

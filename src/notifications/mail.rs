@@ -65,9 +65,9 @@ impl Mailer {
         from: &str,
         dkim: Option<DkimSettings>,
     ) -> Result<Mailer, MailConfigError> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|e| MailConfigError::From(format!("{e} (write it as `Evently <tickets@example.org>`)")))?;
+        let from: Mailbox = from.parse().map_err(|e| {
+            MailConfigError::From(format!("{e} (write it as `Evently <tickets@example.org>`)"))
+        })?;
         let dkim = match dkim {
             Some(d) => Some(std::sync::Arc::new(dkim_config(d, &from)?)),
             None => None,
@@ -184,11 +184,21 @@ fn dkim_config(d: DkimSettings, from: &Mailbox) -> Result<DkimConfig, MailConfig
 mod tests {
     use super::*;
 
-    #[test]
-    fn urls_are_understood_and_never_shown_with_their_password() {
-        assert_eq!(redact("smtps://me:s3cret@mail.example.org:465"), "smtps://mail.example.org:465");
+    // Building an SMTP transport starts its connection pool, which needs a runtime.
+    #[tokio::test]
+    async fn urls_are_understood_and_never_shown_with_their_password() {
+        assert_eq!(
+            redact("smtps://me:s3cret@mail.example.org:465"),
+            "smtps://mail.example.org:465"
+        );
         let dir = std::env::temp_dir();
-        let m = Mailer::new(Some("smtp+starttls://me:pw@localhost:2525"), &dir, "Evently <t@example.org>", None).unwrap();
+        let m = Mailer::new(
+            Some("smtp+starttls://me:pw@localhost:2525"),
+            &dir,
+            "Evently <t@example.org>",
+            None,
+        )
+        .unwrap();
         assert!(!m.describe().contains("pw"), "{}", m.describe());
         assert!(Mailer::new(Some("http://x"), &dir, "t@example.org", None).is_err());
         assert!(Mailer::new(None, &dir, "not an address", None).is_err());

@@ -26,7 +26,6 @@ pub struct OutboxSettings {
     pub batch: i64,
 }
 
-
 impl Default for OutboxSettings {
     fn default() -> Self {
         OutboxSettings {
@@ -107,16 +106,17 @@ impl NotificationService {
         let now = self.ctx.clock().now_ms();
         let outcome = match &attempt.error {
             None => Settle::Delivered,
-            Some(e) if row.attempts >= self.settings().max_attempts => Settle::Dead {
-                error: clip(e),
-            },
+            Some(e) if row.attempts >= self.settings().max_attempts => {
+                Settle::Dead { error: clip(e) }
+            }
             Some(e) => Settle::Retry {
                 at: self.settings().retry_at(row.attempts, now),
                 error: clip(e),
             },
         };
         let done = attempt.done.join(",");
-        let kept = store::outbox::settle(self.ctx.db(), row.id, claim, &done, &outcome, now).await?;
+        let kept =
+            store::outbox::settle(self.ctx.db(), row.id, claim, &done, &outcome, now).await?;
         Ok(kept.then_some(outcome))
     }
 
@@ -190,7 +190,11 @@ impl NotificationService {
             return Err(ApiError::not_found("dead message"));
         }
         self.ctx.outbox_bell().notify_one();
-        tracing::info!(outbox = id, admin = actor.user_id, "dead message sent again");
+        tracing::info!(
+            outbox = id,
+            admin = actor.user_id,
+            "dead message sent again"
+        );
         Ok(())
     }
 }

@@ -122,7 +122,10 @@ pub async fn check_in(
 }
 
 /// The name of whoever checked ticket `ticket_id` in.
-pub async fn checked_in_by_name(tx: &mut Tx, ticket_id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn checked_in_by_name(
+    tx: &mut Tx,
+    ticket_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_scalar::<_, Option<String>>(
         "SELECT u.name FROM tickets k LEFT JOIN users u ON u.id = k.checked_in_by WHERE k.id = $1"
     )

@@ -5,8 +5,8 @@ use crate::db::{Db, Tx};
 use crate::domain::OutboxStatus;
 use crate::notifications::Message;
 use crate::store::status::lit::{OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_PENDING};
-use crate::{on_pool, on_tx, on_writer};
 use crate::store::values_placeholders;
+use crate::{on_pool, on_tx, on_writer};
 
 /// Records one message in the caller's transaction, due at `due` (UTC ms) rather than now.
 pub async fn enqueue_due(
@@ -112,8 +112,13 @@ pub async fn claim(
 pub enum Settle {
     Delivered,
     /// Try again at this time (UTC ms).
-    Retry { at: i64, error: String },
-    Dead { error: String },
+    Retry {
+        at: i64,
+        error: String,
+    },
+    Dead {
+        error: String,
+    },
 }
 
 /// Records the outcome of `claim`'s attempt at row `id`. Does nothing (returns false) when

@@ -78,7 +78,10 @@ pub async fn scanner_list(db: &Db, event_id: i64) -> Result<Vec<ScannerTicketRow
 }
 
 /// Who checked a ticket in and when, by code.
-pub async fn checked_in_by(db: &Db, code: &str) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+pub async fn checked_in_by(
+    db: &Db,
+    code: &str,
+) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
     let sql = "SELECT k.checked_in_at, u.name FROM tickets k LEFT JOIN users u ON u.id = k.checked_in_by \
                WHERE k.code = $1 AND k.checked_in_at IS NOT NULL";
     on_pool!(db, |p| sqlx::query_as::<_, (i64, Option<String>)>(sql)

@@ -24,7 +24,11 @@ pub struct CalendarEntry<'a> {
 /// The `.ics` file's text (CRLF line ends, long lines folded at 75 octets).
 pub fn calendar(e: &CalendarEntry<'_>) -> String {
     let method = if e.cancelled { "CANCEL" } else { "PUBLISH" };
-    let status = if e.cancelled { "CANCELLED" } else { "CONFIRMED" };
+    let status = if e.cancelled {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
+    };
     let lines = [
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
@@ -115,7 +119,10 @@ mod tests {
         assert!(ics.contains("DTSTART:20270115T080000Z\r\n"), "{ics}");
         assert!(ics.lines().all(|l| l.len() <= 75), "{ics}");
         assert!(ics.contains("STATUS:CONFIRMED"));
-        let c = calendar(&CalendarEntry { cancelled: true, ..e });
+        let c = calendar(&CalendarEntry {
+            cancelled: true,
+            ..e
+        });
         assert!(c.contains("METHOD:CANCEL") && c.contains("STATUS:CANCELLED"));
     }
 }

@@ -150,6 +150,9 @@ fn parse_payload(p: &[u8]) -> Result<TicketClaim, TokenError> {
     })
 }
 
+/// The token format, as published with the public key.
+pub const FORMAT_DOC: &str = "T1.<payload>.<signature>, both unpadded base64url. payload = 0x01 || event id (8 bytes, big-endian) || ticket code (ASCII). signature = Ed25519 over \"evently-ticket\\n\" || payload.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,18 +176,28 @@ mod tests {
         let forged = other.sign(42, "K7Q29XPDAB");
         assert_eq!(keys.verify(&forged), Err(TokenError::BadSignature));
         let (head, sig) = token.rsplit_once('.').unwrap();
-        let moved = format!("{}.{sig}", head.replace(&B64.encode(payload(42, "K7Q29XPDAB")), &B64.encode(payload(43, "K7Q29XPDAB"))));
+        let moved = format!(
+            "{}.{sig}",
+            head.replace(
+                &B64.encode(payload(42, "K7Q29XPDAB")),
+                &B64.encode(payload(43, "K7Q29XPDAB"))
+            )
+        );
         assert_eq!(keys.verify(&moved), Err(TokenError::BadSignature));
         let mut bad_sig = token.clone().into_bytes();
         let last = bad_sig.len() - 2;
         bad_sig[last] = if bad_sig[last] == b'A' { b'B' } else { b'A' };
         assert!(keys.verify(std::str::from_utf8(&bad_sig).unwrap()).is_err());
-        for junk in ["", "T1.", "T1..", "K7Q29XPDAB", "T1.!!!.???", &"T1.".repeat(100)] {
+        for junk in [
+            "",
+            "T1.",
+            "T1..",
+            "K7Q29XPDAB",
+            "T1.!!!.???",
+            &"T1.".repeat(100),
+        ] {
             assert_eq!(keys.verify(junk), Err(TokenError::Malformed), "{junk}");
         }
         assert!(looks_like_token(&token) && !looks_like_token("K7Q29XPDAB"));
     }
 }
-
-/// The token format, as published with the public key.
-pub const FORMAT_DOC: &str = "T1.<payload>.<signature>, both unpadded base64url. payload = 0x01 || event id (8 bytes, big-endian) || ticket code (ASCII). signature = Ed25519 over \"evently-ticket\\n\" || payload.";

@@ -154,9 +154,7 @@ impl WaitlistService {
                     ticket_type_id,
                     quantity,
                 };
-                stx.enqueue(&[joined], now)
-                    .await
-                    .map_err(fail)?;
+                stx.enqueue(&[joined], now).await.map_err(fail)?;
                 stx.touch(event.id, ticket_type_id);
                 stx.notify_user(actor.user_id);
                 (e, true)

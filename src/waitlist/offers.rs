@@ -175,7 +175,8 @@ async fn offer_notices(
                 hold_id: hold.id,
                 expires_at,
             };
-            stx.enqueue_due(&soon, expires_at - REMIND_BEFORE_MS, now).await?;
+            stx.enqueue_due(&soon, expires_at - REMIND_BEFORE_MS, now)
+                .await?;
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod events;
 mod helpers;
 mod holds;
 mod inventory;
+mod outbox;
 mod search;
 mod seat_limit;
 mod waitlist;

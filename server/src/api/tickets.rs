@@ -94,7 +94,11 @@ pub async fn scanner_list(
     Id(event_id): Id,
 ) -> ApiResult<Response> {
     let list = s.core.tickets().scanner_list(&actor, event_id).await?;
-    Ok(([(header::CACHE_CONTROL, "private, no-store")], axum::Json(list)).into_response())
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        axum::Json(list),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/events/{id}/check-ins` with `{token}`.
@@ -125,7 +129,11 @@ pub async fn check_in(
     Id(event_id): Id,
     Json(req): Json<CheckInRequest>,
 ) -> ApiResult<Response> {
-    let outcome = s.core.events().check_in(&actor, event_id, &req.token).await?;
+    let outcome = s
+        .core
+        .events()
+        .check_in(&actor, event_id, &req.token)
+        .await?;
     Ok(match outcome {
         CheckInOutcome::CheckedIn { .. } => (StatusCode::OK, axum::Json(outcome)).into_response(),
         CheckInOutcome::AlreadyCheckedIn { attendee, by } => {

@@ -13,12 +13,9 @@ use std::process::Command;
 
 /// Whether the PDF tools (poppler-utils, zbar-tools) are here; in CI they must be.
 fn pdf_tools() -> bool {
-    let ok = ["pdftoppm", "zbarimg", "pdftotext"].iter().all(|t| {
-        Command::new(t)
-            .arg("-v")
-            .output()
-            .is_ok()
-    });
+    let ok = ["pdftoppm", "zbarimg", "pdftotext"]
+        .iter()
+        .all(|t| Command::new(t).arg("-v").output().is_ok());
     if !ok {
         assert!(
             std::env::var("CI").is_err(),
@@ -31,7 +28,13 @@ fn pdf_tools() -> bool {
 
 async fn app_with_sink(db: TestDb, sink: &SmtpSink, extra: &[(&str, &str)]) -> TestApp {
     let url = sink.url();
-    let mut env = vec![("SMTP_URL", url.as_str()), ("EVENTLY_MAIL_FROM", "Evently Tickets <tickets@evently.test>")];
+    let mut env = vec![
+        ("SMTP_URL", url.as_str()),
+        (
+            "EVENTLY_MAIL_FROM",
+            "Evently Tickets <tickets@evently.test>",
+        ),
+    ];
     env.extend_from_slice(extra);
     spawn_with(db, Clock::System, &env).await
 }
@@ -84,7 +87,11 @@ fn qr_codes(pdf: &[u8]) -> Vec<String> {
     let codes = pages
         .iter()
         .map(|p| {
-            let out = Command::new("zbarimg").args(["--raw", "-q"]).arg(p).output().unwrap();
+            let out = Command::new("zbarimg")
+                .args(["--raw", "-q"])
+                .arg(p)
+                .output()
+                .unwrap();
             String::from_utf8(out.stdout).unwrap().trim().to_string()
         })
         .collect();
@@ -93,9 +100,14 @@ fn qr_codes(pdf: &[u8]) -> Vec<String> {
 }
 
 fn pdf_text(pdf: &[u8]) -> String {
-    let file = std::env::temp_dir().join(format!("evently-pdf-{}.pdf", uuid::Uuid::new_v4().simple()));
+    let file =
+        std::env::temp_dir().join(format!("evently-pdf-{}.pdf", uuid::Uuid::new_v4().simple()));
     std::fs::write(&file, pdf).unwrap();
-    let out = Command::new("pdftotext").arg(&file).arg("-").output().unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
     let _ = std::fs::remove_file(&file);
     String::from_utf8(out.stdout).unwrap()
 }
@@ -109,66 +121,134 @@ async fn the_confirmation_mail_carries_pdf_tickets_whose_qr_codes_verify_and_che
         let org = app.user("org", "organizer").await;
         let buyer = app.user_named("buyer", "Zoë O'Brien <b>", "attendee").await;
         let ev = app
-            .published_event(&org, json!([{"name": "Standing", "price_cents": 0, "capacity": 10}]))
+            .published_event(
+                &org,
+                json!([{"name": "Standing", "price_cents": 0, "capacity": 10}]),
+            )
             .await;
         let (event_id, tt) = event_ids(&ev);
-        let booking = book_named(&app, &buyer.token, event_id, tt, &["Дмитрий Иванов", "Αλέξανδρος"]).await;
+        let booking = book_named(
+            &app,
+            &buyer.token,
+            event_id,
+            tt,
+            &["Дмитрий Иванов", "Αλέξανδρος"],
+        )
+        .await;
         let booking_id = booking["id"].as_i64().unwrap();
 
         // One mail arrives, to the buyer, with a stable Message-ID derived from the outbox row.
         let msgs = sink.wait_for(20, |m| !m.is_empty()).await;
         assert_eq!(msgs.len(), 1, "{}: one confirmation", app.engine);
         let mail = MessageParser::default().parse(&msgs[0]).unwrap();
-        assert_eq!(mail.to().unwrap().first().unwrap().address().unwrap(), buyer.email);
-        assert!(mail.subject().unwrap().starts_with("Your tickets for Black-box Night"));
+        assert_eq!(
+            mail.to().unwrap().first().unwrap().address().unwrap(),
+            buyer.email
+        );
+        assert!(
+            mail.subject()
+                .unwrap()
+                .starts_with("Your tickets for Black-box Night")
+        );
         let id = mail.message_id().unwrap();
         assert!(
             id.starts_with("evently.") && id.contains(&format!("booking.confirmed-{booking_id}")),
             "{id}"
         );
         let html = mail.body_html(0).unwrap();
-        assert!(html.contains("Zoë O&#39;Brien &#60;b&#62;") || html.contains("Zoë O&#39;Brien &lt;b&gt;"), "the name is escaped: {html}");
+        assert!(
+            html.contains("Zoë O&#39;Brien &#60;b&#62;")
+                || html.contains("Zoë O&#39;Brien &lt;b&gt;"),
+            "the name is escaped: {html}"
+        );
         assert!(!html.contains("<b>,"), "no raw markup from a user's name");
         assert!(mail.body_text(0).unwrap().contains("View your booking:"));
-        assert!(!html.to_lowercase().contains("paid"), "no payment is claimed");
+        assert!(
+            !html.to_lowercase().contains("paid"),
+            "no payment is claimed"
+        );
         let pdf = mail
             .attachments()
             .find(|a| a.content_type().is_some_and(|c| c.subtype() == Some("pdf")))
             .expect("a PDF attachment");
-        assert_eq!(pdf.attachment_name(), Some(format!("tickets-{}.pdf", booking["code"].as_str().unwrap()).as_str()));
+        assert_eq!(
+            pdf.attachment_name(),
+            Some(format!("tickets-{}.pdf", booking["code"].as_str().unwrap()).as_str())
+        );
         let ics = mail
             .attachments()
             .find(|a| a.attachment_name() == Some("event.ics"))
             .expect("a calendar attachment");
         let ics = String::from_utf8_lossy(ics.contents());
-        assert!(ics.contains("BEGIN:VEVENT") && ics.contains("SUMMARY:Black-box Night"), "{ics}");
+        assert!(
+            ics.contains("BEGIN:VEVENT") && ics.contains("SUMMARY:Black-box Night"),
+            "{ics}"
+        );
 
         // The PDF is the same one My bookings offers, for its owner only.
-        let r = app.get(&format!("/api/v1/bookings/{booking_id}/tickets.pdf"), Some(&buyer.token)).await;
+        let r = app
+            .get(
+                &format!("/api/v1/bookings/{booking_id}/tickets.pdf"),
+                Some(&buyer.token),
+            )
+            .await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/pdf");
         let stranger = app.user("stranger", "attendee").await;
-        let r = app.get(&format!("/api/v1/bookings/{booking_id}/tickets.pdf"), Some(&stranger.token)).await;
+        let r = app
+            .get(
+                &format!("/api/v1/bookings/{booking_id}/tickets.pdf"),
+                Some(&stranger.token),
+            )
+            .await;
         error_of(r, 404).await;
 
         // The published key.
-        let key: Value = app.get("/api/v1/tickets/public-key", None).await.json().await.unwrap();
-        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(key["x"].as_str().unwrap()).unwrap();
+        let key: Value = app
+            .get("/api/v1/tickets/public-key", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(key["x"].as_str().unwrap())
+            .unwrap();
         let public = ed25519_dalek::VerifyingKey::from_bytes(&x.try_into().unwrap()).unwrap();
 
         let tokens: Vec<String> = if tools {
             let text = pdf_text(pdf.contents());
-            assert!(text.contains("Дмитрий Иванов") && text.contains("Αλέξανδρος"), "{text}");
+            assert!(
+                text.contains("Дмитрий Иванов") && text.contains("Αλέξανδρος"),
+                "{text}"
+            );
             let codes = qr_codes(pdf.contents());
             assert_eq!(codes.len(), 2, "one QR code per page: {codes:?}");
             codes
         } else {
             // Without the tools, take the tokens the server would print.
-            let list: Value = app.get(&format!("/api/v1/events/{event_id}/scanner-list"), Some(&org.token)).await.json().await.unwrap();
-            list["tickets"].as_array().unwrap().iter().map(|t| app.core.tickets().token(event_id, t["code"].as_str().unwrap())).collect()
+            let list: Value = app
+                .get(
+                    &format!("/api/v1/events/{event_id}/scanner-list"),
+                    Some(&org.token),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            list["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    app.core
+                        .tickets()
+                        .token(event_id, t["code"].as_str().unwrap())
+                })
+                .collect()
         };
         for t in &tokens {
-            let claim = evently::tickets::token::verify_with(&public, t).expect("the QR token verifies with the public key alone");
+            let claim = evently::tickets::token::verify_with(&public, t)
+                .expect("the QR token verifies with the public key alone");
             assert_eq!(claim.event_id, event_id);
         }
 
@@ -199,7 +279,12 @@ async fn the_confirmation_mail_carries_pdf_tickets_whose_qr_codes_verify_and_che
 
         // A forged token, another event's ticket, garbage: clear 4xx, nothing checked in.
         let forged = evently::tickets::TicketKeys::from_seed(&[9; 32]).sign(event_id, "ABCDEFGHJK");
-        let other = app.published_event(&org, json!([{"name": "B", "price_cents": 0, "capacity": 5}])).await;
+        let other = app
+            .published_event(
+                &org,
+                json!([{"name": "B", "price_cents": 0, "capacity": 5}]),
+            )
+            .await;
         let (other_id, _) = event_ids(&other);
         for (event, token, status, code) in [
             (event_id, forged.as_str(), 422, "invalid_ticket"),
@@ -207,21 +292,51 @@ async fn the_confirmation_mail_carries_pdf_tickets_whose_qr_codes_verify_and_che
             (event_id, "T1.garbage", 422, "invalid_ticket"),
             (event_id, "NOSUCHCODE", 404, "not_found"),
         ] {
-            let r = app.post(&format!("/api/v1/events/{event}/check-ins"), Some(&org.token), json!({"token": token})).await;
+            let r = app
+                .post(
+                    &format!("/api/v1/events/{event}/check-ins"),
+                    Some(&org.token),
+                    json!({"token": token}),
+                )
+                .await;
             assert_eq!(error_of(r, status).await["code"], code, "{token}");
         }
         // A cancelled booking's tickets are revoked: refused at the door, listed for scanners.
-        let r = app.post(&format!("/api/v1/bookings/{booking_id}/cancel"), Some(&buyer.token), json!({})).await;
+        let r = app
+            .post(
+                &format!("/api/v1/bookings/{booking_id}/cancel"),
+                Some(&buyer.token),
+                json!({}),
+            )
+            .await;
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-        let r = app.post(&format!("/api/v1/events/{event_id}/check-ins"), Some(&org.token), json!({"token": tokens[1]})).await;
+        let r = app
+            .post(
+                &format!("/api/v1/events/{event_id}/check-ins"),
+                Some(&org.token),
+                json!({"token": tokens[1]}),
+            )
+            .await;
         assert_eq!(error_of(r, 410).await["code"], "ticket_revoked");
-        let list: Value = app.get(&format!("/api/v1/events/{event_id}/scanner-list"), Some(&org.token)).await.json().await.unwrap();
+        let list: Value = app
+            .get(
+                &format!("/api/v1/events/{event_id}/scanner-list"),
+                Some(&org.token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["revoked"].as_array().unwrap().len(), 2, "{list}");
         assert_eq!(list["public_key"]["x"], key["x"]);
         // The cancellation is mailed too.
         let msgs = sink.wait_for(20, |m| m.len() >= 2).await;
         let second = MessageParser::default().parse(&msgs[1]).unwrap();
-        assert!(second.subject().unwrap().starts_with("Booking cancelled"), "{:?}", second.subject());
+        assert!(
+            second.subject().unwrap().starts_with("Booking cancelled"),
+            "{:?}",
+            second.subject()
+        );
     }
 }
 
@@ -233,13 +348,19 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     let app = app_with_sink(
         TestDb::sqlite().await,
         &sink,
-        &[("EVENTLY_OUTBOX_RETRY_MS", "100"), ("EVENTLY_OUTBOX_MAX_ATTEMPTS", "3")],
+        &[
+            ("EVENTLY_OUTBOX_RETRY_MS", "100"),
+            ("EVENTLY_OUTBOX_MAX_ATTEMPTS", "3"),
+        ],
     )
     .await;
     let org = app.user("org", "organizer").await;
     let admin = app.user("admin", "admin").await;
     let ev = app
-        .published_event(&org, json!([{"name": "GA", "price_cents": 0, "capacity": 10}]))
+        .published_event(
+            &org,
+            json!([{"name": "GA", "price_cents": 0, "capacity": 10}]),
+        )
         .await;
     let (event_id, tt) = event_ids(&ev);
 
@@ -248,7 +369,12 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     book_named(&app, &good.token, event_id, tt, &["A"]).await;
     let msgs = sink.wait_for(20, |m| !m.is_empty()).await;
     assert_eq!(msgs.len(), 1);
-    let delivered: Value = app.get("/api/v1/admin/outbox?state=delivered", Some(&admin.token)).await.json().await.unwrap();
+    let delivered: Value = app
+        .get("/api/v1/admin/outbox?state=delivered", Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     let row = &delivered["rows"][0];
     assert_eq!(row["attempts"], 3, "{delivered}");
     assert_eq!(row["kind"], "booking.confirmed");
@@ -261,11 +387,19 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     sink.wait_for(20, |m| m.len() >= 2).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     let dead = loop {
-        let v: Value = app.get("/api/v1/admin/outbox?state=dead", Some(&admin.token)).await.json().await.unwrap();
+        let v: Value = app
+            .get("/api/v1/admin/outbox?state=dead", Some(&admin.token))
+            .await
+            .json()
+            .await
+            .unwrap();
         if v["dead"] == 1 {
             break v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "never went dead: {v}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never went dead: {v}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let row = &dead["rows"][0];
@@ -274,26 +408,71 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     let to: Vec<String> = sink
         .messages()
         .iter()
-        .map(|m| MessageParser::default().parse(m).unwrap().to().unwrap().first().unwrap().address().unwrap().to_string())
+        .map(|m| {
+            MessageParser::default()
+                .parse(m)
+                .unwrap()
+                .to()
+                .unwrap()
+                .first()
+                .unwrap()
+                .address()
+                .unwrap()
+                .to_string()
+        })
         .collect();
-    assert!(to.contains(&later.email) && !to.contains(&bounce.email), "{to:?}");
+    assert!(
+        to.contains(&later.email) && !to.contains(&bounce.email),
+        "{to:?}"
+    );
 
     // Admins only; an admin sends it again and it is pending (and retried) once more.
     let id = row["id"].as_i64().unwrap();
-    let r = app.post(&format!("/api/v1/admin/outbox/{id}/retry"), Some(&org.token), json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/admin/outbox/{id}/retry"),
+            Some(&org.token),
+            json!({}),
+        )
+        .await;
     error_of(r, 403).await;
-    let r = app.post(&format!("/api/v1/admin/outbox/{id}/retry"), Some(&admin.token), json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/admin/outbox/{id}/retry"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 204);
-    let r = app.post(&format!("/api/v1/admin/outbox/{id}/retry"), Some(&admin.token), json!({})).await;
-    let v: Value = app.get("/api/v1/admin/outbox?state=dead", Some(&admin.token)).await.json().await.unwrap();
-    assert!(r.status() == 204 || r.status() == 404, "retrying a live message is not found");
+    let r = app
+        .post(
+            &format!("/api/v1/admin/outbox/{id}/retry"),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    let v: Value = app
+        .get("/api/v1/admin/outbox?state=dead", Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == 204 || r.status() == 404,
+        "retrying a live message is not found"
+    );
     assert!(v["dead"].as_i64().unwrap() <= 1);
-    let r = app.get("/api/v1/admin/outbox?state=nonsense", Some(&admin.token)).await;
+    let r = app
+        .get("/api/v1/admin/outbox?state=nonsense", Some(&admin.token))
+        .await;
     error_of(r, 422).await;
 
     // /metrics and /health report the outbox and the mail transport.
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    assert!(metrics.contains("evently_deliveries_total{channel=\"email\"}"), "{metrics}");
+    assert!(
+        metrics.contains("evently_deliveries_total{channel=\"email\"}"),
+        "{metrics}"
+    );
     assert!(metrics.contains("evently_delivery_failures_total{channel=\"email\"}"));
     assert!(metrics.contains("evently_outbox_depth"));
     let health: Value = app.get("/health", None).await.json().await.unwrap();

@@ -634,11 +634,16 @@ fn production_refuses_test_placeholder_and_low_entropy_secrets() {
         assert_one_clear_line(&err, var);
         assert!(!err.contains(value), "the secret is not printed: {err}");
     }
-    // A random key is fine.
+    // A random key is fine (with the mail transport and ticket key production also needs).
     let mut env = prod.to_vec();
     env.push((
         "EVENTLY_JWT_SECRET",
         "9f2c4e1a7b3d8f6e0a5c2b9d4e7f1a3c6b8d0e2f4a6c8e0b2d4f6a8c0e2b4d6f",
+    ));
+    env.push(("SMTP_URL", "smtp://127.0.0.1:9"));
+    env.push((
+        "EVENTLY_TICKET_KEY",
+        "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
     ));
     let (code, err) = run(&env, &["migrate"]);
     assert_eq!(code, 0, "{err}");
