@@ -123,7 +123,7 @@ impl Deliverer {
     }
 
     async fn confirmed(&self, doc: &BookingDocRow) -> Result<Letter, String> {
-        let mut l = booking_letter(doc, &self.site);
+        let mut l = booking_letter(doc);
         l.subject = format!("Your tickets for {}", doc.event_title);
         l.preheader = format!("Booking {} is confirmed.", doc.booking_code);
         l.heading = format!("You're going to {}", doc.event_title);
@@ -157,7 +157,7 @@ impl Deliverer {
     }
 
     fn cancelled(&self, doc: &BookingDocRow, reason: CancelReason) -> Letter {
-        let mut l = booking_letter(doc, &self.site);
+        let mut l = booking_letter(doc);
         let (subject, heading, why) = match reason {
             CancelReason::Buyer => (
                 format!("Booking cancelled: {}", doc.event_title),
@@ -222,22 +222,13 @@ impl Deliverer {
         let mut l = Letter {
             to_name: doc.user_name.clone(),
             to_email: doc.user_email.clone(),
-            facts: vec![
-                ("Event".into(), doc.event_title.clone()),
-                (
-                    "When".into(),
-                    format!(
-                        "{} ({})",
-                        date_label(doc.starts_at, &doc.timezone),
-                        doc.timezone
-                    ),
-                ),
-                ("Where".into(), format!("{}, {}", doc.venue, doc.city)),
-                (
-                    "Tickets".into(),
-                    format!("{} × {}", doc.quantity, doc.ticket_type_name),
-                ),
-            ],
+            facts: event_facts(
+                &doc.event_title,
+                doc.starts_at,
+                &doc.timezone,
+                &format!("{}, {}", doc.venue, doc.city),
+                &format!("{} × {}", doc.quantity, doc.ticket_type_name),
+            ),
             ..Letter::default()
         };
         let mine = format!("{}/bookings#waitlist", self.site);
@@ -299,25 +290,36 @@ impl Deliverer {
     }
 }
 
-/// The facts every booking mail shows.
-fn booking_letter(doc: &BookingDocRow, _site: &str) -> Letter {
-    let mut facts = vec![
-        ("Event".to_string(), doc.event_title.clone()),
+/// Event, when (in the event's time zone), where and which tickets: the facts every mail
+/// about a booking or a waitlist place starts with.
+fn event_facts(
+    title: &str,
+    starts_at: i64,
+    tz: &str,
+    place: &str,
+    tickets: &str,
+) -> Vec<(String, String)> {
+    vec![
+        ("Event".into(), title.to_string()),
         (
             "When".into(),
-            format!(
-                "{} ({})",
-                date_label(doc.starts_at, &doc.timezone),
-                doc.timezone
-            ),
+            format!("{} ({tz})", date_label(starts_at, tz)),
         ),
-        ("Where".into(), format!("{}, {}", doc.venue, doc.city)),
-        (
-            "Tickets".into(),
-            format!("{} × {}", doc.quantity, doc.ticket_type_name),
-        ),
-        ("Booking".into(), doc.booking_code.clone()),
-    ];
+        ("Where".into(), place.to_string()),
+        ("Tickets".into(), tickets.to_string()),
+    ]
+}
+
+/// The facts every booking mail shows.
+fn booking_letter(doc: &BookingDocRow) -> Letter {
+    let mut facts = event_facts(
+        &doc.event_title,
+        doc.starts_at,
+        &doc.timezone,
+        &format!("{}, {}", doc.venue, doc.city),
+        &format!("{} × {}", doc.quantity, doc.ticket_type_name),
+    );
+    facts.push(("Booking".into(), doc.booking_code.clone()));
     if doc.total_cents > 0 {
         // A total, never "paid": Evently takes no payment.
         facts.push((
