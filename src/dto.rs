@@ -93,6 +93,9 @@ pub struct EventDetail {
     /// How long a waitlist offer lives, in minutes.
     #[serde(default)]
     pub offer_minutes: i64,
+    /// How many hours before the start bookers get a reminder e-mail (0: none).
+    #[serde(default)]
+    pub reminder_hours: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub ticket_types: Vec<TicketTypeView>,
 }
@@ -209,6 +212,11 @@ pub struct CreateEventRequest {
     /// How long a waitlist offer for this event lives, in minutes (5 to 1440; default 30).
     #[serde(default)]
     pub offer_minutes: Option<i64>,
+    /// How many hours before the start each booking gets a reminder e-mail (0 to 336;
+    /// default 24; 0: no reminders). Changing it, or the start, moves pending reminders.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(minimum = 0, maximum = 336))]
+    pub reminder_hours: Option<i64>,
     pub ticket_types: Vec<TicketTypeInput>,
 }
 
@@ -270,6 +278,14 @@ pub struct UserView {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub marketing_opt_in_at: Option<DateTime<Utc>>,
+    /// Whether you get a reminder e-mail before events you booked (the event's organizer
+    /// sets how long before; 24 hours unless they changed it).
+    #[serde(default = "reminders_default")]
+    pub email_reminders: bool,
+}
+
+fn reminders_default() -> bool {
+    true
 }
 
 /// One audit log entry, for admins.

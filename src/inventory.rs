@@ -121,6 +121,16 @@ impl SeatTx {
         crate::store::outbox::enqueue_due(&mut self.tx, msg, due, now).await
     }
 
+    /// Records messages each due at its own time (UTC ms).
+    pub async fn enqueue_each_due(
+        &mut self,
+        msgs: &[(crate::notifications::Message, i64)],
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        self.wrote_outbox = true;
+        crate::store::outbox::enqueue_each_due(&mut self.tx, msgs, now).await
+    }
+
     /// The core's clock now (UTC ms).
     pub fn now(&self) -> i64 {
         self.clock.now_ms()

@@ -105,7 +105,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer_token = bearer(&headers);
 
-    if unsafe_method && bearer_token.is_none() && cross_site(&headers, config) {
+    let one_click = req
+        .uri()
+        .path()
+        .starts_with(crate::middleware::ONE_CLICK_PREFIX);
+    if unsafe_method && bearer_token.is_none() && !one_click && cross_site(&headers, config) {
         tracing::warn!(path = %req.uri().path(), "cross-site write refused");
         return HttpError(ApiError::new(
             ErrorCode::Forbidden,

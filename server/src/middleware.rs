@@ -188,10 +188,15 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 /// cookies are marked by the auth middleware.)
 pub const NO_STORE_PATHS: [&str; 1] = ["/api/v1/auth/"];
 
-/// Paths under `/api/v1` whose request body need not be JSON. Reserved for the one-click
-/// unsubscribe endpoint of RFC 8058, whose mail clients post `List-Unsubscribe=One-Click`
-/// as a form; no such endpoint exists yet.
-pub const NON_JSON_BODY_PATHS: [&str; 1] = ["/api/v1/unsubscribe/"];
+/// Paths under `/api/v1` whose request body need not be JSON: none. (The one-click
+/// unsubscribe of RFC 8058, which mail clients post as a form, is `/unsubscribe/{token}`,
+/// outside the API; see [`ONE_CLICK_PREFIX`].)
+pub const NON_JSON_BODY_PATHS: [&str; 0] = [];
+
+/// The one write that may come from anywhere: one-click unsubscribe (RFC 8058). Mail
+/// clients post it without a session and from their own origin; a signed token in the path
+/// is its only authority, and all it can do is turn reminder e-mails off.
+pub const ONE_CLICK_PREFIX: &str = "/unsubscribe/";
 
 /// Whether the declared body type is JSON: `application/json` or `application/<x>+json`,
 /// with any parameters (`; charset=utf-8`).

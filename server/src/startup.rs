@@ -19,10 +19,11 @@ use evently::ratelimit::RateLimiter;
 use evently::{Core, CoreSettings};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -361,9 +362,18 @@ async fn redis_link_retry(
     }
 }
 
+/// The app's page routes, walked once per process. Walking them raises a process-wide Leptos
+/// flag under which a resource first polled meanwhile, by any server in the process, stays
+/// pending forever (leptos-rs/leptos#4773): a page rendering on one instance while another
+/// instance in the same process started (the tests, two-instance benchmarks) hung for good.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The full router: health, metrics, REST API, pages and server functions, static files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let core = state.core.clone();
     let site = app::session::SiteConfig {
         public_url: state.config.public_url.clone(),
@@ -384,6 +394,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(seo::index))
         .route("/sitemaps/pages.xml", get(seo::pages))
         .route("/sitemaps/{file}", get(seo::events))
+        .route(
+            "/unsubscribe/{token}",
+            axum::routing::post(api::account::unsubscribe),
+        )
         .merge(api::router())
         .leptos_routes_with_context(
             &state,

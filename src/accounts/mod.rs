@@ -122,6 +122,7 @@ pub fn user_view(u: &UserRow) -> UserView {
         disabled: u.disabled,
         created_at: to_datetime(u.created_at),
         marketing_opt_in_at: u.marketing_opt_in_at.map(to_datetime),
+        email_reminders: u.email_reminders,
     }
 }
 

@@ -75,6 +75,65 @@ impl AccountService {
         Ok(user_view(&self.user_row(actor.user_id).await?))
     }
 
+    /// Turns reminder e-mails before booked events on or off.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_email_reminders(
+        &self,
+        actor: &Actor,
+        on: bool,
+    ) -> Result<UserView, AccountError> {
+        let now = self.ctx.clock().now_ms();
+        store::users::set_email_reminders(self.ctx.db(), actor.user_id, on, now)
+            .await
+            .map_err(|e| AccountError::db("saving preferences failed", e))?;
+        self.audit_account(
+            actor,
+            if on {
+                "user.reminders_on"
+            } else {
+                "user.reminders_off"
+            },
+            actor.user_id,
+            json!({}),
+        )
+        .await;
+        Ok(user_view(&self.user_row(actor.user_id).await?))
+    }
+
+    /// Turns reminders off for the person an unsubscribe link names (RFC 8058 one-click,
+    /// no session): the link's token is the authority. Returns the address it was for.
+    #[tracing::instrument(skip_all)]
+    pub async fn unsubscribe_reminders(&self, token: &str) -> Result<String, AccountError> {
+        let key = self.ctx.settings().ticket_keys.link_key();
+        let Some(user_id) = key.unsubscribe_user(token) else {
+            return Err(AccountError::Invalid(crate::ApiError::new(
+                crate::error::ErrorCode::NotFound,
+                "this unsubscribe link is not valid; turn reminders off on your account page instead",
+            )));
+        };
+        let now = self.ctx.clock().now_ms();
+        let user = self.user_row(user_id).await?;
+        if user.deleted_at.is_some() {
+            return Err(AccountError::NotFound);
+        }
+        store::users::set_email_reminders(self.ctx.db(), user_id, false, now)
+            .await
+            .map_err(|e| AccountError::db("saving preferences failed", e))?;
+        let entry = store::audit::NewEntry {
+            actor_id: Some(user_id),
+            action: "user.reminders_off",
+            target_type: "user",
+            target_id: Some(user_id.to_string()),
+            subject_id: Some(user_id),
+            detail: json!({ "via": "unsubscribe_link" }).to_string(),
+            ip: None,
+        };
+        if let Err(e) = store::audit::record(self.ctx.db(), &entry, now).await {
+            tracing::error!(error = %e, "audit write failed");
+        }
+        Ok(user.email)
+    }
+
     /// Everything stored about the actor, as one JSON document.
     #[tracing::instrument(skip_all)]
     pub async fn export_my_data(&self, actor: &Actor) -> Result<Value, AccountError> {
@@ -101,6 +160,7 @@ impl AccountService {
             "notification_settings": {
                 "marketing_email": user.marketing_opt_in_at.is_some(),
                 "marketing_opt_in_at": user.marketing_opt_in_at.map(to_datetime),
+                "email_reminders": user.email_reminders,
                 "transactional_email": "booking confirmations (with the tickets), cancellations and waitlist notices are e-mailed to the account's address; they are not marketing and cannot be turned off",
             },
             "bookings": bookings,

@@ -99,6 +99,14 @@ impl BookingService {
         stx.enqueue(&[cancelled_message(&row, reason)], now)
             .await
             .map_err(fail)?;
+        store::outbox::drop_pending_for_event(
+            stx.tx(),
+            row.event_id,
+            crate::notifications::Message::REMINDER_KIND,
+            Some(row.id),
+        )
+        .await
+        .map_err(fail)?;
         if !is_buyer {
             let entry = store::audit::NewEntry {
                 actor_id: Some(actor.user_id),

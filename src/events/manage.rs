@@ -12,6 +12,7 @@ use crate::dto::{
     TicketTypeSales,
 };
 use crate::inventory::{Resize, SeatTx};
+use crate::notifications::{EventPlaceTime, reminders};
 use crate::store;
 use crate::store::organizer::AttendeeRow;
 
@@ -82,6 +83,29 @@ impl EventService {
         store::organizer::update_event(stx.tx(), &v.event, id)
             .await
             .map_err(fail)?;
+        // Bookers hear about a new time or place; reminders follow the new start.
+        let before = EventPlaceTime {
+            starts_at: current.starts_at,
+            ends_at: current.ends_at,
+            venue: current.venue.clone(),
+            city: current.city.clone(),
+        };
+        let after = EventPlaceTime {
+            starts_at: v.event.starts_at,
+            ends_at: v.event.ends_at,
+            venue: v.event.venue.clone(),
+            city: v.event.city.clone(),
+        };
+        let notices = reminders::after_event_edit(
+            stx.tx(),
+            id,
+            (&before, current.reminder_hours),
+            (&after, v.event.reminder_hours),
+            now,
+        )
+        .await
+        .map_err(fail)?;
+        stx.enqueue_each_due(&notices, now).await.map_err(fail)?;
         for (input, t) in req.ticket_types.iter().zip(&v.ticket_types) {
             match input.id {
                 Some(tid) => {

@@ -143,6 +143,9 @@ impl EventService {
         let released = store::holds::release_all_for_event(stx.tx(), id, now)
             .await
             .map_err(fail)?;
+        store::outbox::drop_pending_for_event(stx.tx(), id, Message::REMINDER_KIND, None)
+            .await
+            .map_err(fail)?;
         let mut seats: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
         for b in &cancelled {
             seats.entry(b.ticket_type_id).or_default().0 += b.quantity;

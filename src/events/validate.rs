@@ -139,6 +139,15 @@ pub(crate) fn validate(
             "a waitlist offer must last between 5 and 1440 minutes",
         ));
     }
+    let reminder_hours = req
+        .reminder_hours
+        .unwrap_or(crate::notifications::reminders::DEFAULT_REMINDER_HOURS);
+    if !(0..=crate::notifications::reminders::MAX_REMINDER_HOURS).contains(&reminder_hours) {
+        p.add(ApiError::invalid(
+            "reminder_hours",
+            "the reminder goes out between 0 (no reminder) and 336 hours (two weeks) before the start",
+        ));
+    }
     let cancel_cutoff_minutes = req.cancel_cutoff_minutes.unwrap_or(24 * 60);
     if !(0..=365 * 24 * 60).contains(&cancel_cutoff_minutes) {
         p.add(ApiError::invalid(
@@ -256,6 +265,7 @@ pub(crate) fn validate(
             max_seats_per_user,
             payment_note,
             offer_minutes,
+            reminder_hours,
             min_price_cents,
             now,
         },
@@ -287,6 +297,7 @@ mod tests {
             max_seats_per_user: None,
             payment_note: None,
             offer_minutes: None,
+            reminder_hours: Some(400),
             ticket_types: vec![TicketTypeInput {
                 name: "GA".into(),
                 capacity: 0,
@@ -303,18 +314,20 @@ mod tests {
                 "category",
                 "ends_at",
                 "hold_minutes",
+                "reminder_hours",
                 "ticket_types[0].capacity"
             ]
         );
         // The first is also the error's own field and message (clients that read one).
         assert_eq!(e.field.as_deref(), Some("title"));
-        assert_eq!(e.errors.len(), 6);
+        assert_eq!(e.errors.len(), 7);
         let mut ok = req.clone();
         ok.title = "Rooftop jazz".into();
         ok.description = "Music.".into();
         ok.category = "music".into();
         ok.ends_at = now + Duration::days(3);
         ok.hold_minutes = None;
+        ok.reminder_hours = Some(0);
         ok.ticket_types[0].capacity = 10;
         assert_eq!(check(&ok, now.timestamp_millis()), None);
     }

@@ -86,6 +86,7 @@ pub(crate) fn event_detail(
         max_seats_per_user: ev.max_seats_per_user,
         payment_note: ev.payment_note,
         offer_minutes: ev.offer_minutes,
+        reminder_hours: ev.reminder_hours,
         ended,
         published_at: ev.published_at.map(to_datetime),
         ticket_types: tts

@@ -4,9 +4,10 @@
 use super::compose::{Enclosure, Letter, render};
 use super::mail::Mailer;
 use super::outbox::{Attempt, NotificationService};
-use super::{CancelReason, Message};
+use super::reminders;
+use super::{CancelReason, EventPlaceTime, Message};
 use crate::context::Ctx;
-use crate::domain::{WaitlistStatus, format_amount, payment_terms};
+use crate::domain::{BookingStatus, EventStatus, WaitlistStatus, format_amount, payment_terms};
 use crate::local_time::{clock_label, date_label};
 use crate::store;
 use crate::store::outbox::ClaimedRow;
@@ -56,7 +57,26 @@ impl Deliverer {
         if done.iter().any(|c| c == EMAIL) {
             return Attempt { done, error: None };
         }
-        let error = match self.email(row).await {
+        let msg = match Message::from_row(&row.kind, &row.payload) {
+            Ok(m) => m,
+            Err(e) => {
+                return Attempt {
+                    done,
+                    error: Some(e.to_string()),
+                };
+            }
+        };
+        // A confirmed booking's reminder is written before its confirmation goes out (so
+        // a confirmation that fails to send still leaves its reminder scheduled).
+        if let Message::BookingConfirmed { booking_id, .. } = &msg
+            && let Err(e) = self.schedule_reminder(*booking_id).await
+        {
+            return Attempt {
+                done,
+                error: Some(e),
+            };
+        }
+        let error = match self.email(row, &msg).await {
             Ok(()) => {
                 done.push(EMAIL.to_string());
                 None
@@ -66,17 +86,51 @@ impl Deliverer {
         Attempt { done, error }
     }
 
-    async fn email(&self, row: &ClaimedRow) -> Result<(), String> {
-        let msg = Message::from_row(&row.kind, &row.payload).map_err(|e| e.to_string())?;
-        let Some(letter) = self.letter(&msg).await? else {
+    async fn email(&self, row: &ClaimedRow, msg: &Message) -> Result<(), String> {
+        let Some(letter) = self.letter(msg).await? else {
             // Nobody to tell any more (an erased account, a deleted subject, an offer that
-            // ended before its reminder was due).
+            // ended before its reminder was due, a reminder turned off or overtaken).
             return Ok(());
         };
         let id = message_id(row, self.mailer.from().email.domain());
         let mail =
             render(&letter, self.mailer.from(), &id, &self.site).map_err(|e| e.to_string())?;
         self.mailer.send(mail).await.map_err(|e| e.text)
+    }
+
+    /// Writes the reminder of a confirmed booking, if its event has one still to come.
+    /// Idempotent: the reminder's key is its booking and start time.
+    async fn schedule_reminder(&self, booking_id: i64) -> Result<(), String> {
+        let db = self.ctx.db();
+        let fail = |e: sqlx::Error| {
+            crate::db::log_failure("scheduling a reminder failed", &e);
+            "the database could not be written".to_string()
+        };
+        let Some(doc) = store::tickets::booking_doc(db, booking_id)
+            .await
+            .map_err(fail)?
+        else {
+            return Ok(());
+        };
+        if doc.status != BookingStatus::Confirmed || doc.event_status == EventStatus::Cancelled {
+            return Ok(());
+        }
+        let now = self.ctx.clock().now_ms();
+        let Some((msg, due)) = reminders::reminder_for(
+            doc.booking_id,
+            doc.user_id,
+            doc.event_id,
+            doc.starts_at,
+            doc.reminder_hours,
+            now,
+        ) else {
+            return Ok(());
+        };
+        let mut tx = db.begin().await.map_err(fail)?;
+        store::outbox::enqueue_due(&mut tx, &msg, due, now)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
     }
 
     /// The letter a message becomes, or `None` when it goes to nobody.
@@ -102,6 +156,49 @@ impl Deliverer {
                     Message::BookingCancelled { reason, .. } => self.cancelled(&doc, *reason),
                     _ => self.confirmed(&doc).await?,
                 }))
+            }
+            Message::Reminder {
+                booking_id,
+                starts_at,
+                ..
+            } => {
+                let Some(doc) = store::tickets::booking_doc(db, *booking_id)
+                    .await
+                    .map_err(fail)?
+                else {
+                    return Ok(None);
+                };
+                let now = self.ctx.clock().now_ms();
+                // Skipped, not sent: a cancelled booking or event, an erased account, a
+                // person who turned reminders off, an event that moved (its new reminder
+                // is on its way) or has begun.
+                if doc.user_deleted_at.is_some()
+                    || doc.status != BookingStatus::Confirmed
+                    || doc.event_status == EventStatus::Cancelled
+                    || !doc.email_reminders
+                    || doc.starts_at != *starts_at
+                    || doc.starts_at <= now
+                {
+                    return Ok(None);
+                }
+                Ok(Some(self.reminder(&doc, now)))
+            }
+            Message::EventChanged {
+                booking_id, before, ..
+            } => {
+                let Some(doc) = store::tickets::booking_doc(db, *booking_id)
+                    .await
+                    .map_err(fail)?
+                else {
+                    return Ok(None);
+                };
+                if doc.user_deleted_at.is_some()
+                    || doc.status != BookingStatus::Confirmed
+                    || doc.event_status == EventStatus::Cancelled
+                {
+                    return Ok(None);
+                }
+                Ok(self.changed(&doc, before))
             }
             Message::WaitlistJoined { entry_id, .. }
             | Message::WaitlistOffer { entry_id, .. }
@@ -188,6 +285,91 @@ impl Deliverer {
             l.attachments.push(self.ics(doc, true));
         }
         l
+    }
+
+    fn reminder(&self, doc: &BookingDocRow, now: i64) -> Letter {
+        let mut l = booking_letter(doc);
+        let when = format!(
+            "{} ({})",
+            date_label(doc.starts_at, &doc.timezone),
+            doc.timezone
+        );
+        let hours = (doc.starts_at - now) / 3_600_000;
+        let soon = match hours {
+            0 => "within the hour".to_string(),
+            1 => "in about an hour".to_string(),
+            h if h < 36 => format!("in about {h} hours"),
+            h => format!("in about {} days", (h + 12) / 24),
+        };
+        l.subject = format!("Reminder: {} starts {soon}", doc.event_title);
+        l.heading = format!("{} starts {soon}", doc.event_title);
+        l.preheader = format!("{when} · {}, {}", doc.venue, doc.city);
+        l.paragraphs.push(format!(
+            "Hi {}, this is your reminder: {} starts on {when} at {}, {}. Your {} in your booking {}: show the QR code at the entrance, on your phone or on paper.",
+            doc.user_name,
+            doc.event_title,
+            doc.venue,
+            doc.city,
+            if doc.quantity == 1 { "ticket is" } else { "tickets are" },
+            doc.booking_code
+        ));
+        l.action = Some((
+            "View your tickets".into(),
+            format!("{}/bookings/{}", self.site, doc.booking_id),
+        ));
+        l.notes.push(
+            "You get reminders because they are on in your account. You can turn them off there, or with the link below."
+                .into(),
+        );
+        l.unsubscribe = Some(format!(
+            "{}/unsubscribe/{}",
+            self.site,
+            self.tickets.link_key().unsubscribe_token(doc.user_id)
+        ));
+        l
+    }
+
+    fn changed(&self, doc: &BookingDocRow, before: &EventPlaceTime) -> Option<Letter> {
+        let tz = &doc.timezone;
+        let mut changes = Vec::new();
+        if before.starts_at != doc.starts_at || before.ends_at != doc.ends_at {
+            changes.push(format!(
+                "The time: it was {} to {}, it is now {} to {} ({tz}).",
+                date_label(before.starts_at, tz),
+                clock_label(before.ends_at, tz),
+                date_label(doc.starts_at, tz),
+                clock_label(doc.ends_at, tz)
+            ));
+        }
+        if before.venue != doc.venue || before.city != doc.city {
+            changes.push(format!(
+                "The place: it was {}, {}; it is now {}, {}.",
+                before.venue, before.city, doc.venue, doc.city
+            ));
+        }
+        // Changed back since: nothing to tell.
+        if changes.is_empty() {
+            return None;
+        }
+        let mut l = booking_letter(doc);
+        l.subject = format!("Changed: {}", doc.event_title);
+        l.heading = format!("{} has changed", doc.event_title);
+        l.preheader = changes.join(" ");
+        l.paragraphs.push(format!(
+            "Hi {}, the organizer changed {} your booking {} is for. Your booking and tickets stay valid.",
+            doc.user_name, doc.event_title, doc.booking_code
+        ));
+        l.paragraphs.extend(changes);
+        l.paragraphs.push(
+            "If you can no longer go, you can cancel the booking from My bookings (until the organizer's cancellation deadline), so the seats go to someone else."
+                .into(),
+        );
+        l.action = Some((
+            "View your booking".into(),
+            format!("{}/bookings/{}", self.site, doc.booking_id),
+        ));
+        l.attachments.push(self.ics(doc, false));
+        Some(l)
     }
 
     fn ics(&self, doc: &BookingDocRow, cancelled: bool) -> Enclosure {

@@ -7,8 +7,10 @@
 
 pub mod compose;
 pub mod deliver;
+pub mod links;
 pub mod mail;
 pub mod outbox;
+pub mod reminders;
 
 pub use deliver::Deliverer;
 pub use mail::Mailer;
@@ -103,6 +105,37 @@ pub enum Message {
         user_id: i64,
         event_id: i64,
     },
+    /// A booked event starts soon (due the event's `reminder_hours` before it starts, for
+    /// the start time it names: a moved event gets a new reminder and the old one is
+    /// dropped). Opt-out: the person's `email_reminders`.
+    #[serde(rename = "booking.reminder")]
+    Reminder {
+        booking_id: i64,
+        user_id: i64,
+        event_id: i64,
+        /// The start (UTC ms) this reminder was written for.
+        starts_at: i64,
+    },
+    /// A booked event's time or place changed: what it was before (the letter reads what it
+    /// is now).
+    #[serde(rename = "event.changed")]
+    EventChanged {
+        booking_id: i64,
+        user_id: i64,
+        event_id: i64,
+        /// When the change was saved (UTC ms): one notice per booking per change.
+        changed_at: i64,
+        before: EventPlaceTime,
+    },
+}
+
+/// Where and when an event is, as a notice about a change remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPlaceTime {
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub venue: String,
+    pub city: String,
 }
 
 /// An outbox row's text columns.
@@ -112,6 +145,8 @@ pub struct MessageRow {
     pub payload: String,
     /// Delivery is deduplicated on this key: the same promise is recorded once.
     pub dedup_key: String,
+    /// The event it is about.
+    pub event_id: i64,
 }
 
 /// A stored row that is no [`Message`].
@@ -142,6 +177,39 @@ impl Message {
                 format!("waitlist.offer_expired:{hold_id}")
             }
             Message::WaitlistClosed { entry_id, .. } => format!("waitlist.closed:{entry_id}"),
+            Message::Reminder {
+                booking_id,
+                starts_at,
+                ..
+            } => Message::reminder_key(*booking_id, *starts_at),
+            Message::EventChanged {
+                booking_id,
+                changed_at,
+                ..
+            } => format!("event.changed:{booking_id}:{changed_at}"),
+        }
+    }
+
+    /// The key of a booking's reminder for an event start.
+    pub fn reminder_key(booking_id: i64, starts_at: i64) -> String {
+        format!("booking.reminder:{booking_id}:{starts_at}")
+    }
+
+    /// The kind (`outbox.kind`) of reminders.
+    pub const REMINDER_KIND: &'static str = "booking.reminder";
+
+    /// The event the message is about.
+    pub fn event_id(&self) -> i64 {
+        match self {
+            Message::BookingConfirmed { event_id, .. }
+            | Message::BookingCancelled { event_id, .. }
+            | Message::WaitlistJoined { event_id, .. }
+            | Message::WaitlistOffer { event_id, .. }
+            | Message::WaitlistOfferExpiring { event_id, .. }
+            | Message::WaitlistOfferExpired { event_id, .. }
+            | Message::WaitlistClosed { event_id, .. }
+            | Message::Reminder { event_id, .. }
+            | Message::EventChanged { event_id, .. } => *event_id,
         }
     }
 
@@ -168,6 +236,7 @@ impl Message {
             kind,
             payload,
             dedup_key: self.dedup_key(),
+            event_id: self.event_id(),
         }
     }
 
@@ -216,14 +285,35 @@ mod tests {
                 hold_id: 9,
                 expires_at: 1_000,
             },
+            Message::Reminder {
+                booking_id: 7,
+                user_id: 3,
+                event_id: 2,
+                starts_at: 5_000,
+            },
+            Message::EventChanged {
+                booking_id: 7,
+                user_id: 3,
+                event_id: 2,
+                changed_at: 9_000,
+                before: EventPlaceTime {
+                    starts_at: 5_000,
+                    ends_at: 6_000,
+                    venue: "Hall \"A\"".into(),
+                    city: "Köln".into(),
+                },
+            },
         ];
         for m in all {
             let row = m.to_row();
             assert!(
-                row.kind.starts_with("booking.") || row.kind.starts_with("waitlist."),
+                row.kind.starts_with("booking.")
+                    || row.kind.starts_with("waitlist.")
+                    || row.kind.starts_with("event."),
                 "{row:?}"
             );
             assert!(row.payload.starts_with('{'), "{row:?}");
+            assert_eq!(row.event_id, 2);
             assert_eq!(Message::from_row(&row.kind, &row.payload).unwrap(), m);
         }
         let row = all_cancelled().to_row();

@@ -218,6 +218,17 @@ pub async fn cancel_all_for_event(
         .await)
 }
 
+/// The confirmed bookings of an event: (booking id, user id), oldest first.
+pub async fn active_for_event(tx: &mut Tx, event_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT id, user_id FROM bookings WHERE event_id = $1 AND status = {BOOKING_CONFIRMED} ORDER BY id"
+    );
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(event_id)
+        .fetch_all(c)
+        .await)
+}
+
 /// A user's bookings, newest first.
 pub async fn for_user(db: &Db, user_id: i64, limit: i64) -> Result<Vec<BookingRow>, sqlx::Error> {
     let sql = format!(

@@ -29,6 +29,8 @@ pub struct EventRow {
     pub payment_note: String,
     /// How long a waitlist offer lives, in minutes.
     pub offer_minutes: i64,
+    /// How long before the start bookers are reminded, in hours (0: never).
+    pub reminder_hours: i64,
     pub min_price_cents: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -111,6 +113,7 @@ pub struct NewEvent {
     pub max_seats_per_user: i64,
     pub payment_note: String,
     pub offer_minutes: i64,
+    pub reminder_hours: i64,
     pub min_price_cents: i64,
     pub now: i64,
 }
@@ -130,7 +133,7 @@ pub struct NewTicketType {
 
 const EVENT_COLS: &str = "e.id, e.organizer_id, e.slug, e.title, e.description, e.venue, e.city, e.category, \
     e.starts_at, e.ends_at, e.timezone, e.status, e.image_url, e.hold_minutes, e.cancel_cutoff_minutes, \
-    e.max_seats_per_user, e.payment_note, e.offer_minutes, e.min_price_cents, e.created_at, e.updated_at, e.published_at, e.cancelled_at";
+    e.max_seats_per_user, e.payment_note, e.offer_minutes, e.reminder_hours, e.min_price_cents, e.created_at, e.updated_at, e.published_at, e.cancelled_at";
 
 const TT_COLS: &str = "t.id, t.event_id, t.name, t.price_cents, t.currency, t.capacity, t.taken, \
     t.sale_starts_at, t.sale_ends_at, t.max_per_booking, t.position, t.wl_active, t.wl_paused, t.wl_first_fit";
@@ -146,8 +149,8 @@ pub(crate) const LIST_COLS: &str = "e.id, e.slug, e.title, e.venue, e.city, e.ca
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO events (organizer_id, slug, title, description, venue, city, category, starts_at, ends_at, \
         timezone, status, image_url, hold_minutes, cancel_cutoff_minutes, min_price_cents, created_at, updated_at, published_at, \
-        max_seats_per_user, payment_note, offer_minutes) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20) RETURNING id";
+        max_seats_per_user, payment_note, offer_minutes, reminder_hours) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21) RETURNING id";
     let published_at = (e.status == EventStatus::Published).then_some(e.now);
     on_tx!(tx, |c| sqlx::query_scalar(sql)
         .bind(e.organizer_id)
@@ -170,6 +173,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent) -> Result<i64, sqlx::Error>
         .bind(e.max_seats_per_user)
         .bind(&e.payment_note)
         .bind(e.offer_minutes)
+        .bind(e.reminder_hours)
         .fetch_one(c)
         .await)
 }

@@ -145,7 +145,7 @@ pub async fn update_event(
         sqlx::query(
         "UPDATE events SET title = $2, description = $3, venue = $4, city = $5, category = $6, starts_at = $7, \
          ends_at = $8, timezone = $9, image_url = $10, hold_minutes = $11, cancel_cutoff_minutes = $12, \
-         min_price_cents = $13, updated_at = $14, max_seats_per_user = $15, payment_note = $16, offer_minutes = $17 WHERE id = $1"
+         min_price_cents = $13, updated_at = $14, max_seats_per_user = $15, payment_note = $16, offer_minutes = $17, reminder_hours = $18 WHERE id = $1"
     )
     .bind(id)
     .bind(&e.title)
@@ -164,6 +164,7 @@ pub async fn update_event(
     .bind(e.max_seats_per_user)
     .bind(&e.payment_note)
     .bind(e.offer_minutes)
+    .bind(e.reminder_hours)
     .execute(c)
     .await
     .map(|r| r.rows_affected())

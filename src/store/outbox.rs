@@ -15,20 +15,7 @@ pub async fn enqueue_due(
     due: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let row = msg.to_row();
-    let sql = format!(
-        "INSERT INTO outbox (kind, payload, dedup_key, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, {OUTBOX_PENDING}, 0, $4, $5) ON CONFLICT (dedup_key) DO NOTHING"
-    );
-    on_tx!(tx, |c| sqlx::query(&sql)
-        .bind(&row.kind)
-        .bind(&row.payload)
-        .bind(&row.dedup_key)
-        .bind(due)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    enqueue_each_due(tx, &[(msg.clone(), due)], now).await
 }
 
 /// Drops a message that is still waiting to be delivered (a reminder whose subject ended
@@ -42,19 +29,61 @@ pub async fn drop_pending(tx: &mut Tx, dedup_key: &str) -> Result<(), sqlx::Erro
         .map(|_| ()))
 }
 
-/// Records messages in the caller's transaction. Duplicate keys are ignored.
+/// Drops an event's undelivered messages of one kind (its reminders, when it moves or is
+/// cancelled), or only those of one booking. Returns how many went.
+pub async fn drop_pending_for_event(
+    tx: &mut Tx,
+    event_id: i64,
+    kind: &str,
+    booking_id: Option<i64>,
+) -> Result<u64, sqlx::Error> {
+    // Keys of booking notices are `kind:booking_id:...`; kinds hold no LIKE wildcards.
+    let pattern = match booking_id {
+        Some(b) => format!("{kind}:{b}:%"),
+        None => "%".to_string(),
+    };
+    let sql = format!(
+        "DELETE FROM outbox WHERE event_id = $1 AND kind = $2 AND status = {OUTBOX_PENDING} \
+         AND dedup_key LIKE $3"
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
+        .bind(event_id)
+        .bind(kind)
+        .bind(&pattern)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Records messages in the caller's transaction, due now. Duplicate keys are ignored.
 pub async fn enqueue(tx: &mut Tx, msgs: &[Message], now: i64) -> Result<(), sqlx::Error> {
+    let due: Vec<(Message, i64)> = msgs.iter().map(|m| (m.clone(), now)).collect();
+    enqueue_each_due(tx, &due, now).await
+}
+
+/// Records messages in the caller's transaction, each due at its own time (UTC ms).
+/// Duplicate keys are ignored.
+pub async fn enqueue_each_due(
+    tx: &mut Tx,
+    msgs: &[(Message, i64)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
     for chunk in msgs.chunks(1000) {
         let sql = format!(
-            "INSERT INTO outbox (kind, payload, dedup_key, status, attempts, next_attempt_at, created_at) VALUES {} \
-             ON CONFLICT (dedup_key) DO NOTHING",
-            values_placeholders(chunk.len(), 3, 2, &format!(", {OUTBOX_PENDING}, 0, $1, $1"))
+            "INSERT INTO outbox (kind, payload, dedup_key, event_id, next_attempt_at, status, attempts, created_at) \
+             VALUES {} ON CONFLICT (dedup_key) DO NOTHING",
+            values_placeholders(chunk.len(), 5, 2, &format!(", {OUTBOX_PENDING}, 0, $1"))
         );
-        let rows: Vec<_> = chunk.iter().map(Message::to_row).collect();
+        let rows: Vec<_> = chunk.iter().map(|(m, due)| (m.to_row(), *due)).collect();
         on_tx!(tx, |c| {
             let mut q = sqlx::query(&sql).bind(now);
-            for m in &rows {
-                q = q.bind(&m.kind).bind(&m.payload).bind(&m.dedup_key);
+            for (m, due) in &rows {
+                q = q
+                    .bind(&m.kind)
+                    .bind(&m.payload)
+                    .bind(&m.dedup_key)
+                    .bind(m.event_id)
+                    .bind(*due);
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })?;

@@ -34,6 +34,10 @@ pub struct BookingDocRow {
     pub organizer_id: i64,
     pub ticket_type_name: String,
     pub payment_note: String,
+    /// How long before the start the event reminds its bookers, in hours (0: never).
+    pub reminder_hours: i64,
+    /// Whether the buyer wants reminder e-mails.
+    pub email_reminders: bool,
 }
 
 /// One booking with everything a document about it shows.
@@ -42,7 +46,8 @@ pub async fn booking_doc(db: &Db, booking_id: i64) -> Result<Option<BookingDocRo
         b.currency, b.created_at AS booked_at, b.cancelled_at, u.id AS user_id, u.email AS user_email, \
         u.name AS user_name, u.deleted_at AS user_deleted_at, e.id AS event_id, e.slug AS event_slug, \
         e.title AS event_title, e.status AS event_status, e.venue, e.city, e.starts_at, e.ends_at, \
-        e.timezone, e.organizer_id, t.name AS ticket_type_name, e.payment_note \
+        e.timezone, e.organizer_id, t.name AS ticket_type_name, e.payment_note, e.reminder_hours, \
+        u.email_reminders \
         FROM bookings b JOIN users u ON u.id = b.user_id JOIN events e ON e.id = b.event_id \
         JOIN ticket_types t ON t.id = b.ticket_type_id WHERE b.id = $1";
     on_pool!(db, |p| sqlx::query_as::<_, BookingDocRow>(sql)

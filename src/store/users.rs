@@ -14,12 +14,14 @@ pub struct UserRow {
     pub role: String,
     pub disabled: bool,
     pub marketing_opt_in_at: Option<i64>,
+    /// Whether reminder e-mails before booked events are wanted.
+    pub email_reminders: bool,
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
 }
 
-const COLS: &str = "id, email, name, password_hash, role, disabled, marketing_opt_in_at, created_at, updated_at, deleted_at";
+const COLS: &str = "id, email, name, password_hash, role, disabled, marketing_opt_in_at, email_reminders, created_at, updated_at, deleted_at";
 
 /// Inserts a user; `Ok(None)` if the e-mail is taken.
 pub async fn insert(
@@ -175,6 +177,27 @@ pub async fn set_marketing(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Turns reminder e-mails on or off for a user; false when there is no such (live) user.
+pub async fn set_email_reminders(
+    db: &Db,
+    id: i64,
+    on: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = on_writer!(db, |p| {
+        sqlx::query(
+        "UPDATE users SET email_reminders = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL"
+    )
+    .bind(id)
+    .bind(on)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(r == 1)
 }
 
 /// Erases a user's personal data in one transaction: the account row is pseudonymised (its

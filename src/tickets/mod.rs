@@ -74,6 +74,11 @@ impl TicketService {
         &self.ctx.settings().ticket_keys
     }
 
+    /// The secret that signs links in mail (derived from the ticket key).
+    pub fn link_key(&self) -> crate::notifications::links::LinkKey {
+        self.keys().link_key()
+    }
+
     /// The public key scanners verify tokens with.
     pub fn public_key(&self) -> TicketPublicKey {
         let keys = self.keys();

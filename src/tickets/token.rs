@@ -62,6 +62,12 @@ impl TicketKeys {
         Some(TicketKeys::from_seed(&seed))
     }
 
+    /// A secret for signing links in mail (one-click unsubscribe), derived from this key so
+    /// that it needs no configuration of its own.
+    pub fn link_key(&self) -> crate::notifications::links::LinkKey {
+        crate::notifications::links::LinkKey::derive(self.signing.as_bytes())
+    }
+
     /// The public key, 32 bytes.
     pub fn verifying_key(&self) -> VerifyingKey {
         self.signing.verifying_key()

@@ -85,6 +85,7 @@ pub fn event_request(capacity: i64) -> CreateEventRequest {
         max_seats_per_user: None,
         payment_note: None,
         offer_minutes: None,
+        reminder_hours: None,
         ticket_types: vec![TicketTypeInput {
             name: "General".into(),
             price_cents: 2500,

@@ -171,21 +171,41 @@ pub async fn sign_out_others() -> Result<u64, AppError> {
     }
 }
 
-/// Records or withdraws marketing consent.
+/// Saves the e-mail preferences: marketing consent and reminders (a box left unticked is
+/// sent as nothing, so "missing" means off). Only what changed is recorded.
 #[server(endpoint = "set_marketing")]
-pub async fn set_marketing(opt_in: Option<String>) -> Result<UserView, AppError> {
+pub async fn set_marketing(
+    opt_in: Option<String>,
+    reminders: Option<String>,
+) -> Result<UserView, AppError> {
     let actor = ssr::require_actor()?;
-    match ssr::core()?
-        .accounts()
-        .set_marketing_consent(&actor, opt_in.is_some())
-        .await
-    {
-        Ok(u) => {
-            ssr::after_form("/account?done=preferences");
-            Ok(u)
-        }
-        Err(e) => ssr::fail(e),
+    let core = ssr::core()?;
+    let accounts = core.accounts();
+    let now = match accounts.me(&actor).await {
+        Ok(u) => u,
+        Err(e) => return ssr::fail(e),
+    };
+    let mut saved = now.clone();
+    if now.marketing_opt_in_at.is_some() != opt_in.is_some() {
+        saved = match accounts
+            .set_marketing_consent(&actor, opt_in.is_some())
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => return ssr::fail(e),
+        };
     }
+    if now.email_reminders != reminders.is_some() {
+        saved = match accounts
+            .set_email_reminders(&actor, reminders.is_some())
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => return ssr::fail(e),
+        };
+    }
+    ssr::after_form("/account?done=preferences");
+    Ok(saved)
 }
 
 /// Deletes the account (after the password and an explicit confirmation).

@@ -49,6 +49,9 @@ pub struct EventForm {
     /// How long a waitlist offer lasts, in minutes.
     #[serde(default)]
     pub offer_minutes: Option<String>,
+    /// How many hours before the start bookers get a reminder (0: none).
+    #[serde(default)]
+    pub reminder_hours: Option<String>,
     #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
@@ -164,6 +167,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
     let cutoff_hours = opt_whole(p, "cancel_cutoff_hours", &f.cancel_cutoff_hours);
     let max_seats_per_user = opt_whole(p, "max_seats_per_user", &f.max_seats_per_user);
     let offer_minutes = opt_whole(p, "offer_minutes", &f.offer_minutes);
+    let reminder_hours = opt_whole(p, "reminder_hours", &f.reminder_hours);
     let cancel_cutoff_minutes = match cutoff_hours {
         None => None,
         Some(h) => match h.checked_mul(60) {
@@ -192,6 +196,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         max_seats_per_user,
         payment_note: f.payment_note.clone(),
         offer_minutes,
+        reminder_hours,
         ticket_types,
     };
     if problems.is_empty() {
@@ -209,7 +214,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         }
     }
     // In the order the form asks.
-    const ORDER: [&str; 17] = [
+    const ORDER: [&str; 18] = [
         "title",
         "description",
         "venue",
@@ -227,6 +232,7 @@ fn to_request(f: &EventForm) -> Result<evently::dto::CreateEventRequest, evently
         "max_seats_per_user",
         "payment_note",
         "offer_minutes",
+        "reminder_hours",
     ];
     problems.sort_by_key(|p| {
         let f = p.field.as_deref().unwrap_or("");
@@ -339,6 +345,7 @@ pub async fn load_event_form(event_id: i64) -> Result<EventForm, AppError> {
         max_seats_per_user: Some(e.max_seats_per_user.to_string()),
         payment_note: Some(e.payment_note.clone()),
         offer_minutes: Some(e.offer_minutes.to_string()),
+        reminder_hours: Some(e.reminder_hours.to_string()),
         currency: e.ticket_types.first().map(|t| t.currency.clone()),
         tickets: sales
             .ticket_types

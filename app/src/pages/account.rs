@@ -168,16 +168,21 @@ fn MarketingForm(user: UserView) -> impl IntoView {
     let action = ServerAction::<SetMarketing>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(Result::err));
     let opted = move || user.marketing_opt_in_at;
+    let reminders = user.email_reminders;
     let done_what = done();
     view! {
         <div class="card">
             <h2>"E-mail preferences"</h2>
-            <p class="muted">"Evently e-mails you about your own bookings and waitlist places: confirmations with your tickets, cancellations and waitlist offers. Your bookings and tickets are also always under My bookings. Offers about other events only ever come with your consent."</p>
+            <p class="muted">"Evently e-mails you about your own bookings and waitlist places: confirmations with your tickets, cancellations, changes to an event's time or place, and waitlist offers. Your bookings and tickets are also always under My bookings. Offers about other events only ever come with your consent."</p>
             <ActionForm action attr:class="stack" attr:aria-label="E-mail preferences">
                 <ErrorNotice error/>
                 <Show when=move || done_what().as_deref() == Some("preferences")>
                     <div class="notice success" role="status"><p>"Your e-mail preferences are saved."</p></div>
                 </Show>
+                <label class="check">
+                    <input type="checkbox" name="reminders" checked=reminders/>
+                    <span>"Remind me by e-mail before events I booked (a day before, unless the organizer chose another time)"</span>
+                </label>
                 <label class="check">
                     <input type="checkbox" name="opt_in" checked=move || opted().is_some()/>
                     <span>"Send me occasional e-mails about events I might like"</span>

@@ -11,4 +11,5 @@ pub mod not_found;
 pub mod organizer;
 pub mod organizer_waitlist;
 pub mod search;
+pub mod unsubscribe;
 pub mod waitlist;

@@ -228,6 +228,7 @@ fn event_fields(v: EventForm, error: FormError) -> impl IntoView {
         {text_field("Seats one person may hold and book, all ticket types together (empty: 10)", "max_seats_per_user", v.max_seats_per_user.clone().unwrap_or_default(), &["max_seats_per_user"], "number")}
         {text_field("How buyers pay (optional; Evently takes no payment. Empty: \"due at the door\")", "payment_note", v.payment_note.clone().unwrap_or_default(), &["payment_note"], "text")}
         {text_field("Waitlist offer time (minutes, 5 to 1440): how long someone from the waitlist has to accept seats that came back", "offer_minutes", v.offer_minutes.clone().unwrap_or_else(|| "30".into()), &["offer_minutes"], "number")}
+        {text_field("Reminder e-mail (hours before the start, 0 to 336; 0: no reminder). Bookers who turned reminders off get none", "reminder_hours", v.reminder_hours.clone().unwrap_or_else(|| "24".into()), &["reminder_hours"], "number")}
         <div class="field">
             <label for="ev-currency">"Currency"</label>
             <select id="ev-currency" name="form[currency]">

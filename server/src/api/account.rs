@@ -80,6 +80,43 @@ pub async fn marketing(
     ))
 }
 
+/// `PUT /api/v1/me/reminders`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Reminders {
+    /// Reminder e-mails before events you booked: on or off.
+    pub email: bool,
+}
+
+/// `PUT /api/v1/me/reminders` with `{email}`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/reminders",
+    tag = "accounts",
+    operation_id = "set_reminders",
+    summary = "Turn reminder e-mails before your booked events on or off",
+    description = "Reminders go out the event's `reminder_hours` before it starts (24 unless \
+        its organizer changed it), once per booking. Confirmations, cancellations and notices \
+        of a changed time or place are always sent. Every reminder also carries a one-click \
+        unsubscribe link (RFC 8058) that turns them off without signing in.",
+    request_body = Reminders,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Your account", body = UserView),
+    ),
+)]
+pub async fn reminders(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Json(req): Json<Reminders>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(
+        s.core
+            .accounts()
+            .set_email_reminders(&actor, req.email)
+            .await?,
+    ))
+}
+
 /// `GET /api/v1/me/export`: everything stored about you, as a JSON download.
 #[utoipa::path(
     get,
@@ -365,4 +402,36 @@ pub async fn sign_out_others(
 ) -> ApiResult<Json<SignedOut>> {
     let n = s.core.accounts().sign_out_other_sessions(&actor).await?;
     Ok(Json(SignedOut { signed_out: n }))
+}
+
+/// `POST /unsubscribe/{token}`: turns reminder e-mails off for the person the signed token
+/// names: the one-click unsubscribe of RFC 8058 (mail clients post
+/// `List-Unsubscribe=One-Click` as a form, from anywhere, with no session), and the button of
+/// the page at the same address. It is the one write that needs neither a JSON body nor a
+/// same-origin request: the token is its authority, and it can only turn reminders off.
+/// Mail clients get `200` (`404` for a token that is not ours); the page's form comes back
+/// to the page, which says what happened.
+pub async fn unsubscribe(
+    State(s): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let from_page = body.split(|b| *b == b'&').any(|pair| pair == b"from=page");
+    let result = s.core.accounts().unsubscribe_reminders(&token).await;
+    if from_page {
+        let back = if app::pages::unsubscribe::plain_token(&token) {
+            format!("/unsubscribe/{token}")
+        } else {
+            "/unsubscribe/link".to_string()
+        };
+        let to = match &result {
+            Ok(_) => format!("{back}?done=1"),
+            Err(_) => format!("{back}?invalid=1"),
+        };
+        return axum::response::Redirect::to(&to).into_response();
+    }
+    match result {
+        Ok(_) => Json(serde_json::json!({ "email_reminders": false })).into_response(),
+        Err(e) => HttpError(e.into()).into_response(),
+    }
 }

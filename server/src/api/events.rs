@@ -81,6 +81,36 @@ pub async fn get(
     Ok(Json(s.core.events().event_for(actor.as_ref(), id).await?))
 }
 
+/// `PUT /api/v1/events/{id}`: edits an event (its organizer or an admin).
+#[utoipa::path(
+    put,
+    path = "/api/v1/events/{id}",
+    tag = "events",
+    operation_id = "update_event",
+    summary = "Edit an event and its ticket types (its organizer or an admin)",
+    description = "The whole event as at creation. Ticket types with an `id` are edited, \
+        those without are added; capacity goes up freely and down only to what is taken. \
+        When the time or the place changes, every booker is e-mailed what changed, and the \
+        bookings' reminders move with the start (as they do when `reminder_hours` changes).",
+    params(Id),
+    request_body = CreateEventRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The event as saved", body = EventDetail),
+        (status = 404, description = "`not_found`: no such event, or not yours to manage", body = ErrorBody),
+        (status = 409, description = "`conflict`: the event was cancelled; `capacity_below_taken`: fewer seats than are taken", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: every wrong field, each named", body = ErrorBody),
+    ),
+)]
+pub async fn update(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Id(id): Id,
+    Json(req): Json<CreateEventRequest>,
+) -> ApiResult<Json<EventDetail>> {
+    Ok(Json(s.core.events().update_event(&actor, id, &req).await?))
+}
+
 /// `POST /api/v1/events/{id}/publish`.
 #[utoipa::path(
     post,

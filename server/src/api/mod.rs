@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 pub fn operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(events::list, events::create))
-        .routes(routes!(events::get))
+        .routes(routes!(events::get, events::update))
         .routes(routes!(events::publish))
         .routes(routes!(events::cancel))
         .routes(routes!(bookings::book))
@@ -38,6 +38,7 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me, account::delete_me))
         .routes(routes!(account::change_password))
         .routes(routes!(account::marketing))
+        .routes(routes!(account::reminders))
         .routes(routes!(account::export))
         .routes(routes!(account::sessions))
         .routes(routes!(account::sign_out_session))

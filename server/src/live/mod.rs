@@ -507,6 +507,7 @@ mod tests {
                     max_seats_per_user: Some(1000),
                     payment_note: None,
                     offer_minutes: None,
+                    reminder_hours: None,
                     ticket_types: vec![TicketTypeInput {
                         name: "GA".into(),
                         price_cents: 0,

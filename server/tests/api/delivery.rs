@@ -479,3 +479,267 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     assert_eq!(health["mail"]["status"], "ok", "{health}");
     assert_eq!(health["mail"]["transport"], sink.url());
 }
+
+/// A parsed mail's recipient, subject and Message-ID.
+fn envelope(raw: &[u8]) -> (String, String, String) {
+    let m = MessageParser::default().parse(raw).unwrap();
+    (
+        m.to()
+            .and_then(|t| t.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string(),
+        m.subject().unwrap_or_default().to_string(),
+        m.message_id().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn reminders_follow_the_event_skip_who_opted_out_and_stop_with_one_click() {
+    for db in TestDb::all().await {
+        let sink = SmtpSink::start().await;
+        let app = app_with_sink(db, &sink, &[]).await;
+        let org = app.user("org", "organizer").await;
+        let (a, b, c) = (
+            app.user("ann", "attendee").await,
+            app.user("bob", "attendee").await,
+            app.user("cy", "attendee").await,
+        );
+        // The reminder is due an hour before the start: 10 s from now.
+        let starts = chrono::Utc::now() + chrono::Duration::seconds(3600 + 10);
+        let mut body = json!({
+            "title": "Reminder Night", "description": "d", "venue": "Old Hall", "city": "Berlin",
+            "category": "music", "starts_at": starts.to_rfc3339(),
+            "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(), "timezone": "Europe/Berlin",
+            "reminder_hours": 1, "cancel_cutoff_minutes": 0,
+            "ticket_types": [{"name": "GA", "price_cents": 0, "capacity": 10}],
+        });
+        let mut too_early = body.clone();
+        too_early["reminder_hours"] = json!(400);
+        let bad = app
+            .post("/api/v1/events", Some(&org.token), too_early)
+            .await;
+        assert_eq!(error_of(bad, 422).await["field"], "reminder_hours");
+        let ev: Value = app
+            .post("/api/v1/events", Some(&org.token), body.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        let (event_id, tt) = event_ids(&ev);
+        assert_eq!(ev["reminder_hours"], 1);
+        app.post(
+            &format!("/api/v1/events/{event_id}/publish"),
+            Some(&org.token),
+            json!({}),
+        )
+        .await;
+        let mut booking = std::collections::HashMap::new();
+        for (u, k) in [(&a, "a"), (&b, "b"), (&c, "c")] {
+            let r = app
+                .book(
+                    &u.token,
+                    event_id,
+                    json!({"ticket_type_id": tt, "quantity": 1}),
+                    k,
+                )
+                .await;
+            assert_eq!(r.status(), 201);
+            let v: Value = r.json().await.unwrap();
+            booking.insert(u.email.clone(), v["id"].as_i64().unwrap());
+        }
+        // Bob turns reminders off; Cy cancels.
+        let r = app
+            .http
+            .put(app.at("/api/v1/me/reminders"))
+            .bearer_auth(&b.token)
+            .json(&json!({"email": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["email_reminders"], false);
+        let r = app
+            .post(
+                &format!("/api/v1/bookings/{}/cancel", booking[&c.email]),
+                Some(&c.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        // Confirmations (which write the reminders) first, then the organizer moves the
+        // event 4 s later and to another hall.
+        sink.wait_for(30, |m| {
+            m.iter()
+                .filter(|raw| envelope(raw).1.starts_with("Your tickets"))
+                .count()
+                == 3
+        })
+        .await;
+        let moved = starts + chrono::Duration::seconds(4);
+        body["starts_at"] = json!(moved.to_rfc3339());
+        body["ends_at"] = json!((moved + chrono::Duration::hours(2)).to_rfc3339());
+        body["venue"] = json!("New Hall");
+        body["ticket_types"][0]["id"] = json!(tt);
+        let r = app
+            .http
+            .put(app.at(&format!("/api/v1/events/{event_id}")))
+            .bearer_auth(&org.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+        // Ann (reminders on, booked) gets one reminder, for the new start; Bob (off) and Cy
+        // (cancelled) none. Ann and Bob hear of the change; Cy does not.
+        let msgs = sink
+            .wait_for(40, |m| {
+                m.iter()
+                    .any(|raw| envelope(raw).1.starts_with("Reminder: Reminder Night"))
+            })
+            .await;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let msgs: Vec<_> = sink.messages().into_iter().chain(msgs).collect();
+        let mut seen = std::collections::HashSet::new();
+        let all: Vec<(String, String, String)> = msgs
+            .iter()
+            .map(|raw| envelope(raw))
+            .filter(|e| seen.insert(e.2.clone()))
+            .collect();
+        let reminders: Vec<_> = all
+            .iter()
+            .filter(|e| e.1.starts_with("Reminder:"))
+            .collect();
+        assert_eq!(reminders.len(), 1, "{}: {all:?}", app.engine);
+        assert_eq!(reminders[0].0, a.email);
+        assert!(
+            reminders[0].2.contains(&format!(
+                "booking.reminder-{}-{}",
+                booking[&a.email],
+                moved.timestamp_millis()
+            )),
+            "the reminder for the new start: {}",
+            reminders[0].2
+        );
+        let changed: Vec<&String> = all
+            .iter()
+            .filter(|e| e.1 == "Changed: Reminder Night")
+            .map(|e| &e.0)
+            .collect();
+        assert_eq!(changed.len(), 2, "{all:?}");
+        assert!(changed.contains(&&a.email) && changed.contains(&&b.email));
+        let change_mail = msgs
+            .iter()
+            .map(|raw| MessageParser::default().parse(raw).unwrap())
+            .find(|m| m.subject() == Some("Changed: Reminder Night"))
+            .unwrap();
+        let text = change_mail.body_text(0).unwrap();
+        assert!(
+            text.contains("it was Old Hall, Berlin; it is now New Hall, Berlin"),
+            "{text}"
+        );
+        assert!(text.contains("The time: it was"), "{text}");
+
+        // The reminder's one-click unsubscribe (RFC 8058), posted as a mail client does:
+        // a form, from another origin, without a session.
+        let reminder = msgs
+            .iter()
+            .map(|raw| MessageParser::default().parse(raw).unwrap())
+            .find(|m| m.subject().is_some_and(|s| s.starts_with("Reminder:")))
+            .unwrap();
+        let header = |name: &str| {
+            reminder
+                .header_raw(name)
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            header("List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click"
+        );
+        let link = header("List-Unsubscribe");
+        let link = link
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
+        assert!(
+            link.starts_with(&format!("{}/unsubscribe/", app.url)),
+            "{link}"
+        );
+        // A link made up for someone else changes nothing.
+        let (_, mac) = link.rsplit_once('/').unwrap().1.split_once('.').unwrap();
+        let forged = format!("{}/unsubscribe/{}.{mac}", app.url, c.id);
+        let r = app
+            .http
+            .post(&forged)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "https://mail.example")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        error_of(r, 404).await;
+        let me: Value = app
+            .get("/api/v1/me", Some(&c.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["email_reminders"], true, "a forged link changes nothing");
+        // Opening the link only asks.
+        let page = app.http.get(&link).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Stop reminder e-mails?") && html.contains("noindex"));
+        let me: Value = app
+            .get("/api/v1/me", Some(&a.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["email_reminders"], true, "a GET changes nothing");
+        let r = app
+            .http
+            .post(&link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "https://mail.example")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let me: Value = app
+            .get("/api/v1/me", Some(&a.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            me["email_reminders"], false,
+            "one click turned reminders off"
+        );
+        // The page's own button comes back to the page, which says so.
+        let r = app
+            .http
+            .post(&link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("from=page")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let back = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(back.ends_with("?done=1"), "{back}");
+        let html = app
+            .http
+            .get(app.at(&back))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Reminders are off"), "{html}");
+    }
+}
