@@ -282,6 +282,10 @@ pub struct UserView {
     /// sets how long before; 24 hours unless they changed it).
     #[serde(default = "reminders_default")]
     pub email_reminders: bool,
+    /// When you confirmed your e-mail address (with the link we sent, or by setting a new
+    /// password through one); null until then. Unconfirmed accounts can book.
+    #[serde(default)]
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 fn reminders_default() -> bool {
@@ -650,8 +654,11 @@ pub struct AcceptOfferRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OutboxOverview {
-    /// Waiting for their first attempt.
+    /// Due now, waiting for their first attempt.
     pub queued: i64,
+    /// Written for later (reminders), not due yet.
+    #[serde(default)]
+    pub scheduled: i64,
     /// Waiting to be tried again after a failure.
     pub retrying: i64,
     /// Being delivered by a worker now.

@@ -55,6 +55,13 @@ pub mod tiers {
         max: 20,
         window: Duration::from_secs(60 * 60),
     };
+    /// Mail about an account asked for by one client (password reset, confirmation links),
+    /// and links tried: a cap on mail bombing and on guessing.
+    pub const ACCOUNT_MAIL: Limit = Limit {
+        name: "account-mail",
+        max: 10,
+        window: Duration::from_secs(60 * 60),
+    };
     /// Booking, hold and cancellation calls by one user.
     pub const BOOKING: Limit = Limit {
         name: "booking",

@@ -119,10 +119,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organizer/events/:id/edit") view=pages::organizer::EditEventPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=pages::recovery::ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password/:token") view=pages::recovery::ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email/:token") view=pages::recovery::VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe/:token") view=pages::unsubscribe::UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=pages::admin::AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=pages::admin::AdminAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/outbox") view=pages::admin::AdminOutboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

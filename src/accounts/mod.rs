@@ -3,6 +3,7 @@
 mod admin;
 pub mod password;
 mod privacy;
+pub mod recovery;
 mod sessions;
 mod signin;
 mod throttle;
@@ -123,6 +124,7 @@ pub fn user_view(u: &UserRow) -> UserView {
         created_at: to_datetime(u.created_at),
         marketing_opt_in_at: u.marketing_opt_in_at.map(to_datetime),
         email_reminders: u.email_reminders,
+        email_verified_at: u.email_verified_at.map(to_datetime),
     }
 }
 
@@ -215,8 +217,15 @@ impl AccountService {
         {
             return Err(AccountError::RateLimited(retry_after_secs));
         }
-        self.register(email, password, name, Role::Attendee, marketing_opt_in)
-            .await
+        let user = self
+            .register(email, password, name, Role::Attendee, marketing_opt_in)
+            .await?;
+        // The confirmation link; the account works meanwhile, so a failure here is logged,
+        // not the visitor's problem (they can ask for the link again from their account).
+        if let Err(e) = self.send_link(user.id, recovery::VERIFY, &user.email).await {
+            tracing::warn!(error = %e, "writing the address confirmation failed");
+        }
+        Ok(user)
     }
 
     /// The actor's own account.

@@ -2,6 +2,7 @@
 //! which channels went out. Called by the worker between `claim` and `settle`.
 
 use super::compose::{Enclosure, Letter, render};
+use super::links::AccountLinkParts;
 use super::mail::Mailer;
 use super::outbox::{Attempt, NotificationService};
 use super::reminders;
@@ -156,6 +157,28 @@ impl Deliverer {
                     Message::BookingCancelled { reason, .. } => self.cancelled(&doc, *reason),
                     _ => self.confirmed(&doc).await?,
                 }))
+            }
+            Message::AccountLink { link_id, .. } => {
+                let Some(link) = store::account_links::by_id(db, *link_id)
+                    .await
+                    .map_err(fail)?
+                else {
+                    return Ok(None);
+                };
+                let Some(user) = store::users::by_id(db, link.user_id).await.map_err(fail)? else {
+                    return Ok(None);
+                };
+                let now = self.ctx.clock().now_ms();
+                // A link spent or expired before it went out, or for an address the account
+                // no longer has: nothing to send.
+                if user.deleted_at.is_some()
+                    || user.email != link.email
+                    || link.used_at.is_some()
+                    || link.expires_at <= now
+                {
+                    return Ok(None);
+                }
+                Ok(Some(self.account_link(&link, &user.name)))
             }
             Message::Reminder {
                 booking_id,
@@ -326,6 +349,56 @@ impl Deliverer {
             self.site,
             self.tickets.link_key().unsubscribe_token(doc.user_id)
         ));
+        l
+    }
+
+    fn account_link(&self, link: &store::account_links::LinkRow, name: &str) -> Letter {
+        let token = self.tickets.link_key().account_token(&AccountLinkParts {
+            id: link.id,
+            purpose: &link.purpose,
+            user_id: link.user_id,
+            email: &link.email,
+            nonce: &link.nonce,
+        });
+        let until = format!(
+            "{} UTC",
+            crate::clock::to_datetime(link.expires_at).format("%-d %B %Y, %H:%M")
+        );
+        let mut l = Letter {
+            to_name: name.to_string(),
+            to_email: link.email.clone(),
+            ..Letter::default()
+        };
+        if link.purpose == crate::accounts::recovery::RESET {
+            l.subject = "Set a new password for Evently".into();
+            l.heading = "Set a new password".into();
+            l.paragraphs.push(format!(
+                "Hi {name}, someone (we hope you) asked to set a new password for the Evently account of {}. The button below works once, until {until}. Setting a new password signs you out on every device.",
+                link.email
+            ));
+            l.action = Some((
+                "Set a new password".into(),
+                format!("{}/reset-password/{token}", self.site),
+            ));
+            l.notes.push(
+                "Didn't ask for this? Ignore this e-mail: your password stays as it is.".into(),
+            );
+        } else {
+            l.subject = "Confirm your e-mail address for Evently".into();
+            l.heading = "Confirm your e-mail address".into();
+            l.paragraphs.push(format!(
+                "Hi {name}, welcome to Evently. Please confirm that {} is your address, so that your tickets and notices reach you. The button works until {until}.",
+                link.email
+            ));
+            l.action = Some((
+                "Confirm my address".into(),
+                format!("{}/verify-email/{token}", self.site),
+            ));
+            l.notes.push(
+                "Didn't sign up? Ignore this e-mail; nothing happens without the button.".into(),
+            );
+        }
+        l.preheader = l.heading.clone();
         l
     }
 

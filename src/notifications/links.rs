@@ -66,6 +66,66 @@ impl LinkKey {
     }
 }
 
+/// What an account link (reset, verification) is made from: its row.
+#[derive(Clone, Copy)]
+pub struct AccountLinkParts<'a> {
+    pub id: i64,
+    pub purpose: &'a str,
+    pub user_id: i64,
+    pub email: &'a str,
+    pub nonce: &'a str,
+}
+
+impl LinkKey {
+    fn account_mac(&self, l: &AccountLinkParts<'_>) -> Hmac<Sha256> {
+        let mut m = self.mac("account-link", l.id);
+        for part in [l.purpose, &l.user_id.to_string(), l.email, l.nonce] {
+            m.update(part.as_bytes());
+            m.update(b"\n");
+        }
+        m
+    }
+
+    /// The token of an account link: `<link id>.<MAC, base64url>`.
+    pub fn account_token(&self, l: &AccountLinkParts<'_>) -> String {
+        let tag = self.account_mac(l).finalize().into_bytes();
+        format!("{}.{}", l.id, URL_SAFE_NO_PAD.encode(&tag[..MAC_LEN]))
+    }
+
+    /// The link id a token names, if it has the right shape (check it with
+    /// [`LinkKey::account_token_matches`] against the row).
+    pub fn account_token_id(token: &str) -> Option<i64> {
+        let (id, tag) = token.split_once('.')?;
+        if id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if tag.len() != 27 {
+            return None;
+        }
+        id.parse().ok()
+    }
+
+    /// Whether `token` is the genuine token of the link `l` (in constant time).
+    pub fn account_token_matches(&self, l: &AccountLinkParts<'_>, token: &str) -> bool {
+        let Some((id, tag)) = token.split_once('.') else {
+            return false;
+        };
+        if id != l.id.to_string() {
+            return false;
+        }
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        tag.len() == MAC_LEN && self.account_mac(l).verify_truncated_left(&tag).is_ok()
+    }
+}
+
+/// A fresh random nonce for a link row.
+pub fn new_nonce() -> String {
+    let bytes: [u8; 16] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +162,39 @@ mod tests {
         ] {
             assert_eq!(k.unsubscribe_user(junk), None, "{junk}");
         }
+    }
+
+    #[test]
+    fn account_links_verify_only_for_their_own_row() {
+        let k = LinkKey::derive(b"a secret of the server");
+        let nonce = new_nonce();
+        let l = AccountLinkParts {
+            id: 9,
+            purpose: "password_reset",
+            user_id: 4,
+            email: "a@b.test",
+            nonce: &nonce,
+        };
+        let t = k.account_token(&l);
+        assert_eq!(LinkKey::account_token_id(&t), Some(9));
+        assert!(k.account_token_matches(&l, &t));
+        // The same row for another purpose, address or nonce, or another key: refused.
+        for other in [
+            AccountLinkParts {
+                purpose: "verify_email",
+                ..l
+            },
+            AccountLinkParts {
+                email: "c@b.test",
+                ..l
+            },
+            AccountLinkParts { nonce: "x", ..l },
+            AccountLinkParts { id: 10, ..l },
+        ] {
+            assert!(!k.account_token_matches(&other, &t));
+        }
+        assert!(!LinkKey::derive(b"other").account_token_matches(&l, &t));
+        assert_eq!(LinkKey::account_token_id("9"), None);
+        assert_eq!(LinkKey::account_token_id("9.short"), None);
     }
 }

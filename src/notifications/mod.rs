@@ -127,6 +127,11 @@ pub enum Message {
         changed_at: i64,
         before: EventPlaceTime,
     },
+    /// Someone asked to set a new password, or a new account needs its address confirmed:
+    /// the mail carries a single-use link, made when the mail is written from the
+    /// `account_links` row (the database keeps nothing a link could be made from).
+    #[serde(rename = "account.link")]
+    AccountLink { link_id: i64, user_id: i64 },
 }
 
 /// Where and when an event is, as a notice about a change remembers it.
@@ -145,8 +150,8 @@ pub struct MessageRow {
     pub payload: String,
     /// Delivery is deduplicated on this key: the same promise is recorded once.
     pub dedup_key: String,
-    /// The event it is about.
-    pub event_id: i64,
+    /// The event it is about, if any.
+    pub event_id: Option<i64>,
 }
 
 /// A stored row that is no [`Message`].
@@ -187,6 +192,7 @@ impl Message {
                 changed_at,
                 ..
             } => format!("event.changed:{booking_id}:{changed_at}"),
+            Message::AccountLink { link_id, .. } => format!("account.link:{link_id}"),
         }
     }
 
@@ -198,9 +204,9 @@ impl Message {
     /// The kind (`outbox.kind`) of reminders.
     pub const REMINDER_KIND: &'static str = "booking.reminder";
 
-    /// The event the message is about.
-    pub fn event_id(&self) -> i64 {
-        match self {
+    /// The event the message is about, if it is about one.
+    pub fn event_id(&self) -> Option<i64> {
+        Some(match self {
             Message::BookingConfirmed { event_id, .. }
             | Message::BookingCancelled { event_id, .. }
             | Message::WaitlistJoined { event_id, .. }
@@ -210,7 +216,8 @@ impl Message {
             | Message::WaitlistClosed { event_id, .. }
             | Message::Reminder { event_id, .. }
             | Message::EventChanged { event_id, .. } => *event_id,
-        }
+            Message::AccountLink { .. } => return None,
+        })
     }
 
     /// The key of the "offer expires soon" notice of an offer's hold (to drop it when the
@@ -313,7 +320,7 @@ mod tests {
                 "{row:?}"
             );
             assert!(row.payload.starts_with('{'), "{row:?}");
-            assert_eq!(row.event_id, 2);
+            assert_eq!(row.event_id, Some(2));
             assert_eq!(Message::from_row(&row.kind, &row.payload).unwrap(), m);
         }
         let row = all_cancelled().to_row();

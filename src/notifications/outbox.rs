@@ -143,12 +143,13 @@ impl NotificationService {
             ApiError::internal()
         };
         let counts = self.counts().await.map_err(fail)?;
-        let rows = store::outbox::list(self.ctx.db(), filter, before, 50)
+        let now = self.ctx.clock().now_ms();
+        let rows = store::outbox::list(self.ctx.db(), filter, before, 50, now)
             .await
             .map_err(fail)?;
-        let now = self.ctx.clock().now_ms();
         Ok(OutboxOverview {
             queued: counts.queued,
+            scheduled: counts.scheduled,
             retrying: counts.retrying,
             in_flight: counts.in_flight,
             dead: counts.dead,
@@ -195,6 +196,18 @@ impl NotificationService {
             admin = actor.user_id,
             "dead message sent again"
         );
+        let entry = store::audit::NewEntry {
+            actor_id: Some(actor.user_id),
+            action: "outbox.retry",
+            target_type: "outbox",
+            target_id: Some(id.to_string()),
+            subject_id: None,
+            detail: "{}".into(),
+            ip: actor.ip.clone(),
+        };
+        if let Err(e) = store::audit::record(self.ctx.db(), &entry, now).await {
+            tracing::error!(error = %e, "audit write failed");
+        }
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! [`Tx`](crate::db::Tx) (writes that must commit together) and works on both engines.
 //! Row types mirror tables; services in the feature modules turn them into DTOs.
 
+pub mod account_links;
 pub mod audit;
 pub mod bookings;
 pub mod check;

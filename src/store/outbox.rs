@@ -202,8 +202,10 @@ pub async fn revive(db: &Db, id: i64, now: i64) -> Result<bool, sqlx::Error> {
 /// The queue at a glance.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct OutboxCounts {
-    /// Pending, never tried.
+    /// Pending, due now, never tried.
     pub queued: i64,
+    /// Pending, never tried, due later (reminders).
+    pub scheduled: i64,
     /// Pending after at least one failed attempt, not being delivered now.
     pub retrying: i64,
     /// Claimed by a worker whose lease has not run out.
@@ -220,7 +222,8 @@ pub struct OutboxCounts {
 pub async fn counts(db: &Db, now: i64) -> Result<OutboxCounts, sqlx::Error> {
     let sql = format!(
         "SELECT \
-         CAST(COALESCE(SUM(CASE WHEN status = {OUTBOX_PENDING} AND attempts = 0 AND claim IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS queued, \
+         CAST(COALESCE(SUM(CASE WHEN status = {OUTBOX_PENDING} AND attempts = 0 AND claim IS NULL AND next_attempt_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS queued, \
+         CAST(COALESCE(SUM(CASE WHEN status = {OUTBOX_PENDING} AND attempts = 0 AND claim IS NULL AND next_attempt_at > $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS scheduled, \
          CAST(COALESCE(SUM(CASE WHEN status = {OUTBOX_PENDING} AND attempts > 0 AND (claim IS NULL OR locked_until <= $1) THEN 1 ELSE 0 END), 0) AS BIGINT) AS retrying, \
          CAST(COALESCE(SUM(CASE WHEN status = {OUTBOX_PENDING} AND claim IS NOT NULL AND locked_until > $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS in_flight, \
          CAST(COALESCE(SUM(CASE WHEN status = {OUTBOX_DEAD} THEN 1 ELSE 0 END), 0) AS BIGINT) AS dead, \
@@ -256,22 +259,47 @@ pub enum OutboxFilter {
     Dead,
     /// Pending after a failed attempt.
     Retrying,
-    /// Pending, never tried.
+    /// Pending, never tried, due now.
     Queued,
+    /// Pending, never tried, due later.
+    Scheduled,
     Delivered,
 }
 
-/// Up to `limit` rows of one kind of state, newest first, with ids below `before`.
+impl OutboxFilter {
+    /// Every state, by the name the API and the admin page use.
+    pub const ALL: [(&'static str, OutboxFilter); 5] = [
+        ("dead", OutboxFilter::Dead),
+        ("retrying", OutboxFilter::Retrying),
+        ("queued", OutboxFilter::Queued),
+        ("scheduled", OutboxFilter::Scheduled),
+        ("delivered", OutboxFilter::Delivered),
+    ];
+
+    /// The state named `name`.
+    pub fn parse(name: &str) -> Option<OutboxFilter> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+}
+
+/// Up to `limit` rows of one kind of state at `now`, newest first, with ids below `before`.
 pub async fn list(
     db: &Db,
     filter: OutboxFilter,
     before: Option<i64>,
     limit: i64,
+    now: i64,
 ) -> Result<Vec<OutboxListRow>, sqlx::Error> {
     let which = match filter {
         OutboxFilter::Dead => format!("status = {OUTBOX_DEAD}"),
         OutboxFilter::Retrying => format!("status = {OUTBOX_PENDING} AND attempts > 0"),
-        OutboxFilter::Queued => format!("status = {OUTBOX_PENDING} AND attempts = 0"),
+        OutboxFilter::Queued => {
+            // `now` is ours, a number: written into the text so every state binds alike.
+            format!("status = {OUTBOX_PENDING} AND attempts = 0 AND next_attempt_at <= {now}")
+        }
+        OutboxFilter::Scheduled => {
+            format!("status = {OUTBOX_PENDING} AND attempts = 0 AND next_attempt_at > {now}")
+        }
         OutboxFilter::Delivered => format!("status = {OUTBOX_DELIVERED}"),
     };
     let sql = format!(

@@ -16,12 +16,14 @@ pub struct UserRow {
     pub marketing_opt_in_at: Option<i64>,
     /// Whether reminder e-mails before booked events are wanted.
     pub email_reminders: bool,
+    /// When the address was confirmed (a link, or a password reset through it).
+    pub email_verified_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
 }
 
-const COLS: &str = "id, email, name, password_hash, role, disabled, marketing_opt_in_at, email_reminders, created_at, updated_at, deleted_at";
+const COLS: &str = "id, email, name, password_hash, role, disabled, marketing_opt_in_at, email_reminders, email_verified_at, created_at, updated_at, deleted_at";
 
 /// Inserts a user; `Ok(None)` if the e-mail is taken.
 pub async fn insert(

@@ -304,3 +304,119 @@ pub async fn admin_audit(
         Err(e) => ssr::fail(e),
     }
 }
+
+/// The outbox for the admin page: counts by state and the newest messages of one state.
+#[server(endpoint = "admin_outbox")]
+pub async fn admin_outbox(
+    state: Option<String>,
+    before: Option<i64>,
+) -> Result<evently::dto::OutboxOverview, AppError> {
+    use evently::store::outbox::OutboxFilter;
+    let actor = ssr::require_actor()?;
+    let Some(filter) = OutboxFilter::parse(state.as_deref().unwrap_or("dead")) else {
+        return ssr::fail(evently::ApiError::invalid(
+            "state",
+            "state is one of dead, retrying, queued, scheduled, delivered",
+        ));
+    };
+    match ssr::core()?
+        .notifications()
+        .overview(&actor, filter, before)
+        .await
+    {
+        Ok(o) => Ok(o),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Sends a dead outbox message again (admins).
+#[server(endpoint = "admin_retry_outbox")]
+pub async fn admin_retry_outbox(id: i64) -> Result<(), AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.notifications().retry_dead(&actor, id).await {
+        Ok(()) => {
+            ssr::after_form(&format!("/admin/outbox?state=dead&done=retried&id={id}"));
+            Ok(())
+        }
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// "Forgot password": mails a link if the address has an account; says the same either way.
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let core = ssr::core()?;
+    let client = ssr::client();
+    match core
+        .accounts()
+        .request_password_reset(&client, &email)
+        .await
+    {
+        Ok(()) => {
+            ssr::redirect("/forgot-password?sent=1");
+            Ok(())
+        }
+        Err(e) => ssr::flash_back("forgot", &[("email", &email)], e, "/forgot-password"),
+    }
+}
+
+/// The page a link's token came from (only plain tokens go back into a path).
+#[cfg(feature = "ssr")]
+fn link_page(base: &str, token: &str) -> String {
+    if crate::pages::unsubscribe::plain_token(token) {
+        format!("{base}/{token}")
+    } else {
+        format!("{base}/link")
+    }
+}
+
+/// Sets a new password with a mailed link, then goes to sign-in.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    let core = ssr::core()?;
+    let client = ssr::client();
+    match core
+        .accounts()
+        .reset_password(&client, &token, &new_password)
+        .await
+    {
+        Ok(()) => {
+            ssr::redirect("/signin?done=password_reset");
+            Ok(())
+        }
+        Err(e) => ssr::flash_back("reset", &[], e, &link_page("/reset-password", &token)),
+    }
+}
+
+/// Confirms an address with a mailed link.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    let core = ssr::core()?;
+    let client = ssr::client();
+    let page = link_page("/verify-email", &token);
+    match core.accounts().verify_email(&client, &token).await {
+        Ok(()) => {
+            ssr::redirect(&format!("{page}?done=1"));
+            Ok(())
+        }
+        Err(e) => ssr::flash_back("verify", &[], e, &page),
+    }
+}
+
+/// Mails the address confirmation link again.
+#[server(endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let actor = ssr::require_actor()?;
+    let client = ssr::client();
+    match ssr::core()?
+        .accounts()
+        .resend_verification(&actor, &client)
+        .await
+    {
+        Ok(()) => {
+            ssr::after_form("/account?done=verification");
+            Ok(())
+        }
+        Err(e) => ssr::fail(e),
+    }
+}

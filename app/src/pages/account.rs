@@ -22,6 +22,7 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountSections(user: UserView) -> impl IntoView {
+    let done_now = done();
     let member_since = user.created_at.format("%-d %B %Y").to_string();
     view! {
         <section class="container narrow stack">
@@ -32,7 +33,22 @@ fn AccountSections(user: UserView) -> impl IntoView {
                 <h2>"Profile"</h2>
                 <dl class="facts">
                     <dt>"Name"</dt><dd>{user.name.clone()}</dd>
-                    <dt>"E-mail"</dt><dd>{user.email.clone()}</dd>
+                    <dt>"E-mail"</dt>
+                    <dd>
+                        {user.email.clone()} " "
+                        {match user.email_verified_at {
+                            Some(_) => view! { <span class="tag">"Confirmed"</span> }.into_any(),
+                            None => view! {
+                                <span class="tag warning">"Not confirmed yet"</span>
+                                <form method="post" action={<crate::api::accounts::ResendVerification as server_fn::ServerFn>::PATH} class="inline-form" aria-label="Confirm your address">
+                                    <button type="submit" class="button small secondary">"Send the confirmation link again"</button>
+                                </form>
+                            }.into_any(),
+                        }}
+                        {move || (done_now().as_deref() == Some("verification")).then(|| view! {
+                            <p class="hint" role="status">"We are sending a new confirmation link to this address (one per few minutes at most)."</p>
+                        })}
+                    </dd>
                     <dt>"Role"</dt><dd>{role_label(&user.role)}</dd>
                     <dt>"Member since"</dt><dd>{member_since}</dd>
                 </dl>

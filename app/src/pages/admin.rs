@@ -1,6 +1,8 @@
 //! Admin: user management (roles, disabling) and the audit log.
 
-use crate::api::accounts::{AdminSetDisabled, AdminSetRole, admin_audit, admin_users};
+use crate::api::accounts::{
+    AdminRetryOutbox, AdminSetDisabled, AdminSetRole, admin_audit, admin_outbox, admin_users,
+};
 use crate::components::forms::{ErrorNotice, FormError};
 use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
@@ -15,6 +17,7 @@ fn AdminTabs() -> impl IntoView {
         <nav class="tabs" aria-label="Admin sections">
             <A href="/admin" exact=true>"Users"</A>
             <A href="/admin/audit">"Audit log"</A>
+            <A href="/admin/outbox">"Deliveries"</A>
         </nav>
     }
 }
@@ -184,6 +187,158 @@ fn AuditAdmin() -> impl IntoView {
                                 <nav class="pagination" aria-label="Audit pages">
                                     {older.map(|id| view! { <a rel="next" href=format!("/admin/audit?before={id}{filter}")>"Older entries"</a> })}
                                 </nav>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminOutboxPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Deliveries · Admin · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/admin/outbox" children=move |u| if u.role == "admin" { view! { <OutboxAdmin/> }.into_any() } else { forbidden() }/>
+    }
+}
+
+/// The states of the outbox as the page names them: query value, tab label, what it means.
+const OUTBOX_STATES: [(&str, &str, &str); 5] = [
+    (
+        "dead",
+        "Dead",
+        "Given up after the maximum attempts. Nothing else waits behind them; send one again once its cause is fixed.",
+    ),
+    (
+        "retrying",
+        "Retrying",
+        "Failed at least once; tried again after a growing wait.",
+    ),
+    ("queued", "Due now", "Waiting for their first attempt."),
+    (
+        "scheduled",
+        "Scheduled",
+        "Written for later: reminders before events, and offer-expiry notices.",
+    ),
+    (
+        "delivered",
+        "Delivered",
+        "Accepted by the mail server (or skipped because nobody is left to tell).",
+    ),
+];
+
+#[component]
+fn OutboxAdmin() -> impl IntoView {
+    let query = use_query_map();
+    let state = move || {
+        query
+            .read()
+            .get("state")
+            .filter(|s| OUTBOX_STATES.iter().any(|(v, _, _)| v == s))
+            .unwrap_or_else(|| "dead".to_string())
+    };
+    let before = move || {
+        query
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<i64>().ok())
+    };
+    let retry = ServerAction::<AdminRetryOutbox>::new();
+    let overview = Resource::new(
+        move || (state(), before(), retry.version().get()),
+        |(s, b, _)| admin_outbox(Some(s), b),
+    );
+    let error: FormError = Signal::derive(move || retry.value().get().and_then(Result::err));
+    view! {
+        <section class="container stack">
+            <header class="page-header"><h1>"Deliveries"</h1></header>
+            <AdminTabs/>
+            <p class="muted">"Every e-mail starts as a message in the outbox, written in the same transaction as the change it tells about, and is sent at least once. A failed send is tried again after a growing wait; after the maximum number of attempts the message is dead until you send it again."</p>
+            <ErrorNotice error/>
+            {move || (query.read().get("done").as_deref() == Some("retried")).then(|| view! {
+                <div class="notice success" role="status"><p>"The message is queued again and goes out in a moment."</p></div>
+            })}
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(o) => {
+                            let current = state();
+                            let counts = [
+                                ("dead", o.dead), ("retrying", o.retrying), ("queued", o.queued),
+                                ("scheduled", o.scheduled), ("delivered", o.delivered),
+                            ];
+                            let meaning = OUTBOX_STATES.iter().find(|(v, _, _)| *v == current).map(|(_, _, m)| *m).unwrap_or_default();
+                            let older = (o.rows.len() >= 50).then(|| o.rows.last().map(|r| r.id)).flatten();
+                            let max = o.max_attempts;
+                            let waited = o.oldest_due_age_seconds.map(|s| format!("The oldest message due now has waited {s} s."));
+                            let sending = (o.in_flight > 0).then(|| format!("{} being sent right now.", o.in_flight));
+                            view! {
+                                <ul class="stats" aria-label="Messages by state">
+                                    {counts.into_iter().map(|(v, n)| {
+                                        let label = OUTBOX_STATES.iter().find(|(s, _, _)| *s == v).map(|(_, l, _)| *l).unwrap_or(v);
+                                        let here = v == current;
+                                        view! {
+                                            <li class=if here { "stat current" } else { "stat" }>
+                                                <a href=format!("/admin/outbox?state={v}") aria-current=here.then_some("page")>
+                                                    <span class="stat-value">{n}</span>
+                                                    <span class="stat-label">{label}</span>
+                                                </a>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                {(waited.is_some() || sending.is_some()).then(|| view! { <p class="hint" role="status">{sending} " " {waited}</p> })}
+                                <p class="muted">{meaning}</p>
+                                {if o.rows.is_empty() {
+                                    view! { <p class="empty-state">"No messages in this state."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <div class="table-wrap" tabindex="0" role="region" aria-label="Messages">
+                                            <table class="data">
+                                                <thead><tr>
+                                                    <th scope="col">"#"</th><th scope="col">"What"</th><th scope="col">"About"</th>
+                                                    <th scope="col">"Attempts"</th><th scope="col">"Last error"</th>
+                                                    <th scope="col">"Written (UTC)"</th><th scope="col">"Next / done (UTC)"</th><th scope="col"><span class="visually-hidden">"Action"</span></th>
+                                                </tr></thead>
+                                                <tbody>
+                                                    {o.rows.into_iter().map(|r| {
+                                                        let dead = r.status == evently::domain::OutboxStatus::Dead;
+                                                        let when = match (r.delivered_at, dead) {
+                                                            (Some(d), _) => format!("delivered {}", d.format("%Y-%m-%d %H:%M:%S")),
+                                                            (None, true) => "—".to_string(),
+                                                            (None, false) => r.next_attempt_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                                                        };
+                                                        let id = r.id;
+                                                        view! {
+                                                            <tr>
+                                                                <td>{id}</td>
+                                                                <td><code>{r.kind.clone()}</code></td>
+                                                                <td><code>{r.subject.clone()}</code></td>
+                                                                <td>{format!("{} of {max}", r.attempts)}</td>
+                                                                <td class="wrap">{r.last_error.clone().unwrap_or_else(|| "—".into())}</td>
+                                                                <td><time datetime=r.created_at.to_rfc3339()>{r.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
+                                                                <td>{when}</td>
+                                                                <td>{dead.then(|| view! {
+                                                                    <ActionForm action=retry attr:class="inline-form">
+                                                                        <input type="hidden" name="id" value=id/>
+                                                                        <button type="submit" class="button small secondary" aria-label=format!("Send message {id} again")>"Send again"</button>
+                                                                    </ActionForm>
+                                                                })}</td>
+                                                            </tr>
+                                                        }
+                                                    }).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                        <nav class="pagination" aria-label="Message pages">
+                                            {older.map(|id| view! { <a rel="next" href=format!("/admin/outbox?state={current}&before={id}")>"Older messages"</a> })}
+                                        </nav>
+                                    }.into_any()
+                                }}
                             }.into_any()
                         }
                     }

@@ -68,6 +68,9 @@ pub fn SignInPage() -> impl IntoView {
             <div class="card">
                 <h1>"Sign in"</h1>
                 {why_notice()}
+                {(use_query_map().read_untracked().get("done").as_deref() == Some("password_reset")).then(|| view! {
+                    <div class="notice success" role="status"><p>"Your new password is set and every device was signed out. Sign in with the new password."</p></div>
+                })}
                 // A plain form post: the browser follows the redirect with the new session, so
                 // every part of the page (the header too) renders signed in. A failure comes
                 // back here with the e-mail address kept (never the password).
@@ -80,6 +83,7 @@ pub fn SignInPage() -> impl IntoView {
                     <input type="hidden" name="why" value=why/>
                     <button type="submit" class="button block">"Sign in"</button>
                 </form>
+                <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
                 <p class="muted">"New to Evently? "<a href=other_form("/signup")>"Create an account"</a></p>
             </div>
         </section>

@@ -10,6 +10,7 @@ pub mod home;
 pub mod not_found;
 pub mod organizer;
 pub mod organizer_waitlist;
+pub mod recovery;
 pub mod search;
 pub mod unsubscribe;
 pub mod waitlist;

@@ -157,3 +157,150 @@ pub async fn me(
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(s.core.accounts().me(&actor).await?))
 }
+
+/// `POST /api/v1/auth/password-reset`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// What a request for mail about an account answers, whatever the address.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Accepted {
+    pub message: String,
+}
+
+/// `POST /api/v1/auth/password-reset`: mails a single-use link to set a new password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    tag = "accounts",
+    operation_id = "request_password_reset",
+    summary = "Forgot password: mail a link to set a new one",
+    description = "Answers `202` the same whether or not the address has an account. The \
+        link works once, for one hour; asking again ends the older link. At most 3 links an \
+        hour go to one address, and a client may ask 10 times an hour.",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "If the address has an account, a link is on its way", body = Accepted),
+        (status = 422, description = "`invalid_input`: not an e-mail address", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+)]
+pub async fn password_reset(
+    State(s): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Json(req): Json<ResetRequest>,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    s.core
+        .accounts()
+        .request_password_reset(&client, &req.email)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            message: RESET_SENT.into(),
+        }),
+    ))
+}
+
+/// What "forgot password" says, whether or not the address has an account.
+pub const RESET_SENT: &str = "If an account uses this address, we are sending it a link to set a new password. The link works once, for one hour.";
+
+/// `POST /api/v1/auth/password-reset/confirm`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResetConfirm {
+    /// The token from the mailed link (`/reset-password/<token>`).
+    pub token: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
+    pub new_password: String,
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`: sets the new password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset/confirm",
+    tag = "accounts",
+    operation_id = "reset_password",
+    summary = "Set a new password with a mailed link; every session ends",
+    request_body = ResetConfirm,
+    responses(
+        (status = 204, description = "The new password is set; sign in with it"),
+        (status = 422, description = "`invalid_input`: the link expired or was used (`field` token), or the password is too weak (`field` new_password)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+)]
+pub async fn password_reset_confirm(
+    State(s): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Json(req): Json<ResetConfirm>,
+) -> ApiResult<StatusCode> {
+    s.core
+        .accounts()
+        .reset_password(&client, &req.token, &req.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/auth/verify-email`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct VerifyRequest {
+    /// The token from the mailed link (`/verify-email/<token>`).
+    pub token: String,
+}
+
+/// `POST /api/v1/auth/verify-email`: confirms an address with its mailed link.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/verify-email",
+    tag = "accounts",
+    operation_id = "verify_email",
+    summary = "Confirm your e-mail address with the mailed link",
+    description = "New accounts are mailed a link (valid 7 days). Unconfirmed accounts work \
+        as usual, bookings included; the account shows `email_verified_at`.",
+    request_body = VerifyRequest,
+    responses(
+        (status = 204, description = "Confirmed"),
+        (status = 422, description = "`invalid_input`: the link expired or was used", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+)]
+pub async fn verify_email(
+    State(s): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    Json(req): Json<VerifyRequest>,
+) -> ApiResult<StatusCode> {
+    s.core.accounts().verify_email(&client, &req.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/me/verification-email`: mails the confirmation link again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/verification-email",
+    tag = "accounts",
+    operation_id = "resend_verification",
+    summary = "Mail the address confirmation link again",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 202, description = "Being sent (nothing is sent when the address is already confirmed)", body = Accepted),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+)]
+pub async fn resend_verification(
+    State(s): State<AppState>,
+    Extension(client): Extension<ClientInfo>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    s.core
+        .accounts()
+        .resend_verification(&actor, &client)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            message: "We are sending a new confirmation link to your address (unless it is already confirmed).".into(),
+        }),
+    ))
+}

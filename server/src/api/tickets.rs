@@ -167,7 +167,8 @@ pub async fn check_in(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
-    /// `dead` (default), `retrying`, `queued` or `delivered`.
+    /// `dead` (default), `retrying`, `queued` (due now), `scheduled` (due later: reminders)
+    /// or `delivered`.
     #[serde(default)]
     pub state: Option<String>,
     /// Only messages with a smaller id (the next page).
@@ -195,18 +196,12 @@ pub async fn outbox(
     CurrentUser(actor): CurrentUser,
     Query(q): Query<OutboxQuery>,
 ) -> ApiResult<Json<OutboxOverview>> {
-    let filter = match q.state.as_deref().unwrap_or("dead") {
-        "dead" => OutboxFilter::Dead,
-        "retrying" => OutboxFilter::Retrying,
-        "queued" => OutboxFilter::Queued,
-        "delivered" => OutboxFilter::Delivered,
-        _ => {
-            return Err(ApiError::invalid(
-                "state",
-                "state is one of dead, retrying, queued, delivered",
-            )
-            .into());
-        }
+    let Some(filter) = OutboxFilter::parse(q.state.as_deref().unwrap_or("dead")) else {
+        return Err(ApiError::invalid(
+            "state",
+            "state is one of dead, retrying, queued, scheduled, delivered",
+        )
+        .into());
     };
     Ok(Json(
         s.core

@@ -137,10 +137,22 @@ async fn the_confirmation_mail_carries_pdf_tickets_whose_qr_codes_verify_and_che
         .await;
         let booking_id = booking["id"].as_i64().unwrap();
 
-        // One mail arrives, to the buyer, with a stable Message-ID derived from the outbox row.
-        let msgs = sink.wait_for(20, |m| !m.is_empty()).await;
-        assert_eq!(msgs.len(), 1, "{}: one confirmation", app.engine);
-        let mail = MessageParser::default().parse(&msgs[0]).unwrap();
+        // One confirmation arrives, to the buyer, with a stable Message-ID derived from the
+        // outbox row. (New accounts also get their address confirmation links.)
+        let msgs = sink
+            .wait_for(20, |m| count_subject(m, "Your tickets") >= 1)
+            .await;
+        assert_eq!(
+            count_subject(&msgs, "Your tickets"),
+            1,
+            "{}: one confirmation",
+            app.engine
+        );
+        let mail = msgs
+            .iter()
+            .map(|raw| MessageParser::default().parse(raw).unwrap())
+            .find(|m| m.subject().is_some_and(|s| s.starts_with("Your tickets")))
+            .unwrap();
         assert_eq!(
             mail.to().unwrap().first().unwrap().address().unwrap(),
             buyer.email
@@ -330,20 +342,14 @@ async fn the_confirmation_mail_carries_pdf_tickets_whose_qr_codes_verify_and_che
         assert_eq!(list["revoked"].as_array().unwrap().len(), 2, "{list}");
         assert_eq!(list["public_key"]["x"], key["x"]);
         // The cancellation is mailed too.
-        let msgs = sink.wait_for(20, |m| m.len() >= 2).await;
-        let second = MessageParser::default().parse(&msgs[1]).unwrap();
-        assert!(
-            second.subject().unwrap().starts_with("Booking cancelled"),
-            "{:?}",
-            second.subject()
-        );
+        sink.wait_for(20, |m| count_subject(m, "Booking cancelled") == 1)
+            .await;
     }
 }
 
 #[tokio::test]
 async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     let sink = SmtpSink::start().await;
-    sink.fail_first(2);
     sink.reject_recipient("bounce-");
     let app = app_with_sink(
         TestDb::sqlite().await,
@@ -364,37 +370,54 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
         .await;
     let (event_id, tt) = event_ids(&ev);
 
-    // Two 451s, then accepted: delivered on the third attempt.
+    // Two 451s, then accepted: delivered on the third attempt. (The accounts' address
+    // confirmations go out first.)
     let good = app.user("good", "attendee").await;
+    sink.wait_for(20, |m| count_subject(m, "Confirm your e-mail") == 3)
+        .await;
+    sink.fail_first(2);
     book_named(&app, &good.token, event_id, tt, &["A"]).await;
-    let msgs = sink.wait_for(20, |m| !m.is_empty()).await;
-    assert_eq!(msgs.len(), 1);
+    let msgs = sink
+        .wait_for(20, |m| count_subject(m, "Your tickets") >= 1)
+        .await;
+    assert_eq!(count_subject(&msgs, "Your tickets"), 1);
     let delivered: Value = app
         .get("/api/v1/admin/outbox?state=delivered", Some(&admin.token))
         .await
         .json()
         .await
         .unwrap();
-    let row = &delivered["rows"][0];
+    let row = delivered["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "booking.confirmed")
+        .expect("the confirmation is delivered");
     assert_eq!(row["attempts"], 3, "{delivered}");
-    assert_eq!(row["kind"], "booking.confirmed");
 
     // A permanently refused address goes dead after three attempts; mail after it still flows.
     let bounce = app.user("bounce", "attendee").await;
     book_named(&app, &bounce.token, event_id, tt, &["B"]).await;
     let later = app.user("later", "attendee").await;
     book_named(&app, &later.token, event_id, tt, &["C"]).await;
-    sink.wait_for(20, |m| m.len() >= 2).await;
+    sink.wait_for(20, |m| count_subject(m, "Your tickets") >= 2)
+        .await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    let dead = loop {
+    // The bounced address's confirmation link dies too; the booking's is the one followed.
+    let row = loop {
         let v: Value = app
             .get("/api/v1/admin/outbox?state=dead", Some(&admin.token))
             .await
             .json()
             .await
             .unwrap();
-        if v["dead"] == 1 {
-            break v;
+        if let Some(r) = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["kind"] == "booking.confirmed")
+        {
+            break r.clone();
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -402,7 +425,7 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    let row = &dead["rows"][0];
+    let row = &row;
     assert_eq!(row["attempts"], 3);
     assert!(row["last_error"].as_str().unwrap().contains("550"), "{row}");
     let to: Vec<String> = sink
@@ -461,7 +484,7 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
         r.status() == 204 || r.status() == 404,
         "retrying a live message is not found"
     );
-    assert!(v["dead"].as_i64().unwrap() <= 1);
+    assert!(v["dead"].as_i64().unwrap() <= 2, "{v}");
     let r = app
         .get("/api/v1/admin/outbox?state=nonsense", Some(&admin.token))
         .await;
@@ -478,6 +501,13 @@ async fn temporary_refusals_are_retried_and_a_dead_letter_blocks_nothing() {
     let health: Value = app.get("/health", None).await.json().await.unwrap();
     assert_eq!(health["mail"]["status"], "ok", "{health}");
     assert_eq!(health["mail"]["transport"], sink.url());
+}
+
+/// How many of `msgs` have a subject starting with `prefix`.
+fn count_subject(msgs: &[Vec<u8>], prefix: &str) -> usize {
+    msgs.iter()
+        .filter(|raw| envelope(raw).1.starts_with(prefix))
+        .count()
 }
 
 /// A parsed mail's recipient, subject and Message-ID.
@@ -505,8 +535,8 @@ async fn reminders_follow_the_event_skip_who_opted_out_and_stop_with_one_click()
             app.user("bob", "attendee").await,
             app.user("cy", "attendee").await,
         );
-        // The reminder is due an hour before the start: 10 s from now.
-        let starts = chrono::Utc::now() + chrono::Duration::seconds(3600 + 10);
+        // The reminder is due an hour before the start: 20 s from now.
+        let starts = chrono::Utc::now() + chrono::Duration::seconds(3600 + 20);
         let mut body = json!({
             "title": "Reminder Night", "description": "d", "venue": "Old Hall", "city": "Berlin",
             "category": "music", "starts_at": starts.to_rfc3339(),
@@ -576,6 +606,23 @@ async fn reminders_follow_the_event_skip_who_opted_out_and_stop_with_one_click()
                 == 3
         })
         .await;
+        // Admins see the reminders waiting as scheduled, not as due.
+        let admin = app.user("admin", "admin").await;
+        let o: Value = app
+            .get("/api/v1/admin/outbox?state=scheduled", Some(&admin.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(o["scheduled"].as_i64().unwrap() >= 2, "{o}");
+        assert!(
+            o["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["kind"] == "booking.reminder"),
+            "{o}"
+        );
         let moved = starts + chrono::Duration::seconds(4);
         body["starts_at"] = json!(moved.to_rfc3339());
         body["ends_at"] = json!((moved + chrono::Duration::hours(2)).to_rfc3339());
@@ -594,7 +641,7 @@ async fn reminders_follow_the_event_skip_who_opted_out_and_stop_with_one_click()
         // Ann (reminders on, booked) gets one reminder, for the new start; Bob (off) and Cy
         // (cancelled) none. Ann and Bob hear of the change; Cy does not.
         let msgs = sink
-            .wait_for(40, |m| {
+            .wait_for(60, |m| {
                 m.iter()
                     .any(|raw| envelope(raw).1.starts_with("Reminder: Reminder Night"))
             })
@@ -741,5 +788,159 @@ async fn reminders_follow_the_event_skip_who_opted_out_and_stop_with_one_click()
             .await
             .unwrap();
         assert!(html.contains("Reminders are off"), "{html}");
+    }
+}
+
+/// The first link in a mail's text part that contains `part`.
+fn link_in(raw: &[u8], part: &str) -> String {
+    let m = MessageParser::default().parse(raw).unwrap();
+    let text = m.body_text(0).unwrap().to_string();
+    text.split_whitespace()
+        .find(|w| w.contains(part))
+        .unwrap_or_else(|| panic!("no {part} link in: {text}"))
+        .trim_end_matches(['.', ',', ')'])
+        .to_string()
+}
+
+#[tokio::test]
+async fn mailed_links_confirm_an_address_and_set_a_new_password_once() {
+    for db in TestDb::all().await {
+        let sink = SmtpSink::start().await;
+        let app = app_with_sink(db, &sink, &[]).await;
+        let pat = app.user("pat", "attendee").await;
+        let me: Value = app
+            .get("/api/v1/me", Some(&pat.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(me["email_verified_at"].is_null(), "{me}");
+
+        // Sign-up mails a confirmation link; the mailed page only asks, the API confirms once.
+        let msgs = sink
+            .wait_for(20, |m| count_subject(m, "Confirm your e-mail") == 1)
+            .await;
+        let mail = msgs
+            .iter()
+            .find(|raw| envelope(raw).1.starts_with("Confirm your e-mail"))
+            .unwrap();
+        assert_eq!(envelope(mail).0, pat.email);
+        let link = link_in(mail, "/verify-email/");
+        let token = link.rsplit('/').next().unwrap().to_string();
+        let page = app.http.get(&link).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("Confirm my address"));
+        let me: Value = app
+            .get("/api/v1/me", Some(&pat.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            me["email_verified_at"].is_null(),
+            "opening the page changes nothing"
+        );
+        let r = app
+            .post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+            .await;
+        assert_eq!(r.status(), 204);
+        let me: Value = app
+            .get("/api/v1/me", Some(&pat.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(me["email_verified_at"].is_string(), "{me}");
+        let r = app
+            .post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+            .await;
+        assert_eq!(
+            error_of(r, 422).await["field"],
+            "token",
+            "a link works once"
+        );
+
+        // "Forgot password" answers the same for a known and an unknown address.
+        let known = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({ "email": pat.email }),
+            )
+            .await;
+        assert_eq!(known.status(), 202);
+        let known = known.text().await.unwrap();
+        let unknown = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({ "email": "nobody-here@example.com" }),
+            )
+            .await;
+        assert_eq!(unknown.status(), 202);
+        assert_eq!(unknown.text().await.unwrap(), known);
+        let r = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({ "email": "not an address" }),
+            )
+            .await;
+        error_of(r, 422).await;
+        let msgs = sink
+            .wait_for(20, |m| count_subject(m, "Set a new password") == 1)
+            .await;
+        let mail = msgs
+            .iter()
+            .find(|raw| envelope(raw).1.starts_with("Set a new password"))
+            .unwrap();
+        assert_eq!(
+            envelope(mail).0,
+            pat.email,
+            "only the known address got mail"
+        );
+        let link = link_in(mail, "/reset-password/");
+        let token = link.rsplit('/').next().unwrap().to_string();
+        assert!(
+            !token.contains(&pat.id.to_string()) || token.len() > 20,
+            "{token}"
+        );
+
+        // A weak password or a forged link changes nothing; the real link sets it once.
+        let confirm = |token: String, pw: &str| {
+            app.post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({ "token": token, "new_password": pw }),
+            )
+        };
+        let r = confirm(token.clone(), "password123").await;
+        assert_eq!(error_of(r, 422).await["field"], "new_password");
+        let mut forged = token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        let r = confirm(forged, "a brand new passphrase 2026").await;
+        assert_eq!(error_of(r, 422).await["field"], "token");
+        let r = confirm(token.clone(), "a brand new passphrase 2026").await;
+        assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+        let r = confirm(token.clone(), "another new passphrase 2027").await;
+        assert_eq!(
+            error_of(r, 422).await["field"],
+            "token",
+            "a link works once"
+        );
+
+        // Every session ended; only the new password signs in.
+        let r = app.get("/api/v1/me", Some(&pat.token)).await;
+        assert_eq!(r.status(), 401, "the old session is over");
+        let login = |pw: &str| {
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "email": pat.email, "password": pw }),
+            )
+        };
+        assert_eq!(login(crate::helpers::PASSWORD).await.status(), 401);
+        assert_eq!(login("a brand new passphrase 2026").await.status(), 200);
     }
 }

@@ -12,7 +12,7 @@ struct State {
     accepted: Vec<Vec<u8>>,
     /// DATA commands answered so far (accepted or refused).
     data_seen: usize,
-    /// Answer `451` to this many DATA commands first.
+    /// Answer `451` to DATA commands while fewer than this many were seen.
     fail_first: usize,
     /// Refuse RCPT to addresses containing this with `550`.
     reject_rcpt: Option<String>,
@@ -45,8 +45,10 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// Answers the next `n` messages with `451` (try again later).
     pub fn fail_first(&self, n: usize) {
-        self.state.lock().unwrap().fail_first = n;
+        let mut s = self.state.lock().unwrap();
+        s.fail_first = s.data_seen + n;
     }
 
     pub fn reject_recipient(&self, part: &str) {
