@@ -944,3 +944,85 @@ async fn mailed_links_confirm_an_address_and_set_a_new_password_once() {
         assert_eq!(login("a brand new passphrase 2026").await.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn dropped_connections_lose_no_confirmation_and_a_resend_keeps_its_message_id() {
+    use crate::smtp_sink::Fault;
+    let sink = SmtpSink::start().await;
+    let app = app_with_sink(
+        TestDb::sqlite().await,
+        &sink,
+        &[("EVENTLY_OUTBOX_RETRY_MS", "100")],
+    )
+    .await;
+    let org = app.user("org", "organizer").await;
+    let ev = app
+        .published_event(
+            &org,
+            json!([{"name": "GA", "price_cents": 0, "capacity": 50}]),
+        )
+        .await;
+    let (event_id, tt) = event_ids(&ev);
+    let mut buyers = Vec::new();
+    for i in 0..6 {
+        buyers.push(app.user(&format!("b{i}"), "attendee").await);
+    }
+    sink.wait_for(20, |m| count_subject(m, "Confirm your e-mail") == 7)
+        .await;
+    // The next six messages: three connections drop mid-message, three after the message
+    // arrived but before the sink answered.
+    sink.faults(&[
+        Fault::DropMidMessage,
+        Fault::LoseReply,
+        Fault::DropMidMessage,
+        Fault::LoseReply,
+        Fault::DropMidMessage,
+        Fault::LoseReply,
+    ]);
+    let mut bookings = Vec::new();
+    for (i, b) in buyers.iter().enumerate() {
+        let r = app
+            .book(
+                &b.token,
+                event_id,
+                json!({"ticket_type_id": tt, "quantity": 1}),
+                &format!("k{i}"),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        bookings.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let distinct = |msgs: &[Vec<u8>]| {
+        msgs.iter()
+            .map(|raw| envelope(raw))
+            .filter(|e| e.1.starts_with("Your tickets"))
+            .map(|e| e.2)
+            .collect::<std::collections::HashSet<_>>()
+    };
+    // Six confirmations, three of them twice; then a moment for anything more to show up.
+    sink.wait_for(30, |m| {
+        distinct(m).len() == 6 && count_subject(m, "Your tickets") >= 9
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let msgs = sink.messages();
+    let ids = distinct(&msgs);
+    for b in &bookings {
+        assert!(
+            ids.iter()
+                .any(|id| id.contains(&format!("booking.confirmed-{b}@"))),
+            "booking {b} was confirmed: {ids:?}"
+        );
+    }
+    let raw = count_subject(&msgs, "Your tickets");
+    eprintln!(
+        "dropped connections: {} confirmations, {raw} messages received, {} raw duplicates (same Message-ID)",
+        ids.len(),
+        raw - ids.len()
+    );
+    assert_eq!(
+        raw - ids.len(),
+        3,
+        "each lost reply is one resend with the same Message-ID, and nothing else is doubled"
+    );
+}

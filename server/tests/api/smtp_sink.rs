@@ -1,7 +1,8 @@
 //! A real SMTP server on loopback for the delivery tests: it speaks enough of RFC 5321 for
 //! lettre (EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT), keeps every message
-//! it accepted, and can be told to refuse: a temporary 451 for the first N messages, or a
-//! permanent 550 for one recipient.
+//! it accepted, and can be told to misbehave: a temporary 451 for the next N messages, a
+//! permanent 550 for one recipient, a connection that drops mid-message, or one that drops
+//! after the whole message arrived but before the reply (so the sender resends it).
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -16,6 +17,18 @@ struct State {
     fail_first: usize,
     /// Refuse RCPT to addresses containing this with `550`.
     reject_rcpt: Option<String>,
+    /// Faults for the next messages, in order.
+    faults: std::collections::VecDeque<Fault>,
+}
+
+/// What goes wrong with one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The connection drops halfway through the message: nothing is accepted.
+    DropMidMessage,
+    /// The whole message arrives and is kept, then the connection drops before the `250`:
+    /// the sender cannot know, sends it again, and the sink holds a duplicate.
+    LoseReply,
 }
 
 #[derive(Clone)]
@@ -49,6 +62,15 @@ impl SmtpSink {
     pub fn fail_first(&self, n: usize) {
         let mut s = self.state.lock().unwrap();
         s.fail_first = s.data_seen + n;
+    }
+
+    /// Lets the next messages meet these faults, one each, in order.
+    pub fn faults(&self, faults: &[Fault]) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .extend(faults.iter().copied());
     }
 
     pub fn reject_recipient(&self, part: &str) {
@@ -110,8 +132,13 @@ async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io:
                 b"554 5.5.1 no valid recipients\r\n"
             } else {
                 w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                let fault = st.lock().unwrap().faults.pop_front();
                 let mut body = Vec::new();
                 loop {
+                    if fault == Some(Fault::DropMidMessage) && body.len() > 512 {
+                        // Hang up mid-message.
+                        return Ok(());
+                    }
                     let mut l = Vec::new();
                     if r.read_until(b'\n', &mut l).await? == 0 {
                         return Ok(());
@@ -126,6 +153,11 @@ async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io:
                 }
                 let mut s = st.lock().unwrap();
                 s.data_seen += 1;
+                if fault == Some(Fault::LoseReply) {
+                    // Kept, but the sender never hears so.
+                    s.accepted.push(body);
+                    return Ok(());
+                }
                 if s.data_seen <= s.fail_first {
                     b"451 4.3.0 try again later\r\n"
                 } else {
