@@ -117,6 +117,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organizer/events/new") view=pages::organizer::NewEventPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/:id") view=pages::organizer::EventDashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/:id/edit") view=pages::organizer::EditEventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/:id/scan") view=pages::organizer::ScanPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view=pages::recovery::ForgotPasswordPage ssr=SsrMode::Async/>

@@ -118,6 +118,13 @@ fn status_label(status: axum::http::StatusCode) -> SharedString {
 /// The policy for responses that are not pages.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The door scanner page (`/organizer/events/{id}/scan`): the one page allowed the camera.
+pub fn is_scanner_page(path: &str) -> bool {
+    path.strip_prefix("/organizer/events/")
+        .and_then(|rest| rest.strip_suffix("/scan"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Headers every response carries; HSTS in production. Also: a page that redirects while
 /// rendering (for example to the sign-in page) answers a real `302` to every client, not only
 /// to those that sent `Accept: text/html`; server-function calls keep Leptos's own protocol.
@@ -127,6 +134,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let no_store = NO_STORE_PATHS
         .iter()
         .any(|p| req.uri().path().starts_with(p));
+    let scanner = is_scanner_page(req.uri().path());
     let mut res = next.run(req).await;
     let html = res
         .headers()
@@ -160,9 +168,11 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     );
     h.insert(
         "permissions-policy",
-        HeaderValue::from_static(
-            "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()",
-        ),
+        HeaderValue::from_static(if scanner {
+            "camera=(self), microphone=(), geolocation=(), payment=(), interest-cohort=()"
+        } else {
+            "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
+        }),
     );
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
@@ -299,6 +309,20 @@ mod tests {
         assert!(!valid_request_id(&[b'a'; MAX_REQUEST_ID + 1]));
         for bad in ["a b", "a\"b", "id=1 level=error", "x/y", "é"] {
             assert!(!valid_request_id(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_scanner_page_may_use_the_camera() {
+        assert!(is_scanner_page("/organizer/events/12/scan"));
+        for p in [
+            "/organizer/events//scan",
+            "/organizer/events/12/scan/x",
+            "/organizer/events/12",
+            "/organizer/events/1x/scan",
+            "/events/12/scan",
+        ] {
+            assert!(!is_scanner_page(p), "{p}");
         }
     }
 

@@ -414,9 +414,54 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
                 })}
             </Transition>
             <crate::pages::organizer_waitlist::EventWaitlists event_id=id()/>
+            <p><a class="button secondary" href=move || format!("/organizer/events/{}/scan", id())>"Scan tickets with a camera"</a></p>
             <CheckInPanel event_id=id()/>
             <Attendees id=id()/>
         </section>
+    }
+}
+
+/// The door scanner: a camera reads ticket QR codes (`public/scanner.js`, with jsQR where
+/// the browser has no `BarcodeDetector`); checks work offline with the downloaded ticket list.
+/// The only page allowed the camera (`Permissions-Policy: camera=(self)`).
+#[component]
+pub fn ScanPage() -> impl IntoView {
+    let id = event_id();
+    view! {
+        <PageTitle text="Scan tickets · Organizer · Evently"/>
+        <Meta name="robots" content="noindex"/>
+        <RequireUser next="/organizer" children=move |u| {
+            if u.role != "organizer" && u.role != "admin" {
+                return organizers_only();
+            }
+            let id = id();
+            view! {
+                <section class="container narrow stack" id="scanner" data-event=id>
+                    <header class="page-header">
+                        <h1>"Scan tickets"</h1>
+                        <p><a href=format!("/organizer/events/{id}")>"Back to the event"</a></p>
+                    </header>
+                    <p class="muted">"Hold a ticket's QR code (on a phone or on paper) in front of the camera. Each ticket is let in once; a cancelled ticket, another event's ticket or a forged code is refused. Without a network, tickets are checked against the list downloaded when this page opened and sent once the network is back."</p>
+                    <div class="scanner-view">
+                        <video muted=true playsinline=true hidden=true aria-label="Camera view"></video>
+                    </div>
+                    <p class="actions">
+                        <button type="button" class="button" data-start>"Start the camera"</button>
+                        <button type="button" class="button secondary" data-stop hidden=true>"Stop the camera"</button>
+                    </p>
+                    <p class="hint" data-status role="status">"Loading the ticket list…"</p>
+                    <div data-result role="alert" hidden=true></div>
+                    <form data-manual class="search-bar" aria-label="Check in by code">
+                        <label class="visually-hidden" for="scan-code">"Ticket code"</label>
+                        <input id="scan-code" name="token" placeholder="Ticket code or QR text" autocomplete="off" autocapitalize="characters" spellcheck="false"/>
+                        <button type="submit" class="button">"Check in"</button>
+                    </form>
+                    <noscript><p>"The camera needs JavaScript. Check tickets in by code on "<a href=format!("/organizer/events/{id}")>"the event's page"</a>"."</p></noscript>
+                    <script src="/vendor/jsQR.js" defer=true></script>
+                    <script type="module" src="/scanner.js"></script>
+                </section>
+            }.into_any()
+        }/>
     }
 }
 
