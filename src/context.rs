@@ -19,6 +19,9 @@ pub struct CoreSettings {
     pub ticket_keys: crate::tickets::TicketKeys,
     /// How the outbox is delivered.
     pub outbox: crate::notifications::OutboxSettings,
+    /// Whether holding or booking seats (and joining a waitlist) needs a confirmed e-mail
+    /// address (`EVENTLY_REQUIRE_VERIFIED_EMAIL`; off by default).
+    pub require_verified_email: bool,
 }
 
 /// The shared handles; cheap to clone (one `Arc`).

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     /// Joining a waitlist while seats can still be booked.
     SeatsAvailable,
     EmailTaken,
+    /// Holding seats needs a confirmed e-mail address on this site.
+    EmailUnverified,
     /// A ticket scanned a second time.
     AlreadyCheckedIn,
     /// A ticket of a cancelled booking.
@@ -52,7 +54,7 @@ impl ErrorCode {
             ErrorCode::InvalidInput | ErrorCode::IdempotencyMismatch => 422,
             ErrorCode::MissingIdempotencyKey => 400,
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::SoldOut
             | ErrorCode::SaleClosed
@@ -93,6 +95,7 @@ impl ErrorCode {
             ErrorCode::SeatLimit => "seat_limit",
             ErrorCode::SeatsAvailable => "seats_available",
             ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::EmailUnverified => "email_unverified",
             ErrorCode::AlreadyCheckedIn => "already_checked_in",
             ErrorCode::TicketRevoked => "ticket_revoked",
             ErrorCode::InvalidTicket => "invalid_ticket",

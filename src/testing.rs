@@ -163,6 +163,7 @@ pub fn core_with_clock(db: &Db, start_ms: i64) -> Core {
             token_keys: keys,
             ticket_keys: crate::tickets::TicketKeys::from_seed(TEST_SIGNING_KEY),
             outbox: crate::notifications::OutboxSettings::default(),
+            require_verified_email: false,
         },
         LiveBus::new(),
         crate::ratelimit::RateLimiter::new(false, None),

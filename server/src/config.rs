@@ -93,6 +93,9 @@ pub struct Config {
     /// `EVENTLY_OUTBOX_MAX_ATTEMPTS` (default 8) and `EVENTLY_OUTBOX_RETRY_MS` (the first
     /// retry's wait, default 30,000 ms, doubling up to an hour).
     pub outbox: evently::notifications::OutboxSettings,
+    /// `EVENTLY_REQUIRE_VERIFIED_EMAIL` (`on`/`off`, default off): holding or booking seats
+    /// and joining a waitlist need a confirmed e-mail address.
+    pub require_verified_email: bool,
 }
 
 /// Where the DKIM key is.
@@ -233,6 +236,16 @@ impl Config {
             Some(other) => {
                 return Err(err(
                     "EVENTLY_RATE_LIMITS",
+                    format!("{other:?} is not `on` or `off`"),
+                ));
+            }
+        };
+        let require_verified_email = match nonempty("EVENTLY_REQUIRE_VERIFIED_EMAIL").as_deref() {
+            None | Some("off") | Some("false") | Some("0") => false,
+            Some("on") | Some("true") | Some("1") => true,
+            Some(other) => {
+                return Err(err(
+                    "EVENTLY_REQUIRE_VERIFIED_EMAIL",
                     format!("{other:?} is not `on` or `off`"),
                 ));
             }
@@ -432,6 +445,7 @@ impl Config {
             dkim,
             ticket_key,
             outbox,
+            require_verified_email,
         })
     }
 

@@ -153,6 +153,7 @@ pub async fn build_core(
             token_keys: keys,
             ticket_keys: ticket_keys(config)?,
             outbox: config.outbox.clone(),
+            require_verified_email: config.require_verified_email,
         },
         LiveBus::new(),
         limiter,

@@ -36,6 +36,8 @@ pub enum BookingError {
     InvalidAttendeeName(usize),
     #[error("rate limited")]
     RateLimited(u64),
+    #[error("e-mail address not confirmed")]
+    EmailUnverified,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -100,6 +102,10 @@ impl From<BookingError> for ApiError {
             BookingError::HoldNotActive(status) => ApiError::new(
                 ErrorCode::Conflict,
                 format!("This hold is {status} and can no longer be used"),
+            ),
+            BookingError::EmailUnverified => ApiError::new(
+                ErrorCode::EmailUnverified,
+                "Confirm your e-mail address first: open the link we sent you, or ask for a new one on your account page",
             ),
             BookingError::OfferNotRenewable => ApiError::new(
                 ErrorCode::Conflict,

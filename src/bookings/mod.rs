@@ -55,6 +55,21 @@ pub struct BookingService {
     engine: Engine,
 }
 
+/// Refuses people whose address is not confirmed, when the site asks for that
+/// (`require_verified_email`): one read of their row, only then.
+pub(crate) async fn require_confirmed_address(ctx: &Ctx, user_id: i64) -> Result<(), BookingError> {
+    if !ctx.settings().require_verified_email {
+        return Ok(());
+    }
+    let user = store::users::by_id(ctx.db(), user_id)
+        .await
+        .map_err(|e| BookingError::db("user lookup failed", e))?;
+    match user {
+        Some(u) if u.email_verified_at.is_some() => Ok(()),
+        _ => Err(BookingError::EmailUnverified),
+    }
+}
+
 impl BookingService {
     pub(crate) fn new(ctx: Ctx) -> Self {
         BookingService {
@@ -113,6 +128,7 @@ impl BookingService {
 
     async fn take(&self, req: TakeRequest) -> Result<Taken, BookingError> {
         check_idempotency_key(&req.idempotency_key)?;
+        require_confirmed_address(&self.ctx, req.user_id).await?;
         let subject = req.user_id.to_string();
         if let Verdict::Limited { retry_after_secs } =
             self.ctx.limiter().hit(tiers::BOOKING, &subject).await

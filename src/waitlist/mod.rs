@@ -77,6 +77,7 @@ impl WaitlistService {
         {
             return Err(WaitlistError::RateLimited(retry_after_secs));
         }
+        crate::bookings::require_confirmed_address(&self.ctx, actor.user_id).await?;
         let fail = |e| WaitlistError::db("joining a waitlist failed", e);
         let mut stx = SeatTx::begin(&self.ctx).await.map_err(fail)?;
         let Some(tt) = stx.lock(ticket_type_id).await.map_err(fail)? else {

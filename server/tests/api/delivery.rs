@@ -1026,3 +1026,60 @@ async fn dropped_connections_lose_no_confirmation_and_a_resend_keeps_its_message
         "each lost reply is one resend with the same Message-ID, and nothing else is doubled"
     );
 }
+
+#[tokio::test]
+async fn with_the_switch_on_only_confirmed_addresses_hold_seats() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_sink(
+        TestDb::sqlite().await,
+        &sink,
+        &[("EVENTLY_REQUIRE_VERIFIED_EMAIL", "on")],
+    )
+    .await;
+    let org = app.user("org", "organizer").await;
+    let ev = app
+        .published_event(
+            &org,
+            json!([{"name": "GA", "price_cents": 0, "capacity": 5}]),
+        )
+        .await;
+    let (event_id, tt) = event_ids(&ev);
+    let kim = app.user("kim", "attendee").await;
+    let r = app
+        .book(
+            &kim.token,
+            event_id,
+            json!({"ticket_type_id": tt, "quantity": 1}),
+            "first",
+        )
+        .await;
+    let err = error_of(r, 403).await;
+    assert_eq!(err["code"], "email_unverified", "{err}");
+    let msgs = sink
+        .wait_for(20, |m| {
+            m.iter().any(|raw| {
+                let e = envelope(raw);
+                e.0 == kim.email && e.1.starts_with("Confirm your e-mail")
+            })
+        })
+        .await;
+    let mail = msgs
+        .iter()
+        .find(|raw| envelope(raw).0 == kim.email)
+        .unwrap();
+    let link = link_in(mail, "/verify-email/");
+    let token = link.rsplit('/').next().unwrap();
+    let r = app
+        .post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = app
+        .book(
+            &kim.token,
+            event_id,
+            json!({"ticket_type_id": tt, "quantity": 1}),
+            "second",
+        )
+        .await;
+    assert_eq!(r.status(), 201, "confirmed: booking works");
+}
