@@ -25,6 +25,9 @@ pub enum Bench {
     /// A sold-out ticket type's waitlist: thousands join at once, cancellations come back in
     /// bursts as offers on the people's live sockets.
     Waitlist(crate::commands::bench_waitlist::WaitlistBench),
+    /// A flash sale with mail delivery measured: an SMTP sink on loopback receives the
+    /// confirmations (start the server with `SMTP_URL=smtp://127.0.0.1:<smtp-port>`).
+    Notify(crate::commands::bench_notify::Notify),
 }
 
 #[derive(Args, Clone)]
@@ -70,6 +73,7 @@ pub fn run(which: Bench) -> ExitCode {
             Bench::SearchSweep(args) => crate::commands::bench_sweep::run(args).await,
             Bench::Live(args) => crate::commands::bench_live::run(args).await,
             Bench::Waitlist(args) => crate::commands::bench_waitlist::run(args).await,
+            Bench::Notify(args) => crate::commands::bench_notify::run(args).await,
         }
     });
     match result {
@@ -92,6 +96,8 @@ enum Outcome {
     Booked {
         id: i64,
         quantity: i64,
+        /// When the answer arrived (the booking had committed).
+        at: Instant,
     },
     SoldOut,
     /// The buyer reached the event's per-person seat limit (a correct refusal).
@@ -100,6 +106,20 @@ enum Outcome {
 }
 
 async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
+    Ok(sale(&args, |_| async {}).await?.0)
+}
+
+/// Runs a flash sale: its figures, and each booking made with when its answer came. `ready`
+/// runs once the buyers exist and before the first attempt (the notify bench waits there for
+/// their sign-up mail to drain).
+pub(crate) async fn sale<F, Fut>(
+    args: &FlashSale,
+    ready: F,
+) -> anyhow::Result<(Value, Vec<(i64, Instant)>)>
+where
+    F: FnOnce(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let base = loopback_only(&args.url)?;
     anyhow::ensure!(
         args.clients >= 1 && args.attempts >= args.clients,
@@ -153,6 +173,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
     anyhow::ensure!(r.status().is_success(), "publishing failed: {}", r.status());
 
     let tokens = buyers(&http, &base, args.clients, &tag).await?;
+    ready(args.clients).await;
     let per_client = args.attempts / args.clients;
     let extra = args.attempts % args.clients;
     let gate = std::sync::Arc::new(tokio::sync::Barrier::new(args.clients + 1));
@@ -183,6 +204,7 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
                             (201, _) => Outcome::Booked {
                                 id: body["id"].as_i64().unwrap_or(-1),
                                 quantity: body["quantity"].as_i64().unwrap_or(-1),
+                                at: Instant::now(),
                             },
                             (409, Some("sold_out")) => Outcome::SoldOut,
                             (409, Some("seat_limit")) => Outcome::SeatLimit,
@@ -206,17 +228,19 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
     let mut seat_limit = 0_usize;
     let mut per_client_seats = vec![0_i64; args.clients];
     let mut ids = std::collections::HashSet::new();
+    let mut booked = Vec::new();
     let mut first_error = None;
     for t in tasks {
         let (c, out) = t.await?;
         for (ms, o) in out {
             latencies.push(ms);
             match o {
-                Outcome::Booked { id, quantity } => {
+                Outcome::Booked { id, quantity, at } => {
                     seats += quantity;
                     bookings += 1;
                     per_client_seats[c] += quantity;
                     ids.insert(id);
+                    booked.push((id, at));
                 }
                 Outcome::SoldOut => sold_out += 1,
                 Outcome::SeatLimit => seat_limit += 1,
@@ -282,27 +306,30 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
         && available == args.seats - seats
         && ids.len() == bookings
         && stored_mismatch == 0;
-    Ok(json!({
-        "bench": "flash-sale",
-        "engine": engine,
-        "attempts": args.attempts,
-        "clients": args.clients,
-        "seats": args.seats,
-        "confirmed_seats": seats,
-        "bookings": bookings,
-        "sold_out": sold_out,
-        "seat_limit": seat_limit,
-        "errors": errors,
-        "duration_s": round2(elapsed),
-        "throughput_rps": round2(args.attempts as f64 / elapsed),
-        "latency_ms": {
-            "p50": round2(percentile(&latencies, 50.0)),
-            "p95": round2(percentile(&latencies, 95.0)),
-            "p99": round2(percentile(&latencies, 99.0)),
-            "max": round2(latencies.last().copied().unwrap_or(0.0)),
-        },
-        "seats_left_reported": available,
-        "buyers_whose_stored_bookings_differ": stored_mismatch,
-        "invariants_hold": invariants_hold,
-    }))
+    Ok((
+        json!({
+            "bench": "flash-sale",
+            "engine": engine,
+            "attempts": args.attempts,
+            "clients": args.clients,
+            "seats": args.seats,
+            "confirmed_seats": seats,
+            "bookings": bookings,
+            "sold_out": sold_out,
+            "seat_limit": seat_limit,
+            "errors": errors,
+            "duration_s": round2(elapsed),
+            "throughput_rps": round2(args.attempts as f64 / elapsed),
+            "latency_ms": {
+                "p50": round2(percentile(&latencies, 50.0)),
+                "p95": round2(percentile(&latencies, 95.0)),
+                "p99": round2(percentile(&latencies, 99.0)),
+                "max": round2(latencies.last().copied().unwrap_or(0.0)),
+            },
+            "seats_left_reported": available,
+            "buyers_whose_stored_bookings_differ": stored_mismatch,
+            "invariants_hold": invariants_hold,
+        }),
+        booked,
+    ))
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_common;
 pub mod bench_live;
+pub mod bench_notify;
 pub mod bench_reads;
 pub mod bench_sweep;
 pub mod bench_waitlist;

@@ -3,12 +3,12 @@
 //! after temporary refusals; a dead letter that blocks nothing and an admin can revive.
 
 use crate::helpers::{TestApp, error_of, event_ids, spawn_with};
-use crate::smtp_sink::SmtpSink;
 use base64::Engine;
 use evently::clock::Clock;
 use evently::testing::TestDb;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{Value, json};
+use server::smtp_sink::SmtpSink;
 use std::process::Command;
 
 /// Whether the PDF tools (poppler-utils, zbar-tools) are here; in CI they must be.
@@ -947,7 +947,7 @@ async fn mailed_links_confirm_an_address_and_set_a_new_password_once() {
 
 #[tokio::test]
 async fn dropped_connections_lose_no_confirmation_and_a_resend_keeps_its_message_id() {
-    use crate::smtp_sink::Fault;
+    use server::smtp_sink::Fault;
     let sink = SmtpSink::start().await;
     let app = app_with_sink(
         TestDb::sqlite().await,

@@ -18,5 +18,4 @@ mod live;
 mod openapi;
 mod pages;
 mod security;
-mod smtp_sink;
 mod waitlist;

@@ -1,16 +1,20 @@
-//! A real SMTP server on loopback for the delivery tests: it speaks enough of RFC 5321 for
+//! A real SMTP server on loopback, for the delivery tests and `server bench notify`: it
+//! speaks enough of RFC 5321 for
 //! lettre (EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT), keeps every message
 //! it accepted, and can be told to misbehave: a temporary 451 for the next N messages, a
 //! permanent 550 for one recipient, a connection that drops mid-message, or one that drops
 //! after the whole message arrived but before the reply (so the sender resends it).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 #[derive(Default)]
 struct State {
     accepted: Vec<Vec<u8>>,
+    /// When each accepted message arrived.
+    arrived: Vec<Instant>,
     /// DATA commands answered so far (accepted or refused).
     data_seen: usize,
     /// Answer `451` to DATA commands while fewer than this many were seen.
@@ -38,9 +42,21 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
+    /// A sink on a free loopback port.
+    ///
+    /// # Panics
+    /// When no loopback port can be had (tests only).
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        match SmtpSink::start_on(0).await {
+            Ok(s) => s,
+            Err(e) => panic!("the SMTP sink cannot listen: {e}"),
+        }
+    }
+
+    /// A sink on `127.0.0.1:port` (0: any free port).
+    pub async fn start_on(port: u16) -> std::io::Result<SmtpSink> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let port = listener.local_addr()?.port();
         let state = Arc::new(Mutex::new(State::default()));
         let st = state.clone();
         tokio::spawn(async move {
@@ -51,7 +67,27 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink { port, state }
+        Ok(SmtpSink { port, state })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The messages accepted from the `start`-th on, with when each arrived.
+    pub fn arrivals_from(&self, start: usize) -> Vec<(Instant, Vec<u8>)> {
+        let s = self.lock();
+        s.arrived
+            .iter()
+            .copied()
+            .zip(s.accepted.iter().cloned())
+            .skip(start)
+            .collect()
+    }
+
+    /// How many messages were accepted so far.
+    pub fn count(&self) -> usize {
+        self.lock().accepted.len()
     }
 
     pub fn url(&self) -> String {
@@ -60,29 +96,28 @@ impl SmtpSink {
 
     /// Answers the next `n` messages with `451` (try again later).
     pub fn fail_first(&self, n: usize) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.lock();
         s.fail_first = s.data_seen + n;
     }
 
     /// Lets the next messages meet these faults, one each, in order.
     pub fn faults(&self, faults: &[Fault]) {
-        self.state
-            .lock()
-            .unwrap()
-            .faults
-            .extend(faults.iter().copied());
+        self.lock().faults.extend(faults.iter().copied());
     }
 
     pub fn reject_recipient(&self, part: &str) {
-        self.state.lock().unwrap().reject_rcpt = Some(part.to_string());
+        self.lock().reject_rcpt = Some(part.to_string());
     }
 
     /// Every message accepted so far (raw RFC 5322 bytes).
     pub fn messages(&self) -> Vec<Vec<u8>> {
-        self.state.lock().unwrap().accepted.clone()
+        self.lock().accepted.clone()
     }
 
     /// Waits (at most `secs`) until `pred` holds for the accepted messages.
+    ///
+    /// # Panics
+    /// When it does not (a failed test).
     pub async fn wait_for(&self, secs: u64, pred: impl Fn(&[Vec<u8>]) -> bool) -> Vec<Vec<u8>> {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
         loop {
@@ -98,6 +133,10 @@ impl SmtpSink {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+fn lock(st: &Mutex<State>) -> MutexGuard<'_, State> {
+    st.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()> {
@@ -120,7 +159,7 @@ async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io:
             rcpt_refused = false;
             b"250 OK\r\n"
         } else if cmd.starts_with("RCPT TO") {
-            let reject = st.lock().unwrap().reject_rcpt.clone();
+            let reject = lock(&st).reject_rcpt.clone();
             if reject.is_some_and(|p| cmd.contains(&p.to_ascii_uppercase())) {
                 rcpt_refused = true;
                 b"550 5.1.1 no such mailbox here\r\n"
@@ -132,7 +171,7 @@ async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io:
                 b"554 5.5.1 no valid recipients\r\n"
             } else {
                 w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-                let fault = st.lock().unwrap().faults.pop_front();
+                let fault = lock(&st).faults.pop_front();
                 let mut body = Vec::new();
                 loop {
                     if fault == Some(Fault::DropMidMessage) && body.len() > 512 {
@@ -151,17 +190,19 @@ async fn session(sock: tokio::net::TcpStream, st: Arc<Mutex<State>>) -> std::io:
                     }
                     body.extend_from_slice(&l);
                 }
-                let mut s = st.lock().unwrap();
+                let mut s = lock(&st);
                 s.data_seen += 1;
                 if fault == Some(Fault::LoseReply) {
                     // Kept, but the sender never hears so.
                     s.accepted.push(body);
+                    s.arrived.push(Instant::now());
                     return Ok(());
                 }
                 if s.data_seen <= s.fail_first {
                     b"451 4.3.0 try again later\r\n"
                 } else {
                     s.accepted.push(body);
+                    s.arrived.push(Instant::now());
                     b"250 OK queued\r\n"
                 }
             }
