@@ -96,6 +96,10 @@ pub struct Config {
     /// `EVENTLY_REQUIRE_VERIFIED_EMAIL` (`on`/`off`, default off): holding or booking seats
     /// and joining a waitlist need a confirmed e-mail address.
     pub require_verified_email: bool,
+    /// `EVENTLY_DELIVERY` (`on`/`off`, default on): whether this instance runs the outbox
+    /// worker. Off on some instances to keep mail work away from them (at least one must
+    /// deliver); also how `bench notify` gets its baseline.
+    pub delivery: bool,
 }
 
 /// Where the DKIM key is.
@@ -246,6 +250,16 @@ impl Config {
             Some(other) => {
                 return Err(err(
                     "EVENTLY_REQUIRE_VERIFIED_EMAIL",
+                    format!("{other:?} is not `on` or `off`"),
+                ));
+            }
+        };
+        let delivery = match nonempty("EVENTLY_DELIVERY").as_deref() {
+            None | Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(err(
+                    "EVENTLY_DELIVERY",
                     format!("{other:?} is not `on` or `off`"),
                 ));
             }
@@ -446,6 +460,7 @@ impl Config {
             ticket_key,
             outbox,
             require_verified_email,
+            delivery,
         })
     }
 

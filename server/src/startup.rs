@@ -281,6 +281,8 @@ impl Application {
                 self.state.core.clone(),
                 stop_rx.clone(),
             )));
+        }
+        if self.options.workers && self.state.config.delivery {
             let core = &self.state.core;
             let deliverer = core.notifications().deliverer(
                 core.tickets().clone(),
@@ -292,6 +294,8 @@ impl Application {
                 deliverer,
                 stop_rx.clone(),
             )));
+        } else if self.options.workers {
+            tracing::info!("EVENTLY_DELIVERY=off: this instance delivers no mail; others must");
         }
         // Live availability: local changes into the hub (and out to Redis), the flusher,
         // and the Redis bridge when configured.
