@@ -46,13 +46,23 @@ function start(root) {
   async function loadList() {
     try {
       const r = await fetch(`/api/v1/events/${eventId}/scanner-list`, { credentials: 'same-origin' });
-      if (!r.ok) return;
+      if (!r.ok) {
+        say(r.status === 404
+          ? 'This event’s tickets are not yours to check (or the event does not exist).'
+          : `The ticket list could not be loaded (HTTP ${r.status}): scanning works only online.`);
+        return;
+      }
       list = await r.json();
-      key = await crypto.subtle.importKey('raw', b64url(list.public_key.x), { name: 'Ed25519' }, false, ['verify']);
+      try {
+        key = await crypto.subtle.importKey('raw', b64url(list.public_key.x), { name: 'Ed25519' }, false, ['verify']);
+      } catch {
+        say('This browser cannot check ticket signatures offline: scanning works online.');
+        return;
+      }
       root.dataset.offlineReady = 'true';
       say(`Ready. ${list.tickets.length} tickets and ${list.revoked.length} cancelled ones are kept for checking offline.`);
     } catch {
-      // No list: scanning still works online.
+      say('The ticket list could not be loaded: scanning works only online.');
     }
   }
 
