@@ -185,44 +185,23 @@ impl Deliverer {
                 starts_at,
                 ..
             } => {
-                let Some(doc) = store::tickets::booking_doc(db, *booking_id)
-                    .await
-                    .map_err(fail)?
-                else {
+                let Some(doc) = self.live_booking(*booking_id).await? else {
                     return Ok(None);
                 };
                 let now = self.ctx.clock().now_ms();
-                // Skipped, not sent: a cancelled booking or event, an erased account, a
-                // person who turned reminders off, an event that moved (its new reminder
-                // is on its way) or has begun.
-                if doc.user_deleted_at.is_some()
-                    || doc.status != BookingStatus::Confirmed
-                    || doc.event_status == EventStatus::Cancelled
-                    || !doc.email_reminders
-                    || doc.starts_at != *starts_at
-                    || doc.starts_at <= now
-                {
+                // Also skipped, not sent: a person who turned reminders off, an event that
+                // moved (its new reminder is on its way) or has begun.
+                if !doc.email_reminders || doc.starts_at != *starts_at || doc.starts_at <= now {
                     return Ok(None);
                 }
                 Ok(Some(self.reminder(&doc, now)))
             }
             Message::EventChanged {
                 booking_id, before, ..
-            } => {
-                let Some(doc) = store::tickets::booking_doc(db, *booking_id)
-                    .await
-                    .map_err(fail)?
-                else {
-                    return Ok(None);
-                };
-                if doc.user_deleted_at.is_some()
-                    || doc.status != BookingStatus::Confirmed
-                    || doc.event_status == EventStatus::Cancelled
-                {
-                    return Ok(None);
-                }
-                Ok(self.changed(&doc, before))
-            }
+            } => match self.live_booking(*booking_id).await? {
+                Some(doc) => Ok(self.changed(&doc, before)),
+                None => Ok(None),
+            },
             Message::WaitlistJoined { entry_id, .. }
             | Message::WaitlistOffer { entry_id, .. }
             | Message::WaitlistOfferExpiring { entry_id, .. }
@@ -350,6 +329,22 @@ impl Deliverer {
             self.tickets.link_key().unsubscribe_token(doc.user_id)
         ));
         l
+    }
+
+    /// A booking still worth writing about: confirmed, its event not cancelled, its buyer's
+    /// account not erased.
+    async fn live_booking(&self, booking_id: i64) -> Result<Option<BookingDocRow>, String> {
+        let doc = store::tickets::booking_doc(self.ctx.db(), booking_id)
+            .await
+            .map_err(|e| {
+                crate::db::log_failure("reading a notice's subject failed", &e);
+                "the database could not be read".to_string()
+            })?;
+        Ok(doc.filter(|d| {
+            d.user_deleted_at.is_none()
+                && d.status == BookingStatus::Confirmed
+                && d.event_status != EventStatus::Cancelled
+        }))
     }
 
     fn account_link(&self, link: &store::account_links::LinkRow, name: &str) -> Letter {
