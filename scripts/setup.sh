@@ -47,6 +47,12 @@ apt_install() {
   fi
 }
 
+# Web push encrypts with the `ece` crate, which links OpenSSL.
+if ! pkg-config --exists openssl 2>/dev/null; then
+  echo "==> installing Debian's libssl-dev and pkg-config (web push encryption links OpenSSL)"
+  apt_install libssl-dev pkg-config
+fi
+
 if ! command -v brotli >/dev/null 2>&1; then
   echo "==> installing Debian's brotli (precompressed site files)"
   apt_install brotli

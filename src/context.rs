@@ -22,6 +22,8 @@ pub struct CoreSettings {
     /// Whether holding or booking seats (and joining a waitlist) needs a confirmed e-mail
     /// address (`EVENTLY_REQUIRE_VERIFIED_EMAIL`; off by default).
     pub require_verified_email: bool,
+    /// Web push (the VAPID key and the push services allowed); `None` turns push off.
+    pub push: Option<crate::notifications::push::PushSettings>,
 }
 
 /// The shared handles; cheap to clone (one `Arc`).

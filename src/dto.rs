@@ -690,3 +690,72 @@ pub struct OutboxRowView {
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
 }
+
+/// One entry of your notification centre: what we told you about your bookings and
+/// waitlist places (the same notices go by e-mail and web push).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct NoticeView {
+    pub id: i64,
+    /// `booking.confirmed`, `waitlist.offer`, `booking.reminder`, ...
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// The page it is about (a path on this site).
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A page of your notifications, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct NoticePage {
+    pub notifications: Vec<NoticeView>,
+    pub unread: i64,
+    /// Pass as `before` for the next (older) page; null on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// A browser of yours that gets web push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PushDeviceView {
+    pub id: i64,
+    /// What the device is called (from its browser, or what you named it).
+    pub label: String,
+    /// The push service it goes through (its host name).
+    pub service: String,
+    pub created_at: DateTime<Utc>,
+    /// When a push last reached the push service for it.
+    pub last_delivered_at: Option<DateTime<Utc>>,
+}
+
+/// A browser's push subscription, as `PushSubscription.toJSON()` gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PushSubscriptionInput {
+    pub endpoint: String,
+    pub keys: PushKeysInput,
+    /// What to call the device (default: from the browser's user agent).
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// The keys of a push subscription (base64url).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PushKeysInput {
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// What a page needs to offer web push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PushSettingsView {
+    /// The application server key to subscribe with (VAPID, base64url); null when this
+    /// server has web push turned off.
+    pub public_key: Option<String>,
+    pub devices: Vec<PushDeviceView>,
+}

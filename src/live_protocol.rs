@@ -61,6 +61,12 @@ pub enum ServerMessage {
         entries: Vec<crate::dto::WaitlistEntryView>,
         at: i64,
     },
+    /// How many of your notifications are unread (connections opened with a session only):
+    /// sent when the connection opens and whenever a notice arrives or is read.
+    Notifications {
+        unread: i64,
+        at: i64,
+    },
     /// A refused message; the connection stays open.
     Error {
         code: String,

@@ -69,6 +69,12 @@ pub mod tiers {
         window: Duration::from_secs(60),
     };
     /// Check-ins by one staff account (a door may run several scanners on one account).
+    /// Registering browsers for web push, per person.
+    pub const PUSH_SUBSCRIBE: Limit = Limit {
+        name: "push-subscribe",
+        max: 30,
+        window: Duration::from_secs(60 * 60),
+    };
     pub const CHECK_IN: Limit = Limit {
         name: "check-in",
         max: 240,

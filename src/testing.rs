@@ -164,6 +164,7 @@ pub fn core_with_clock(db: &Db, start_ms: i64) -> Core {
             ticket_keys: crate::tickets::TicketKeys::from_seed(TEST_SIGNING_KEY),
             outbox: crate::notifications::OutboxSettings::default(),
             require_verified_email: false,
+            push: None,
         },
         LiveBus::new(),
         crate::ratelimit::RateLimiter::new(false, None),

@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password/:token") view=pages::recovery::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email/:token") view=pages::recovery::VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe/:token") view=pages::unsubscribe::UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=pages::admin::AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=pages::admin::AdminAuditPage ssr=SsrMode::Async/>

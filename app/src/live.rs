@@ -47,6 +47,9 @@ enum Incoming {
     Waitlist {
         entries: Vec<MyEntry>,
     },
+    Notifications {
+        unread: i64,
+    },
     #[serde(other)]
     Other,
 }
@@ -72,6 +75,8 @@ pub struct Live {
     waiting: RwSignal<HashMap<i64, i64>>,
     /// The signed-in person's waitlist entries, once the server sent them.
     mine: RwSignal<Option<Vec<MyEntry>>>,
+    /// The signed-in person's unread notifications, once the server said.
+    unread: RwSignal<Option<i64>>,
     state: RwSignal<LiveState>,
     /// event -> how many components on the page show it
     wanted: RwSignal<HashMap<i64, u32>>,
@@ -107,6 +112,11 @@ impl Live {
     /// The signed-in person's waitlist entries as last pushed (None before the first).
     pub fn my_entries(&self) -> Option<Vec<MyEntry>> {
         self.mine.get()
+    }
+
+    /// The signed-in person's unread notifications as last pushed (None before the first).
+    pub fn unread(&self) -> Option<i64> {
+        self.unread.get()
     }
 
     /// The event's status as last pushed (`cancelled` after a cancellation).
@@ -166,6 +176,12 @@ impl Live {
     fn apply(&self, text: &str) {
         // Signals change only when a value does: every update re-renders what reads them.
         let msg = serde_json::from_str::<Incoming>(text);
+        if let Ok(Incoming::Notifications { unread }) = msg {
+            if self.unread.get_untracked() != Some(unread) {
+                self.unread.set(Some(unread));
+            }
+            return;
+        }
         if let Ok(Incoming::Waitlist { entries }) = msg {
             if self.mine.with_untracked(|m| m.as_ref() != Some(&entries)) {
                 self.mine.set(Some(entries));
@@ -226,6 +242,7 @@ pub fn use_live() -> Option<Live> {
                 statuses: RwSignal::new(HashMap::new()),
                 waiting: RwSignal::new(HashMap::new()),
                 mine: RwSignal::new(None),
+                unread: RwSignal::new(None),
                 state: RwSignal::new(LiveState::Connecting),
                 wanted: RwSignal::new(HashMap::new()),
                 outbox: StoredValue::new(None),

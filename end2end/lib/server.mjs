@@ -86,7 +86,7 @@ async function runSeed(bin, env) {
  * Seeds a fresh database and serves it.
  * @returns {Promise<{ url: string, dataDir: string, stop: () => Promise<void>, logs: () => string }>}
  */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const bin = serverBinary();
   const site = siteRoot();
   if (!existsSync(bin)) {
@@ -110,6 +110,7 @@ export async function startServer() {
     EVENTLY_DATA_DIR: dataDir,
     EVENTLY_ADDR: `127.0.0.1:${port}`,
     EVENTLY_SITE_ROOT: site,
+    ...extraEnv,
   };
 
   try {

@@ -3,7 +3,7 @@
 //!
 //! A page is **personalised** when the request carries a session (a session cookie or a
 //! Bearer token), when its path is one of a person's own pages (`/account`, `/bookings`,
-//! `/checkout`, `/organizer`, `/admin`), or when the response sets a cookie: `private,
+//! `/checkout`, `/organizer`, `/admin`, `/notifications`), or when the response sets a cookie: `private,
 //! no-store`. Every other page is the same for every anonymous visitor: `public, max-age=0,
 //! must-revalidate` with `Vary: Cookie`, so a cache may keep it but must ask each time, and
 //! never hands an anonymous copy to someone with a session. Static files set their own
@@ -20,8 +20,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// Paths (and everything under them) that only make sense for one person.
-pub const PERSONAL_PATHS: [&str; 5] =
-    ["/account", "/bookings", "/checkout", "/organizer", "/admin"];
+pub const PERSONAL_PATHS: [&str; 6] = [
+    "/account",
+    "/bookings",
+    "/checkout",
+    "/organizer",
+    "/admin",
+    "/notifications",
+];
 
 /// `Cache-Control` of pages for anonymous visitors.
 pub const PUBLIC_PAGE: &str = "public, max-age=0, must-revalidate";

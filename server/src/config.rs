@@ -100,6 +100,12 @@ pub struct Config {
     /// worker. Off on some instances to keep mail work away from them (at least one must
     /// deliver); also how `bench notify` gets its baseline.
     pub delivery: bool,
+    /// `EVENTLY_VAPID_KEY`: the P-256 private key (64 hex digits) web push is signed with;
+    /// required in production, generated into the data dir otherwise.
+    pub vapid_key: Option<Secret>,
+    /// `EVENTLY_PUSH_HOSTS`: host names (comma-separated) push endpoints may have besides
+    /// the public push services; a listed loopback host may use plain `http` (tests).
+    pub push_hosts: Vec<String>,
 }
 
 /// Where the DKIM key is.
@@ -264,6 +270,33 @@ impl Config {
                 ));
             }
         };
+        let vapid_key = nonempty("EVENTLY_VAPID_KEY").map(Secret::new);
+        if let Some(k) = &vapid_key
+            && (k.expose().len() != 64 || hex::decode(k.expose()).is_err())
+        {
+            return Err(err(
+                "EVENTLY_VAPID_KEY",
+                "must be 64 hex digits (a P-256 private key): generate one with `openssl rand -hex 32`",
+            ));
+        }
+        let mut push_hosts: Vec<String> = evently::notifications::push::DEFAULT_HOSTS
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        for h in nonempty("EVENTLY_PUSH_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+        {
+            if h.contains('/') || h.contains(':') || h.contains('@') {
+                return Err(err(
+                    "EVENTLY_PUSH_HOSTS",
+                    format!("{h:?} is not a host name (no scheme, port or path)"),
+                ));
+            }
+            push_hosts.push(h);
+        }
         let db_pool = match nonempty("EVENTLY_DB_POOL") {
             None => 32,
             Some(v) => match v.parse::<u32>() {
@@ -395,6 +428,7 @@ impl Config {
         if env == Env::Production {
             for (var, secret) in [
                 ("EVENTLY_TICKET_KEY", &ticket_key),
+                ("EVENTLY_VAPID_KEY", &vapid_key),
                 ("EVENTLY_JWT_SECRET", &jwt_secret),
                 ("EVENTLY_METRICS_TOKEN", &metrics_token),
             ] {
@@ -434,6 +468,12 @@ impl Config {
                     "production needs the ticket signing key: 64 hex digits from `openssl rand -hex 32`",
                 ));
             }
+            if vapid_key.is_none() {
+                return Err(err(
+                    "EVENTLY_VAPID_KEY",
+                    "production needs the web push (VAPID) key: 64 hex digits from `openssl rand -hex 32`",
+                ));
+            }
         }
         Ok(Config {
             addr,
@@ -461,6 +501,8 @@ impl Config {
             outbox,
             require_verified_email,
             delivery,
+            vapid_key,
+            push_hosts,
         })
     }
 

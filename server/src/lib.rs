@@ -19,6 +19,7 @@ pub mod page_csp;
 pub mod redis_link;
 pub mod secrets;
 pub mod seo;
+pub mod push_sink;
 pub mod smtp_sink;
 pub mod startup;
 pub mod state;

@@ -110,6 +110,39 @@ fn ticket_keys(config: &Config) -> anyhow::Result<evently::tickets::TicketKeys> 
         .context("the ticket signing key must be at least 32 bytes")
 }
 
+/// Web push: the VAPID key from `EVENTLY_VAPID_KEY`, or in development one generated into
+/// the data directory on first start (production refuses to start without one).
+fn push_settings(config: &Config) -> anyhow::Result<evently::notifications::push::PushSettings> {
+    let bytes = match &config.vapid_key {
+        Some(k) => hex::decode(k.expose()).context("EVENTLY_VAPID_KEY is not hex")?,
+        None => {
+            anyhow::ensure!(
+                !config.production(),
+                "EVENTLY_VAPID_KEY is required in production"
+            );
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating {}", config.data_dir.display()))?;
+            let path = config.data_dir.join("vapid.key");
+            let (key, created) = secrets::read_or_create_key(&path)?;
+            if created {
+                tracing::info!(path = %path.display(), "generated a development web push (VAPID) key");
+            }
+            key
+        }
+    };
+    let from = config
+        .mail_from
+        .parse::<lettre::message::Mailbox>()
+        .map(|m| m.email.to_string())
+        .unwrap_or_else(|_| "tickets@localhost".into());
+    evently::notifications::push::PushSettings::new(
+        &bytes[..32.min(bytes.len())],
+        &format!("mailto:{from}"),
+        config.push_hosts.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("the web push key: {e}"))
+}
+
 /// The mail transport from `SMTP_URL` (or `.eml` files in the data dir) and the DKIM key.
 fn mailer(config: &Config) -> anyhow::Result<evently::notifications::Mailer> {
     let dkim = match &config.dkim {
@@ -154,6 +187,7 @@ pub async fn build_core(
             ticket_keys: ticket_keys(config)?,
             outbox: config.outbox.clone(),
             require_verified_email: config.require_verified_email,
+            push: Some(push_settings(config)?),
         },
         LiveBus::new(),
         limiter,

@@ -154,6 +154,12 @@ impl AccountService {
         let audit = store::audit::about_user(self.ctx.db(), actor.user_id)
             .await
             .map_err(fail)?;
+        let notices = store::inbox::list(self.ctx.db(), actor.user_id, None, i64::MAX)
+            .await
+            .map_err(fail)?;
+        let devices = store::inbox::subscriptions(self.ctx.db(), actor.user_id)
+            .await
+            .map_err(fail)?;
         Ok(json!({
             "exported_at": self.ctx.clock().now(),
             "account": user_view(&user),
@@ -164,6 +170,14 @@ impl AccountService {
                 "transactional_email": "booking confirmations (with the tickets), cancellations and waitlist notices are e-mailed to the account's address; they are not marketing and cannot be turned off",
             },
             "bookings": bookings,
+            "notifications": notices.iter().map(|n| json!({
+                "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
+                "created_at": to_datetime(n.created_at), "read_at": n.read_at.map(to_datetime),
+            })).collect::<Vec<_>>(),
+            "push_devices": devices.iter().map(|d| json!({
+                "label": d.label, "endpoint": d.endpoint, "created_at": to_datetime(d.created_at),
+                "last_delivered_at": d.last_ok_at.map(to_datetime),
+            })).collect::<Vec<_>>(),
             "holds": holds.iter().map(|h| json!({
                 "id": h.id, "event_id": h.event_id, "ticket_type_id": h.ticket_type_id, "quantity": h.quantity,
                 "status": h.status, "created_at": to_datetime(h.created_at), "expires_at": to_datetime(h.expires_at),

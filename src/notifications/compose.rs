@@ -32,6 +32,8 @@ pub struct Letter {
     pub attachments: Vec<Enclosure>,
     /// One-click unsubscribe (RFC 8058) for mail a person may turn off.
     pub unsubscribe: Option<String>,
+    /// Not mailed (the person turned this kind of mail off); other channels still carry it.
+    pub no_email: bool,
 }
 
 #[derive(Template)]

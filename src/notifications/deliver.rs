@@ -4,6 +4,7 @@
 use super::compose::{Enclosure, Letter, render};
 use super::links::AccountLinkParts;
 use super::mail::Mailer;
+use super::push::{Push, PushError, PushPayload, Pusher};
 use super::outbox::{Attempt, NotificationService};
 use super::reminders;
 use super::{CancelReason, EventPlaceTime, Message};
@@ -19,6 +20,16 @@ use crate::tickets::ics::{CalendarEntry, calendar};
 
 /// The e-mail channel's name in `outbox.done_channels`.
 pub const EMAIL: &str = "email";
+/// The notification centre's channel name.
+pub const INBOX: &str = "inbox";
+/// The prefix of a push subscription's channel name (`push:<subscription id>`).
+pub const PUSH: &str = "push";
+
+/// What the notification centre lists: everything said to a person about their bookings
+/// and waitlist places (account links are not news).
+fn inbox_kind(msg: &Message) -> bool {
+    !matches!(msg, Message::AccountLink { .. })
+}
 
 /// Turns outbox rows into mail. Cheap to clone.
 #[derive(Clone)]
@@ -26,6 +37,8 @@ pub struct Deliverer {
     ctx: Ctx,
     tickets: TicketService,
     mailer: Mailer,
+    /// Web push, when a VAPID key is configured.
+    pusher: Option<Pusher>,
     /// The public address of the site, for links (no trailing slash).
     site: String,
 }
@@ -37,6 +50,7 @@ impl NotificationService {
             ctx: self.ctx().clone(),
             tickets,
             mailer,
+            pusher: self.ctx().settings().push.clone().map(Pusher::new),
             site: site.trim_end_matches('/').to_string(),
         }
     }
@@ -47,7 +61,9 @@ impl Deliverer {
         &self.mailer
     }
 
-    /// Delivers `row` on every channel it has not reached yet.
+    /// Delivers `row` on every channel it has not reached yet: e-mail, the notification
+    /// centre (`inbox`) and each of the person's push subscriptions (`push:<id>`). A channel
+    /// that went out is recorded and never repeated; the others are retried.
     pub async fn attempt(&self, row: &ClaimedRow) -> Attempt {
         let mut done: Vec<String> = row
             .done_channels
@@ -55,9 +71,6 @@ impl Deliverer {
             .filter(|c| !c.is_empty())
             .map(str::to_string)
             .collect();
-        if done.iter().any(|c| c == EMAIL) {
-            return Attempt { done, error: None };
-        }
         let msg = match Message::from_row(&row.kind, &row.payload) {
             Ok(m) => m,
             Err(e) => {
@@ -67,9 +80,11 @@ impl Deliverer {
                 };
             }
         };
+        let has = |done: &[String], c: &str| done.iter().any(|d| d == c);
         // A confirmed booking's reminder is written before its confirmation goes out (so
         // a confirmation that fails to send still leaves its reminder scheduled).
         if let Message::BookingConfirmed { booking_id, .. } = &msg
+            && !has(&done, EMAIL)
             && let Err(e) = self.schedule_reminder(*booking_id).await
         {
             return Attempt {
@@ -77,26 +92,166 @@ impl Deliverer {
                 error: Some(e),
             };
         }
-        let error = match self.email(row, &msg).await {
-            Ok(()) => {
-                done.push(EMAIL.to_string());
-                None
+        let letter = match self.letter(&msg).await {
+            Ok(Some(l)) => l,
+            // Nobody to tell any more (an erased account, a deleted subject, an offer that
+            // ended before its reminder was due, a reminder overtaken by a move).
+            Ok(None) => return Attempt { done, error: None },
+            Err(e) => {
+                return Attempt {
+                    done,
+                    error: Some(e),
+                };
             }
-            Err(e) => Some(e),
         };
-        Attempt { done, error }
+        let mut errors = Vec::new();
+        if !has(&done, EMAIL) {
+            match self.email(row, &letter).await {
+                Ok(()) => done.push(EMAIL.to_string()),
+                Err(e) => errors.push(e),
+            }
+        }
+        let notice = self.notice(&msg, &letter);
+        if let (Some(user), true) = (msg.user_id(), !has(&done, INBOX) && inbox_kind(&msg)) {
+            match self.inbox(row, user, &msg, &notice).await {
+                Ok(()) => done.push(INBOX.to_string()),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let (Some(user), Some(policy)) = (msg.user_id(), self.push_policy(&msg)) {
+            self.push(row, user, &notice, policy, &mut done, &mut errors)
+                .await;
+        }
+        Attempt {
+            done,
+            error: (!errors.is_empty()).then(|| errors.join("; ")),
+        }
     }
 
-    async fn email(&self, row: &ClaimedRow, msg: &Message) -> Result<(), String> {
-        let Some(letter) = self.letter(msg).await? else {
-            // Nobody to tell any more (an erased account, a deleted subject, an offer that
-            // ended before its reminder was due, a reminder turned off or overtaken).
+    async fn email(&self, row: &ClaimedRow, letter: &Letter) -> Result<(), String> {
+        if letter.no_email {
             return Ok(());
-        };
+        }
         let id = message_id(row, self.mailer.from().email.domain());
         let mail =
-            render(&letter, self.mailer.from(), &id, &self.site).map_err(|e| e.to_string())?;
+            render(letter, self.mailer.from(), &id, &self.site).map_err(|e| e.to_string())?;
         self.mailer.send(mail).await.map_err(|e| e.text)
+    }
+
+    /// What the bell, the notifications page and a push say of a letter.
+    fn notice(&self, msg: &Message, letter: &Letter) -> PushPayload {
+        let url = letter
+            .action
+            .as_ref()
+            .and_then(|(_, u)| u.strip_prefix(&self.site))
+            .filter(|p| p.starts_with('/'))
+            .unwrap_or("/notifications")
+            .to_string();
+        PushPayload {
+            title: letter.heading.clone(),
+            body: letter.preheader.clone(),
+            url,
+            tag: msg.dedup_key().chars().take(64).collect(),
+        }
+    }
+
+    /// Stores the notice for the notification centre and tells the person's open pages.
+    async fn inbox(
+        &self,
+        row: &ClaimedRow,
+        user: i64,
+        msg: &Message,
+        notice: &PushPayload,
+    ) -> Result<(), String> {
+        let kind = msg.to_row().kind;
+        let new = store::inbox::NewNotice {
+            user_id: user,
+            outbox_id: row.id,
+            kind: &kind,
+            title: &notice.title,
+            body: &notice.body,
+            url: &notice.url,
+        };
+        store::inbox::insert(self.ctx.db(), &new, self.ctx.clock().now_ms())
+            .await
+            .map_err(|e| {
+                crate::db::log_failure("writing a notice failed", &e);
+                "the notification centre could not be written".to_string()
+            })?;
+        self.ctx.live().publish_users(vec![user]);
+        Ok(())
+    }
+
+    /// How long a push may wait for an offline device, and whether it is urgent; `None`
+    /// for what is not pushed.
+    fn push_policy(&self, msg: &Message) -> Option<(u32, bool)> {
+        self.pusher.as_ref()?;
+        let now = self.ctx.clock().now_ms();
+        let until = |ms: i64| ((ms - now) / 1000).clamp(60, 7 * 86_400) as u32;
+        Some(match msg {
+            Message::BookingConfirmed { .. } => (86_400, false),
+            Message::BookingCancelled { reason, .. } if *reason != CancelReason::Buyer => {
+                (86_400, false)
+            }
+            Message::EventChanged { .. } | Message::WaitlistClosed { .. } => (3 * 86_400, false),
+            Message::WaitlistOffer { expires_at, .. }
+            | Message::WaitlistOfferExpiring { expires_at, .. } => (until(*expires_at), true),
+            Message::Reminder { starts_at, .. } => (until(*starts_at), false),
+            _ => return None,
+        })
+    }
+
+    /// Pushes to each of the person's devices not reached yet. A device the push service
+    /// says is gone is forgotten.
+    async fn push(
+        &self,
+        row: &ClaimedRow,
+        user: i64,
+        notice: &PushPayload,
+        (ttl, urgent): (u32, bool),
+        done: &mut Vec<String>,
+        errors: &mut Vec<String>,
+    ) {
+        let Some(pusher) = &self.pusher else { return };
+        let db = self.ctx.db();
+        let subs = match store::inbox::subscriptions(db, user).await {
+            Ok(s) => s,
+            Err(e) => {
+                crate::db::log_failure("reading push subscriptions failed", &e);
+                errors.push("the push subscriptions could not be read".into());
+                return;
+            }
+        };
+        let topic = format!("evently{}", row.id);
+        for sub in subs {
+            let channel = format!("{PUSH}:{}", sub.id);
+            if done.contains(&channel) {
+                continue;
+            }
+            let push = Push {
+                endpoint: &sub.endpoint,
+                p256dh: &sub.p256dh,
+                auth: &sub.auth,
+                payload: notice,
+                ttl,
+                urgent,
+                topic: &topic,
+            };
+            let now = self.ctx.clock().now_ms();
+            match pusher.send(&push).await {
+                Ok(()) => {
+                    done.push(channel);
+                    let _ = store::inbox::delivered(db, sub.id, now).await;
+                }
+                Err(PushError::Gone) => {
+                    tracing::info!(subscription = sub.id, "push subscription gone; forgotten");
+                    if store::inbox::forget(db, sub.id).await.is_err() {
+                        errors.push("a gone push subscription could not be removed".into());
+                    }
+                }
+                Err(PushError::Failed(e)) => errors.push(format!("push {}: {e}", sub.id)),
+            }
+        }
     }
 
     /// Writes the reminder of a confirmed booking, if its event has one still to come.
@@ -189,12 +344,15 @@ impl Deliverer {
                     return Ok(None);
                 };
                 let now = self.ctx.clock().now_ms();
-                // Also skipped, not sent: a person who turned reminders off, an event that
-                // moved (its new reminder is on its way) or has begun.
-                if !doc.email_reminders || doc.starts_at != *starts_at || doc.starts_at <= now {
+                // Also skipped, not sent: an event that moved (its new reminder is on its
+                // way) or has begun. A person who turned e-mail reminders off still gets
+                // the other channels.
+                if doc.starts_at != *starts_at || doc.starts_at <= now {
                     return Ok(None);
                 }
-                Ok(Some(self.reminder(&doc, now)))
+                let mut l = self.reminder(&doc, now);
+                l.no_email = !doc.email_reminders;
+                Ok(Some(l))
             }
             Message::EventChanged {
                 booking_id, before, ..

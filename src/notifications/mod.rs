@@ -5,11 +5,13 @@
 //! serialises it here ([`Message::to_row`]) and a delivery worker reads it back with
 //! [`Message::from_row`]. A new kind of notice is a new variant; a typo does not compile.
 
+pub mod centre;
 pub mod compose;
 pub mod deliver;
 pub mod links;
 pub mod mail;
 pub mod outbox;
+pub mod push;
 pub mod reminders;
 
 pub use deliver::Deliverer;
@@ -194,6 +196,22 @@ impl Message {
             } => format!("event.changed:{booking_id}:{changed_at}"),
             Message::AccountLink { link_id, .. } => format!("account.link:{link_id}"),
         }
+    }
+
+    /// The person the message is for.
+    pub fn user_id(&self) -> Option<i64> {
+        Some(match self {
+            Message::BookingConfirmed { user_id, .. }
+            | Message::BookingCancelled { user_id, .. }
+            | Message::WaitlistJoined { user_id, .. }
+            | Message::WaitlistOffer { user_id, .. }
+            | Message::WaitlistOfferExpiring { user_id, .. }
+            | Message::WaitlistOfferExpired { user_id, .. }
+            | Message::WaitlistClosed { user_id, .. }
+            | Message::Reminder { user_id, .. }
+            | Message::EventChanged { user_id, .. }
+            | Message::AccountLink { user_id, .. } => *user_id,
+        })
     }
 
     /// The key of a booking's reminder for an event start.

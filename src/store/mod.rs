@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod check;
 pub mod events;
 pub mod holds;
+pub mod inbox;
 pub mod inventory;
 pub mod live;
 pub mod organizer;

@@ -253,7 +253,7 @@ pub async fn erase(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    Ok(())
+    super::inbox::erase_user(tx, id).await
 }
 
 /// A session as its owner sees it in an export.

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod bookings;
 pub mod events;
+pub mod notifications;
 pub mod organizer;
 pub mod waitlist;
 

@@ -56,6 +56,7 @@ fn AccountSections(user: UserView) -> impl IntoView {
             <PasswordForm/>
             <SessionsCard/>
             <MarketingForm user=user.clone()/>
+            <PushCard/>
             <div class="card">
                 <h2>"Your data"</h2>
                 <p>"Download everything Evently stores about you: your account, bookings, tickets, holds, sign-in sessions, e-mail settings and the audit entries about you, as one JSON file."</p>
@@ -209,6 +210,68 @@ fn MarketingForm(user: UserView) -> impl IntoView {
                 }}</p>
                 <button type="submit" class="button secondary">"Save preferences"</button>
             </ActionForm>
+        </div>
+    }
+}
+
+/// Web push on this device (`public/push.js` subscribes through the browser) and the list
+/// of devices that get it, each with a way to stop it.
+#[component]
+fn PushCard() -> impl IntoView {
+    let devices = Resource::new(|| (), |_| crate::api::notifications::my_push_devices());
+    let remove = <crate::api::notifications::RemovePushDevice as server_fn::ServerFn>::PATH;
+    let done_what = done();
+    view! {
+        <div class="card" id="notifications">
+            <h2>"Notifications on your devices"</h2>
+            <p class="muted">"Get a notification on this phone or computer when your booking is confirmed, when seats from a waitlist are held for you (those offers run out, so this is the fastest way to hear), when an event you booked changes or is cancelled, and before it starts. Everything also goes to "<a href="/notifications">"your notifications"</a>" and by e-mail."</p>
+            <Show when=move || done_what().as_deref() == Some("device-removed")>
+                <div class="notice success" role="status"><p>"That device no longer gets notifications."</p></div>
+            </Show>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match devices.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
+                        Ok(v) => {
+                            let key = v.public_key.clone().unwrap_or_default();
+                            let off = v.public_key.is_none();
+                            view! {
+                                {off.then(|| view! { <p class="hint">"This server has web push turned off."</p> })}
+                                <div id="push" data-key=key hidden=off>
+                                    <p class="hint" data-status role="status">"Notifications on this device need JavaScript."</p>
+                                    <p class="button-row">
+                                        <button type="button" class="button" data-on hidden>"Turn on notifications on this device"</button>
+                                        <button type="button" class="button secondary" data-off hidden>"Turn them off on this device"</button>
+                                    </p>
+                                </div>
+                                {(!v.devices.is_empty()).then(|| view! {
+                                    <h3>"Devices that get notifications"</h3>
+                                    <ul class="session-list" role="list">
+                                        {v.devices.into_iter().map(|d| {
+                                            let label = format!("Stop notifications to {}", d.label);
+                                            let last = match d.last_delivered_at {
+                                                Some(t) => format!("Added {} · last notification {}", d.created_at.format("%-d %B %Y"), t.format("%-d %B %Y, %H:%M UTC")),
+                                                None => format!("Added {} · no notification yet", d.created_at.format("%-d %B %Y")),
+                                            };
+                                            view! {
+                                                <li>
+                                                    <p><strong>{d.label.clone()}</strong></p>
+                                                    <p class="muted">{last}</p>
+                                                    <form method="post" action=remove class="inline-form">
+                                                        <input type="hidden" name="id" value=d.id.to_string()/>
+                                                        <button type="submit" class="link-button" aria-label=label>"Remove"</button>
+                                                    </form>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                })}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+            <script type="module" src="/push.js"></script>
         </div>
     }
 }

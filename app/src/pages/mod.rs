@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod event;
 pub mod home;
 pub mod not_found;
+pub mod notifications;
 pub mod organizer;
 pub mod organizer_waitlist;
 pub mod recovery;

@@ -9,6 +9,7 @@ pub mod account;
 pub mod auth;
 pub mod bookings;
 pub mod events;
+pub mod notifications;
 pub mod openapi;
 pub mod tickets;
 pub mod waitlist;
@@ -39,6 +40,11 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(account::change_password))
         .routes(routes!(account::marketing))
         .routes(routes!(account::reminders))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(notifications::devices, notifications::subscribe, notifications::unsubscribe))
+        .routes(routes!(notifications::remove_device))
         .routes(routes!(auth::password_reset))
         .routes(routes!(auth::password_reset_confirm))
         .routes(routes!(auth::verify_email))

@@ -76,6 +76,12 @@ whole list is sent each time, so the last message is the truth as of its `at` (w
 change was committed, UTC milliseconds). Accept an offer with
 `POST /api/v1/waitlist/{id}/accept` before `offer_expires_at`.
 
+    {"type": "notifications", "unread": 3, "at": 1795640000789}
+
+Signed-in connections only: how many of your notifications (`GET /api/v1/me/notifications`)
+are unread. Sent when the connection opens, when a notice arrives, and when notices are
+marked read (on any of your devices).
+
     {"type": "error", "code": "too_many_subscriptions", "message": "..."}
 
 Errors refuse one message; the connection stays open. A client that cannot keep up with its

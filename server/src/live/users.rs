@@ -147,6 +147,10 @@ impl Hub {
                 entries: entries.clone(),
                 at,
             });
+            let unread = match core.notifications().unread_count(user).await {
+                Ok(n) => Some(encode(&ServerMessage::Notifications { unread: n, at })),
+                Err(_) => None,
+            };
             let mut s = self.lock();
             if !s.people.conns.contains_key(&user) {
                 continue;
@@ -176,12 +180,14 @@ impl Hub {
             let mut queued = 0;
             for c in conns {
                 if let Some(conn) = s.conns.get(&c) {
-                    match conn.tx.try_send(msg.clone()) {
-                        Ok(()) => queued += 1,
-                        Err(
-                            mpsc::error::TrySendError::Full(_)
-                            | mpsc::error::TrySendError::Closed(_),
-                        ) => {}
+                    for m in std::iter::once(&msg).chain(unread.as_ref()) {
+                        match conn.tx.try_send(m.clone()) {
+                            Ok(()) => queued += 1,
+                            Err(
+                                mpsc::error::TrySendError::Full(_)
+                                | mpsc::error::TrySendError::Closed(_),
+                            ) => {}
+                        }
                     }
                 }
             }

@@ -17,5 +17,6 @@ mod helpers;
 mod live;
 mod openapi;
 mod pages;
+mod push;
 mod security;
 mod waitlist;
