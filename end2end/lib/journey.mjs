@@ -131,6 +131,21 @@ export async function signUpFromSignIn(page, visitor, expectedNext) {
   await page.locator('#field-email').fill(visitor.email);
   await page.locator('#field-password').fill(visitor.password);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await signInAfterSignUp(page, visitor, expectedNext);
+}
+
+/**
+ * After "Create account": sign-up answers the same whether or not the address had an
+ * account, so it lands on sign-in (same `next`), the address filled in and the password
+ * field focused; signs in there.
+ */
+export async function signInAfterSignUp(page, visitor, expectedNext) {
+  const url = await arrive(page, (u) => u.pathname === '/signin' && u.searchParams.get('done') === 'signed_up', 'sign-in after sign-up');
+  if (expectedNext !== undefined) assert.equal(url.searchParams.get('next'), expectedNext, 'sign-in after sign-up keeps next');
+  assert.match(await page.locator('.notice.success').innerText(), /Now sign in with the password you chose/);
+  assert.equal(await page.locator('#field-email').inputValue(), visitor.email, 'the address is filled in');
+  await page.locator('#field-password').fill(visitor.password);
+  await page.locator('form[aria-label="Sign in"]').getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** Signs in on `/signin` (already open) with an existing account. */

@@ -22,6 +22,7 @@ import {
   firstTicketType,
   newVisitor,
   readConfirmation,
+  signInAfterSignUp,
 } from '../lib/journey.mjs';
 import { serverAndBrowser } from '../lib/suite.mjs';
 
@@ -96,6 +97,9 @@ async function audit(page, suffix, t) {
   await page.locator('#field-email').fill(visitor.email);
   await page.locator('#field-password').fill(visitor.password);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await arrive(page, (u) => u.pathname === '/signin' && u.searchParams.get('done') === 'signed_up', 'sign-in after sign-up');
+  await check('signin-after-signup');
+  await signInAfterSignUp(page, visitor);
   await arrive(page, (u) => u.pathname === chosen.href, 'the event page, signed in');
   await expectSignedIn(page);
   await book(page, chosen.ticketTypeId, 2);

@@ -88,6 +88,12 @@ test('keyboard only: skip link, booking, more time, reserve, cancel dialog', { t
     await page.keyboard.press('Tab');
     await page.keyboard.type(visitor.password);
     await page.keyboard.press('Enter');
+    // Sign-up lands on sign-in with the address filled in and focus on the password.
+    await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('done') === 'signed_up', { timeout: 30_000 });
+    await page.waitForLoadState('load');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'field-password', 'focus on the password');
+    await page.keyboard.type(visitor.password);
+    await page.keyboard.press('Enter');
 
     // The event page: skip link after hydration, then the ticket picker.
     const eventTitle = await loaded(page, (u) => u.pathname === `/events/${event.slug}`, 'the event page');

@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DESKTOP, PHONE, screenshot, waitForHydration, withPage } from '../lib/browser.mjs';
-import { DEMO_ATTENDEE, arrive, expectSignedIn, newVisitor, signIn } from '../lib/journey.mjs';
+import { DEMO_ATTENDEE, arrive, expectSignedIn, newVisitor, signIn, signInAfterSignUp } from '../lib/journey.mjs';
 import { serverAndBrowser } from '../lib/suite.mjs';
 
 const TIMEOUT = 120_000;
@@ -131,6 +131,7 @@ describe('without JavaScript', () => {
       await page.locator('#field-email').fill(visitor.email);
       await page.locator('#field-password').fill(visitor.password);
       await page.getByRole('button', { name: 'Create account' }).click();
+      await signInAfterSignUp(page, visitor);
       await expectSignedIn(page);
 
       await page.goto(`${env.server.url}/events/${slug}`);

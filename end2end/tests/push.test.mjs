@@ -105,7 +105,7 @@ test('a push reaches the service worker as a notification, and the bell counts n
   }), 201, 'creating the event');
   await json(await api(`/api/v1/events/${event.id}/publish`, { method: 'POST', token: organizer }), 200, 'publishing');
   const visitor = newVisitor('Push');
-  await json(await api('/api/v1/auth/register', { method: 'POST', body: visitor }), 201, 'registering');
+  await json(await api('/api/v1/auth/register', { method: 'POST', body: visitor }), 202, 'registering');
   const token = await login(visitor);
 
   const page = await newPage(browser, { viewport: DESKTOP });

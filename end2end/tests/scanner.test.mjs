@@ -99,7 +99,7 @@ before(async () => {
   }), 201, 'creating the event');
   await json(await api(`/api/v1/events/${event.id}/publish`, { method: 'POST', token: organizer }), 200, 'publishing');
   attendee = newVisitor('Door Guest');
-  await json(await api('/api/v1/auth/register', { method: 'POST', body: attendee }), 201, 'registering');
+  await json(await api('/api/v1/auth/register', { method: 'POST', body: attendee }), 202, 'registering');
   const token = await login(attendee);
   const booking = await json(await api(`/api/v1/events/${event.id}/bookings`, {
     method: 'POST', token, headers: { 'Idempotency-Key': `door-${event.id}` },

@@ -65,7 +65,7 @@ async function apiLogin(account) {
 /** A new account (registered through the API), with its Bearer token. */
 async function newAccount(label) {
   const visitor = newVisitor(label);
-  expectStatus(await api('/api/v1/auth/register', { method: 'POST', body: visitor }), 201, `registering ${visitor.email}`);
+  expectStatus(await api('/api/v1/auth/register', { method: 'POST', body: visitor }), 202, `registering ${visitor.email}`);
   return { ...visitor, token: await apiLogin(visitor) };
 }
 

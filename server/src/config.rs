@@ -590,8 +590,39 @@ mod tests {
                 "EVENTLY_TICKET_KEY",
                 "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
             ),
+        ])
+        .unwrap_err();
+        assert_eq!(ok.var, "EVENTLY_VAPID_KEY");
+        let ok = cfg(&[
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+            ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("SMTP_URL", "smtps://mailer:pw@mail.example:465"),
+            (
+                "EVENTLY_TICKET_KEY",
+                "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
+            ),
+            ("EVENTLY_VAPID_KEY", "zz"),
+        ])
+        .unwrap_err();
+        assert_eq!(ok.var, "EVENTLY_VAPID_KEY");
+        let ok = cfg(&[
+            ("EVENTLY_ENV", "production"),
+            ("EVENTLY_PUBLIC_URL", "https://x.example"),
+            ("EVENTLY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("SMTP_URL", "smtps://mailer:pw@mail.example:465"),
+            (
+                "EVENTLY_TICKET_KEY",
+                "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
+            ),
+            (
+                "EVENTLY_VAPID_KEY",
+                "7a3f1c9e5b2d8a4f6c0e3b7d9f1a5c2e8b4d6f0a3c7e9b1d5f2a8c4e6b0d3f7a",
+            ),
+            ("EVENTLY_PUSH_HOSTS", "push.example.net"),
         ]);
         assert!(ok.is_ok(), "{ok:?}");
+        assert!(ok.is_ok_and(|c| c.push_hosts.iter().any(|h| h == "push.example.net")));
     }
 
     #[test]

@@ -200,7 +200,12 @@ impl AccountService {
         Ok(user_view(&row))
     }
 
-    /// Creates an attendee account for a visitor, within the per-address sign-up limit.
+    /// Signs a visitor up, within the per-client sign-up limit. The answer is the same,
+    /// after the same work (a password hash and one outbox message), whether or not the
+    /// address has an account: a new address gets an account and the link that confirms it;
+    /// a registered one gets no new account, and its owner a mail saying someone tried (at
+    /// most one an hour). Only bad input (a malformed address, a weak password) is refused.
+    /// The person signs in next, with their password.
     pub async fn sign_up(
         &self,
         client: &ClientInfo,
@@ -208,7 +213,7 @@ impl AccountService {
         password: &str,
         name: &str,
         marketing_opt_in: bool,
-    ) -> Result<UserView, AccountError> {
+    ) -> Result<(), AccountError> {
         if let Verdict::Limited { retry_after_secs } = self
             .ctx
             .limiter()
@@ -217,15 +222,56 @@ impl AccountService {
         {
             return Err(AccountError::RateLimited(retry_after_secs));
         }
-        let user = self
-            .register(email, password, name, Role::Attendee, marketing_opt_in)
-            .await?;
-        // The confirmation link; the account works meanwhile, so a failure here is logged,
-        // not the visitor's problem (they can ask for the link again from their account).
-        if let Err(e) = self.send_link(user.id, recovery::VERIFY, &user.email).await {
-            tracing::warn!(error = %e, "writing the address confirmation failed");
+        let parsed = Email::parse("email", email)?;
+        let clean_name = domain::person_name("name", name)?;
+        check_password("password", password, &[parsed.as_str(), &clean_name])?;
+        let existing = store::users::by_email(self.ctx.db(), parsed.as_str())
+            .await
+            .map_err(|e| AccountError::db("user lookup failed", e))?;
+        let owner = match existing {
+            Some(u) => Some(u.id),
+            None => match self
+                .register(email, password, name, Role::Attendee, marketing_opt_in)
+                .await
+            {
+                Ok(user) => {
+                    // The confirmation link; the account works meanwhile, so a failure here
+                    // is logged, not the visitor's problem (they can ask again later).
+                    if let Err(e) = self.send_link(user.id, recovery::VERIFY, &user.email).await {
+                        tracing::warn!(error = %e, "writing the address confirmation failed");
+                    }
+                    None
+                }
+                // Registered meanwhile by someone else: the same as registered before.
+                Err(AccountError::EmailTaken) => {
+                    store::users::by_email(self.ctx.db(), parsed.as_str())
+                        .await
+                        .map_err(|e| AccountError::db("user lookup failed", e))?
+                        .map(|u| u.id)
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        if let Some(user_id) = owner {
+            // The same cost as creating the account: hash the password, then write.
+            let _ = password::hash(password.to_string()).await;
+            let now = self.ctx.clock().now_ms();
+            let fail = |e| AccountError::db("writing a sign-up notice failed", e);
+            let mut tx = self.ctx.db().begin().await.map_err(fail)?;
+            store::outbox::enqueue(
+                &mut tx,
+                &[crate::notifications::Message::SignupAttempt {
+                    user_id,
+                    hour: now / 3_600_000,
+                }],
+                now,
+            )
+            .await
+            .map_err(fail)?;
+            tx.commit().await.map_err(fail)?;
+            self.ctx.outbox_bell().notify_one();
         }
-        Ok(user)
+        Ok(())
     }
 
     /// The actor's own account.

@@ -104,8 +104,11 @@ impl NotificationService {
             .await
             .map_err(fail)?;
         let more = rows.len() as i64 > limit;
-        let notifications: Vec<NoticeView> =
-            rows.into_iter().take(limit as usize).map(notice_view).collect();
+        let notifications: Vec<NoticeView> = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(notice_view)
+            .collect();
         let next_before = if more {
             notifications.last().map(|n| n.id)
         } else {
@@ -137,10 +140,9 @@ impl NotificationService {
         {
             return Err(ApiError::not_found("notification"));
         }
-        let changed =
-            store::inbox::mark_read(db, actor.user_id, id, self.ctx().clock().now_ms())
-                .await
-                .map_err(fail)?;
+        let changed = store::inbox::mark_read(db, actor.user_id, id, self.ctx().clock().now_ms())
+            .await
+            .map_err(fail)?;
         if changed > 0 {
             self.ctx().live().publish_users(vec![actor.user_id]);
         }
@@ -181,7 +183,10 @@ impl NotificationService {
     ) -> Result<PushDeviceView, ApiError> {
         let settings = self.push_settings()?;
         if let Err(why) = settings.check_endpoint(input.endpoint.trim()) {
-            return Err(ApiError::invalid("endpoint", format!("The endpoint {why}.")));
+            return Err(ApiError::invalid(
+                "endpoint",
+                format!("The endpoint {why}."),
+            ));
         }
         if let Err(why) = PushSettings::check_keys(&input.keys.p256dh, &input.keys.auth) {
             return Err(ApiError::invalid("keys", why));
@@ -248,7 +253,10 @@ impl NotificationService {
         endpoint: Option<&str>,
     ) -> Result<(), ApiError> {
         if id.is_none() && endpoint.is_none() {
-            return Err(ApiError::invalid("endpoint", "name the device: its id or endpoint"));
+            return Err(ApiError::invalid(
+                "endpoint",
+                "name the device: its id or endpoint",
+            ));
         }
         let gone = store::inbox::unsubscribe(self.ctx().db(), actor.user_id, id, endpoint)
             .await
@@ -268,11 +276,15 @@ mod tests {
     #[test]
     fn devices_are_named_after_their_browser() {
         assert_eq!(
-            device_label("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"),
+            device_label(
+                "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"
+            ),
             "Chrome on Android"
         );
         assert_eq!(
-            device_label("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) Gecko/20100101 Firefox/133.0"),
+            device_label(
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) Gecko/20100101 Firefox/133.0"
+            ),
             "Firefox on macOS"
         );
         assert_eq!(device_label(""), "A browser on an unknown system");

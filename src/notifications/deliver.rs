@@ -4,8 +4,8 @@
 use super::compose::{Enclosure, Letter, render};
 use super::links::AccountLinkParts;
 use super::mail::Mailer;
-use super::push::{Push, PushError, PushPayload, Pusher};
 use super::outbox::{Attempt, NotificationService};
+use super::push::{Push, PushError, PushPayload, Pusher};
 use super::reminders;
 use super::{CancelReason, EventPlaceTime, Message};
 use crate::context::Ctx;
@@ -28,7 +28,10 @@ pub const PUSH: &str = "push";
 /// What the notification centre lists: everything said to a person about their bookings
 /// and waitlist places (account links are not news).
 fn inbox_kind(msg: &Message) -> bool {
-    !matches!(msg, Message::AccountLink { .. })
+    !matches!(
+        msg,
+        Message::AccountLink { .. } | Message::SignupAttempt { .. }
+    )
 }
 
 /// Turns outbox rows into mail. Cheap to clone.
@@ -335,6 +338,15 @@ impl Deliverer {
                 }
                 Ok(Some(self.account_link(&link, &user.name)))
             }
+            Message::SignupAttempt { user_id, .. } => {
+                let Some(user) = store::users::by_id(db, *user_id).await.map_err(fail)? else {
+                    return Ok(None);
+                };
+                if user.deleted_at.is_some() {
+                    return Ok(None);
+                }
+                Ok(Some(self.signup_attempt(&user)))
+            }
             Message::Reminder {
                 booking_id,
                 starts_at,
@@ -552,6 +564,31 @@ impl Deliverer {
             );
         }
         l.preheader = l.heading.clone();
+        l
+    }
+
+    fn signup_attempt(&self, user: &store::users::UserRow) -> Letter {
+        let mut l = Letter {
+            to_name: user.name.clone(),
+            to_email: user.email.clone(),
+            subject: "Someone tried to sign up with your address".into(),
+            heading: "You already have an Evently account".into(),
+            ..Letter::default()
+        };
+        l.preheader = l.heading.clone();
+        l.paragraphs.push(format!(
+            "Hi {}, someone just tried to create a new Evently account with {}. You already have an account with this address, so nothing was created and nothing about your account changed.",
+            user.name, user.email
+        ));
+        l.paragraphs.push(
+            "Was it you? Sign in with your password instead. Forgot it? Use \"Forgot your password?\" on the sign-in page to set a new one."
+                .into(),
+        );
+        l.action = Some(("Sign in".into(), format!("{}/signin", self.site)));
+        l.notes.push(
+            "Wasn't you? You can ignore this e-mail. Someone may have mistyped their address."
+                .into(),
+        );
         l
     }
 

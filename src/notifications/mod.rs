@@ -134,6 +134,11 @@ pub enum Message {
     /// `account_links` row (the database keeps nothing a link could be made from).
     #[serde(rename = "account.link")]
     AccountLink { link_id: i64, user_id: i64 },
+    /// Someone tried to sign up with the address of an existing account: its owner is told
+    /// (sign-up answers the same either way, so this is the only trace). At most one per
+    /// account per hour (`hour`: the attempt's UTC hour, in the deduplication key).
+    #[serde(rename = "account.signup_attempt")]
+    SignupAttempt { user_id: i64, hour: i64 },
 }
 
 /// Where and when an event is, as a notice about a change remembers it.
@@ -195,6 +200,9 @@ impl Message {
                 ..
             } => format!("event.changed:{booking_id}:{changed_at}"),
             Message::AccountLink { link_id, .. } => format!("account.link:{link_id}"),
+            Message::SignupAttempt { user_id, hour } => {
+                format!("account.signup_attempt:{user_id}:{hour}")
+            }
         }
     }
 
@@ -210,7 +218,8 @@ impl Message {
             | Message::WaitlistClosed { user_id, .. }
             | Message::Reminder { user_id, .. }
             | Message::EventChanged { user_id, .. }
-            | Message::AccountLink { user_id, .. } => *user_id,
+            | Message::AccountLink { user_id, .. }
+            | Message::SignupAttempt { user_id, .. } => *user_id,
         })
     }
 
@@ -234,7 +243,7 @@ impl Message {
             | Message::WaitlistClosed { event_id, .. }
             | Message::Reminder { event_id, .. }
             | Message::EventChanged { event_id, .. } => *event_id,
-            Message::AccountLink { .. } => return None,
+            Message::AccountLink { .. } | Message::SignupAttempt { .. } => return None,
         })
     }
 

@@ -256,11 +256,20 @@ mod tests {
     #[test]
     fn endpoints_must_be_listed_push_services_over_https() {
         let s = settings(&DEFAULT_HOSTS);
-        assert!(s.check_endpoint("https://fcm.googleapis.com/fcm/send/abc").is_ok());
+        assert!(
+            s.check_endpoint("https://fcm.googleapis.com/fcm/send/abc")
+                .is_ok()
+        );
         assert!(s.check_endpoint("https://web.push.apple.com/QG").is_ok());
-        assert!(s.check_endpoint("http://fcm.googleapis.com/fcm/send/abc").is_err());
+        assert!(
+            s.check_endpoint("http://fcm.googleapis.com/fcm/send/abc")
+                .is_err()
+        );
         assert!(s.check_endpoint("https://169.254.169.254/latest").is_err());
-        assert!(s.check_endpoint("https://evilfcm.googleapis.com.example/x").is_err());
+        assert!(
+            s.check_endpoint("https://evilfcm.googleapis.com.example/x")
+                .is_err()
+        );
         assert!(s.check_endpoint("https://notfcm.googleapis.com/x").is_err());
         assert!(s.check_endpoint("not a url").is_err());
         let local = settings(&["127.0.0.1"]);

@@ -146,8 +146,7 @@ pub async fn subscribe(
 
 /// A person's subscriptions, oldest first.
 pub async fn subscriptions(db: &Db, user_id: i64) -> Result<Vec<PushRow>, sqlx::Error> {
-    let sql =
-        format!("SELECT {PUSH_COLS} FROM push_subscriptions WHERE user_id = $1 ORDER BY id");
+    let sql = format!("SELECT {PUSH_COLS} FROM push_subscriptions WHERE user_id = $1 ORDER BY id");
     on_writer!(db, |p| sqlx::query_as(&sql)
         .bind(user_id)
         .fetch_all(p)

@@ -96,14 +96,13 @@ pub async fn sign_up(
             &form_page("/signup", next.as_deref(), why.as_deref()),
         );
     }
-    match core.accounts().login(&email, &password, &client).await {
-        Ok(pair) => {
-            ssr::set_cookies(session::session_cookies(&pair, ssr::site().secure_cookies));
-            ssr::redirect(&session::safe_next(next.as_deref()));
-            Ok(())
-        }
-        Err(e) => ssr::fail(e),
-    }
+    // The same answer whether or not the address had an account (sign-up tells nobody who
+    // is registered): on to signing in, with the same `next`.
+    let page = form_page("/signin", next.as_deref(), why.as_deref());
+    ssr::flash_forward("signin", &[("email", email.trim())]);
+    let sep = if page.contains('?') { '&' } else { '?' };
+    ssr::redirect(&format!("{page}{sep}done=signed_up"));
+    Ok(())
 }
 
 /// Ends this session and clears the cookies.

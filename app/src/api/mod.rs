@@ -91,7 +91,6 @@ pub(crate) mod ssr {
         e: impl Into<AppError>,
         back: &str,
     ) -> Result<T, AppError> {
-        use base64::Engine;
         let e = e.into();
         if !plain_form_post() {
             return fail(e);
@@ -105,11 +104,21 @@ pub(crate) mod ssr {
             error: Some(e.clone()),
             dropped: Vec::new(),
         };
+        if !set_flash(&mut flash) {
+            return Err(e);
+        }
+        redirect(back);
+        Ok(T::default())
+    }
+
+    /// Writes `flash` to the 5-minute form cookie; false if it cannot be written.
+    fn set_flash(flash: &mut crate::components::forms::FormFlash) -> bool {
+        use base64::Engine;
         // A cookie holds about 4 KB: the longest values are left out (and named, so the page
         // can say which) until it fits.
         let encoded = loop {
-            let Ok(json) = serde_json::to_vec(&flash) else {
-                return Err(e);
+            let Ok(json) = serde_json::to_vec(&*flash) else {
+                return false;
             };
             let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
             if encoded.len() <= 3_600 {
@@ -121,7 +130,7 @@ pub(crate) mod ssr {
                 .filter(|(_, v)| !v.is_empty())
                 .max_by_key(|(_, v)| v.len())
             else {
-                return Err(e);
+                return false;
             };
             longest.1.clear();
             let name = longest.0.clone();
@@ -134,11 +143,27 @@ pub(crate) mod ssr {
             if secure { "; Secure" } else { "" }
         );
         match http::HeaderValue::from_str(&cookie) {
-            Ok(v) => set_cookies(vec![v]),
-            Err(_) => return Err(e),
+            Ok(v) => {
+                set_cookies(vec![v]);
+                true
+            }
+            Err(_) => false,
         }
-        redirect(back);
-        Ok(T::default())
+    }
+
+    /// Hands values to the next form (no error): e.g. the address just signed up with, for
+    /// the sign-in form. Through the same HttpOnly cookie, never the address bar.
+    pub fn flash_forward(form: &str, values: &[(&str, &str)]) {
+        let mut flash = crate::components::forms::FormFlash {
+            form: form.to_string(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            error: None,
+            dropped: Vec::new(),
+        };
+        let _ = set_flash(&mut flash);
     }
 
     /// The form flash of this request for `form`; clears the cookie in the answer.

@@ -3,7 +3,6 @@
 use crate::api::accounts::{SignIn, SignUp};
 use crate::components::forms::{ErrorSummary, Field, FormError, FormFlash};
 use crate::components::head::PageTitle;
-use evently::error::ErrorCode;
 use leptos::prelude::*;
 use leptos_meta::Meta;
 use leptos_router::hooks::use_query_map;
@@ -59,6 +58,8 @@ pub fn SignInPage() -> impl IntoView {
         Signal::derive(move || e.clone())
     };
     let email_error = flash.error.as_ref().and_then(|e| e.field()) == Some("email");
+    // Just signed up: the address is filled in, the password is next.
+    let signed_up = flash.error.is_none() && flash.value("email").is_some();
     let next = next_param();
     let why = why_param();
     view! {
@@ -68,9 +69,17 @@ pub fn SignInPage() -> impl IntoView {
             <div class="card">
                 <h1>"Sign in"</h1>
                 {why_notice()}
-                {(use_query_map().read_untracked().get("done").as_deref() == Some("password_reset")).then(|| view! {
-                    <div class="notice success" role="status"><p>"Your new password is set and every device was signed out. Sign in with the new password."</p></div>
-                })}
+                {match use_query_map().read_untracked().get("done").as_deref() {
+                    Some("password_reset") => Some(view! {
+                        <div class="notice success" role="status"><p>"Your new password is set and every device was signed out. Sign in with the new password."</p></div>
+                    }.into_any()),
+                    Some("signed_up") => Some(view! {
+                        <div class="notice success" role="status">
+                            <p><strong>"Now sign in with the password you chose."</strong>" We sent a message to your address: a link to confirm it (you can book before that). If that address already had an account, the message says so instead, and nothing was changed."</p>
+                        </div>
+                    }.into_any()),
+                    _ => None,
+                }}
                 // A plain form post: the browser follows the redirect with the new session, so
                 // every part of the page (the header too) renders signed in. A failure comes
                 // back here with the e-mail address kept (never the password).
@@ -78,7 +87,8 @@ pub fn SignInPage() -> impl IntoView {
                     <ErrorSummary error=flash.error.clone() focus=!email_error/>
                     <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true
                         value=flash.value("email").unwrap_or_default() autofocus=email_error error/>
-                    <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true error/>
+                    <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true
+                        autofocus=signed_up error/>
                     <input type="hidden" name="next" value=next/>
                     <input type="hidden" name="why" value=why/>
                     <button type="submit" class="button block">"Sign in"</button>
@@ -104,13 +114,8 @@ pub fn SignUpPage() -> impl IntoView {
         .map(str::to_string);
     let summary_focus = field.is_none();
     let focus_on = move |name: &str| field.as_deref() == Some(name);
-    let taken = flash
-        .error
-        .as_ref()
-        .is_some_and(|e| e.code() == ErrorCode::EmailTaken);
     let next = next_param();
     let why = why_param();
-    let sign_in = other_form("/signin");
     view! {
         <PageTitle text="Create an account · Evently"/>
         <Meta name="robots" content="noindex"/>
@@ -125,7 +130,6 @@ pub fn SignUpPage() -> impl IntoView {
                         value=flash.value("name").unwrap_or_default() autofocus=focus_on("name") error/>
                     <Field label="E-mail address" name="email" kind="email" autocomplete="email" required=true
                         value=flash.value("email").unwrap_or_default() autofocus=focus_on("email")
-                        after_error=taken.then(|| view! { " "<a href=sign_in>"Sign in instead"</a> }.into_any())
                         error/>
                     <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
                         minlength=10 maxlength=128 hint="At least 10 characters, and not easy to guess: a few unrelated words work well."

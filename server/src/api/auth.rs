@@ -38,26 +38,40 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// `POST /api/v1/auth/register` -> 201 with the user.
+/// What sign-up answers, whether or not the address has an account.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignUpAccepted {
+    pub message: String,
+}
+
+/// The one sign-up answer.
+pub const SIGN_UP_ACCEPTED: &str = "Thanks. If this address can be used for a new account, it now has one: sign in with the password you chose. Either way we sent a message to the address.";
+
+/// `POST /api/v1/auth/register` -> 202, the same for every well-formed request.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/register",
     tag = "accounts",
     operation_id = "register",
-    summary = "Create an account",
+    summary = "Create an account (then sign in)",
+    description = "Answers the same, after the same work, whether or not the address already \
+        has an account, so that sign-up does not tell who is registered. A new address gets \
+        an account and a link to confirm the address (the account works before that); the \
+        owner of a registered address gets a mail saying someone tried (at most one an \
+        hour). Sign in next with `POST /api/v1/auth/login`. 20 sign-ups an hour per client.",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "The new account (sign in next)", body = UserView),
-        (status = 409, description = "`email_taken`: an account with this e-mail exists", body = ErrorBody),
+        (status = 202, description = "Accepted (new account or not: the answer is the same)", body = SignUpAccepted),
+        (status = 422, description = "`invalid_input`: a malformed address or name, or a weak password", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
     ),
 )]
 pub async fn register(
     State(s): State<AppState>,
     Extension(client): Extension<ClientInfo>,
     Json(req): Json<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let user = s
-        .core
+) -> ApiResult<(StatusCode, Json<SignUpAccepted>)> {
+    s.core
         .accounts()
         .sign_up(
             &client,
@@ -67,7 +81,12 @@ pub async fn register(
             req.marketing_opt_in,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SignUpAccepted {
+            message: SIGN_UP_ACCEPTED.into(),
+        }),
+    ))
 }
 
 /// `POST /api/v1/auth/login` -> 200 with an access token (and a refresh token).

@@ -43,7 +43,11 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::mark_all_read))
-        .routes(routes!(notifications::devices, notifications::subscribe, notifications::unsubscribe))
+        .routes(routes!(
+            notifications::devices,
+            notifications::subscribe,
+            notifications::unsubscribe
+        ))
         .routes(routes!(notifications::remove_device))
         .routes(routes!(auth::password_reset))
         .routes(routes!(auth::password_reset_confirm))

@@ -314,7 +314,7 @@ async fn export_has_my_bookings_and_deletion_keeps_them_anonymous() {
                 json!({"email": user.email, "password": PASSWORD, "name": "Ada again"}),
             )
             .await;
-        assert_eq!(again.status(), 201, "[{}]", app.engine);
+        assert_eq!(again.status(), 202, "[{}]", app.engine);
         let ev: Value = app
             .get(&format!("/api/v1/events/{id}"), None)
             .await

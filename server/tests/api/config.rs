@@ -88,6 +88,10 @@ fn production_never_seeds_demo_data() {
                 "EVENTLY_TICKET_KEY",
                 "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
             ),
+            (
+                "EVENTLY_VAPID_KEY",
+                "7a3f1c9e5b2d8a4f6c0e3b7d9f1a5c2e8b4d6f0a3c7e9b1d5f2a8c4e6b0d3f7a",
+            ),
         ],
         &["seed-demo"],
     );

@@ -1083,3 +1083,80 @@ async fn with_the_switch_on_only_confirmed_addresses_hold_seats() {
         .await;
     assert_eq!(r.status(), 201, "confirmed: booking works");
 }
+
+#[tokio::test]
+async fn sign_up_answers_the_same_for_a_registered_address_and_tells_its_owner() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_sink(TestDb::sqlite().await, &sink, &[]).await;
+    let owner = app.user("owner", "attendee").await;
+    let register = |email: String| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let r = app
+                .post(
+                    "/api/v1/auth/register",
+                    None,
+                    json!({"email": email, "password": "another long enough password", "name": "Somebody"}),
+                )
+                .await;
+            let took = started.elapsed();
+            (r.status().as_u16(), r.text().await.unwrap(), took)
+        }
+    };
+    // The same status and body, new address or registered one.
+    let (new_status, new_body, _) = register(format!(
+        "fresh-{}@example.com",
+        uuid::Uuid::new_v4().simple()
+    ))
+    .await;
+    let (old_status, old_body, _) = register(owner.email.clone()).await;
+    assert_eq!((new_status, &new_body), (old_status, &old_body));
+    assert_eq!(new_status, 202);
+    // No second account, the owner's password unchanged; the owner is told, once an hour.
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": owner.email, "password": "another long enough password"}),
+        )
+        .await;
+    assert_eq!(r.status(), 401, "the attempt changed nothing");
+    let msgs = sink
+        .wait_for(20, |m| count_subject(m, "Someone tried to sign up") >= 1)
+        .await;
+    let attempt = msgs
+        .iter()
+        .find(|m| envelope(m).1.starts_with("Someone tried to sign up"))
+        .unwrap();
+    assert_eq!(envelope(attempt).0, owner.email);
+    let (_, _, _) = register(owner.email.clone()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        count_subject(&sink.messages(), "Someone tried to sign up"),
+        1,
+        "at most one such mail an hour"
+    );
+    // The same work either way: medians of five (each a password hash and one write).
+    let mut fresh = Vec::new();
+    let mut taken = Vec::new();
+    for _ in 0..5 {
+        fresh.push(
+            register(format!(
+                "fresh-{}@example.com",
+                uuid::Uuid::new_v4().simple()
+            ))
+            .await
+            .2,
+        );
+        taken.push(register(owner.email.clone()).await.2);
+    }
+    fresh.sort();
+    taken.sort();
+    let (f, t) = (fresh[2].as_secs_f64() * 1e3, taken[2].as_secs_f64() * 1e3);
+    eprintln!("sign-up median: new address {f:.1} ms, registered address {t:.1} ms");
+    assert!(
+        f / t < 2.0 && t / f < 2.0,
+        "sign-up takes about as long either way: new {f:.1} ms, registered {t:.1} ms"
+    );
+}

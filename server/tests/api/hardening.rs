@@ -646,6 +646,13 @@ fn production_refuses_test_placeholder_and_low_entropy_secrets() {
         "5c1e9a0b7d3f28e4a6c1b9d0e7f3a2c5b8d1e4f7a0c3b6d9e2f5a8c1b4d7e0f3",
     ));
     let (code, err) = run(&env, &["migrate"]);
+    assert_eq!(code, 2, "{err}");
+    assert_one_clear_line(&err, "EVENTLY_VAPID_KEY");
+    env.push((
+        "EVENTLY_VAPID_KEY",
+        "7a3f1c9e5b2d8a4f6c0e3b7d9f1a5c2e8b4d6f0a3c7e9b1d5f2a8c4e6b0d3f7a",
+    ));
+    let (code, err) = run(&env, &["migrate"]);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -718,7 +725,7 @@ async fn token_responses_are_never_stored() {
                 json!({"email": email, "password": PASSWORD, "name": "Ada"}),
             )
             .await;
-        assert_eq!(r.status(), 201);
+        assert_eq!(r.status(), 202);
         assert_eq!(r.headers()["cache-control"], "no-store");
         let r = app
             .post(

@@ -156,13 +156,15 @@ impl TestApp {
             .await;
         assert_eq!(
             r.status(),
-            StatusCode::CREATED,
+            StatusCode::ACCEPTED,
             "{}",
             r.text().await.unwrap_or_default()
         );
-        let id = r.json::<Value>().await.expect("json")["id"]
-            .as_i64()
-            .expect("id");
+        let id = evently::store::users::by_email(self.core.db(), &email)
+            .await
+            .expect("user lookup")
+            .expect("the new account")
+            .id;
         if role != "attendee" {
             evently::store::users::set_role(self.core.db(), id, role, 0)
                 .await

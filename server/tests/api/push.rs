@@ -54,7 +54,9 @@ async fn pushes(sink: &PushSink, secs: u64, pred: impl Fn(&[Received]) -> bool) 
         assert!(
             Instant::now() < deadline,
             "the push service did not get the expected pushes in {secs} s; it read {:?}, refused {:?}",
-            got.iter().map(|r| (&r.name, &r.payload.title)).collect::<Vec<_>>(),
+            got.iter()
+                .map(|r| (&r.name, &r.payload.title))
+                .collect::<Vec<_>>(),
             sink.refused()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -96,27 +98,60 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
         let laptop_id = d["id"].as_i64().unwrap();
 
         // Bad input: a clear 422 and nothing stored; no device of someone else's is reachable.
-        let bad = |endpoint: &str, p256dh: &str, auth: &str| {
-            json!({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
-        };
+        let bad = |endpoint: &str, p256dh: &str, auth: &str| json!({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}});
         for (body, field) in [
-            (bad("https://169.254.169.254/latest", &phone.p256dh, &phone.auth), "endpoint"),
-            (bad("http://fcm.googleapis.com/fcm/send/x", &phone.p256dh, &phone.auth), "endpoint"),
-            (bad("http://user:pw@127.0.0.1:9/push/x", &phone.p256dh, &phone.auth), "endpoint"),
-            (bad("https://fcm.googleapis.com/fcm/send/x", "AAAA", &phone.auth), "keys"),
-            (bad("https://fcm.googleapis.com/fcm/send/x", &phone.p256dh, "short"), "keys"),
+            (
+                bad("https://169.254.169.254/latest", &phone.p256dh, &phone.auth),
+                "endpoint",
+            ),
+            (
+                bad(
+                    "http://fcm.googleapis.com/fcm/send/x",
+                    &phone.p256dh,
+                    &phone.auth,
+                ),
+                "endpoint",
+            ),
+            (
+                bad(
+                    "http://user:pw@127.0.0.1:9/push/x",
+                    &phone.p256dh,
+                    &phone.auth,
+                ),
+                "endpoint",
+            ),
+            (
+                bad("https://fcm.googleapis.com/fcm/send/x", "AAAA", &phone.auth),
+                "keys",
+            ),
+            (
+                bad(
+                    "https://fcm.googleapis.com/fcm/send/x",
+                    &phone.p256dh,
+                    "short",
+                ),
+                "keys",
+            ),
         ] {
             let e = error_of(
-                app.post("/api/v1/me/push-subscriptions", Some(&other.token), body.clone())
-                    .await,
+                app.post(
+                    "/api/v1/me/push-subscriptions",
+                    Some(&other.token),
+                    body.clone(),
+                )
+                .await,
                 422,
             )
             .await;
             assert_eq!(e["field"], field, "{body} -> {e}");
         }
         error_of(
-            app.post("/api/v1/me/push-subscriptions", None, bad(&phone.endpoint, &phone.p256dh, &phone.auth))
-                .await,
+            app.post(
+                "/api/v1/me/push-subscriptions",
+                None,
+                bad(&phone.endpoint, &phone.p256dh, &phone.auth),
+            )
+            .await,
             401,
         )
         .await;
@@ -139,11 +174,19 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
         // A booking: its confirmation reaches both devices, readable only with each device's
         // keys, signed with the published key, with a TTL and a topic from the outbox row.
         let ev = app
-            .published_event(&org, json!([{"name": "GA", "price_cents": 0, "capacity": 10}]))
+            .published_event(
+                &org,
+                json!([{"name": "GA", "price_cents": 0, "capacity": 10}]),
+            )
             .await;
         let (event_id, tt) = event_ids(&ev);
         let r = app
-            .book(&buyer.token, event_id, json!({"ticket_type_id": tt, "quantity": 2}), "p1")
+            .book(
+                &buyer.token,
+                event_id,
+                json!({"ticket_type_id": tt, "quantity": 2}),
+                "p1",
+            )
             .await;
         assert_eq!(r.status(), 201);
         let booking: Value = r.json().await.unwrap();
@@ -153,12 +196,24 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
         })
         .await;
         let p = titled(&got, "phone", "You're going")[0];
-        assert_eq!(p.payload.title, "You're going to Black-box Night", "[{}]", app.engine);
+        assert_eq!(
+            p.payload.title, "You're going to Black-box Night",
+            "[{}]",
+            app.engine
+        );
         assert_eq!(p.payload.url, format!("/bookings/{}", booking["id"]));
-        assert!(p.payload.body.contains(booking["code"].as_str().unwrap()), "{:?}", p.payload);
+        assert!(
+            p.payload.body.contains(booking["code"].as_str().unwrap()),
+            "{:?}",
+            p.payload
+        );
         assert_eq!(p.ttl, 86_400);
         assert_eq!(p.urgency.as_deref(), Some("normal"));
-        assert!(p.topic.as_deref().is_some_and(|t| t.starts_with("evently")), "{:?}", p.topic);
+        assert!(
+            p.topic.as_deref().is_some_and(|t| t.starts_with("evently")),
+            "{:?}",
+            p.topic
+        );
         assert_eq!(p.subject, "mailto:tickets@evently.test");
         assert!(push.refused().is_empty(), "{:?}", push.refused());
 
@@ -166,10 +221,17 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
         // the news that the organizer cancelled the event.
         push.answer("laptop", Answer::Gone);
         let r = app
-            .post(&format!("/api/v1/events/{event_id}/cancel"), Some(&org.token), json!({}))
+            .post(
+                &format!("/api/v1/events/{event_id}/cancel"),
+                Some(&org.token),
+                json!({}),
+            )
             .await;
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-        pushes(&push, 20, |g| titled(g, "phone", "Black-box Night is cancelled").len() == 1).await;
+        pushes(&push, 20, |g| {
+            titled(g, "phone", "Black-box Night is cancelled").len() == 1
+        })
+        .await;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let v: Value = app
@@ -187,7 +249,10 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
             if labels == ["My phone"] {
                 break;
             }
-            assert!(Instant::now() < deadline, "the gone laptop is forgotten: {labels:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the gone laptop is forgotten: {labels:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
@@ -195,29 +260,47 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
         // the mail went once, and the phone gets the notice once.
         push.answer("phone", Answer::Fail);
         let ev2 = app
-            .published_event(&org, json!([{"name": "GA", "price_cents": 0, "capacity": 10}]))
+            .published_event(
+                &org,
+                json!([{"name": "GA", "price_cents": 0, "capacity": 10}]),
+            )
             .await;
         let (e2, tt2) = event_ids(&ev2);
         let r = app
-            .book(&buyer.token, e2, json!({"ticket_type_id": tt2, "quantity": 1}), "p2")
+            .book(
+                &buyer.token,
+                e2,
+                json!({"ticket_type_id": tt2, "quantity": 1}),
+                "p2",
+            )
             .await;
         assert_eq!(r.status(), 201);
         let deadline = Instant::now() + Duration::from_secs(20);
         while push.failed() < 3 {
-            assert!(Instant::now() < deadline, "the failing push service is retried");
+            assert!(
+                Instant::now() < deadline,
+                "the failing push service is retried"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         push.answer("phone", Answer::Accept);
         pushes(&push, 20, |g| titled(g, "phone", "You're going").len() == 2).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let got = push.received();
-        assert_eq!(titled(&got, "phone", "You're going").len(), 2, "no duplicates");
+        assert_eq!(
+            titled(&got, "phone", "You're going").len(),
+            2,
+            "no duplicates"
+        );
         let mails = smtp.messages();
         let confirmations = mails
             .iter()
             .filter(|m| String::from_utf8_lossy(m).contains("Subject: Your tickets"))
             .count();
-        assert_eq!(confirmations, 2, "each confirmation mailed once despite push retries");
+        assert_eq!(
+            confirmations, 2,
+            "each confirmation mailed once despite push retries"
+        );
 
         // GDPR: the export lists the device; erasure forgets it.
         let export: Value = app
@@ -226,7 +309,11 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
             .json()
             .await
             .unwrap();
-        assert_eq!(export["push_devices"][0]["label"], "My phone", "{}", export["push_devices"]);
+        assert_eq!(
+            export["push_devices"][0]["label"], "My phone",
+            "{}",
+            export["push_devices"]
+        );
         assert!(export["notifications"].as_array().unwrap().len() >= 3);
     }
 }
@@ -241,19 +328,35 @@ async fn a_waitlist_offer_is_pushed_urgently_with_its_expiry_as_ttl() {
     let waiter = app.user("waiter", "attendee").await;
     register(&app, &waiter, &push.subscribe("w"), None).await;
     let ev = app
-        .published_event(&org, json!([{"name": "GA", "price_cents": 0, "capacity": 1}]))
+        .published_event(
+            &org,
+            json!([{"name": "GA", "price_cents": 0, "capacity": 1}]),
+        )
         .await;
     let (id, tt) = event_ids(&ev);
     let r = app
-        .book(&buyer.token, id, json!({"ticket_type_id": tt, "quantity": 1}), "w1")
+        .book(
+            &buyer.token,
+            id,
+            json!({"ticket_type_id": tt, "quantity": 1}),
+            "w1",
+        )
         .await;
     let booking: Value = r.json().await.unwrap();
     let r = app
-        .post(&format!("/api/v1/events/{id}/waitlist"), Some(&waiter.token), json!({"ticket_type_id": tt, "quantity": 1}))
+        .post(
+            &format!("/api/v1/events/{id}/waitlist"),
+            Some(&waiter.token),
+            json!({"ticket_type_id": tt, "quantity": 1}),
+        )
         .await;
     assert_eq!(r.status(), 201);
     let r = app
-        .post(&format!("/api/v1/bookings/{}/cancel", booking["id"]), Some(&buyer.token), json!({}))
+        .post(
+            &format!("/api/v1/bookings/{}/cancel", booking["id"]),
+            Some(&buyer.token),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let got = pushes(&push, 20, |g| titled(g, "w", "1 seat is held").len() == 1).await;
@@ -269,12 +372,20 @@ async fn a_waitlist_offer_is_pushed_urgently_with_its_expiry_as_ttl() {
     assert!(titled(&got, "w", "You're on the waitlist").is_empty());
 }
 
-async fn connect_as(app: &TestApp, user: &User) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+async fn connect_as(
+    app: &TestApp,
+    user: &User,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let url = format!("{}/api/v1/live", app.url.replace("http://", "ws://"));
     let mut req = url.into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {}", user.token).parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.expect("websocket connects").0
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", user.token).parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket connects")
+        .0
 }
 
 #[tokio::test]
@@ -287,22 +398,34 @@ async fn the_notification_centre_lists_notices_marks_them_read_and_counts_unread
         let other = app.user("other", "attendee").await;
         let mut live = connect_as(&app, &buyer).await;
         let ev = app
-            .published_event(&org, json!([{"name": "GA", "price_cents": 0, "capacity": 10}]))
+            .published_event(
+                &org,
+                json!([{"name": "GA", "price_cents": 0, "capacity": 10}]),
+            )
             .await;
         let (event_id, tt) = event_ids(&ev);
         for key in ["n1", "n2"] {
             let r = app
-                .book(&buyer.token, event_id, json!({"ticket_type_id": tt, "quantity": 1}), key)
+                .book(
+                    &buyer.token,
+                    event_id,
+                    json!({"ticket_type_id": tt, "quantity": 1}),
+                    key,
+                )
                 .await;
             assert_eq!(r.status(), 201);
         }
         // The open page hears the unread count go up, without asking.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let left = deadline.checked_duration_since(Instant::now()).expect("unread count 2 on the socket");
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .expect("unread count 2 on the socket");
             match tokio::time::timeout(left, live.next()).await {
                 Ok(Some(Ok(Message::Text(t)))) => {
-                    if let Ok(ServerMessage::Notifications { unread: 2, .. }) = serde_json::from_str(&t) {
+                    if let Ok(ServerMessage::Notifications { unread: 2, .. }) =
+                        serde_json::from_str(&t)
+                    {
                         break;
                     }
                 }
@@ -332,7 +455,10 @@ async fn the_notification_centre_lists_notices_marks_them_read_and_counts_unread
             .unwrap();
         assert_eq!(p1["next_before"], newest);
         let p2: Value = app
-            .get(&format!("/api/v1/me/notifications?limit=1&before={newest}"), Some(&buyer.token))
+            .get(
+                &format!("/api/v1/me/notifications?limit=1&before={newest}"),
+                Some(&buyer.token),
+            )
             .await
             .json()
             .await
@@ -341,26 +467,44 @@ async fn the_notification_centre_lists_notices_marks_them_read_and_counts_unread
         assert!(p2["next_before"].is_null());
         // Bad input and other people's notices.
         for q in ["limit=0", "limit=101", "before=0", "limit=x"] {
-            let r = app.get(&format!("/api/v1/me/notifications?{q}"), Some(&buyer.token)).await;
-            assert!(r.status() == 422 || r.status() == 400, "{q}: {}", r.status());
+            let r = app
+                .get(&format!("/api/v1/me/notifications?{q}"), Some(&buyer.token))
+                .await;
+            assert!(
+                r.status() == 422 || r.status() == 400,
+                "{q}: {}",
+                r.status()
+            );
         }
         error_of(
-            app.post(&format!("/api/v1/me/notifications/{newest}/read"), Some(&other.token), json!({}))
-                .await,
+            app.post(
+                &format!("/api/v1/me/notifications/{newest}/read"),
+                Some(&other.token),
+                json!({}),
+            )
+            .await,
             404,
         )
         .await;
         error_of(app.get("/api/v1/me/notifications", None).await, 401).await;
         // Read one, then all.
         let r: Value = app
-            .post(&format!("/api/v1/me/notifications/{newest}/read"), Some(&buyer.token), json!({}))
+            .post(
+                &format!("/api/v1/me/notifications/{newest}/read"),
+                Some(&buyer.token),
+                json!({}),
+            )
             .await
             .json()
             .await
             .unwrap();
         assert_eq!(r["unread"], 1);
         let r: Value = app
-            .post("/api/v1/me/notifications/read-all", Some(&buyer.token), json!({}))
+            .post(
+                "/api/v1/me/notifications/read-all",
+                Some(&buyer.token),
+                json!({}),
+            )
             .await
             .json()
             .await
@@ -372,13 +516,23 @@ async fn the_notification_centre_lists_notices_marks_them_read_and_counts_unread
             .json()
             .await
             .unwrap();
-        assert!(page["notifications"].as_array().unwrap().iter().all(|n| !n["read_at"].is_null()));
+        assert!(
+            page["notifications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| !n["read_at"].is_null())
+        );
         let theirs: Value = app
             .get("/api/v1/me/notifications", Some(&other.token))
             .await
             .json()
             .await
             .unwrap();
-        assert_eq!(theirs["notifications"], json!([]), "nobody sees another's notices");
+        assert_eq!(
+            theirs["notifications"],
+            json!([]),
+            "nobody sees another's notices"
+        );
     }
 }
