@@ -68,25 +68,31 @@ pub fn SiteHeader() -> impl IntoView {
     }
 }
 
-/// The bell: a link to the notifications page with the unread count, which changes live
-/// (the page's WebSocket says when a notice arrives or is read elsewhere).
-#[island]
+/// The bell: a link to the notifications page with the unread count ("Notifications 3
+/// unread" to a screen reader). Only the count is an island: it changes live (the page's
+/// WebSocket says when a notice arrives or is read elsewhere).
+#[component]
 fn Bell(initial: i64) -> impl IntoView {
-    let live = crate::live::use_live();
-    let unread = move || live.and_then(|l| l.unread()).unwrap_or(initial);
     view! {
-        <a href="/notifications" class="bell" aria-label=move || match unread() {
-            0 => "Notifications".to_string(),
-            1 => "Notifications, 1 unread".to_string(),
-            n => format!("Notifications, {n} unread"),
-        }>
+        <a href="/notifications" class="bell">
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
                 <path d="M12 3a6 6 0 0 0-6 6v3.6L4.3 16h15.4L18 12.6V9a6 6 0 0 0-6-6zM9.5 18.5a2.5 2.5 0 0 0 5 0" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>
             </svg>
-            <span class="bell-count" hidden=move || unread() == 0 aria-hidden="true">
-                {move || match unread() { n if n > 99 => "99+".to_string(), n => n.to_string() }}
-            </span>
+            <span class="visually-hidden">"Notifications"</span>
+            <BellCount initial/>
         </a>
+    }
+}
+
+#[island]
+fn BellCount(initial: i64) -> impl IntoView {
+    let live = crate::live::use_live();
+    let n = move || live.and_then(|l| l.unread()).unwrap_or(initial);
+    view! {
+        <span hidden=move || n() == 0>
+            <span class="bell-count">{n}</span>
+            <span class="visually-hidden">" unread"</span>
+        </span>
     }
 }
 

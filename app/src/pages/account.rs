@@ -248,7 +248,6 @@ fn PushCard() -> impl IntoView {
                                     <h3>"Devices that get notifications"</h3>
                                     <ul class="session-list" role="list">
                                         {v.devices.into_iter().map(|d| {
-                                            let label = format!("Stop notifications to {}", d.label);
                                             let last = match d.last_delivered_at {
                                                 Some(t) => format!("Added {} · last notification {}", d.created_at.format("%-d %B %Y"), t.format("%-d %B %Y, %H:%M UTC")),
                                                 None => format!("Added {} · no notification yet", d.created_at.format("%-d %B %Y")),
@@ -259,7 +258,7 @@ fn PushCard() -> impl IntoView {
                                                     <p class="muted">{last}</p>
                                                     <form method="post" action=remove class="inline-form">
                                                         <input type="hidden" name="id" value=d.id.to_string()/>
-                                                        <button type="submit" class="link-button" aria-label=label>"Remove"</button>
+                                                        <button type="submit" class="link-button">"Remove"<span class="visually-hidden">" "{d.label.clone()}</span></button>
                                                     </form>
                                                 </li>
                                             }

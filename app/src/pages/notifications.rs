@@ -77,7 +77,6 @@ fn NoticeList() -> impl IntoView {
 fn NoticeItem(n: NoticeView, mark: &'static str) -> impl IntoView {
     let unread = n.read_at.is_none();
     let when = n.created_at.format("%-d %B %Y, %H:%M UTC").to_string();
-    let label = format!("Mark “{}” as read", n.title);
     view! {
         <li class=if unread { "notice-item unread" } else { "notice-item" }>
             <p class="notice-title">
@@ -89,7 +88,7 @@ fn NoticeItem(n: NoticeView, mark: &'static str) -> impl IntoView {
             {unread.then(|| view! {
                 <form method="post" action=mark class="inline-form">
                     <input type="hidden" name="id" value=n.id.to_string()/>
-                    <button type="submit" class="link-button" aria-label=label>"Mark as read"</button>
+                    <button type="submit" class="link-button">"Mark as read"<span class="visually-hidden">": "{n.title.clone()}</span></button>
                 </form>
             })}
         </li>

@@ -110,14 +110,15 @@ async fn flash_sale(args: FlashSale) -> anyhow::Result<Value> {
 }
 
 /// Runs a flash sale: its figures, and each booking made with when its answer came. `ready`
-/// runs once the buyers exist and before the first attempt (the notify bench waits there for
-/// their sign-up mail to drain).
+/// runs once the buyers exist (it gets their tokens) and before the first attempt (the
+/// notify bench registers their push devices and waits there for their sign-up mail to
+/// drain).
 pub(crate) async fn sale<F, Fut>(
     args: &FlashSale,
     ready: F,
 ) -> anyhow::Result<(Value, Vec<(i64, Instant)>)>
 where
-    F: FnOnce(usize) -> Fut,
+    F: FnOnce(Vec<String>) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let base = loopback_only(&args.url)?;
@@ -173,7 +174,7 @@ where
     anyhow::ensure!(r.status().is_success(), "publishing failed: {}", r.status());
 
     let tokens = buyers(&http, &base, args.clients, &tag).await?;
-    ready(args.clients).await;
+    ready(tokens.clone()).await;
     let per_client = args.attempts / args.clients;
     let extra = args.attempts % args.clients;
     let gate = std::sync::Arc::new(tokio::sync::Barrier::new(args.clients + 1));
