@@ -185,7 +185,10 @@ fn describe_all() {
         Unit::Seconds,
         "How long the oldest due outbox message has waited."
     );
-    describe_counter!(DELIVERIES, "Messages delivered, by channel.");
+    describe_counter!(
+        DELIVERIES,
+        "Messages delivered, by channel (email, inbox, push: one per device)."
+    );
     describe_counter!(DELIVERY_FAILURES, "Failed delivery attempts, by channel.");
     describe_histogram!(
         DELIVERY_LATENCY,

@@ -41,7 +41,6 @@ pub async fn outbox_worker(
     mut stop: watch::Receiver<bool>,
 ) {
     use crate::metrics::{DELIVERIES, DELIVERY_FAILURES, DELIVERY_LATENCY};
-    use evently::notifications::deliver::EMAIL;
     use evently::notifications::outbox::new_claim;
     use futures::StreamExt;
 
@@ -64,18 +63,22 @@ pub async fn outbox_worker(
                 .for_each_concurrent(DELIVERY_CONCURRENCY, |row| {
                     let (svc, deliverer, claim, core) = (&svc, &deliverer, &claim, &core);
                     async move {
-                        let had_email = row.done_channels.split(',').any(|c| c == EMAIL);
+                        let before: Vec<&str> = row.done_channels.split(',').collect();
                         let attempt = deliverer.attempt(&row).await;
-                        if !had_email && attempt.done.iter().any(|c| c == EMAIL) {
-                            metrics::counter!(DELIVERIES, "channel" => EMAIL).increment(1);
+                        // Each channel newly reached: `email`, `inbox`, `push` (one per device).
+                        for c in attempt.done.iter().filter(|c| !before.contains(&c.as_str())) {
+                            let channel = channel_kind(c);
+                            metrics::counter!(DELIVERIES, "channel" => channel).increment(1);
                             if row.attempts == 1 {
                                 let waited = core.clock().now_ms() - row.created_at;
-                                metrics::histogram!(DELIVERY_LATENCY, "channel" => EMAIL)
+                                metrics::histogram!(DELIVERY_LATENCY, "channel" => channel)
                                     .record(waited.max(0) as f64 / 1000.0);
                             }
                         }
+                        for channel in &attempt.failed {
+                            metrics::counter!(DELIVERY_FAILURES, "channel" => *channel).increment(1);
+                        }
                         if let Some(e) = &attempt.error {
-                            metrics::counter!(DELIVERY_FAILURES, "channel" => EMAIL).increment(1);
                             tracing::warn!(outbox = row.id, kind = %row.kind, attempt = row.attempts, error = %e, "delivery failed");
                         }
                         match svc.settle(&row, claim, &attempt).await {
@@ -102,5 +105,15 @@ pub async fn outbox_worker(
             _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// The metrics label of a channel name in `outbox.done_channels` (`push:12` is `push`).
+fn channel_kind(channel: &str) -> &'static str {
+    match channel.split(':').next() {
+        Some("email") => "email",
+        Some("inbox") => "inbox",
+        Some("push") => "push",
+        _ => "other",
     }
 }

@@ -80,6 +80,7 @@ impl Deliverer {
                 return Attempt {
                     done,
                     error: Some(e.to_string()),
+                    failed: vec!["message"],
                 };
             }
         };
@@ -93,41 +94,60 @@ impl Deliverer {
             return Attempt {
                 done,
                 error: Some(e),
+                failed: vec!["message"],
             };
         }
         let letter = match self.letter(&msg).await {
             Ok(Some(l)) => l,
             // Nobody to tell any more (an erased account, a deleted subject, an offer that
             // ended before its reminder was due, a reminder overtaken by a move).
-            Ok(None) => return Attempt { done, error: None },
+            Ok(None) => {
+                return Attempt {
+                    done,
+                    ..Attempt::default()
+                };
+            }
             Err(e) => {
                 return Attempt {
                     done,
                     error: Some(e),
+                    failed: vec!["message"],
                 };
             }
         };
         let mut errors = Vec::new();
+        let mut failed = Vec::new();
         if !has(&done, EMAIL) {
             match self.email(row, &letter).await {
                 Ok(()) => done.push(EMAIL.to_string()),
-                Err(e) => errors.push(e),
+                Err(e) => {
+                    errors.push(e);
+                    failed.push(EMAIL);
+                }
             }
         }
         let notice = self.notice(&msg, &letter);
         if let (Some(user), true) = (msg.user_id(), !has(&done, INBOX) && inbox_kind(&msg)) {
             match self.inbox(row, user, &msg, &notice).await {
                 Ok(()) => done.push(INBOX.to_string()),
-                Err(e) => errors.push(e),
+                Err(e) => {
+                    errors.push(e);
+                    failed.push(INBOX);
+                }
             }
         }
         if let (Some(user), Some(policy)) = (msg.user_id(), self.push_policy(&msg)) {
+            let before = errors.len();
             self.push(row, user, &notice, policy, &mut done, &mut errors)
                 .await;
+            if errors.len() > before {
+                failed.push(PUSH);
+            }
         }
         Attempt {
             done,
             error: (!errors.is_empty()).then(|| errors.join("; ")),
+            failed,
         }
     }
 

@@ -55,12 +55,15 @@ impl OutboxSettings {
 }
 
 /// What one delivery attempt did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attempt {
     /// Channels delivered so far (this attempt and earlier ones).
     pub done: Vec<String>,
     /// Why the rest failed; `None` when everything went out.
     pub error: Option<String>,
+    /// The kinds of channel that failed this time (`email`, `inbox`, `push`; `message` when
+    /// the message itself could not be read), for the metrics.
+    pub failed: Vec<&'static str>,
 }
 
 /// The outbox's queue operations and its admin view.

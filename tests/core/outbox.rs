@@ -44,6 +44,7 @@ async fn concurrent_claimers_take_every_row_exactly_once() {
                         let done = Attempt {
                             done: vec!["email".into()],
                             error: None,
+                            failed: vec![],
                         };
                         assert_eq!(
                             svc.settle(&r, &claim, &done).await.unwrap(),
@@ -96,12 +97,14 @@ async fn a_lapsed_lease_gives_the_row_back_and_failures_end_dead() {
         let ok = Attempt {
             done: vec!["email".into()],
             error: None,
+            failed: vec![],
         };
         assert_eq!(svc.settle(&rows[0], &first, &ok).await.unwrap(), None);
         // Failures back off, then the row is dead.
         let fail = Attempt {
             done: vec![],
             error: Some("451 try later".into()),
+            failed: vec!["email"],
         };
         let mut row = again.into_iter().next().unwrap();
         let mut claim = second;

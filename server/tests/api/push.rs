@@ -302,7 +302,17 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
             "each confirmation mailed once despite push retries"
         );
 
-        // GDPR: the export lists the device; erasure forgets it.
+        // /metrics counts pushes and their failures by channel.
+        let metrics = app.get("/metrics", None).await.text().await.unwrap();
+        for line in [
+            "evently_deliveries_total{channel=\"push\"}",
+            "evently_deliveries_total{channel=\"inbox\"}",
+            "evently_delivery_failures_total{channel=\"push\"}",
+        ] {
+            assert!(metrics.contains(line), "{line} in {metrics}");
+        }
+
+        // GDPR: the export lists the device.
         let export: Value = app
             .get("/api/v1/me/export", Some(&buyer.token))
             .await
@@ -315,6 +325,29 @@ async fn pushes_reach_every_device_encrypted_and_signed_and_gone_devices_are_for
             export["push_devices"]
         );
         assert!(export["notifications"].as_array().unwrap().len() >= 3);
+        // Erasure forgets the devices and the notices.
+        let r = app
+            .http
+            .delete(app.at("/api/v1/me"))
+            .bearer_auth(&buyer.token)
+            .json(&json!({"password": "a long enough password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        let db = app.core.db();
+        assert!(
+            evently::store::inbox::subscriptions(db, buyer.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            evently::store::inbox::list(db, buyer.id, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
