@@ -140,7 +140,10 @@ export async function signUpFromSignIn(page, visitor, expectedNext) {
  * field focused; signs in there.
  */
 export async function signInAfterSignUp(page, visitor, expectedNext) {
-  const url = await arrive(page, (u) => u.pathname === '/signin' && u.searchParams.get('done') === 'signed_up', 'sign-in after sign-up');
+  // A page without islands (and maybe without script): no hydration to wait for.
+  await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('done') === 'signed_up', { timeout: 30_000 });
+  await page.waitForLoadState('load');
+  const url = new URL(page.url());
   if (expectedNext !== undefined) assert.equal(url.searchParams.get('next'), expectedNext, 'sign-in after sign-up keeps next');
   assert.match(await page.locator('.notice.success').innerText(), /Now sign in with the password you chose/);
   assert.equal(await page.locator('#field-email').inputValue(), visitor.email, 'the address is filled in');
