@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { DESKTOP, axeViolations, closePage, describeErrors, describeViolations, launchBrowser, newPage, screenshot } from '../lib/browser.mjs';
 import { DEMO_ORGANIZER, newVisitor, signIn, expectSignedIn } from '../lib/journey.mjs';
+import { apiClient, publishedEvent } from '../lib/api.mjs';
 import { startServer } from '../lib/server.mjs';
 
 const TIMEOUT = 120_000;
@@ -45,28 +46,7 @@ function decrypt(body, { ecdh, auth }) {
   return JSON.parse(plain.subarray(0, end).toString('utf8'));
 }
 
-async function api(p, { method = 'GET', token, body, headers = {} } = {}) {
-  return fetch(`${server.url}${p}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(20_000),
-  });
-}
-
-async function json(res, status, what) {
-  const text = await res.text();
-  assert.equal(res.status, status, `${what}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function login(account) {
-  return (await json(await api('/api/v1/auth/login', { method: 'POST', body: account }), 200, 'sign-in')).access_token;
-}
+const { api, json, login } = apiClient(() => server.url);
 
 before(async () => {
   pushService = createServer((req, res) => {
@@ -90,20 +70,12 @@ after(async () => {
 
 test('a push reaches the service worker as a notification, and the bell counts notices live', { timeout: TIMEOUT }, async () => {
   const organizer = await login(DEMO_ORGANIZER);
-  const start = Date.now() + 4 * 86_400_000;
-  const event = await json(await api('/api/v1/events', {
-    method: 'POST',
-    token: organizer,
-    body: {
-      title: `Push Night ${Date.now().toString(36)}`,
-      description: 'An event whose confirmation arrives as a notification.',
-      venue: 'Loopback Hall', city: 'Berlin', category: 'music',
-      starts_at: new Date(start).toISOString(),
-      ends_at: new Date(start + 2 * 3_600_000).toISOString(),
-      ticket_types: [{ name: 'Standing', price_cents: 0, capacity: 20 }],
-    },
-  }), 201, 'creating the event');
-  await json(await api(`/api/v1/events/${event.id}/publish`, { method: 'POST', token: organizer }), 200, 'publishing');
+  const event = await publishedEvent({ api, json }, organizer, {
+    title: `Push Night ${Date.now().toString(36)}`,
+    description: 'An event whose confirmation arrives as a notification.',
+    venue: 'Loopback Hall',
+    daysAhead: 4,
+  });
   const visitor = newVisitor('Push');
   await json(await api('/api/v1/auth/register', { method: 'POST', body: visitor }), 202, 'registering');
   const token = await login(visitor);

@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, DESKTOP, axeViolations, closePage, describeErrors, describeViolations, newPage, screenshot } from '../lib/browser.mjs';
 import { DEMO_ORGANIZER, newVisitor, signIn } from '../lib/journey.mjs';
+import { apiClient, publishedEvent } from '../lib/api.mjs';
 import { startServer } from '../lib/server.mjs';
 
 const TIMEOUT = 120_000;
@@ -24,29 +25,7 @@ let browser = null;
 let event = null;
 let attendee = null;
 
-async function api(p, { method = 'GET', token, body, headers = {} } = {}) {
-  const res = await fetch(`${server.url}${p}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(20_000),
-  });
-  return res;
-}
-
-async function json(res, status, what) {
-  const text = await res.text();
-  assert.equal(res.status, status, `${what}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function login(account) {
-  return (await json(await api('/api/v1/auth/login', { method: 'POST', body: account }), 200, 'sign-in')).access_token;
-}
+const { api, json, login } = apiClient(() => server.url);
 
 /** A P5 (binary) PGM image: its size and grey bytes. */
 function readPgm(file) {
@@ -84,20 +63,12 @@ function writeY4m(file, { w, h, grey }, frames = 10) {
 before(async () => {
   server = await startServer();
   const organizer = await login(DEMO_ORGANIZER);
-  const start = Date.now() + 5 * 86_400_000;
-  event = await json(await api('/api/v1/events', {
-    method: 'POST',
-    token: organizer,
-    body: {
-      title: `Door Test ${Date.now().toString(36)}`,
-      description: 'A ticket scanned at the door with a camera.',
-      venue: 'Front Door', city: 'Berlin', category: 'music',
-      starts_at: new Date(start).toISOString(),
-      ends_at: new Date(start + 3 * 3_600_000).toISOString(),
-      ticket_types: [{ name: 'Standing', price_cents: 0, capacity: 20 }],
-    },
-  }), 201, 'creating the event');
-  await json(await api(`/api/v1/events/${event.id}/publish`, { method: 'POST', token: organizer }), 200, 'publishing');
+  event = await publishedEvent({ api, json }, organizer, {
+    title: `Door Test ${Date.now().toString(36)}`,
+    description: 'A ticket scanned at the door with a camera.',
+    venue: 'Front Door',
+    daysAhead: 5,
+  });
   attendee = newVisitor('Door Guest');
   await json(await api('/api/v1/auth/register', { method: 'POST', body: attendee }), 202, 'registering');
   const token = await login(attendee);
