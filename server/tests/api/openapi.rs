@@ -222,7 +222,14 @@ async fn the_openapi_document_describes_the_booking_api() {
     assert_eq!(
         tags,
         [
-            "events", "bookings", "holds", "tickets", "waitlist", "accounts", "admin"
+            "events",
+            "bookings",
+            "holds",
+            "tickets",
+            "waitlist",
+            "accounts",
+            "notifications",
+            "admin"
         ]
     );
 
