@@ -26,6 +26,38 @@ pub struct CoreSettings {
     pub push: Option<crate::notifications::push::PushSettings>,
 }
 
+/// Rung after every commit that wrote to the outbox: wakes the local delivery worker, and
+/// counts the messages written, so the worker can tell a burst (an on-sale) from a trickle.
+#[derive(Default)]
+pub struct OutboxBell {
+    notify: tokio::sync::Notify,
+    rings: std::sync::atomic::AtomicU64,
+}
+
+impl OutboxBell {
+    /// After a commit that wrote one message.
+    pub fn ring(&self) {
+        self.ring_for(1);
+    }
+
+    /// After a commit that wrote `messages` messages (a batch of bookings writes many).
+    pub fn ring_for(&self, messages: u64) {
+        self.rings
+            .fetch_add(messages, std::sync::atomic::Ordering::Relaxed);
+        self.notify.notify_one();
+    }
+
+    /// Waits for the next ring (or one that came since the last wait).
+    pub async fn notified(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Messages rung for so far.
+    pub fn rings(&self) -> u64 {
+        self.rings.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// The shared handles; cheap to clone (one `Arc`).
 #[derive(Clone)]
 pub struct Ctx {
@@ -41,7 +73,7 @@ struct Inner {
     /// Bumped whenever what public pages show changes (not seat counts: those are live).
     pages: std::sync::atomic::AtomicU64,
     /// Rung after a commit that wrote to the outbox, so the local delivery worker starts at once.
-    outbox_bell: Arc<tokio::sync::Notify>,
+    outbox_bell: Arc<OutboxBell>,
 }
 
 impl Ctx {
@@ -60,7 +92,7 @@ impl Ctx {
                 limiter,
                 settings,
                 pages: std::sync::atomic::AtomicU64::new(0),
-                outbox_bell: Arc::new(tokio::sync::Notify::new()),
+                outbox_bell: Arc::new(OutboxBell::default()),
             }),
         }
     }
@@ -88,7 +120,7 @@ impl Ctx {
     }
 
     /// Rung after every commit that wrote to the outbox; the delivery worker waits on it.
-    pub fn outbox_bell(&self) -> &Arc<tokio::sync::Notify> {
+    pub fn outbox_bell(&self) -> &Arc<OutboxBell> {
         &self.inner.outbox_bell
     }
 

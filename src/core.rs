@@ -70,7 +70,7 @@ impl Core {
     }
 
     /// Rung after every commit that wrote to the outbox (the delivery worker waits on it).
-    pub fn outbox_bell(&self) -> std::sync::Arc<tokio::sync::Notify> {
+    pub fn outbox_bell(&self) -> std::sync::Arc<crate::context::OutboxBell> {
         self.inner.ctx.outbox_bell().clone()
     }
 

@@ -77,8 +77,9 @@ pub struct SeatTx {
     /// Waitlist entries left out of the next hand-out (their set-aside seats just ran out).
     pub(crate) skip: HashSet<i64>,
     /// Rung after commit when this transaction wrote to the outbox.
-    bell: Arc<tokio::sync::Notify>,
-    wrote_outbox: bool,
+    bell: Arc<crate::context::OutboxBell>,
+    /// Messages this transaction wrote to the outbox.
+    wrote_outbox: u64,
 }
 
 impl SeatTx {
@@ -94,7 +95,7 @@ impl SeatTx {
             users: BTreeSet::new(),
             skip: HashSet::new(),
             bell: ctx.outbox_bell().clone(),
-            wrote_outbox: false,
+            wrote_outbox: 0,
         })
     }
 
@@ -106,7 +107,7 @@ impl SeatTx {
         msgs: &[crate::notifications::Message],
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        self.wrote_outbox = true;
+        self.wrote_outbox += msgs.len() as u64;
         crate::store::outbox::enqueue(&mut self.tx, msgs, now).await
     }
 
@@ -117,7 +118,7 @@ impl SeatTx {
         due: i64,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        self.wrote_outbox = true;
+        self.wrote_outbox += 1;
         crate::store::outbox::enqueue_due(&mut self.tx, msg, due, now).await
     }
 
@@ -127,7 +128,7 @@ impl SeatTx {
         msgs: &[(crate::notifications::Message, i64)],
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        self.wrote_outbox = true;
+        self.wrote_outbox += msgs.len() as u64;
         crate::store::outbox::enqueue_each_due(&mut self.tx, msgs, now).await
     }
 
@@ -306,8 +307,8 @@ impl SeatTx {
             self.live.publish(event_id, tts.into_iter().collect());
         }
         self.live.publish_users(self.users.into_iter().collect());
-        if self.wrote_outbox {
-            self.bell.notify_one();
+        if self.wrote_outbox > 0 {
+            self.bell.ring_for(self.wrote_outbox);
         }
         Ok(())
     }

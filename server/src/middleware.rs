@@ -65,7 +65,24 @@ pub fn trace_layer()
 /// Counts requests and their latency by method, route template and status, and makes this
 /// server's recorder current for everything the request runs (see [`crate::metrics`]).
 pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let _busy = InFlight::enter(&state.in_flight);
     state.metrics.scope(count_request(req, next)).await
+}
+
+/// One request being answered: counted in `in_flight` until dropped (also when cancelled).
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(n: &'a std::sync::atomic::AtomicUsize) -> InFlight<'a> {
+        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InFlight(n)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 async fn count_request(req: Request, next: Next) -> Response {

@@ -275,6 +275,7 @@ impl Application {
             hub,
             pages: crate::page_cache::PageCache::new(),
             mailer,
+            in_flight: Default::default(),
         });
         let router = router(state.clone());
         Ok(Application {
@@ -326,6 +327,7 @@ impl Application {
             tasks.push(metrics.spawn(workers::outbox_worker(
                 core.clone(),
                 deliverer,
+                self.state.in_flight.clone(),
                 stop_rx.clone(),
             )));
         } else if self.options.workers {

@@ -43,6 +43,9 @@ pub struct Shared {
     pub pages: crate::page_cache::PageCache,
     /// The mail transport (SMTP, or `.eml` files in the data dir).
     pub mailer: evently::notifications::Mailer,
+    /// Requests being answered right now (the delivery worker steps aside when there are
+    /// many: an on-sale).
+    pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -30,14 +30,28 @@ pub async fn hold_sweeper(core: Core, mut stop: watch::Receiver<bool>) {
 const DELIVERY_CONCURRENCY: usize = 16;
 /// The longest the outbox worker sleeps without looking (the safety net under the bell).
 const OUTBOX_POLL_MS: i64 = 2_000;
+/// Outbox messages written per second that make a burst (an on-sale): delivery steps aside.
+const BURST_PER_S: f64 = 100.0;
+/// Requests in flight that make a rush: delivery steps aside too.
+const BUSY_REQUESTS: usize = 64;
+/// The longest delivery steps aside for one burst; after that it delivers while the burst
+/// goes on, so a long busy spell never starves the mail.
+const BURST_YIELD: Duration = Duration::from_secs(5);
 
 /// Delivers the outbox: claims due messages (a lease, so two workers never hold one row and
 /// a crashed worker's rows come back), delivers them concurrently, settles each. Woken at
 /// once by a commit that wrote to the outbox; otherwise it looks again when the next message
 /// falls due, at most [`OUTBOX_POLL_MS`] apart. Finishes the batch in hand when stopped.
+///
+/// During a burst of writes (more than [`BURST_PER_S`] messages a second, an on-sale's bookings)
+/// or a rush of requests (more than [`BUSY_REQUESTS`] in flight) it steps aside, for at most
+/// [`BURST_YIELD`]: rendering tickets and sending mail would take CPU
+/// from the bookings, and a confirmation a few seconds later costs nobody a seat. A single
+/// booking is delivered at once.
 pub async fn outbox_worker(
     core: Core,
     deliverer: evently::notifications::Deliverer,
+    in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     mut stop: watch::Receiver<bool>,
 ) {
     use crate::metrics::{DELIVERIES, DELIVERY_FAILURES, DELIVERY_LATENCY};
@@ -46,9 +60,35 @@ pub async fn outbox_worker(
 
     let svc = core.notifications().clone();
     let bell = core.outbox_bell();
+    let mut seen = (bell.rings(), std::time::Instant::now());
+    let mut yielding_since: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
+        }
+        let (rings, at) = (bell.rings(), std::time::Instant::now());
+        let elapsed = at.duration_since(seen.1).as_secs_f64().max(0.001);
+        let rate = rings.saturating_sub(seen.0) as f64 / elapsed;
+        seen = (rings, at);
+        let busy = in_flight.load(std::sync::atomic::Ordering::Relaxed);
+        if rate > BURST_PER_S || busy > BUSY_REQUESTS {
+            if yielding_since.is_none() {
+                tracing::info!(
+                    messages_per_s = rate.round(),
+                    requests_in_flight = busy,
+                    "a rush: delivery steps aside (at most 5 s)"
+                );
+            }
+            let since = *yielding_since.get_or_insert(at);
+            if at.duration_since(since) < BURST_YIELD {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                    _ = stop.changed() => return,
+                }
+                continue;
+            }
+        } else {
+            yielding_since = None;
         }
         let claim = new_claim();
         let rows = match svc.claim(&claim).await {

@@ -108,7 +108,7 @@ impl AccountService {
             .await
             .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
-        self.ctx.outbox_bell().notify_one();
+        self.ctx.outbox_bell().ring();
         Ok(())
     }
 

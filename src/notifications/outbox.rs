@@ -193,7 +193,7 @@ impl NotificationService {
         if !revived {
             return Err(ApiError::not_found("dead message"));
         }
-        self.ctx.outbox_bell().notify_one();
+        self.ctx.outbox_bell().ring();
         tracing::info!(
             outbox = id,
             admin = actor.user_id,

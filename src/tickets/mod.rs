@@ -127,10 +127,20 @@ impl TicketService {
         if pages.is_empty() {
             return Err(TicketError::NotFound("ticket"));
         }
-        let bytes = render_tickets(&pages).map_err(|e| {
-            tracing::error!(error = %e, booking = doc.booking_id, "rendering the ticket PDF failed");
-            TicketError::Internal("rendering the tickets failed".into())
-        })?;
+        // Rendering is CPU work (layout, QR codes, font subsets, compression): on a blocking
+        // thread, so that a burst of confirmations never stalls the runtime that answers
+        // requests (an on-sale's bookings among them).
+        let booking = doc.booking_id;
+        let bytes = tokio::task::spawn_blocking(move || render_tickets(&pages))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, booking, "the ticket PDF task failed");
+                TicketError::Internal("rendering the tickets failed".into())
+            })?
+            .map_err(|e| {
+                tracing::error!(error = %e, booking, "rendering the ticket PDF failed");
+                TicketError::Internal("rendering the tickets failed".into())
+            })?;
         Ok(TicketPdf {
             filename: format!("tickets-{}.pdf", doc.booking_code),
             bytes,
