@@ -162,6 +162,8 @@ impl Deliverer {
     }
 
     /// What the bell, the notifications page and a push say of a letter.
+    /// Title and body are clipped (a push payload must stay under about 4 KB once
+    /// encrypted, and a notification shows a few lines anyway).
     fn notice(&self, msg: &Message, letter: &Letter) -> PushPayload {
         let url = letter
             .action
@@ -171,8 +173,8 @@ impl Deliverer {
             .unwrap_or("/notifications")
             .to_string();
         PushPayload {
-            title: letter.heading.clone(),
-            body: letter.preheader.clone(),
+            title: clip_chars(&letter.heading, 160),
+            body: clip_chars(&letter.preheader, 600),
             url,
             tag: msg.dedup_key().chars().take(64).collect(),
         }
@@ -805,6 +807,16 @@ fn booking_letter(doc: &BookingDocRow) -> Letter {
     }
 }
 
+/// At most `max` characters, with "…" when something was cut.
+fn clip_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -828,4 +840,16 @@ pub fn message_id(row: &ClaimedRow, domain: &str) -> String {
         })
         .collect();
     format!("<evently.{}.{subject}@{domain}>", row.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_chars;
+
+    #[test]
+    fn long_text_is_clipped_by_characters_with_an_ellipsis() {
+        assert_eq!(clip_chars("short", 10), "short");
+        assert_eq!(clip_chars("Köln Köln Köln", 6), "Köln …");
+        assert_eq!(clip_chars(&"é".repeat(700), 600).chars().count(), 600);
+    }
 }
