@@ -171,10 +171,6 @@ impl Pusher {
         Pusher { settings, http }
     }
 
-    pub fn settings(&self) -> &PushSettings {
-        &self.settings
-    }
-
     /// Encrypts, signs and sends one push.
     pub async fn send(&self, p: &Push<'_>) -> Result<(), PushError> {
         self.settings

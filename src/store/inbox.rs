@@ -153,15 +153,6 @@ pub async fn subscriptions(db: &Db, user_id: i64) -> Result<Vec<PushRow>, sqlx::
         .await)
 }
 
-/// How many subscriptions a person has.
-pub async fn subscription_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM push_subscriptions WHERE user_id = $1";
-    on_writer!(db, |p| sqlx::query_scalar::<_, i64>(sql)
-        .bind(user_id)
-        .fetch_one(p)
-        .await)
-}
-
 /// Removes a person's subscription, by id or by endpoint; true if one went.
 pub async fn unsubscribe(
     db: &Db,

@@ -224,7 +224,7 @@ fn PushCard() -> impl IntoView {
     view! {
         <div class="card" id="notifications">
             <h2>"Notifications on your devices"</h2>
-            <p class="muted">"Get a notification on this phone or computer when your booking is confirmed, when seats from a waitlist are held for you (those offers run out, so this is the fastest way to hear), when an event you booked changes or is cancelled, and before it starts. Everything also goes to "<a href="/notifications">"your notifications"</a>" and by e-mail."</p>
+            <p class="muted">"Get a notification on this phone or computer when your booking is confirmed, when seats from a waitlist are held for you (those offers run out, so this is the fastest way to hear), when an event you booked changes or is cancelled, and before it starts. The same notices are always on "<a href="/notifications">"your notifications page"</a>" and go by e-mail too (reminder e-mails only while they are on above)."</p>
             <Show when=move || done_what().as_deref() == Some("device-removed")>
                 <div class="notice success" role="status"><p>"That device no longer gets notifications."</p></div>
             </Show>
