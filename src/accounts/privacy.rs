@@ -276,7 +276,7 @@ impl AccountService {
                 .map_err(fail)?;
             }
         }
-        store::waitlist::delete_of_user(stx.tx(), actor.user_id)
+        store::waitlist::delete_of_user(stx.tx(), actor.user_id, now)
             .await
             .map_err(fail)?;
         store::users::erase(stx.tx(), actor.user_id, now)

@@ -68,7 +68,7 @@ pub async fn insert_many(
          VALUES {} ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING {COLS}",
         values_placeholders(rows.len(), 11, 2, &format!(", {BOOKING_CONFIRMED}, $1"))
     );
-    on_tx!(tx, |c| {
+    let inserted = on_tx!(tx, |c| {
         let mut q = sqlx::query_as::<_, BookingRow>(&sql).bind(now);
         for b in rows {
             q = q
@@ -85,7 +85,9 @@ pub async fn insert_many(
                 .bind(b.hold_id);
         }
         q.fetch_all(c).await
-    })
+    })?;
+    crate::store::rollups::bookings_made(tx, &inserted, now).await?;
+    Ok(inserted)
 }
 
 /// Creates one ticket (with its own code) per seat of each booking.
@@ -192,12 +194,16 @@ pub async fn mark_cancelled(
         "UPDATE bookings SET status = {BOOKING_CANCELLED}, cancelled_at = $2, cancel_reason = $3 \
          WHERE id = $1 AND status = {BOOKING_CONFIRMED} RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
+    let row: Option<BookingRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(id)
         .bind(now)
         .bind(reason.as_str())
         .fetch_optional(c)
-        .await)
+        .await)?;
+    if let Some(b) = &row {
+        crate::store::rollups::bookings_cancelled(tx, std::slice::from_ref(b), now).await?;
+    }
+    Ok(row)
 }
 
 /// Cancels every confirmed booking of an event; returns how many.
@@ -210,12 +216,14 @@ pub async fn cancel_all_for_event(
         "UPDATE bookings SET status = {BOOKING_CANCELLED}, cancelled_at = $2, cancel_reason = $3 \
          WHERE event_id = $1 AND status = {BOOKING_CONFIRMED} RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
+    let rows: Vec<BookingRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(event_id)
         .bind(now)
         .bind(CancelReason::EventCancelled.as_str())
         .fetch_all(c)
-        .await)
+        .await)?;
+    crate::store::rollups::bookings_cancelled(tx, &rows, now).await?;
+    Ok(rows)
 }
 
 /// The confirmed bookings of an event: (booking id, user id), oldest first.

@@ -55,7 +55,7 @@ pub async fn insert_many(
          VALUES {} ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING {COLS}",
         values_placeholders(holds.len(), 9, 2, ", $1, $1")
     );
-    on_tx!(tx, |c| {
+    let rows: Vec<HoldRow> = on_tx!(tx, |c| {
         let mut q = sqlx::query_as::<_, HoldRow>(&sql).bind(now);
         for h in holds {
             q = q
@@ -70,7 +70,30 @@ pub async fn insert_many(
                 .bind(&h.request_hash);
         }
         q.fetch_all(c).await
-    })
+    })?;
+    count_holds(tx, &rows, now).await?;
+    Ok(rows)
+}
+
+/// Tallies holds just made, for the funnel.
+async fn count_holds(tx: &mut Tx, rows: &[HoldRow], now: i64) -> Result<(), sqlx::Error> {
+    use crate::store::rollups::{Key, Tallies, Tally, hour_of};
+    let mut t = Tallies::default();
+    for h in rows {
+        t.add(
+            Key {
+                ticket_type_id: h.ticket_type_id,
+                hour: hour_of(h.created_at),
+                currency: String::new(),
+                event_id: h.event_id,
+            },
+            Tally {
+                holds: 1,
+                ..Tally::default()
+            },
+        );
+    }
+    crate::store::rollups::add(tx, t, now).await
 }
 
 /// Inserts the hold of a waitlist offer (its seats are taken by the caller).
@@ -85,7 +108,7 @@ pub async fn insert_offer(
          idempotency_key, request_hash, created_at, updated_at, waitlist_entry_id) \
          VALUES ($1, $2, $3, $4, {HOLD_ACTIVE}, $5, 0, $6, $7, $8, $8, $9) RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
+    let row: HoldRow = on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(h.user_id)
         .bind(h.event_id)
         .bind(h.ticket_type_id)
@@ -96,7 +119,9 @@ pub async fn insert_offer(
         .bind(now)
         .bind(entry_id)
         .fetch_one(c)
-        .await)
+        .await)?;
+    count_holds(tx, std::slice::from_ref(&row), now).await?;
+    Ok(row)
 }
 
 /// Adds `seats` to an active hold (seats set aside for a waitlist entry grow), with a new

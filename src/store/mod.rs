@@ -15,6 +15,8 @@ pub mod inventory;
 pub mod live;
 pub mod organizer;
 pub mod outbox;
+pub mod rollup_fold;
+pub mod rollups;
 pub mod search;
 pub mod search_keys;
 pub mod search_query;

@@ -106,19 +106,36 @@ pub async fn check_in(
     by: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, |c| {
-        sqlx::query(&format!("UPDATE tickets SET checked_in_at = $3, checked_in_by = $4 WHERE code = $1 AND checked_in_at IS NULL \
-         AND booking_id IN (SELECT id FROM bookings WHERE event_id = $2 AND status = {BOOKING_CONFIRMED})")
+    let done: Option<(i64, String)> = on_tx!(tx, |c| {
+        sqlx::query_as(&format!("UPDATE tickets SET checked_in_at = $3, checked_in_by = $4 WHERE code = $1 AND checked_in_at IS NULL \
+         AND booking_id IN (SELECT id FROM bookings WHERE event_id = $2 AND status = {BOOKING_CONFIRMED}) \
+         RETURNING (SELECT b.ticket_type_id FROM bookings b WHERE b.id = booking_id), \
+         (SELECT b.currency FROM bookings b WHERE b.id = booking_id)")
     )
     .bind(code)
     .bind(event_id)
     .bind(now)
     .bind(by)
-    .execute(c)
+    .fetch_optional(c)
     .await
-    .map(|r| r.rows_affected())
     })?;
-    Ok(n == 1)
+    let Some((ticket_type_id, currency)) = done else {
+        return Ok(false);
+    };
+    crate::store::rollups::count_one(
+        tx,
+        event_id,
+        ticket_type_id,
+        &currency,
+        now,
+        crate::store::rollups::Tally {
+            checkins: 1,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// The name of whoever checked ticket `ticket_id` in.
@@ -141,6 +158,16 @@ pub async fn update_event(
     e: &crate::store::events::NewEvent,
     id: i64,
 ) -> Result<(), sqlx::Error> {
+    // The platform's figures by city and category are folded again when either moves.
+    let before: Option<(String, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT city, category FROM events WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?;
+    if before.is_some_and(|(city, category)| city != e.city || category != e.category) {
+        crate::store::rollups::mark_event_dirty(tx, id).await?;
+    }
     on_tx!(tx, |c| {
         sqlx::query(
         "UPDATE events SET title = $2, description = $3, venue = $4, city = $5, category = $6, starts_at = $7, \

@@ -4,6 +4,7 @@
 
 use crate::db::{Db, Tx};
 use crate::domain::WaitlistStatus;
+use crate::store::rollups;
 use crate::store::status::lit::{WL_OFFERED, WL_WAITING};
 use crate::{on_pool, on_tx};
 use sqlx::FromRow;
@@ -74,7 +75,7 @@ pub async fn insert(
          offered_quantity, offers_made, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, {WL_WAITING}, 0, 0, $6, $6) \
          RETURNING {COLS}"
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
+    let row: EntryRow = on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(user_id)
         .bind(event_id)
         .bind(ticket_type_id)
@@ -82,7 +83,39 @@ pub async fn insert(
         .bind(place)
         .bind(now)
         .fetch_one(c)
-        .await)
+        .await)?;
+    rollups::add(tx, tallies(std::slice::from_ref(&row)), now).await?;
+    Ok(row)
+}
+
+/// What entries count for in the rollups: a join when made, an accepted offer when booked.
+fn tallies(rows: &[EntryRow]) -> rollups::Tallies {
+    let mut t = rollups::Tallies::default();
+    let key = |e: &EntryRow, at: i64| rollups::Key {
+        ticket_type_id: e.ticket_type_id,
+        hour: rollups::hour_of(at),
+        currency: String::new(),
+        event_id: e.event_id,
+    };
+    for e in rows {
+        t.add(
+            key(e, e.created_at),
+            rollups::Tally {
+                waitlist_joins: 1,
+                ..Default::default()
+            },
+        );
+        if let (WaitlistStatus::Booked, Some(at)) = (e.status, e.ended_at) {
+            t.add(
+                key(e, at),
+                rollups::Tally {
+                    offers_accepted: 1,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    t
 }
 
 /// The user's active entry for a ticket type, if any.
@@ -218,13 +251,29 @@ pub async fn end(
          updated_at = $4, ended_at = $4 WHERE id = $1 AND {} RETURNING {COLS}",
         active_sql("")
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
+    let row: Option<EntryRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(id)
         .bind(status)
         .bind(booking_id)
         .bind(now)
         .fetch_optional(c)
-        .await)
+        .await)?;
+    if let Some(e) = row.as_ref().filter(|e| e.status == WaitlistStatus::Booked) {
+        rollups::count_one(
+            tx,
+            e.event_id,
+            e.ticket_type_id,
+            "",
+            now,
+            rollups::Tally {
+                offers_accepted: 1,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(row)
 }
 
 /// Closes every active entry of an event (it was cancelled) and returns them; the queues'
@@ -489,8 +538,15 @@ pub async fn active_of_user(db: &Db, user_id: i64) -> Result<Vec<EntryRow>, sqlx
         .await)
 }
 
-/// Deletes a person's ended entries (erasure), detaching the holds that pointed at them.
-pub async fn delete_of_user(tx: &mut Tx, user_id: i64) -> Result<u64, sqlx::Error> {
+/// Deletes a person's ended entries (erasure), detaching the holds that pointed at them, and
+/// takes what they counted for out of the rollups.
+pub async fn delete_of_user(tx: &mut Tx, user_id: i64, now: i64) -> Result<u64, sqlx::Error> {
+    let sql = format!("SELECT {COLS} FROM waitlist_entries WHERE user_id = $1");
+    let rows: Vec<EntryRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(user_id)
+        .fetch_all(c)
+        .await)?;
+    rollups::subtract(tx, tallies(&rows), now).await?;
     on_tx!(tx, |c| {
         sqlx::query(
         "UPDATE holds SET waitlist_entry_id = NULL WHERE user_id = $1 AND waitlist_entry_id IS NOT NULL"
