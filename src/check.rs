@@ -63,6 +63,37 @@ impl InvariantCheck {
     }
 }
 
+impl InvariantCheck {
+    /// Level 1 of the analytics rollups equals a recount of the raw rows; level 2 equals a
+    /// fold of level 1 for every hour folded (before the last fold's previous hour).
+    async fn check_rollups(
+        &self,
+        violations: &mut Vec<Violation>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        let db = self.ctx.db();
+        for (side, tt, hour, currency) in store::rollups::mismatches(db).await? {
+            violations.push(Violation {
+                rule: "rollups_match_bookings",
+                detail: format!(
+                    "sales_hourly of ticket type {tt}, hour {hour}, currency {currency:?}: the {side} row has no equal on the other side"
+                ),
+            });
+        }
+        let state = store::rollup_fold::state(db).await?;
+        if state.folded_through >= 0 {
+            let before = (state.folded_through - 1).min(store::rollups::hour_of(now) - 1);
+            for (table, at) in store::rollup_fold::mismatches(db, before).await? {
+                violations.push(Violation {
+                    rule: "rollups_folded",
+                    detail: format!("{table} at {at} differs from a fold of sales_hourly"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The checker, as a service of the core.
 pub struct InvariantCheck {
     ctx: Ctx,
@@ -124,6 +155,7 @@ impl InvariantCheck {
             });
         }
         self.check_waitlists(&mut violations).await?;
+        self.check_rollups(&mut violations, now).await?;
         Ok(Report {
             ticket_types_checked: checked,
             violations,

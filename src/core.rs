@@ -3,6 +3,7 @@
 //! `core.events().publish(..)` and so on.
 
 use crate::accounts::AccountService;
+use crate::analytics::AnalyticsService;
 use crate::bookings::BookingService;
 use crate::check::InvariantCheck;
 use crate::clock::Clock;
@@ -33,6 +34,7 @@ struct Inner {
     tickets: TicketService,
     notifications: NotificationService,
     invariants: InvariantCheck,
+    analytics: AnalyticsService,
 }
 
 impl Core {
@@ -54,6 +56,7 @@ impl Core {
                 tickets: TicketService::new(ctx.clone()),
                 notifications: NotificationService::new(ctx.clone()),
                 invariants: InvariantCheck::new(ctx.clone()),
+                analytics: AnalyticsService::new(ctx.clone()),
                 ctx,
             }),
         }
@@ -102,6 +105,11 @@ impl Core {
     /// The booking invariants, checked from the database alone.
     pub fn invariants(&self) -> &InvariantCheck {
         &self.inner.invariants
+    }
+
+    /// Analytics: the dashboards, page views, the rollups' fold.
+    pub fn analytics(&self) -> &AnalyticsService {
+        &self.inner.analytics
     }
 
     pub fn db(&self) -> &Db {

@@ -8,6 +8,8 @@ use crate::domain::{BookingStatus, EventStatus, HoldStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod analytics;
+
 /// One ticket type as buyers see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

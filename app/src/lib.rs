@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organizer/events/:id") view=pages::organizer::EventDashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/:id/edit") view=pages::organizer::EditEventPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/:id/scan") view=pages::organizer::ScanPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/:id/analytics") view=pages::analytics::EventAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view=pages::recovery::ForgotPasswordPage ssr=SsrMode::Async/>
@@ -127,6 +128,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe/:token") view=pages::unsubscribe::UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=pages::admin::AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/analytics") view=pages::analytics::AdminAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=pages::admin::AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/outbox") view=pages::admin::AdminOutboxPage ssr=SsrMode::Async/>
                 </Routes>

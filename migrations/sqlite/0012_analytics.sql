@@ -36,7 +36,8 @@ CREATE INDEX page_views_hour ON page_views_hourly (hour);
 
 -- Level 2, folded from level 1 by the analytics worker (a lag of under a minute, shown on
 -- the dashboard): the platform by day, category, city and currency; the platform by hour and
--- currency; each event by day and currency (for the top events).
+-- currency; each event by day and currency (for the top events; currency '' holds the
+-- event's tickets in all currencies).
 CREATE TABLE sales_daily (
     day                    BIGINT NOT NULL,
     category               TEXT NOT NULL,
@@ -79,7 +80,7 @@ CREATE TABLE event_daily (
     value_cents  BIGINT NOT NULL,
     PRIMARY KEY (event_id, day, currency)
 );
-CREATE INDEX event_daily_tickets ON event_daily (day, tickets DESC);
+CREATE INDEX event_daily_tickets ON event_daily (day, currency, tickets DESC);
 CREATE INDEX event_daily_value ON event_daily (day, currency, value_cents DESC);
 
 -- Hours whose level-2 rows must be folded again (a change to a past hour: an erasure, an

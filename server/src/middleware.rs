@@ -7,7 +7,7 @@ use crate::metrics::{HTTP_DURATION, HTTP_REQUESTS, method_label};
 use crate::state::AppState;
 use axum::body::HttpBody;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
@@ -140,6 +140,30 @@ pub fn is_scanner_page(path: &str) -> bool {
     path.strip_prefix("/organizer/events/")
         .and_then(|rest| rest.strip_suffix("/scan"))
         .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Counts a person's view of an event page (`GET /events/{slug}` answered 200, also from the
+/// page cache) for the analytics funnel: no cookie, no tracker; crawlers, previews, scripts
+/// and prefetches are left out. Counting is a map update in memory.
+pub async fn count_event_views(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let slug = (req.method() == axum::http::Method::GET)
+        .then(|| req.uri().path().strip_prefix("/events/"))
+        .flatten()
+        .filter(|s| !s.is_empty() && s.len() <= 200 && !s.contains('/'))
+        .map(str::to_string);
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let person = !evently::analytics::views::is_bot(header("user-agent"))
+        && header("sec-purpose").is_none_or(|p| !p.contains("prefetch"))
+        && header("purpose").is_none_or(|p| p != "prefetch");
+    let res = next.run(req).await;
+    if let Some(slug) = slug.filter(|_| person && res.status() == StatusCode::OK) {
+        state.core.analytics().count_view(&slug);
+    }
+    res
 }
 
 /// Headers every response carries; HSTS in production. Also: a page that redirects while

@@ -317,6 +317,9 @@ impl Application {
                 stop_rx.clone(),
             )));
         }
+        if self.options.workers {
+            tasks.push(metrics.spawn(workers::analytics(self.state.core.clone(), stop_rx.clone())));
+        }
         if self.options.workers && self.state.config.delivery {
             let core = &self.state.core;
             let deliverer = core.notifications().deliverer(
@@ -478,6 +481,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::count_event_views,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

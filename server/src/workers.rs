@@ -26,6 +26,45 @@ pub async fn hold_sweeper(core: Core, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// How often counted page views are written.
+const VIEWS_EVERY: Duration = Duration::from_secs(5);
+
+/// Analytics upkeep: writes the page views counted in memory every [`VIEWS_EVERY`] and folds
+/// the rollups' level 2 every [`FOLD_EVERY_SECONDS`](evently::analytics::fold::FOLD_EVERY_SECONDS)
+/// (instances take turns on the fold state's row). Writes the last views when stopped.
+pub async fn analytics(core: Core, mut stop: watch::Receiver<bool>) {
+    let fold_every = Duration::from_secs(evently::analytics::fold::FOLD_EVERY_SECONDS as u64);
+    let mut last_fold: Option<std::time::Instant> = None;
+    loop {
+        if let Err(e) = core.analytics().flush_views().await {
+            tracing::warn!(error = %e, "writing page views failed; kept for the next try");
+        }
+        if last_fold.is_none_or(|t| t.elapsed() >= fold_every) {
+            let started = std::time::Instant::now();
+            match core.analytics().fold().await {
+                Ok(f) => tracing::debug!(
+                    hours = f.hours,
+                    days = f.days,
+                    ms = started.elapsed().as_millis() as u64,
+                    "rollups folded"
+                ),
+                Err(e) => tracing::warn!(error = %e, "folding the rollups failed; next try soon"),
+            }
+            last_fold = Some(std::time::Instant::now());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(VIEWS_EVERY) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            if let Err(e) = core.analytics().flush_views().await {
+                tracing::warn!(error = %e, "writing the last page views failed");
+            }
+            return;
+        }
+    }
+}
+
 /// How many outbox messages one worker delivers at once.
 const DELIVERY_CONCURRENCY: usize = 16;
 /// The longest the outbox worker sleeps without looking (the safety net under the bell).

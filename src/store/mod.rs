@@ -5,6 +5,7 @@
 //! Row types mirror tables; services in the feature modules turn them into DTOs.
 
 pub mod account_links;
+pub mod analytics;
 pub mod audit;
 pub mod bookings;
 pub mod check;

@@ -59,6 +59,18 @@ pub async fn first_hour_from(tx: &mut Tx, from: i64) -> Result<Option<i64>, sqlx
     .await)
 }
 
+/// The hours in `[from, to)` that have figures.
+pub async fn hours_with_figures(tx: &mut Tx, from: i64, to: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT DISTINCT hour FROM sales_hourly WHERE hour >= $1 AND hour < $2 \
+         UNION SELECT DISTINCT hour FROM page_views_hourly WHERE hour >= $1 AND hour < $2"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await)
+}
+
 /// Sums of the counters, with `page_views`, over level 1 and the page views in hours
 /// `[lo, hi)` (parameter names); `group` names the grouping columns from `s` (and `e`, the
 /// event).
@@ -118,7 +130,9 @@ pub async fn fold_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
         "INSERT INTO event_daily (event_id, day, currency, tickets, value_cents) \
          SELECT event_id, $3, currency, SUM(tickets), SUM(value_cents) FROM sales_hourly \
-         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id, currency HAVING SUM(tickets) <> 0 OR SUM(value_cents) <> 0"
+         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id, currency HAVING SUM(tickets) <> 0 OR SUM(value_cents) <> 0 \
+         UNION ALL SELECT event_id, $3, '', SUM(tickets), 0 FROM sales_hourly \
+         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id HAVING SUM(tickets) <> 0"
     )
     .bind(from)
     .bind(to)
@@ -162,25 +176,25 @@ pub async fn set_state(tx: &mut Tx, through: i64, now: i64) -> Result<(), sqlx::
     .map(|_| ()))
 }
 
-/// Adds page views counted in memory: (event, hour, views). Events that no longer exist
-/// are skipped.
+/// Adds page views counted in memory: (event slug, hour, views). Slugs of no event are
+/// skipped.
 pub async fn add_page_views(
     db: &Db,
-    rows: &[(i64, i64, i64)],
+    rows: &[(String, i64, i64)],
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     for chunk in rows.chunks(300) {
         let sql = format!(
-            "INSERT INTO page_views_hourly (event_id, hour, views) SELECT v.column1, v.column2, v.column3 FROM (VALUES {}) v \
-             WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = v.column1) \
+            "INSERT INTO page_views_hourly (event_id, hour, views) SELECT e.id, v.column2, v.column3 FROM (VALUES {}) v \
+             JOIN events e ON e.slug = v.column1 WHERE true \
              ON CONFLICT (event_id, hour) DO UPDATE SET views = page_views_hourly.views + excluded.views",
             crate::store::values_placeholders(chunk.len(), 3, 1, "")
         );
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::query(&sql);
             for (e, h, n) in chunk {
-                q = q.bind(*e).bind(*h).bind(*n);
+                q = q.bind(e).bind(*h).bind(*n);
             }
             q.execute(c).await.map(|_| ())
         })?;

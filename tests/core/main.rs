@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod analytics;
 mod bookings;
 mod contention;
 mod events;

@@ -1,6 +1,7 @@
 //! Server functions. Each is an adapter: who is asking, one core call, map the error.
 
 pub mod accounts;
+pub mod analytics;
 pub mod bookings;
 pub mod events;
 pub mod notifications;

@@ -1,5 +1,6 @@
 //! Reusable pieces of pages.
 
+pub mod chart;
 pub mod event_card;
 pub mod forms;
 pub mod head;

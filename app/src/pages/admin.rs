@@ -16,6 +16,7 @@ fn AdminTabs() -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Admin sections">
             <A href="/admin" exact=true>"Users"</A>
+            <A href="/admin/analytics">"Analytics"</A>
             <A href="/admin/audit">"Audit log"</A>
             <A href="/admin/outbox">"Deliveries"</A>
         </nav>

@@ -414,7 +414,10 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
                 })}
             </Transition>
             <crate::pages::organizer_waitlist::EventWaitlists event_id=id()/>
-            <p><a class="button secondary" href=move || format!("/organizer/events/{}/scan", id())>"Scan tickets with a camera"</a></p>
+            <p class="actions">
+                <a class="button" href=move || format!("/organizer/events/{}/analytics", id())>"Sales dashboard (live)"</a>
+                <a class="button secondary" href=move || format!("/organizer/events/{}/scan", id())>"Scan tickets with a camera"</a>
+            </p>
             <CheckInPanel event_id=id()/>
             <Attendees id=id()/>
         </section>

@@ -6,6 +6,7 @@
 //! else. Add a route here with `routes!`, never with a plain `.route`.
 
 pub mod account;
+pub mod analytics;
 pub mod auth;
 pub mod bookings;
 pub mod events;
@@ -61,6 +62,8 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(account::set_role))
         .routes(routes!(account::set_disabled))
         .routes(routes!(account::audit))
+        .routes(routes!(analytics::platform))
+        .routes(routes!(analytics::event))
         .routes(routes!(bookings::mine))
         .routes(routes!(waitlist::join, waitlist::entries))
         .routes(routes!(waitlist::queues))

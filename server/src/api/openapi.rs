@@ -40,6 +40,7 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, Type};
         (name = "tickets", description = "Ticket PDFs, the key that verifies ticket QR codes, the door scanner's list and check-in"),
         (name = "waitlist", description = "Queueing for sold-out ticket types; offers when seats come back; the organizer's queue controls"),
         (name = "accounts", description = "Signing up and in, sessions, your account and your data"),
+        (name = "analytics", description = "Sales dashboards: the platform's (admins) and each event's (its organizer)"),
         (name = "notifications", description = "Your notification centre and the browsers you get web push on"),
         (name = "admin", description = "User management and the audit log (admins)"),
     ),
