@@ -155,10 +155,13 @@ pub async fn count_event_views(
         .flatten()
         .filter(|s| !s.is_empty() && s.len() <= 200 && !s.contains('/'))
         .map(str::to_string);
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let person = !evently::analytics::views::is_bot(header("user-agent"))
-        && header("sec-purpose").is_none_or(|p| !p.contains("prefetch"))
-        && header("purpose").is_none_or(|p| p != "prefetch");
+    let person = {
+        let h = req.headers();
+        let header = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+        !evently::analytics::views::is_bot(header("user-agent"))
+            && header("sec-purpose").is_none_or(|p| !p.contains("prefetch"))
+            && header("purpose").is_none_or(|p| p != "prefetch")
+    };
     let res = next.run(req).await;
     if let Some(slug) = slug.filter(|_| person && res.status() == StatusCode::OK) {
         state.core.analytics().count_view(&slug);

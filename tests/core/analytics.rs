@@ -157,7 +157,7 @@ async fn rollups_equal_a_brute_force_count() {
             let v = p
                 .value
                 .iter()
-                .find(|s| &s.key == &format!("value_{cur}"))
+                .find(|s| s.key == format!("value_{cur}"))
                 .unwrap();
             assert_eq!(v.value as i64, *cents, "[{}] value in {cur}", f.engine);
         }

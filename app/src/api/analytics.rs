@@ -10,7 +10,7 @@ use super::ssr;
 
 /// The platform dashboard for a range (`range`, `from`, `to`, `by` as in the URL).
 #[server(endpoint = "platform_analytics")]
-pub async fn platform_analytics(
+pub async fn load_platform_analytics(
     range: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -31,7 +31,7 @@ pub async fn platform_analytics(
 
 /// One event's dashboard (its organizer and admins).
 #[server(endpoint = "event_analytics")]
-pub async fn event_analytics(event_id: i64) -> Result<EventAnalytics, AppError> {
+pub async fn load_event_analytics(event_id: i64) -> Result<EventAnalytics, AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?.analytics().event(&actor, event_id).await {
         Ok(e) => Ok(e),

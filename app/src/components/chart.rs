@@ -191,10 +191,11 @@ pub fn LineChart(data: TimeSeries, #[prop(optional)] id: Option<String>) -> impl
             view! { <tr><th scope="row">{l.clone()}</th>{cells}</tr> }
         })
         .collect_view();
+    let labelled_by = format!("{title_id} {desc_id}");
     view! {
         <figure class="chart card" id=id.clone()>
             <figcaption><h3>{data.title.clone()}</h3></figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby=format!("{title_id} {desc_id}")>
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby=labelled_by>
                 <title id=title_id>{data.title.clone()}</title>
                 <desc id=desc_id>{data.description.clone()}</desc>
                 {grid}

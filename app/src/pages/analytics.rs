@@ -4,7 +4,7 @@
 //! the page's own server-rendered figures are fetched and swapped in). Charts are server
 //! SVG (`components::chart`); no island, so the wasm bundle does not grow.
 
-use crate::api::analytics::{event_analytics, platform_analytics};
+use crate::api::analytics::{load_event_analytics, load_platform_analytics};
 use crate::components::chart::{BarChart, FunnelChart, LineChart};
 use crate::components::head::PageTitle;
 use crate::components::layout::RequireUser;
@@ -100,7 +100,7 @@ fn PlatformDashboard() -> impl IntoView {
     let get = move |k: &str| query.read().get(k).filter(|s| !s.trim().is_empty());
     let data = Resource::new(
         move || (get("range"), get("from"), get("to"), get("by")),
-        |(range, from, to, by)| platform_analytics(range, from, to, by),
+        |(range, from, to, by)| load_platform_analytics(range, from, to, by),
     );
     view! {
         <section class="container stack analytics">
@@ -119,6 +119,7 @@ fn PlatformDashboard() -> impl IntoView {
                         Ok(p) => {
                             let q: Vec<(String, String)> = query
                                 .read_untracked()
+                                .clone()
                                 .into_iter()
                                 .map(|(k, v)| (k.to_string(), v.to_string()))
                                 .collect();
@@ -251,7 +252,7 @@ pub fn EventAnalyticsPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let data = Resource::new(id, event_analytics);
+    let data = Resource::new(id, load_event_analytics);
     view! {
         <PageTitle text="Sales dashboard · Organizer · Evently"/>
         <Meta name="robots" content="noindex"/>
