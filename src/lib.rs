@@ -14,6 +14,8 @@ pub mod accounts;
 #[cfg(feature = "server")]
 pub mod actor;
 #[cfg(feature = "server")]
+pub mod analytics;
+#[cfg(feature = "server")]
 pub mod bookings;
 #[cfg(feature = "server")]
 pub mod check;
