@@ -91,7 +91,11 @@ impl DateRange {
 
     /// `[start, end)` in UTC milliseconds.
     fn bounds_ms(self) -> (Option<i64>, Option<i64>) {
-        let ms = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis();
+        let ms = |d: NaiveDate| {
+            d.and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis()
+        };
         (
             self.from.map(ms),
             self.to.and_then(|d| d.succ_opt()).map(ms),
@@ -132,17 +136,26 @@ pub fn parse_event_id(field: &str, raw: Option<&str>) -> Result<Option<i64>, Api
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportRequest {
     /// One event's bookings, for whoever manages it.
-    EventBookings { event_id: i64, range: DateRange },
+    EventBookings {
+        event_id: i64,
+        range: DateRange,
+    },
     /// Bookings of every event, or of one (admins).
     AllBookings {
         event_id: Option<i64>,
         range: DateRange,
     },
     /// One ticket per row, with check-in state.
-    Attendees { event_id: i64 },
-    Waitlist { event_id: i64 },
+    Attendees {
+        event_id: i64,
+    },
+    Waitlist {
+        event_id: i64,
+    },
     /// Accounts, optionally those whose e-mail or name contains `q` (admins).
-    Users { q: Option<String> },
+    Users {
+        q: Option<String>,
+    },
 }
 
 impl ExportRequest {
@@ -161,7 +174,10 @@ impl ExportRequest {
     pub fn users(q: Option<&str>) -> Result<ExportRequest, ApiError> {
         let q = q.map(str::trim).filter(|q| !q.is_empty());
         if q.is_some_and(|q| q.chars().count() > 100) {
-            return Err(ApiError::invalid("q", "search is limited to 100 characters"));
+            return Err(ApiError::invalid(
+                "q",
+                "search is limited to 100 characters",
+            ));
         }
         Ok(ExportRequest::Users {
             q: q.map(str::to_string),
@@ -193,9 +209,10 @@ pub async fn start_paged(
 ) -> Result<CsvExport, ApiError> {
     let kind = req.kind();
     let (event, filter) = match req {
-        ExportRequest::EventBookings { event_id, range } => {
-            (Some(managed_event(core, actor, *event_id).await?), Some(*range))
-        }
+        ExportRequest::EventBookings { event_id, range } => (
+            Some(managed_event(core, actor, *event_id).await?),
+            Some(*range),
+        ),
         ExportRequest::AllBookings { event_id, range } => {
             require_admin(actor)?;
             let event = match event_id {
@@ -221,7 +238,9 @@ pub async fn start_paged(
     }
 
     let now = core.clock().now_ms();
-    let day = crate::clock::to_datetime(now).format("%Y-%m-%d").to_string();
+    let day = crate::clock::to_datetime(now)
+        .format("%Y-%m-%d")
+        .to_string();
     let filename = match (&event, kind) {
         (Some(e), _) => format!("{}-{}-{day}.csv", kind.as_str(), file_safe(&e.slug)),
         (None, ExportKind::Bookings) => format!("bookings-all-events-{day}.csv"),
@@ -242,7 +261,11 @@ pub async fn start_paged(
     let entry = store::audit::NewEntry {
         actor_id: Some(actor.user_id),
         action: kind.audit_action(),
-        target_type: if event.is_some() { "event" } else { kind.as_str() },
+        target_type: if event.is_some() {
+            "event"
+        } else {
+            kind.as_str()
+        },
         target_id: event.as_ref().map(|e| e.id.to_string()),
         subject_id: None,
         detail: detail.to_string(),
@@ -264,15 +287,27 @@ pub async fn start_paged(
         }
         ExportRequest::Attendees { event_id } => {
             let event_id = *event_id;
-            paged(db, kind, ATTENDEE_HEADER, page, move |db, after, n| async move {
-                store::exports::attendees(&db, event_id, after, n).await
-            })
+            paged(
+                db,
+                kind,
+                ATTENDEE_HEADER,
+                page,
+                move |db, after, n| async move {
+                    store::exports::attendees(&db, event_id, after, n).await
+                },
+            )
         }
         ExportRequest::Waitlist { event_id } => {
             let event_id = *event_id;
-            paged(db, kind, WAITLIST_HEADER, page, move |db, after, n| async move {
-                store::exports::waitlist(&db, event_id, after, n).await
-            })
+            paged(
+                db,
+                kind,
+                WAITLIST_HEADER,
+                page,
+                move |db, after, n| async move {
+                    store::exports::waitlist(&db, event_id, after, n).await
+                },
+            )
         }
         ExportRequest::Users { q } => {
             let q = q.clone();
@@ -484,9 +519,18 @@ impl CsvRow for AttendeeExportRow {
         w.money(self.unit_price_cents, &self.currency);
         w.cell(&self.currency);
         w.time(Some(self.booked_at));
-        w.cell(if self.checked_in_at.is_some() { "true" } else { "false" });
+        w.cell(if self.checked_in_at.is_some() {
+            "true"
+        } else {
+            "false"
+        });
         w.time(self.checked_in_at);
-        w.cell(&self.checked_in_by.map(|id| id.to_string()).unwrap_or_default());
+        w.cell(
+            &self
+                .checked_in_by
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        );
         w.end_row();
     }
 }
@@ -703,7 +747,10 @@ mod tests {
         let r = DateRange::parse(Some("2026-12-01"), Some("2026-12-01")).unwrap();
         let (from, until) = r.bounds_ms();
         assert_eq!(until.unwrap() - from.unwrap(), 86_400_000);
-        assert_eq!(DateRange::parse(Some(" "), None).unwrap(), DateRange::default());
+        assert_eq!(
+            DateRange::parse(Some(" "), None).unwrap(),
+            DateRange::default()
+        );
         for (from, to, field) in [
             (Some("2026-13-01"), None, "from"),
             (Some("yesterday"), None, "from"),
@@ -756,19 +803,22 @@ mod tests {
                 })
                 .collect();
             let mut tx = core.db().begin().await.unwrap();
-            let ids = store::users::insert_many(&mut tx, &rows, START).await.unwrap();
+            let ids = store::users::insert_many(&mut tx, &rows, START)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             ids
         }
 
         async fn collect(core: &Core, who: &Actor, req: &ExportRequest) -> Vec<String> {
             let export = start_paged(core, who, req, 2).await.unwrap();
-            let chunks: Vec<String> = export
-                .rows
-                .map(|c| c.unwrap())
-                .collect::<Vec<_>>()
-                .await;
-            chunks.concat().split("\r\n").filter(|l| !l.is_empty()).map(str::to_string).collect()
+            let chunks: Vec<String> = export.rows.map(|c| c.unwrap()).collect::<Vec<_>>().await;
+            chunks
+                .concat()
+                .split("\r\n")
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
         }
 
         /// Pages of 2 rows: every row comes out once, in key order, whatever the remainder.
@@ -777,7 +827,9 @@ mod tests {
             for db in TestDb::all().await {
                 let core = core_with_clock(&db.db, START);
                 let org_id = users(&core, 1, "org").await[0];
-                store::users::set_role(core.db(), org_id, "organizer", START).await.unwrap();
+                store::users::set_role(core.db(), org_id, "organizer", START)
+                    .await
+                    .unwrap();
                 let org = actor(org_id, Role::Organizer);
                 let starts = crate::clock::to_datetime(START + 30 * 86_400_000);
                 let req = CreateEventRequest {
@@ -823,11 +875,27 @@ mod tests {
 
                 let e = db.engine();
                 let range = DateRange::default();
-                let b = collect(&core, &org, &ExportRequest::EventBookings { event_id: ev.id, range }).await;
+                let b = collect(
+                    &core,
+                    &org,
+                    &ExportRequest::EventBookings {
+                        event_id: ev.id,
+                        range,
+                    },
+                )
+                .await;
                 assert_eq!(b.len(), 1 + 5, "[{e}] {b:?}");
                 assert!(b[0].starts_with("booking_id,booking_code,event_id"));
-                assert!(b[1..].iter().all(|l| l.contains(",2,12.50,25.00,EUR,confirmed,'=User ")), "[{e}] {b:?}");
-                let ids: Vec<i64> = b[1..].iter().map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+                assert!(
+                    b[1..]
+                        .iter()
+                        .all(|l| l.contains(",2,12.50,25.00,EUR,confirmed,'=User ")),
+                    "[{e}] {b:?}"
+                );
+                let ids: Vec<i64> = b[1..]
+                    .iter()
+                    .map(|l| l.split(',').next().unwrap().parse().unwrap())
+                    .collect();
                 assert!(ids.windows(2).all(|w| w[0] < w[1]), "[{e}] {ids:?}");
 
                 let a = collect(&core, &org, &ExportRequest::Attendees { event_id: ev.id }).await;
@@ -843,7 +911,15 @@ mod tests {
                 // A day with no bookings: the header alone.
                 let day = NaiveDate::from_ymd_opt(2029, 12, 31);
                 let range = DateRange { from: day, to: day };
-                let none = collect(&core, &admin, &ExportRequest::AllBookings { event_id: None, range }).await;
+                let none = collect(
+                    &core,
+                    &admin,
+                    &ExportRequest::AllBookings {
+                        event_id: None,
+                        range,
+                    },
+                )
+                .await;
                 assert_eq!(none.len(), 1, "[{e}] {none:?}");
 
                 // Another organizer's event does not exist for them; users need an admin.

@@ -170,7 +170,8 @@ pub async fn users(
     limit: i64,
 ) -> Result<Vec<UserExportRow>, sqlx::Error> {
     let pattern = q.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT id, email, name, role, disabled, email_verified_at, marketing_opt_in_at, created_at \
          FROM users WHERE deleted_at IS NULL \
          AND ($1 IS NULL OR LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) \
@@ -180,5 +181,6 @@ pub async fn users(
     .bind(after)
     .bind(limit)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }

@@ -131,7 +131,12 @@ async fn organizers_export_their_events_and_nothing_else() {
         let zoe = app.user_named("zoe", "Zoë \"Z\", Jr.", "attendee").await;
         for (u, qty, key) in [(&evil, 2, "a"), (&zoe, 3, "b")] {
             let r = app
-                .book(&u.token, id, json!({"ticket_type_id": tt, "quantity": qty}), key)
+                .book(
+                    &u.token,
+                    id,
+                    json!({"ticket_type_id": tt, "quantity": qty}),
+                    key,
+                )
                 .await;
             assert_eq!(r.status(), 201, "[{e}] {}", r.text().await.unwrap());
         }
@@ -148,7 +153,11 @@ async fn organizers_export_their_events_and_nothing_else() {
         // Bookings: a header and one row per booking, the numbers as booked.
         let path = format!("/api/v1/events/{id}/bookings/export.csv");
         let b = csv_of(app.get(&path, Some(&org.token)).await).await;
-        assert_eq!(b.filename, format!("bookings-{slug}-{}.csv", today()), "[{e}]");
+        assert_eq!(
+            b.filename,
+            format!("bookings-{slug}-{}.csv", today()),
+            "[{e}]"
+        );
         assert_eq!(b.rows.len(), 2, "[{e}] {}", b.raw);
         assert_eq!(b.column("quantity"), ["2", "3"]);
         assert_eq!(b.column("unit_price"), ["12.50", "12.50"]);
@@ -158,11 +167,24 @@ async fn organizers_export_their_events_and_nothing_else() {
         assert_eq!(b.column("booker_email"), [&evil.email, &zoe.email]);
         // Formulas come out inert: a leading quote, then RFC 4180 quoting.
         let defused = format!("'{FORMULA}");
-        assert_eq!(b.column("booker_name"), [defused.as_str(), "Zoë \"Z\", Jr."]);
-        assert_eq!(b.column("event_title"), [defused.as_str(), defused.as_str()]);
-        assert!(b.raw.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""));
+        assert_eq!(
+            b.column("booker_name"),
+            [defused.as_str(), "Zoë \"Z\", Jr."]
+        );
+        assert_eq!(
+            b.column("event_title"),
+            [defused.as_str(), defused.as_str()]
+        );
+        assert!(
+            b.raw
+                .contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"")
+        );
         assert!(!b.raw.contains(",=HYPERLINK"), "[{e}]");
-        assert!(!b.header.iter().any(|h| h.contains("revenue") || h.contains("paid")));
+        assert!(
+            !b.header
+                .iter()
+                .any(|h| h.contains("revenue") || h.contains("paid"))
+        );
         let created = b.column("created_at")[0].to_string();
         assert!(
             chrono::NaiveDateTime::parse_from_str(&created, "%Y-%m-%dT%H:%M:%SZ").is_ok(),
@@ -186,11 +208,21 @@ async fn organizers_export_their_events_and_nothing_else() {
             .await;
         assert_eq!(r.status(), 200, "[{e}] {}", r.text().await.unwrap());
         let a = csv_of(app.get(&path, Some(&org.token)).await).await;
-        let row = &a.rows[a.column("ticket_code").iter().position(|c| *c == code).unwrap()];
+        let row = &a.rows[a
+            .column("ticket_code")
+            .iter()
+            .position(|c| *c == code)
+            .unwrap()];
         assert_eq!(row[a.col("checked_in")], "true");
         assert!(row[a.col("checked_in_at")].ends_with('Z'));
         assert_eq!(row[a.col("checked_in_by")], org.id.to_string());
-        assert_eq!(a.column("checked_in").iter().filter(|c| **c == "true").count(), 1);
+        assert_eq!(
+            a.column("checked_in")
+                .iter()
+                .filter(|c| **c == "true")
+                .count(),
+            1
+        );
 
         // Waitlist.
         let path = format!("/api/v1/events/{id}/waitlist/export.csv");
@@ -225,21 +257,44 @@ async fn organizers_export_their_events_and_nothing_else() {
 
         // Admins: any event, every event, users.
         let path = format!("/api/v1/events/{id}/bookings/export.csv");
-        assert_eq!(csv_of(app.get(&path, Some(&admin.token)).await).await.rows.len(), 2);
-        let all = csv_of(app.get("/api/v1/admin/bookings/export.csv?event_id=&from=&to=", Some(&admin.token)).await).await;
+        assert_eq!(
+            csv_of(app.get(&path, Some(&admin.token)).await)
+                .await
+                .rows
+                .len(),
+            2
+        );
+        let all = csv_of(
+            app.get(
+                "/api/v1/admin/bookings/export.csv?event_id=&from=&to=",
+                Some(&admin.token),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(all.filename, format!("bookings-all-events-{}.csv", today()));
         assert_eq!(all.rows.len(), 2, "[{e}]");
-        let path = format!("/api/v1/admin/bookings/export.csv?event_id={id}&from={0}&to={0}", today());
+        let path = format!(
+            "/api/v1/admin/bookings/export.csv?event_id={id}&from={0}&to={0}",
+            today()
+        );
         let one = csv_of(app.get(&path, Some(&admin.token)).await).await;
         assert_eq!(one.filename, format!("bookings-{slug}-{}.csv", today()));
         assert_eq!(one.rows.len(), 2);
         let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d");
         let path = format!("/api/v1/admin/bookings/export.csv?from={tomorrow}");
         let none = csv_of(app.get(&path, Some(&admin.token)).await).await;
-        assert!(none.rows.is_empty() && none.header[0] == "booking_id", "[{e}]");
+        assert!(
+            none.rows.is_empty() && none.header[0] == "booking_id",
+            "[{e}]"
+        );
         let path = "/api/v1/admin/bookings/export.csv?event_id=999999";
         error_of(app.get(path, Some(&admin.token)).await, 404).await;
-        let users = csv_of(app.get("/api/v1/admin/users/export.csv", Some(&admin.token)).await).await;
+        let users = csv_of(
+            app.get("/api/v1/admin/users/export.csv", Some(&admin.token))
+                .await,
+        )
+        .await;
         assert_eq!(users.filename, format!("users-{}.csv", today()));
         assert_eq!(users.rows.len(), 6, "[{e}] {}", users.raw);
         assert!(!users.raw.contains("argon2"), "no password hashes");
@@ -285,7 +340,11 @@ async fn organizers_export_their_events_and_nothing_else() {
         assert_eq!(by(org.id, "export.waitlist"), 1);
         assert_eq!(by(admin.id, "export.bookings"), 4);
         assert_eq!(by(admin.id, "export.users"), 2);
-        assert_eq!(by(rival.id, "export.bookings"), 0, "refusals export nothing");
+        assert_eq!(
+            by(rival.id, "export.bookings"),
+            0,
+            "refusals export nothing"
+        );
         let entry = log
             .iter()
             .find(|x| x.actor_id == Some(admin.id) && x.detail.contains("\"to\":\""))
@@ -313,13 +372,26 @@ async fn a_users_export_streams_past_one_page() {
             })
             .collect();
         let mut tx = app.core.db().begin().await.unwrap();
-        evently::store::users::insert_many(&mut tx, &rows, 0).await.unwrap();
+        evently::store::users::insert_many(&mut tx, &rows, 0)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
-        let users = csv_of(app.get("/api/v1/admin/users/export.csv", Some(&admin.token)).await).await;
+        let users = csv_of(
+            app.get("/api/v1/admin/users/export.csv", Some(&admin.token))
+                .await,
+        )
+        .await;
         assert_eq!(users.rows.len(), 1_235, "[{}]", app.engine);
-        let ids: Vec<i64> = users.column("user_id").iter().map(|i| i.parse().unwrap()).collect();
-        assert!(ids.windows(2).all(|w| w[0] < w[1]), "each row once, in order");
+        let ids: Vec<i64> = users
+            .column("user_id")
+            .iter()
+            .map(|i| i.parse().unwrap())
+            .collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "each row once, in order"
+        );
     }
 }
 
@@ -333,7 +405,11 @@ async fn exports_are_rate_limited_per_user() {
             csv_of(app.get(path, Some(&admin.token)).await).await;
         }
         let r = app.get(path, Some(&admin.token)).await;
-        let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let retry: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=600).contains(&retry), "{retry}");
         let err = error_of(r, 429).await;
         assert_eq!(err["code"], "rate_limited", "[{}]", app.engine);
