@@ -80,6 +80,13 @@ pub mod tiers {
         max: 240,
         window: Duration::from_secs(60),
     };
+    /// CSV exports (bookings, attendees, waitlist, users) by one user: each streams a whole
+    /// table, so a script cannot pull them in a loop.
+    pub const EXPORT: Limit = Limit {
+        name: "export",
+        max: 20,
+        window: Duration::from_secs(10 * 60),
+    };
 }
 
 /// The verdict for one hit.

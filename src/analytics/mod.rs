@@ -7,6 +7,7 @@
 //! and day) is folded from it every [`fold::FOLD_EVERY_SECONDS`]. `server check` verifies both.
 
 pub mod event;
+pub mod export;
 pub mod figures;
 pub mod fold;
 pub mod platform;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bookings;
 pub mod check;
 pub mod events;
+pub mod exports;
 pub mod holds;
 pub mod inbox;
 pub mod inventory;

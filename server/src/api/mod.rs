@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod auth;
 pub mod bookings;
 pub mod events;
+pub mod exports;
 pub mod notifications;
 pub mod openapi;
 pub mod tickets;
@@ -81,6 +82,11 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::check_in))
         .routes(routes!(tickets::outbox))
         .routes(routes!(tickets::retry))
+        .routes(routes!(exports::event_bookings))
+        .routes(routes!(exports::attendees))
+        .routes(routes!(exports::waitlist))
+        .routes(routes!(exports::all_bookings))
+        .routes(routes!(exports::users))
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))

@@ -11,6 +11,7 @@ mod config;
 mod delivery;
 mod discovery;
 mod events;
+mod exports;
 mod hardening;
 mod health;
 mod helpers;
