@@ -111,8 +111,11 @@ impl AccountService {
             .await
             .map_err(fail)?;
         let more = |len: usize| len as i64 > n;
-        let (more_bookings, more_waitlist, more_audit) =
-            (more(bookings.len()), more(waitlist.len()), more(audit.len()));
+        let (more_bookings, more_waitlist, more_audit) = (
+            more(bookings.len()),
+            more(waitlist.len()),
+            more(audit.len()),
+        );
         bookings.truncate(n as usize);
         waitlist.truncate(n as usize);
         audit.truncate(n as usize);

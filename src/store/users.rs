@@ -214,7 +214,8 @@ pub async fn bookings_of(
     user_id: i64,
     limit: i64,
 ) -> Result<Vec<UserBookingRow>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT b.id, b.code, b.event_id, e.slug AS event_slug, e.title AS event_title, \
          t.name AS ticket_type_name, b.quantity, b.total_cents, b.currency, b.status, b.created_at, b.cancelled_at \
          FROM bookings b JOIN events e ON e.id = b.event_id JOIN ticket_types t ON t.id = b.ticket_type_id \
@@ -223,7 +224,8 @@ pub async fn bookings_of(
     .bind(user_id)
     .bind(limit)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 /// Enables or disables an account.

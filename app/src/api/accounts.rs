@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use evently::dto::AuditEntryView;
-use evently::dto::{AdminUserDetail, AdminUserPage};
 use evently::dto::UserView;
+use evently::dto::{AdminUserDetail, AdminUserPage};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]

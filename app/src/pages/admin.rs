@@ -127,14 +127,28 @@ fn list_href(q: &Option<String>, cursor: Option<(&str, i64)>) -> String {
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let query = use_query_map();
-    let q = move || query.read().get("q").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let q = move || {
+        query
+            .read()
+            .get("q")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     let id_param = move |k: &str| query.read().get(k).and_then(|b| b.parse::<i64>().ok());
     let before = move || id_param("before");
     let after = move || id_param("after");
     let set_role = ServerAction::<AdminSetRole>::new();
     let disable = ServerAction::<AdminSetDisabled>::new();
     let users = Resource::new(
-        move || (q(), before(), after(), set_role.version().get(), disable.version().get()),
+        move || {
+            (
+                q(),
+                before(),
+                after(),
+                set_role.version().get(),
+                disable.version().get(),
+            )
+        },
         |(q, b, a, _, _)| admin_users(q, b, a),
     );
     let error: FormError = Signal::derive(move || {

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use evently::domain::Role;
 use evently::dto::AuditEntryView;
 use evently::dto::{SessionView, UserView};
-use evently::store::users::UserCursor;
 use evently::error::ErrorBody;
+use evently::store::users::UserCursor;
 use serde::Deserialize;
 
 /// `POST /api/v1/me/password`.

@@ -89,7 +89,11 @@ async fn admins_search_users_by_part_of_email_or_name_and_page_through_them() {
         assert_eq!(e["field"], "q");
 
         // Admins only.
-        error_of(app.get("/api/v1/admin/users?q=pager", Some(&a.token)).await, 403).await;
+        error_of(
+            app.get("/api/v1/admin/users?q=pager", Some(&a.token)).await,
+            403,
+        )
+        .await;
         error_of(app.get("/api/v1/admin/users?q=pager", None).await, 401).await;
 
         // The page: the search in the address, the matches linked to their pages, and
@@ -127,12 +131,22 @@ async fn a_users_page_shows_their_bookings_waitlist_and_audit_trail() {
         let (id, ga) = event_ids(&ev);
         let vip = ev["ticket_types"][1]["id"].as_i64().unwrap();
         let r = app
-            .book(&ada.token, id, json!({"ticket_type_id": ga, "quantity": 2}), "a1")
+            .book(
+                &ada.token,
+                id,
+                json!({"ticket_type_id": ga, "quantity": 2}),
+                "a1",
+            )
             .await;
         assert_eq!(r.status(), 201);
         let booking: Value = r.json().await.unwrap();
         let r = app
-            .book(&other.token, id, json!({"ticket_type_id": vip, "quantity": 1}), "o1")
+            .book(
+                &other.token,
+                id,
+                json!({"ticket_type_id": vip, "quantity": 1}),
+                "o1",
+            )
             .await;
         assert_eq!(r.status(), 201);
         let r = app
@@ -145,7 +159,12 @@ async fn a_users_page_shows_their_bookings_waitlist_and_audit_trail() {
         assert!(r.status().is_success(), "[{tag}] {}", r.status());
 
         let path = format!("/api/v1/admin/users/{}", ada.id);
-        let d: Value = app.get(&path, Some(&admin.token)).await.json().await.unwrap();
+        let d: Value = app
+            .get(&path, Some(&admin.token))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(d["user"]["email"], ada.email.as_str(), "[{tag}] {d}");
         assert_eq!(d["user"]["role"], "attendee");
         assert_eq!(d["deleted"], false);
@@ -204,13 +223,21 @@ async fn role_changes_and_disabling_through_the_api_are_audited_on_the_users_pag
         let bea = app.user("bea", "attendee").await;
         let base = format!("/api/v1/admin/users/{}", bea.id);
         let r = app
-            .post(&format!("{base}/role"), Some(&admin.token), json!({"role": "organizer"}))
+            .post(
+                &format!("{base}/role"),
+                Some(&admin.token),
+                json!({"role": "organizer"}),
+            )
             .await;
         assert_eq!(r.status(), 200);
         // Refused changes change nothing and record nothing (before disabling ends her session).
         error_of(
-            app.post(&format!("{base}/role"), Some(&bea.token), json!({"role": "admin"}))
-                .await,
+            app.post(
+                &format!("{base}/role"),
+                Some(&bea.token),
+                json!({"role": "admin"}),
+            )
+            .await,
             403,
         )
         .await;
@@ -225,7 +252,12 @@ async fn role_changes_and_disabling_through_the_api_are_audited_on_the_users_pag
             assert_eq!(r.status(), 200);
         }
 
-        let d: Value = app.get(&base, Some(&admin.token)).await.json().await.unwrap();
+        let d: Value = app
+            .get(&base, Some(&admin.token))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(d["user"]["role"], "organizer", "[{tag}]");
         assert_eq!(d["user"]["disabled"], false);
         let audit = d["audit"].as_array().unwrap();
@@ -244,13 +276,19 @@ async fn role_changes_and_disabling_through_the_api_are_audited_on_the_users_pag
         let detail: Value = serde_json::from_str(role["detail"].as_str().unwrap()).unwrap();
         assert_eq!(detail, json!({"from": "attendee", "to": "organizer"}));
         assert_eq!(
-            actions.iter().filter(|a| a.starts_with("user.role")).count(),
+            actions
+                .iter()
+                .filter(|a| a.starts_with("user.role"))
+                .count(),
             1,
             "[{tag}] the refused change is not recorded"
         );
         // The admin's own trail shows what they did.
         let mine: Value = app
-            .get(&format!("/api/v1/admin/users/{}", admin.id), Some(&admin.token))
+            .get(
+                &format!("/api/v1/admin/users/{}", admin.id),
+                Some(&admin.token),
+            )
             .await
             .json()
             .await
@@ -286,8 +324,14 @@ async fn the_admin_user_page_renders_for_admins_and_unknown_ids_are_404() {
             assert!(html.contains(heading), "[{tag}] {heading}");
         }
         // The forms post to the same server functions as the list, and come back here.
-        assert!(html.contains(&format!("name=\"back\" value=\"{path}\"")), "[{tag}]");
-        assert!(html.contains("auth.login"), "[{tag}] her sign-in in the trail");
+        assert!(
+            html.contains(&format!("name=\"back\" value=\"{path}\"")),
+            "[{tag}]"
+        );
+        assert!(
+            html.contains("auth.login"),
+            "[{tag}] her sign-in in the trail"
+        );
 
         for unknown in ["/admin/users/999999", "/admin/users/0", "/admin/users/nope"] {
             let r = page(&app, unknown, Some(&admin)).await;
