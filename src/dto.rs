@@ -761,3 +761,67 @@ pub struct PushSettingsView {
     pub public_key: Option<String>,
     pub devices: Vec<PushDeviceView>,
 }
+
+/// One page of the admin's user list (newest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AdminUserPage {
+    pub users: Vec<UserView>,
+    /// Pass as `before` (the REST API's `cursor`) for the next, older page; null on the last.
+    pub older: Option<i64>,
+    /// Pass as `after` for the previous, newer page; null on the first.
+    pub newer: Option<i64>,
+}
+
+/// One of a user's bookings on the admin's page of that user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AdminUserBooking {
+    pub id: i64,
+    pub code: String,
+    pub event_id: i64,
+    pub event_slug: String,
+    pub event_title: String,
+    pub ticket_type_name: String,
+    pub quantity: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub status: BookingStatus,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// One of a user's waitlist entries on the admin's page of that user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AdminUserWaitlistEntry {
+    pub id: i64,
+    pub event_slug: String,
+    pub event_title: String,
+    pub ticket_type_name: String,
+    pub quantity: i64,
+    pub status: crate::domain::WaitlistStatus,
+    /// Place in the queue while waiting or offered; 0 otherwise.
+    pub position: i64,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Everything the admin's page of one user shows. Each list holds the latest `shown` at
+/// most; its `more_*` flag says whether there are older ones not included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AdminUserDetail {
+    pub user: UserView,
+    /// The account was deleted (its personal data erased); it can no longer be changed.
+    pub deleted: bool,
+    pub bookings: Vec<AdminUserBooking>,
+    pub more_bookings: bool,
+    pub waitlist: Vec<AdminUserWaitlistEntry>,
+    pub more_waitlist: bool,
+    /// Audit entries where the user is the actor or the subject, newest first.
+    pub audit: Vec<AuditEntryView>,
+    pub more_audit: bool,
+    /// The cap on each list.
+    pub shown: i64,
+}

@@ -131,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/analytics") view=pages::analytics::AdminAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=pages::admin::AdminAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/outbox") view=pages::admin::AdminOutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/:id") view=pages::admin_user::AdminUserPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

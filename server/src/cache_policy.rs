@@ -3,9 +3,10 @@
 //!
 //! A page is **personalised** when the request carries a session (a session cookie or a
 //! Bearer token), when its path is one of a person's own pages (`/account`, `/bookings`,
-//! `/checkout`, `/organizer`, `/admin`, `/notifications`), or when the response sets a cookie: `private,
-//! no-store`. Every other page is the same for every anonymous visitor: `public, max-age=0,
-//! must-revalidate` with `Vary: Cookie`, so a cache may keep it but must ask each time, and
+//! `/checkout`, `/organizer`, `/admin` (with `/admin/users/{id}` and every other admin page),
+//! `/notifications`), or when the response sets a cookie: `private, no-store`. Every other
+//! page is the same for every anonymous visitor: `public, max-age=0, must-revalidate` with
+//! `Vary: Cookie`, so a cache may keep it but must ask each time, and
 //! never hands an anonymous copy to someone with a session. Static files set their own
 //! policy ([`crate::assets`]); API responses are left to their handlers.
 
@@ -172,6 +173,7 @@ pub(crate) mod tests {
             "/checkout/3",
             "/organizer/events/new",
             "/admin/audit",
+            "/admin/users/5",
         ] {
             assert_eq!(PagePolicy::of_request(p, &none), PagePolicy::Private, "{p}");
         }

@@ -1,11 +1,24 @@
-//! What admins do to accounts: list them, change roles, disable and re-enable them. Every
-//! change is audited; disabling ends the account's sessions at once.
+//! What admins do to accounts: search them, look at one (bookings, waitlist, audit trail),
+//! change roles, disable and re-enable them. Every change is audited; disabling ends the
+//! account's sessions at once. Looking is not audited.
 
 use super::AccountService;
 use super::{AccountError, Actor, user_view};
+use crate::clock::to_datetime;
 use crate::domain::Role;
-use crate::dto::{AuditEntryView, UserView};
+use crate::dto::{
+    AdminUserBooking, AdminUserDetail, AdminUserPage, AdminUserWaitlistEntry, AuditEntryView,
+    UserView,
+};
 use crate::store;
+use crate::store::users::UserCursor;
+
+/// How many of a user's bookings, waitlist entries and audit entries their admin page shows
+/// (the latest).
+const DETAIL_ROWS: i64 = 50;
+
+/// The longest search the user list takes, in characters.
+const MAX_QUERY_CHARS: usize = 100;
 
 impl AccountService {
     fn require_admin(actor: &Actor) -> Result<(), AccountError> {
@@ -16,25 +29,136 @@ impl AccountService {
         }
     }
 
-    /// Users, newest first, optionally matching `query` in e-mail or name (admins only).
+    /// A page of users, newest first, optionally matching `query` in e-mail or name (any
+    /// part, case-insensitively), `limit` (1 to 200) of them from `cursor` (admins only).
     #[tracing::instrument(skip_all)]
-    pub async fn list_users(
+    pub async fn user_page(
         &self,
         actor: &Actor,
         query: Option<&str>,
-        before_id: Option<i64>,
+        cursor: UserCursor,
         limit: i64,
-    ) -> Result<Vec<UserView>, AccountError> {
+    ) -> Result<AdminUserPage, AccountError> {
         Self::require_admin(actor)?;
-        let rows = store::users::list(
-            self.ctx.db(),
-            query.filter(|q| !q.trim().is_empty()),
-            before_id,
-            limit.clamp(1, 200),
-        )
-        .await
-        .map_err(|e| AccountError::db("listing users failed", e))?;
-        Ok(rows.iter().map(user_view).collect())
+        let query = query.map(str::trim).filter(|q| !q.is_empty());
+        if query.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+            return Err(AccountError::Invalid(crate::ApiError::invalid(
+                "q",
+                format!("search for at most {MAX_QUERY_CHARS} characters"),
+            )));
+        }
+        let limit = limit.clamp(1, 200);
+        // One more than asked says whether there is another page that way.
+        let mut rows = store::users::list(self.ctx.db(), query, cursor, limit + 1)
+            .await
+            .map_err(|e| AccountError::db("listing users failed", e))?;
+        let more = rows.len() as i64 > limit;
+        let (older, newer) = match cursor {
+            UserCursor::First | UserCursor::Before(_) => {
+                rows.truncate(limit as usize);
+                let older = more.then(|| rows.last().map(|u| u.id)).flatten();
+                // Came from a newer page: it is there to go back to.
+                let newer = match cursor {
+                    UserCursor::Before(id) => {
+                        Some(rows.first().map_or(id.saturating_sub(1), |u| u.id))
+                    }
+                    _ => None,
+                };
+                (older, newer)
+            }
+            UserCursor::After(id) => {
+                // Nearest first was asked for, newest first came back: the extra one is
+                // the newest.
+                if more {
+                    rows.remove(0);
+                }
+                let newer = more.then(|| rows.first().map(|u| u.id)).flatten();
+                let older = Some(rows.last().map_or(id.saturating_add(1), |u| u.id));
+                (older, newer)
+            }
+        };
+        Ok(AdminUserPage {
+            users: rows.iter().map(user_view).collect(),
+            older,
+            newer,
+        })
+    }
+
+    /// One user as the admin's page of them shows them: the account (deleted ones too), and
+    /// the latest [`DETAIL_ROWS`] of their bookings, waitlist entries and audit entries by or
+    /// about them (admins only).
+    #[tracing::instrument(skip_all)]
+    pub async fn user_detail(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+    ) -> Result<AdminUserDetail, AccountError> {
+        Self::require_admin(actor)?;
+        let db = self.ctx.db();
+        let fail = |e| AccountError::db("reading a user for an admin failed", e);
+        let user = store::users::by_id(db, user_id)
+            .await
+            .map_err(fail)?
+            .ok_or(AccountError::NotFound)?;
+        let n = DETAIL_ROWS;
+        let mut bookings = store::users::bookings_of(db, user_id, n + 1)
+            .await
+            .map_err(fail)?;
+        let mut waitlist = store::waitlist::of_user(db, user_id, n + 1)
+            .await
+            .map_err(fail)?;
+        let mut audit = store::audit::of_user(db, user_id, n + 1)
+            .await
+            .map_err(fail)?;
+        let more = |len: usize| len as i64 > n;
+        let (more_bookings, more_waitlist, more_audit) = (
+            more(bookings.len()),
+            more(waitlist.len()),
+            more(audit.len()),
+        );
+        bookings.truncate(n as usize);
+        waitlist.truncate(n as usize);
+        audit.truncate(n as usize);
+        Ok(AdminUserDetail {
+            user: user_view(&user),
+            deleted: user.deleted_at.is_some(),
+            bookings: bookings
+                .into_iter()
+                .map(|b| AdminUserBooking {
+                    id: b.id,
+                    code: b.code,
+                    event_id: b.event_id,
+                    event_slug: b.event_slug,
+                    event_title: b.event_title,
+                    ticket_type_name: b.ticket_type_name,
+                    quantity: b.quantity,
+                    total_cents: b.total_cents,
+                    currency: b.currency,
+                    status: b.status,
+                    created_at: to_datetime(b.created_at),
+                    cancelled_at: b.cancelled_at.map(to_datetime),
+                })
+                .collect(),
+            more_bookings,
+            waitlist: waitlist
+                .into_iter()
+                .map(|w| AdminUserWaitlistEntry {
+                    id: w.entry.id,
+                    event_slug: w.event_slug,
+                    event_title: w.event_title,
+                    ticket_type_name: w.ticket_type_name,
+                    quantity: w.entry.quantity,
+                    status: w.entry.status,
+                    position: w.position,
+                    created_at: to_datetime(w.entry.created_at),
+                    ended_at: w.entry.ended_at.map(to_datetime),
+                })
+                .collect(),
+            more_waitlist,
+            audit: audit.into_iter().map(audit_view).collect(),
+            more_audit,
+            shown: n,
+        })
     }
 
     /// Gives a user a role (admins only; an admin cannot demote themself, so there is always
@@ -155,20 +279,21 @@ impl AccountService {
         )
         .await
         .map_err(|e| AccountError::db("reading the audit log failed", e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntryView {
-                id: r.id,
-                actor_id: r.actor_id,
-                actor_email: r.actor_email,
-                action: r.action,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                subject_id: r.subject_id,
-                detail: r.detail,
-                ip: r.ip,
-                at: crate::clock::to_datetime(r.created_at),
-            })
-            .collect())
+        Ok(rows.into_iter().map(audit_view).collect())
+    }
+}
+
+fn audit_view(r: store::audit::EntryRow) -> AuditEntryView {
+    AuditEntryView {
+        id: r.id,
+        actor_id: r.actor_id,
+        actor_email: r.actor_email,
+        action: r.action,
+        target_type: r.target_type,
+        target_id: r.target_id,
+        subject_id: r.subject_id,
+        detail: r.detail,
+        ip: r.ip,
+        at: to_datetime(r.created_at),
     }
 }

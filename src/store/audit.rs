@@ -100,3 +100,21 @@ pub async fn about_user(db: &Db, user_id: i64) -> Result<Vec<EntryRow>, sqlx::Er
         .fetch_all(p)
         .await)
 }
+
+/// The latest `limit` entries by or about one user (the admin's page of that user), newest
+/// first. Each side is read along its own index (`actor_id` and `subject_id`, with
+/// `created_at`) and capped before they are merged, so a busy log costs no more than a quiet one.
+pub async fn of_user(db: &Db, user_id: i64, limit: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
+    let sql = format!(
+        "{LIST_SQL} WHERE a.id IN ( \
+           SELECT id FROM (SELECT id FROM audit_log WHERE actor_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2) AS by_them \
+           UNION \
+           SELECT id FROM (SELECT id FROM audit_log WHERE subject_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2) AS about_them \
+         ) ORDER BY a.created_at DESC, a.id DESC LIMIT $2"
+    );
+    crate::on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}

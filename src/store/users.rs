@@ -128,24 +128,104 @@ pub async fn ids_with_role(db: &Db, role: &str, limit: i64) -> Result<Vec<i64>, 
     .await)
 }
 
-/// Users for the admin list, newest first, optionally filtered by e-mail or name.
+/// `LIKE` pattern matching `text` anywhere, with `%`, `_` and the escape character `\`
+/// taken literally (queries say `ESCAPE '\'`).
+pub fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Where a page of the admin's user list starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserCursor {
+    /// The newest users.
+    First,
+    /// Users older than (with a smaller id than) this one.
+    Before(i64),
+    /// Users newer than this one (the page before), still listed newest first.
+    After(i64),
+}
+
+/// Users for the admin list, newest first, optionally matching `query` (any part of the
+/// e-mail or name, case-insensitively; `%` and `_` are plain characters), `limit` of them
+/// from `cursor`. Keyset paging on the primary key: each page walks the id index from its
+/// cursor and stops after `limit` matches, so a page of a common match costs `limit` rows
+/// whatever the table size (a rare match still reads until it finds them).
 pub async fn list(
     db: &Db,
     query: Option<&str>,
-    before_id: Option<i64>,
+    cursor: UserCursor,
     limit: i64,
 ) -> Result<Vec<UserRow>, sqlx::Error> {
-    let pattern = query.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
-    let sql = format!(
-        "SELECT {COLS} FROM users WHERE ($1 IS NULL OR LOWER(email) LIKE $1 OR LOWER(name) LIKE $1) \
-         AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+    let pattern = query.map(contains_pattern);
+    let filter = "($1 IS NULL OR LOWER(email) LIKE LOWER($1) ESCAPE '\\' OR LOWER(name) LIKE LOWER($1) ESCAPE '\\')";
+    let newest_first = format!(
+        "SELECT {COLS} FROM users WHERE {filter} AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
     );
+    let (key, sql) = match cursor {
+        UserCursor::First => (None, newest_first),
+        UserCursor::Before(id) => (Some(id), newest_first),
+        // The page just newer than the cursor: the nearest ones, shown newest first.
+        UserCursor::After(id) => (
+            Some(id),
+            format!(
+                "SELECT * FROM (SELECT {COLS} FROM users WHERE {filter} AND id > $2 ORDER BY id ASC LIMIT $3) AS page \
+                 ORDER BY id DESC"
+            ),
+        ),
+    };
     on_pool!(db, |p| sqlx::query_as(&sql)
         .bind(&pattern)
-        .bind(before_id)
+        .bind(key)
         .bind(limit)
         .fetch_all(p)
         .await)
+}
+
+/// One of a user's bookings as the admin's page of that user shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserBookingRow {
+    pub id: i64,
+    pub code: String,
+    pub event_id: i64,
+    pub event_slug: String,
+    pub event_title: String,
+    pub ticket_type_name: String,
+    pub quantity: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub status: crate::domain::BookingStatus,
+    pub created_at: i64,
+    pub cancelled_at: Option<i64>,
+}
+
+/// A user's latest `limit` bookings (any status), newest first, with event and ticket type
+/// (read along the `bookings (user_id, created_at)` index).
+pub async fn bookings_of(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<UserBookingRow>, sqlx::Error> {
+    on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT b.id, b.code, b.event_id, e.slug AS event_slug, e.title AS event_title, \
+         t.name AS ticket_type_name, b.quantity, b.total_cents, b.currency, b.status, b.created_at, b.cancelled_at \
+         FROM bookings b JOIN events e ON e.id = b.event_id JOIN ticket_types t ON t.id = b.ticket_type_id \
+         WHERE b.user_id = $1 ORDER BY b.created_at DESC, b.id DESC LIMIT $2"
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(p)
+    .await
+    })
 }
 
 /// Enables or disables an account.

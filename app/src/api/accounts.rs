@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use evently::dto::AuditEntryView;
 use evently::dto::UserView;
+use evently::dto::{AdminUserDetail, AdminUserPage};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -231,16 +232,24 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
     }
 }
 
-/// Users for the admin page.
+/// A page of users for the admin page: newest first, searched by `q`, older than `before`
+/// or newer than `after`.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(
     q: Option<String>,
     before: Option<i64>,
-) -> Result<Vec<UserView>, AppError> {
+    after: Option<i64>,
+) -> Result<AdminUserPage, AppError> {
+    use evently::store::users::UserCursor;
     let actor = ssr::require_actor()?;
+    let cursor = match (before, after) {
+        (Some(id), _) => UserCursor::Before(id),
+        (None, Some(id)) => UserCursor::After(id),
+        (None, None) => UserCursor::First,
+    };
     match ssr::core()?
         .accounts()
-        .list_users(&actor, q.as_deref(), before, 50)
+        .user_page(&actor, q.as_deref(), cursor, ADMIN_PAGE_SIZE)
         .await
     {
         Ok(u) => Ok(u),
@@ -248,9 +257,38 @@ pub async fn admin_users(
     }
 }
 
-/// Changes a user's role (admins).
+/// How many users a page of the admin's list shows.
+pub const ADMIN_PAGE_SIZE: i64 = 50;
+
+/// One user for the admin's page of them.
+#[server(endpoint = "admin_user")]
+pub async fn admin_user(user_id: i64) -> Result<AdminUserDetail, AppError> {
+    let actor = ssr::require_actor()?;
+    match ssr::core()?.accounts().user_detail(&actor, user_id).await {
+        Ok(u) => Ok(u),
+        Err(e) => ssr::fail(e),
+    }
+}
+
+/// Where an admin form goes back to after it was posted without script: `back` when it is
+/// one of the admin's pages (the list with its search, or a user's page), else the list;
+/// with what happened in `done`.
+#[cfg(feature = "ssr")]
+fn admin_back(back: Option<&str>, done: &str, user_id: i64) -> String {
+    let page = back
+        .filter(|b| *b == "/admin" || b.starts_with("/admin?") || b.starts_with("/admin/users/"))
+        .unwrap_or("/admin");
+    let sep = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{sep}done={done}&user={user_id}")
+}
+
+/// Changes a user's role (admins), then back to `back`: the admin page the form is on.
 #[server(endpoint = "admin_set_role")]
-pub async fn admin_set_role(user_id: i64, role: String) -> Result<UserView, AppError> {
+pub async fn admin_set_role(
+    user_id: i64,
+    role: String,
+    back: Option<String>,
+) -> Result<UserView, AppError> {
     let actor = ssr::require_actor()?;
     let role = match evently::domain::Role::parse(&role) {
         Ok(r) => r,
@@ -262,16 +300,20 @@ pub async fn admin_set_role(user_id: i64, role: String) -> Result<UserView, AppE
         .await
     {
         Ok(u) => {
-            ssr::after_form(&format!("/admin?done=role&user={}", u.id));
+            ssr::after_form(&admin_back(back.as_deref(), "role", u.id));
             Ok(u)
         }
         Err(e) => ssr::fail(e),
     }
 }
 
-/// Disables or re-enables a user (admins).
+/// Disables or re-enables a user (admins), then back to `back`: the admin page the form is on.
 #[server(endpoint = "admin_set_disabled")]
-pub async fn admin_set_disabled(user_id: i64, disabled: bool) -> Result<UserView, AppError> {
+pub async fn admin_set_disabled(
+    user_id: i64,
+    disabled: bool,
+    back: Option<String>,
+) -> Result<UserView, AppError> {
     let actor = ssr::require_actor()?;
     match ssr::core()?
         .accounts()
@@ -280,7 +322,7 @@ pub async fn admin_set_disabled(user_id: i64, disabled: bool) -> Result<UserView
     {
         Ok(u) => {
             let what = if u.disabled { "disabled" } else { "enabled" };
-            ssr::after_form(&format!("/admin?done={what}&user={}", u.id));
+            ssr::after_form(&admin_back(back.as_deref(), what, u.id));
             Ok(u)
         }
         Err(e) => ssr::fail(e),

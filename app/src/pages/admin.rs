@@ -1,4 +1,5 @@
-//! Admin: user management (roles, disabling) and the audit log.
+//! Admin: the user list (search, roles, disabling), the audit log and the deliveries.
+//! One user's page is [`super::admin_user`].
 
 use crate::api::accounts::{
     AdminRetryOutbox, AdminSetDisabled, AdminSetRole, admin_audit, admin_outbox, admin_users,
@@ -23,8 +24,80 @@ fn AdminTabs() -> impl IntoView {
     }
 }
 
-fn forbidden() -> AnyView {
+/// What a non-admin gets on an admin page (with a 403 on the server).
+pub(crate) fn forbidden() -> AnyView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::FORBIDDEN);
+        }
+    }
     view! { <section class="container narrow"><h1>"Admins only"</h1><p>"You need an administrator account to see this page."</p></section> }.into_any()
+}
+
+/// The notice after a role change or (dis)enabling posted without script (`?done=`).
+#[component]
+pub(crate) fn AdminDone() -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        let q = query.read();
+        let what = match q.get("done").as_deref() {
+            Some("role") => "Role saved.",
+            Some("disabled") => "The account is disabled and signed out everywhere.",
+            Some("enabled") => "The account is enabled again.",
+            _ => return None,
+        };
+        Some(view! { <div class="notice success" role="status"><p>{what}</p></div> })
+    }
+}
+
+/// The role picker of one user; `back` is the page to come back to.
+#[component]
+pub(crate) fn RoleForm(
+    action: ServerAction<AdminSetRole>,
+    user_id: i64,
+    name: String,
+    role: String,
+    back: String,
+) -> impl IntoView {
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="user_id" value=user_id/>
+            <input type="hidden" name="back" value=back/>
+            <label class="visually-hidden" for=format!("role-{user_id}")>{format!("Role of {name}")}</label>
+            <select id=format!("role-{user_id}") name="role">
+                {["attendee", "organizer", "admin"].into_iter().map(|r| view! {
+                    <option value=r selected=role == r>{r}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button small secondary" aria-label=format!("Save the role of {name}")>"Save"</button>
+        </ActionForm>
+    }
+}
+
+/// The status of one user with the button that flips it; `back` is the page to come back to.
+#[component]
+pub(crate) fn StatusForm(
+    action: ServerAction<AdminSetDisabled>,
+    user_id: i64,
+    name: String,
+    disabled: bool,
+    back: String,
+) -> impl IntoView {
+    let (verb, class) = if disabled {
+        ("Enable", "button small secondary")
+    } else {
+        ("Disable", "button small danger")
+    };
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="user_id" value=user_id/>
+            <input type="hidden" name="disabled" value=(!disabled).to_string()/>
+            <input type="hidden" name="back" value=back/>
+            <span class=if disabled { "tag danger" } else { "tag" }>{if disabled { "Disabled" } else { "Active" }}</span>
+            <button type="submit" class=class aria-label=format!("{verb} the account of {name}")>{verb}</button>
+        </ActionForm>
+    }
 }
 
 #[component]
@@ -36,15 +109,48 @@ pub fn AdminUsersPage() -> impl IntoView {
     }
 }
 
+/// `/admin` with its query (`q`, `before`, `after`): the link to another page of the list.
+fn list_href(q: &Option<String>, cursor: Option<(&str, i64)>) -> String {
+    let mut parts = Vec::new();
+    if let Some(q) = q {
+        parts.push(format!("q={}", evently::dto::url_encode(q)));
+    }
+    if let Some((k, id)) = cursor {
+        parts.push(format!("{k}={id}"));
+    }
+    if parts.is_empty() {
+        "/admin".to_string()
+    } else {
+        format!("/admin?{}", parts.join("&"))
+    }
+}
+
 #[component]
 fn UsersAdmin() -> impl IntoView {
     let query = use_query_map();
-    let q = move || query.read().get("q").filter(|s| !s.trim().is_empty());
+    let q = move || {
+        query
+            .read()
+            .get("q")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let id_param = move |k: &str| query.read().get(k).and_then(|b| b.parse::<i64>().ok());
+    let before = move || id_param("before");
+    let after = move || id_param("after");
     let set_role = ServerAction::<AdminSetRole>::new();
     let disable = ServerAction::<AdminSetDisabled>::new();
     let users = Resource::new(
-        move || (q(), set_role.version().get(), disable.version().get()),
-        |(q, _, _)| admin_users(q, None),
+        move || {
+            (
+                q(),
+                before(),
+                after(),
+                set_role.version().get(),
+                disable.version().get(),
+            )
+        },
+        |(q, b, a, _, _)| admin_users(q, b, a),
     );
     let error: FormError = Signal::derive(move || {
         set_role
@@ -59,67 +165,63 @@ fn UsersAdmin() -> impl IntoView {
             <AdminTabs/>
             <Form method="GET" action="" attr:class="search-bar" attr:role="search">
                 <label class="visually-hidden" for="user-search">"Search users by e-mail or name"</label>
-                <input id="user-search" type="search" name="q" placeholder="Search by e-mail or name" value=move || q().unwrap_or_default()/>
+                <input id="user-search" type="search" name="q" maxlength="100" placeholder="Search by e-mail or name" value=move || q().unwrap_or_default()/>
                 <button type="submit" class="button">"Search"</button>
             </Form>
             <ErrorNotice error/>
-            {move || {
-                let q = query.read();
-                let what = match q.get("done").as_deref() {
-                    Some("role") => "Role saved.",
-                    Some("disabled") => "The account is disabled and signed out everywhere.",
-                    Some("enabled") => "The account is enabled again.",
-                    _ => return None,
-                };
-                Some(view! { <div class="notice success" role="status"><p>{what}</p></div> })
-            }}
+            <AdminDone/>
             <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
+                    let q = q();
                     match users.await {
                         Err(e) => view! { <p class="error" role="alert">{e.message().to_string()}</p> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty-state">"No users match."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
-                                <table class="data">
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Joined"</th></tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|u| {
-                                            let id = u.id;
-                                            let role = u.role.clone();
-                                            view! {
-                                                <tr>
-                                                    <td>{u.name.clone()}</td>
-                                                    <td>{u.email.clone()}</td>
-                                                    <td>
-                                                        <ActionForm action=set_role attr:class="inline-form">
-                                                            <input type="hidden" name="user_id" value=id/>
-                                                            <label class="visually-hidden" for=format!("role-{id}")>{format!("Role of {}", u.name)}</label>
-                                                            <select id=format!("role-{id}") name="role">
-                                                                {["attendee", "organizer", "admin"].into_iter().map(|r| view! {
-                                                                    <option value=r selected=role == r>{r}</option>
-                                                                }).collect_view()}
-                                                            </select>
-                                                            <button type="submit" class="button small secondary">"Save"</button>
-                                                        </ActionForm>
-                                                    </td>
-                                                    <td>
-                                                        <ActionForm action=disable attr:class="inline-form">
-                                                            <input type="hidden" name="user_id" value=id/>
-                                                            <input type="hidden" name="disabled" value=(!u.disabled).to_string()/>
-                                                            <span class=if u.disabled { "tag danger" } else { "tag" }>{if u.disabled { "Disabled" } else { "Active" }}</span>
-                                                            <button type="submit" class=if u.disabled { "button small secondary" } else { "button small danger" }>
-                                                                {if u.disabled { "Enable" } else { "Disable" }}
-                                                            </button>
-                                                        </ActionForm>
-                                                    </td>
-                                                    <td><time datetime=u.created_at.to_rfc3339()>{u.created_at.format("%Y-%m-%d").to_string()}</time></td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
+                        Ok(page) if page.users.is_empty() => {
+                            let text = match &q {
+                                Some(q) => format!("No users match “{q}”. Search for part of an e-mail address or name."),
+                                None => "No users on this page.".to_string(),
+                            };
+                            view! {
+                                <div class="empty-state" role="status">
+                                    <p>{text}</p>
+                                    {(q.is_some() || before().is_some() || after().is_some()).then(|| view! { <p><a href="/admin">"Show all users"</a></p> })}
+                                </div>
+                            }.into_any()
+                        }
+                        Ok(page) => {
+                            let back = list_href(&q, before().map(|b| ("before", b)).or_else(|| after().map(|a| ("after", a))));
+                            let caption = match &q {
+                                Some(q) => format!("Users matching “{q}”, newest first"),
+                                None => "Users, newest first".to_string(),
+                            };
+                            let newer = page.newer.map(|id| list_href(&q, Some(("after", id))));
+                            let older = page.older.map(|id| list_href(&q, Some(("before", id))));
+                            view! {
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
+                                    <table class="data">
+                                        <caption class="visually-hidden">{caption}</caption>
+                                        <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Joined"</th></tr></thead>
+                                        <tbody>
+                                            {page.users.into_iter().map(|u| {
+                                                let back = back.clone();
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row"><a href=format!("/admin/users/{}", u.id)>{u.name.clone()}</a></th>
+                                                        <td>{u.email.clone()}</td>
+                                                        <td><RoleForm action=set_role user_id=u.id name=u.name.clone() role=u.role.clone() back=back.clone()/></td>
+                                                        <td><StatusForm action=disable user_id=u.id name=u.name.clone() disabled=u.disabled back/></td>
+                                                        <td><time datetime=u.created_at.to_rfc3339()>{u.created_at.format("%Y-%m-%d").to_string()}</time></td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <nav class="pagination" aria-label="User pages">
+                                    {newer.map(|href| view! { <a rel="prev" href=href>"Newer users"</a> })}
+                                    {older.map(|href| view! { <a rel="next" href=href>"Older users"</a> })}
+                                </nav>
+                            }.into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_user;
 pub mod analytics;
 pub mod auth;
 pub mod bookings;

@@ -11,6 +11,7 @@ use evently::domain::Role;
 use evently::dto::AuditEntryView;
 use evently::dto::{SessionView, UserView};
 use evently::error::ErrorBody;
+use evently::store::users::UserCursor;
 use serde::Deserialize;
 
 /// `POST /api/v1/me/password`.
@@ -184,39 +185,82 @@ pub async fn delete_me(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
-    /// Part of an e-mail address or name.
+    /// Any part of an e-mail address or name, case-insensitively (at most 100 characters;
+    /// `%` and `_` match themselves).
     pub q: Option<String>,
-    /// Id of the last user of the previous page.
+    /// The next (older) page: the `cursor` of the `Link` header's `rel="next"`, which is the
+    /// id of the last user of the page before.
+    pub cursor: Option<i64>,
+    /// The previous (newer) page: the `after` of the `Link` header's `rel="prev"`, which is
+    /// the id of the first user of the page after.
+    pub after: Option<i64>,
+    /// The same as `cursor` (its older name).
     pub before: Option<i64>,
     /// Page size, 1 to 200 (default 50; other values are clamped).
     pub limit: Option<i64>,
 }
 
-/// `GET /api/v1/admin/users?q=&before=&limit=` (admins).
+/// `GET /api/v1/admin/users?q=&cursor=&after=&limit=` (admins).
 #[utoipa::path(
     get,
     path = "/api/v1/admin/users",
     tag = "admin",
     operation_id = "list_users",
-    summary = "Users, newest first (admins)",
+    summary = "Users, newest first, optionally searched by e-mail or name (admins)",
+    description = "Keyset pages: follow the `Link` header (`rel=\"next\"` for older users, \
+        `rel=\"prev\"` for newer ones); there is no `next` link on the last page.",
     params(UserQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses(
-        (status = 200, description = "A page of users", body = Vec<UserView>),
+        (status = 200, description = "A page of users", body = Vec<UserView>,
+            headers(("Link" = String, description = "`rel=\"next\"` and `rel=\"prev\"` links to the neighbouring pages, where there are any"))),
         (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: a search longer than 100 characters, or both `cursor` and `after`", body = ErrorBody),
     ),
 )]
 pub async fn users(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
     Query(q): Query<UserQuery>,
-) -> ApiResult<Json<Vec<UserView>>> {
-    Ok(Json(
-        s.core
-            .accounts()
-            .list_users(&actor, q.q.as_deref(), q.before, q.limit.unwrap_or(50))
-            .await?,
-    ))
+) -> ApiResult<Response> {
+    let cursor = match (q.cursor.or(q.before), q.after) {
+        (None, None) => UserCursor::First,
+        (Some(id), None) => UserCursor::Before(id),
+        (None, Some(id)) => UserCursor::After(id),
+        (Some(_), Some(_)) => {
+            return Err(HttpError(evently::ApiError::invalid(
+                "after",
+                "send either cursor or after, not both",
+            )));
+        }
+    };
+    let limit = q.limit.unwrap_or(50);
+    let page = s
+        .core
+        .accounts()
+        .user_page(&actor, q.q.as_deref(), cursor, limit)
+        .await?;
+    let base = format!(
+        "/api/v1/admin/users?q={}&limit={}",
+        evently::dto::url_encode(q.q.as_deref().unwrap_or("").trim()),
+        limit.clamp(1, 200)
+    );
+    let links: Vec<String> = [
+        page.older
+            .map(|id| format!("<{base}&cursor={id}>; rel=\"next\"")),
+        page.newer
+            .map(|id| format!("<{base}&after={id}>; rel=\"prev\"")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut res = Json(page.users).into_response();
+    if !links.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&links.join(", "))
+    {
+        res.headers_mut().insert(header::LINK, v);
+    }
+    Ok(res)
 }
 
 /// `POST /api/v1/admin/users/{id}/role`.

@@ -6,6 +6,7 @@
 //! else. Add a route here with `routes!`, never with a plain `.route`.
 
 pub mod account;
+pub mod admin;
 pub mod analytics;
 pub mod auth;
 pub mod bookings;
@@ -60,6 +61,7 @@ pub fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(account::sign_out_session))
         .routes(routes!(account::sign_out_others))
         .routes(routes!(account::users))
+        .routes(routes!(admin::user))
         .routes(routes!(account::set_role))
         .routes(routes!(account::set_disabled))
         .routes(routes!(account::audit))

@@ -5,6 +5,7 @@
 
 mod abuse;
 mod accounts;
+mod admin_users;
 mod assets;
 mod bookings;
 mod config;
