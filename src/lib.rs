@@ -44,6 +44,8 @@ pub mod search;
 #[cfg(feature = "server")]
 pub mod seed;
 #[cfg(feature = "server")]
+pub mod seed_history;
+#[cfg(feature = "server")]
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -12,6 +12,8 @@ use crate::store::seed::{SeedEvent, SeedTicketType};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+pub use crate::seed_history::{HistoryReport, seed_history};
+
 /// Demo organizer and attendee accounts (development only; production never seeds).
 pub const DEMO_ORGANIZER_EMAIL: &str = "organizer@evently.test";
 pub const DEMO_ATTENDEE_EMAIL: &str = "demo@evently.test";

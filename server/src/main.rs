@@ -45,6 +45,10 @@ enum Command {
         /// How many events to create.
         #[arg(long, default_value_t = evently::seed::DEFAULT_EVENTS)]
         events: usize,
+        /// Bookings of sales history to add over the past year (default: 20 per event, at
+        /// most a million; 0 for none). Skipped when the demo buyers have bookings already.
+        #[arg(long)]
+        bookings: Option<usize>,
     },
     /// Create many signed-in attendees fast, for benchmarks (development only): one
     /// password hash for all, a session each; writes `email<TAB>access token` lines to
@@ -107,7 +111,9 @@ fn main() -> ExitCode {
                 password,
                 name,
             } => commands::create_admin(config, &email, password_stdin, password, &name).await,
-            Command::SeedDemo { events } => commands::seed_demo(config, events).await,
+            Command::SeedDemo { events, bookings } => {
+                commands::seed_demo(config, events, bookings).await
+            }
             Command::Check { event } => commands::check(config, event).await,
             Command::SeedUsers {
                 count,

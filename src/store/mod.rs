@@ -24,6 +24,7 @@ pub mod search_keys;
 pub mod search_query;
 pub(crate) mod search_sql;
 pub mod seed;
+pub mod seed_history;
 pub mod sessions;
 pub mod status;
 pub mod tickets;

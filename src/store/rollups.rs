@@ -314,3 +314,31 @@ pub async fn mismatches(
     );
     crate::on_pool!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
 }
+
+/// Rebuilds level 1 from the raw rows (after a bulk load that bypassed the store functions,
+/// such as the demo sales history), in one transaction, and marks every hour with figures,
+/// before or after, for folding again.
+pub async fn rebuild_level1(db: &crate::db::Db) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    rebuild_level1_in(&mut tx).await?;
+    tx.commit().await
+}
+
+/// [`rebuild_level1`] inside the caller's transaction.
+pub async fn rebuild_level1_in(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    let mark = "INSERT INTO rollup_dirty (hour) SELECT DISTINCT hour FROM sales_hourly WHERE true \
+                ON CONFLICT (hour) DO NOTHING";
+    let insert = format!(
+        "INSERT INTO sales_hourly (ticket_type_id, hour, currency, event_id, {TALLY_COLS}) {RECOUNT_SQL}"
+    );
+    if let Tx::Postgres(t) = tx {
+        // No tally may land between the delete and the recount (SQLite's writer is ours).
+        sqlx::query("LOCK TABLE sales_hourly IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **t)
+            .await?;
+    }
+    for sql in [mark, "DELETE FROM sales_hourly", insert.as_str(), mark] {
+        on_tx!(tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}

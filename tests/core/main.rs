@@ -9,6 +9,7 @@ mod bookings;
 mod contention;
 mod events;
 mod helpers;
+mod history;
 mod holds;
 mod inventory;
 mod outbox;

@@ -7,6 +7,7 @@ pub mod bench_notify;
 pub mod bench_reads;
 pub mod bench_sweep;
 pub mod bench_waitlist;
+pub mod progress;
 
 use crate::config::Config;
 use crate::startup::{Application, BuildOptions, build_core, open_database, shutdown_signal};
@@ -65,25 +66,21 @@ pub async fn create_admin(
     }
 }
 
-/// `seed-demo`.
-pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode> {
+/// `seed-demo`: events, then (unless `bookings` is `Some(0)`) their sales history.
+pub async fn seed_demo(
+    config: Config,
+    events: usize,
+    bookings: Option<usize>,
+) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         !config.production(),
         "seed-demo never runs in production (EVENTLY_ENV=production)"
     );
     let core = build_core(&config, Clock::System, None).await?;
-    let bar = indicatif::ProgressBar::new(events as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} seeding [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
     let started = std::time::Instant::now();
-    let mut progress = |done: usize, _total: usize| bar.set_position(done as u64);
-    let inserted = evently::seed::seed_demo(&core, events, &mut progress).await?;
-    bar.finish_and_clear();
+    let mut bar = progress::Progress::new("seeding", "events", events as u64);
+    let inserted = evently::seed::seed_demo(&core, events, &mut |d, t| bar.set(d, t)).await?;
+    bar.finish();
     println!(
         "seeded {inserted} new events ({} already present) in {:.1}s; demo sign-in: {} / {}",
         events - inserted,
@@ -91,8 +88,52 @@ pub async fn seed_demo(config: Config, events: usize) -> anyhow::Result<ExitCode
         evently::seed::DEMO_ATTENDEE_EMAIL,
         evently::seed::DEMO_PASSWORD
     );
+    let bookings = bookings.unwrap_or_else(|| {
+        (events * evently::seed_history::BOOKINGS_PER_EVENT).min(DEFAULT_BOOKINGS_CAP)
+    });
+    if bookings > 0 {
+        seed_history(&core, bookings).await?;
+    }
     core.db().close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The most bookings `seed-demo` makes unless `--bookings` says otherwise.
+pub const DEFAULT_BOOKINGS_CAP: usize = 1_000_000;
+
+async fn seed_history(core: &evently::Core, bookings: usize) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut bar = progress::Progress::new("sales history", "bookings", bookings as u64);
+    let mut announced = false;
+    let report = evently::seed::seed_history(core, bookings, &mut |d, t| {
+        bar.set(d, t);
+        if d == t && !announced {
+            announced = true;
+            println!(
+                "bookings written in {:.1}s; recounting the sales rollups",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    })
+    .await?;
+    bar.finish();
+    match report.existing {
+        Some(n) => println!(
+            "sales history already present ({n} bookings by demo buyers); nothing added"
+        ),
+        None => println!(
+            "seeded sales history in {:.1}s: {} bookings ({} cancelled), {} tickets ({} checked in), \
+             {} ticket types sold out, {} sales_hourly rows",
+            started.elapsed().as_secs_f64(),
+            report.bookings,
+            report.cancelled,
+            report.tickets,
+            report.checked_in,
+            report.sold_out_types,
+            report.sales_hourly_rows
+        ),
+    }
+    Ok(())
 }
 
 /// `seed-users`: many signed-in people for a benchmark, with a progress line every two
