@@ -480,12 +480,19 @@ fn SalesView(
     let sold: i64 = sales.ticket_types.iter().map(|t| t.sold).sum();
     let cap: i64 = sales.ticket_types.iter().map(|t| t.capacity).sum();
     let held: i64 = sales.ticket_types.iter().map(|t| t.held).sum();
-    let revenue: i64 = sales.ticket_types.iter().map(|t| t.revenue_cents).sum();
-    let currency = sales
-        .ticket_types
-        .first()
-        .map(|t| t.currency.clone())
-        .unwrap_or_else(|| "EUR".into());
+    // Booked value per currency: amounts in different currencies are never added up.
+    let mut by_currency: Vec<(String, i64)> = Vec::new();
+    for t in &sales.ticket_types {
+        match by_currency.iter_mut().find(|(c, _)| *c == t.currency) {
+            Some((_, v)) => *v += t.revenue_cents,
+            None => by_currency.push((t.currency.clone(), t.revenue_cents)),
+        }
+    }
+    let value = by_currency
+        .iter()
+        .map(|(c, v)| format_amount(*v, c))
+        .collect::<Vec<_>>()
+        .join(" · ");
     view! {
         <header class="page-header">
             <div>
@@ -501,7 +508,7 @@ fn SalesView(
             <div class="stat"><p class="stat-value">{format!("{sold} / {cap}")}</p><p class="stat-label">"Seats sold"</p></div>
             <div class="stat"><p class="stat-value">{held}</p><p class="stat-label">"In checkout now"</p></div>
             <div class="stat"><p class="stat-value">{sales.bookings}</p><p class="stat-label">"Bookings"</p></div>
-            <div class="stat"><p class="stat-value">{format_amount(revenue, &currency)}</p><p class="stat-label">"Booked value (not collected by Evently)"</p></div>
+            <div class="stat"><p class="stat-value">{value}</p><p class="stat-label">"Booked value (not collected by Evently)"</p></div>
         </div>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Sales by ticket type">
             <table class="data stack-sm">
