@@ -138,13 +138,25 @@ pub async fn seed_history(
         if plan.is_empty() {
             break;
         }
-        write_batch(&mut tx, &plan, &events, &kinds, &currencies, now, &mut rng, &mut report)
-            .await
-            .map_err(fail)?;
+        write_batch(
+            &mut tx,
+            &plan,
+            &events,
+            &kinds,
+            &currencies,
+            now,
+            &mut rng,
+            &mut report,
+        )
+        .await
+        .map_err(fail)?;
         done += plan.len();
         progress(done, bookings);
     }
-    tracing::info!(bookings = done, "sales history written; rebuilding level 1 of the rollups");
+    tracing::info!(
+        bookings = done,
+        "sales history written; rebuilding level 1 of the rollups"
+    );
     store::rollups::rebuild_level1_in(&mut tx)
         .await
         .map_err(fail)?;
@@ -360,8 +372,8 @@ async fn ensure_buyers(core: &Core) -> Result<Vec<i64>, SeedError> {
     }
     const FIRST: &[&str] = &[
         "Ana", "Ben", "Chloé", "David", "Elif", "Felix", "Grace", "Hiro", "Ines", "Jonas", "Kemal",
-        "Lena", "Mateo", "Nora", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar",
-        "Vera", "Wen", "Yusuf", "Zoe",
+        "Lena", "Mateo", "Nora", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
+        "Wen", "Yusuf", "Zoe",
     ];
     const LAST: &[&str] = &[
         "Novak", "Schmidt", "Dubois", "García", "Rossi", "Jansen", "Silva", "Kowalski", "Berg",

@@ -71,14 +71,12 @@ pub async fn bookings_of_users_like(db: &Db, pattern: &str) -> Result<i64, sqlx:
 /// out on SQLite (whose single writer this transaction holds).
 pub async fn reserve_booking_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>, sqlx::Error> {
     match tx {
-        Tx::Postgres(t) => {
-            sqlx::query_scalar(
-                "SELECT nextval(pg_get_serial_sequence('bookings', 'id')) FROM generate_series(1, $1)",
-            )
-            .bind(n as i64)
-            .fetch_all(&mut **t)
-            .await
-        }
+        Tx::Postgres(t) => sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('bookings', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(n as i64)
+        .fetch_all(&mut **t)
+        .await,
         Tx::Sqlite(t) => {
             let top: i64 = sqlx::query_scalar(
                 "SELECT MAX(COALESCE((SELECT MAX(id) FROM bookings), 0), \
@@ -148,7 +146,12 @@ pub async fn insert_bookings(tx: &mut Tx, rows: &[SeedBooking]) -> Result<(), sq
                     .bind(col(|b| b.quantity))
                     .bind(col(|b| b.unit_price_cents))
                     .bind(col(|b| b.unit_price_cents * b.quantity))
-                    .bind(chunk.iter().map(|b| b.currency.as_str()).collect::<Vec<_>>())
+                    .bind(
+                        chunk
+                            .iter()
+                            .map(|b| b.currency.as_str())
+                            .collect::<Vec<_>>(),
+                    )
                     .bind(chunk.iter().map(|b| status(b).as_str()).collect::<Vec<_>>())
                     .bind(col(|b| b.created_at))
                     .bind(chunk.iter().map(|b| b.cancelled_at).collect::<Vec<_>>())
@@ -266,9 +269,11 @@ pub async fn add_taken(tx: &mut Tx, rows: &[(i64, i64)]) -> Result<(), sqlx::Err
 
 /// Rows in `sales_hourly` (for the report).
 pub async fn sales_hourly_rows(db: &Db) -> Result<i64, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_scalar("SELECT COUNT(*) FROM sales_hourly")
-        .fetch_one(p)
-        .await)
+    on_pool!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sales_hourly"
+    )
+    .fetch_one(p)
+    .await)
 }
 
 /// After a bulk load on PostgreSQL, refreshes the planner's statistics and the visibility map

@@ -35,15 +35,29 @@ async fn seeded_history_is_plausible_and_keeps_every_invariant() {
         .unwrap();
         assert!(calls >= 1, "[{engine}] progress reported");
         assert_eq!(report.bookings, 600, "[{engine}]");
-        assert_eq!(one(db, "SELECT COUNT(*) FROM bookings").await, 600, "[{engine}]");
+        assert_eq!(
+            one(db, "SELECT COUNT(*) FROM bookings").await,
+            600,
+            "[{engine}]"
+        );
 
         // About 8 % cancelled, each after it was made and not after now.
-        let cancelled = one(db, "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled'").await;
+        let cancelled = one(
+            db,
+            "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled'",
+        )
+        .await;
         assert_eq!(cancelled as u64, report.cancelled, "[{engine}]");
-        assert!((15..=90).contains(&cancelled), "[{engine}] {cancelled} cancelled");
+        assert!(
+            (15..=90).contains(&cancelled),
+            "[{engine}] {cancelled} cancelled"
+        );
         assert_eq!(
-            one(db, "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled' AND NOT \
-                 (cancelled_at > created_at AND cancelled_at <= $1 AND cancel_reason = 'buyer')")
+            one(
+                db,
+                "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled' AND NOT \
+                 (cancelled_at > created_at AND cancelled_at <= $1 AND cancel_reason = 'buyer')"
+            )
             .await,
             0,
             "[{engine}] cancelled later, by the buyer"
@@ -58,15 +72,22 @@ async fn seeded_history_is_plausible_and_keeps_every_invariant() {
             "[{engine}] bookings fall in their event's sales window"
         );
         // Popularity is skewed: the busiest event has many bookings, the median few.
-        let top = one(db, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM bookings GROUP BY event_id) c").await;
+        let top = one(
+            db,
+            "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM bookings GROUP BY event_id) c",
+        )
+        .await;
         assert!(top >= 60, "[{engine}] busiest event has {top} bookings");
         assert!(report.sold_out_types >= 1, "[{engine}] something sold out");
 
         // Prices come from the ticket type.
         assert_eq!(
-            one(db, "SELECT COUNT(*) FROM bookings b JOIN ticket_types t ON t.id = b.ticket_type_id \
+            one(
+                db,
+                "SELECT COUNT(*) FROM bookings b JOIN ticket_types t ON t.id = b.ticket_type_id \
                  WHERE b.unit_price_cents <> t.price_cents OR b.currency <> t.currency \
-                 OR b.total_cents <> b.quantity * t.price_cents OR b.idempotency_key IS NOT NULL")
+                 OR b.total_cents <> b.quantity * t.price_cents OR b.idempotency_key IS NOT NULL"
+            )
             .await,
             0,
             "[{engine}]"
@@ -78,17 +99,27 @@ async fn seeded_history_is_plausible_and_keeps_every_invariant() {
             one(db, "SELECT CAST(SUM(quantity) AS BIGINT) FROM bookings").await,
             "[{engine}]"
         );
-        assert_eq!(report.tickets as i64, one(db, "SELECT COUNT(*) FROM tickets").await);
         assert_eq!(
-            one(db, "SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id \
+            report.tickets as i64,
+            one(db, "SELECT COUNT(*) FROM tickets").await
+        );
+        assert_eq!(
+            one(
+                db,
+                "SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id \
                  JOIN events e ON e.id = b.event_id WHERE k.checked_in_at IS NOT NULL \
                  AND (e.starts_at > $1 OR b.status <> 'confirmed' OR k.checked_in_at > $1 \
-                 OR k.checked_in_at <= b.created_at OR k.checked_in_by <> e.organizer_id)")
+                 OR k.checked_in_at <= b.created_at OR k.checked_in_by <> e.organizer_id)"
+            )
             .await,
             0,
             "[{engine}] check-ins only for past events"
         );
-        let checked_in = one(db, "SELECT COUNT(*) FROM tickets WHERE checked_in_at IS NOT NULL").await;
+        let checked_in = one(
+            db,
+            "SELECT COUNT(*) FROM tickets WHERE checked_in_at IS NOT NULL",
+        )
+        .await;
         let past_seats = one(
             db,
             "SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id \
@@ -96,15 +127,24 @@ async fn seeded_history_is_plausible_and_keeps_every_invariant() {
         )
         .await;
         assert_eq!(checked_in as u64, report.checked_in, "[{engine}]");
-        assert!(past_seats > 0, "[{engine}] some bookings are for past events");
+        assert!(
+            past_seats > 0,
+            "[{engine}] some bookings are for past events"
+        );
         let share = checked_in as f64 / past_seats as f64;
-        assert!((0.7..=0.97).contains(&share), "[{engine}] {checked_in}/{past_seats} checked in");
+        assert!(
+            (0.7..=0.97).contains(&share),
+            "[{engine}] {checked_in}/{past_seats} checked in"
+        );
 
         // Seats: taken = confirmed seats (no holds) <= capacity, for every ticket type.
         assert_eq!(
-            one(db, "SELECT COUNT(*) FROM ticket_types t WHERE t.taken > t.capacity OR t.taken <> \
+            one(
+                db,
+                "SELECT COUNT(*) FROM ticket_types t WHERE t.taken > t.capacity OR t.taken <> \
                  COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id \
-                 AND b.status = 'confirmed'), 0)")
+                 AND b.status = 'confirmed'), 0)"
+            )
             .await,
             0,
             "[{engine}]"
@@ -120,8 +160,11 @@ async fn seeded_history_is_plausible_and_keeps_every_invariant() {
         );
         assert!(report.sales_hourly_rows > 0);
         assert_eq!(
-            one(db, "SELECT COUNT(DISTINCT hour) FROM sales_hourly h WHERE NOT EXISTS \
-                 (SELECT 1 FROM rollup_dirty d WHERE d.hour = h.hour)")
+            one(
+                db,
+                "SELECT COUNT(DISTINCT hour) FROM sales_hourly h WHERE NOT EXISTS \
+                 (SELECT 1 FROM rollup_dirty d WHERE d.hour = h.hour)"
+            )
             .await,
             0,
             "[{engine}] every hour with figures is marked for folding"

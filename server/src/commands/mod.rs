@@ -118,9 +118,9 @@ async fn seed_history(core: &evently::Core, bookings: usize) -> anyhow::Result<(
     .await?;
     bar.finish();
     match report.existing {
-        Some(n) => println!(
-            "sales history already present ({n} bookings by demo buyers); nothing added"
-        ),
+        Some(n) => {
+            println!("sales history already present ({n} bookings by demo buyers); nothing added")
+        }
         None => println!(
             "seeded sales history in {:.1}s: {} bookings ({} cancelled), {} tickets ({} checked in), \
              {} ticket types sold out, {} sales_hourly rows",
