@@ -103,7 +103,7 @@ pub async fn about_user(db: &Db, user_id: i64) -> Result<Vec<EntryRow>, sqlx::Er
 
 /// The latest `limit` entries by or about one user (the admin's page of that user), newest
 /// first. Each side is read along its own index (`actor_id` and `subject_id`, with
-/// `created_at`) and capped before they are merged, so a busy log costs no more than a quiet one.
+/// `created_at`) and capped before they are merged, so it stays cheap as the log grows.
 pub async fn of_user(db: &Db, user_id: i64, limit: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
     let sql = format!(
         "{LIST_SQL} WHERE a.id IN ( \

@@ -156,9 +156,10 @@ pub enum UserCursor {
 
 /// Users for the admin list, newest first, optionally matching `query` (any part of the
 /// e-mail or name, case-insensitively; `%` and `_` are plain characters), `limit` of them
-/// from `cursor`. Keyset paging on the primary key: each page walks the id index from its
-/// cursor and stops after `limit` matches, so a page of a common match costs `limit` rows
-/// whatever the table size (a rare match still reads until it finds them).
+/// from `cursor`. Keyset paging on the primary key (`id < cursor ORDER BY id DESC LIMIT n`):
+/// no page costs more for being far down the list, and a common match can stop after `limit`
+/// rows. The substring test itself has no index (a B-tree cannot serve `LIKE '%x%'`), so a
+/// search for something rare reads the whole table once per page.
 pub async fn list(
     db: &Db,
     query: Option<&str>,
