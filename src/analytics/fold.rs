@@ -46,6 +46,11 @@ pub async fn run(ctx: &Ctx) -> Result<Folded, sqlx::Error> {
     for h in &hours {
         fold::fold_hour(&mut tx, *h).await?;
     }
+    let capacity_days =
+        fold::take_capacity_days(&mut tx, from.min(now_hour - 1), now_hour + 1).await?;
+    for d in &capacity_days {
+        fold::fold_capacity_day(&mut tx, *d).await?;
+    }
     fold::set_state(&mut tx, now_hour, now).await?;
     tx.commit().await?;
     Ok(Folded {

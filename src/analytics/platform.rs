@@ -145,6 +145,8 @@ pub async fn build(
     let now_rows = q::platform_totals(db, r.first, r.last).await?;
     let prev_rows = q::platform_totals(db, prev.first, prev.last).await?;
     let (now_t, prev_t) = (total(&now_rows), total(&prev_rows));
+    let cap_now = crate::store::rollup_fold::capacity_between(db, r.first, r.last).await?;
+    let cap_prev = crate::store::rollup_fold::capacity_between(db, prev.first, prev.last).await?;
     let curs = currencies(&now_rows);
     let value: Vec<Stat> = curs
         .iter()
@@ -309,7 +311,20 @@ pub async fn build(
         as_of: as_of.0,
         as_of_label: as_of.1,
         refresh_seconds: super::fold::FOLD_EVERY_SECONDS,
-        headline: headline(&now_t, &prev_t),
+        headline: {
+            let mut h = headline(&now_t, &prev_t);
+            let mut cap = stat(
+                "capacity_sold",
+                "Capacity sold (events in the period)",
+                ratio(cap_now.2, cap_now.1) * 100.0,
+                ratio(cap_prev.2, cap_prev.1) * 100.0,
+                Shown::Percent,
+                true,
+            );
+            cap.label = format!("Capacity sold, events in the period ({})", count(cap_now.0));
+            h.insert(3, cap);
+            h
+        },
         value,
         waitlist,
         tickets_over_time,

@@ -187,7 +187,7 @@ pub async fn insert_ticket_type(
 ) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO ticket_types (event_id, name, price_cents, currency, capacity, taken, sale_starts_at, \
         sale_ends_at, max_per_booking, position, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10) RETURNING id";
-    on_tx!(tx, |c| sqlx::query_scalar(sql)
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(sql)
         .bind(event_id)
         .bind(&t.name)
         .bind(t.price_cents)
@@ -199,7 +199,9 @@ pub async fn insert_ticket_type(
         .bind(t.position)
         .bind(now)
         .fetch_one(c)
-        .await)
+        .await)?;
+    crate::store::rollup_fold::mark_event_day(tx, event_id).await?;
+    Ok(id)
 }
 
 /// Whether a slug is already used.
@@ -330,7 +332,7 @@ pub async fn set_status(
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(())
+    crate::store::rollup_fold::mark_event_day(tx, event_id).await
 }
 
 /// Upcoming published events, soonest first.

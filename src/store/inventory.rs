@@ -76,6 +76,17 @@ pub async fn set_capacity(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    if r == 1 {
+        // The capacity sold on the event's day is folded again.
+        on_tx!(tx, |c| sqlx::query(
+            "INSERT INTO capacity_dirty (day) SELECT e.starts_at / 86400000 FROM events e \
+             JOIN ticket_types t ON t.event_id = e.id WHERE t.id = $1 ON CONFLICT (day) DO NOTHING"
+        )
+        .bind(ticket_type_id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
     Ok(r == 1)
 }
 

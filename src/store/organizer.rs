@@ -168,6 +168,8 @@ pub async fn update_event(
     if before.is_some_and(|(city, category)| city != e.city || category != e.category) {
         crate::store::rollups::mark_event_dirty(tx, id).await?;
     }
+    // Its capacity counts on the day it takes place: both days if it moves.
+    crate::store::rollup_fold::mark_event_day(tx, id).await?;
     on_tx!(tx, |c| {
         sqlx::query(
         "UPDATE events SET title = $2, description = $3, venue = $4, city = $5, category = $6, starts_at = $7, \
@@ -196,6 +198,7 @@ pub async fn update_event(
     .await
     .map(|r| r.rows_affected())
     })?;
+    crate::store::rollup_fold::mark_event_day(tx, id).await?;
     Ok(())
 }
 

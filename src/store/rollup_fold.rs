@@ -236,3 +236,85 @@ pub async fn mismatches(db: &Db, before: i64) -> Result<Vec<(String, i64)>, sqlx
         .fetch_all(p)
         .await)
 }
+
+/// One day in milliseconds.
+const DAY_MS: i64 = 86_400_000;
+
+/// Marks the day an event takes place for folding its capacity again (it was published,
+/// cancelled, moved or resized, or got a ticket type).
+pub async fn mark_event_day(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO capacity_dirty (day) SELECT starts_at / 86400000 FROM events WHERE id = $1 \
+         ON CONFLICT (day) DO NOTHING"
+    )
+    .bind(event_id)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// Takes the days marked for folding their capacity, with the days of the events that have
+/// figures in hours `[from, to)`.
+pub async fn take_capacity_days(tx: &mut Tx, from: i64, to: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let mut days: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "DELETE FROM capacity_dirty RETURNING day"
+    )
+    .fetch_all(c)
+    .await)?;
+    days.extend(on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT DISTINCT e.starts_at / 86400000 FROM events e WHERE e.id IN \
+             (SELECT DISTINCT event_id FROM sales_hourly WHERE hour >= $1 AND hour < $2)"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await)?);
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+/// Recomputes the capacity row of one day.
+pub async fn fold_capacity_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM capacity_daily WHERE day = $1"
+    )
+    .bind(day)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    let sql = format!(
+        "INSERT INTO capacity_daily (day, events, capacity, sold) \
+         SELECT $1, COUNT(*), COALESCE(SUM(c.capacity), 0), COALESCE(SUM(c.sold), 0) FROM ( \
+         SELECT e.id, \
+         (SELECT COALESCE(SUM(t.capacity), 0) FROM ticket_types t WHERE t.event_id = e.id) AS capacity, \
+         (SELECT COALESCE(SUM(s.tickets - s.tickets_cancelled), 0) FROM sales_hourly s WHERE s.event_id = e.id) AS sold \
+         FROM events e WHERE e.status = {} AND e.starts_at >= $2 AND e.starts_at < $3) c",
+        crate::domain::EventStatus::Published.sql()
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
+        .bind(day)
+        .bind(day * DAY_MS)
+        .bind((day + 1) * DAY_MS)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Events taking place on days `[first, last]`: (events, capacity, seats sold).
+pub async fn capacity_between(
+    db: &Db,
+    first: i64,
+    last: i64,
+) -> Result<(i64, i64, i64), sqlx::Error> {
+    on_pool!(db, |p| {
+        sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT), CAST(COALESCE(SUM(capacity), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(sold), 0) AS BIGINT) FROM capacity_daily WHERE day >= $1 AND day <= $2"
+    )
+    .bind(first)
+    .bind(last)
+    .fetch_one(p)
+    .await
+    })
+}

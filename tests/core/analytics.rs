@@ -193,6 +193,38 @@ async fn rollups_equal_a_brute_force_count() {
         assert_eq!(p.top_by_tickets.rows.len(), 1);
         assert_eq!(p.top_by_tickets.rows[0].value as i64, want.tickets);
 
+        // Capacity sold counts the events taking place in the period.
+        assert_eq!(
+            stat("capacity_sold"),
+            0,
+            "[{}] the event is later",
+            f.engine
+        );
+        let on = |d: &str| RangeQuery {
+            range: Some("custom".into()),
+            from: Some(d.to_string()),
+            to: Some(d.to_string()),
+            by: None,
+        };
+        let p2 = core
+            .analytics()
+            .platform(&admin, &on(&ev.starts_at.format("%Y-%m-%d").to_string()))
+            .await
+            .unwrap();
+        let cap = p2
+            .headline
+            .iter()
+            .find(|s| s.key == "capacity_sold")
+            .unwrap();
+        let sold_now = want.tickets - want.tickets_cancelled;
+        assert!(
+            (cap.value - sold_now as f64 * 100.0 / 16.0).abs() < 1e-9,
+            "[{}] {} vs {sold_now} of 16",
+            f.engine,
+            cap.value
+        );
+        assert!(cap.label.ends_with("(1)"), "{}", cap.label);
+
         // The organizer's view.
         let e = core
             .analytics()

@@ -23,6 +23,12 @@ pub struct Reads {
     /// How many sitemap pages to sample event addresses from.
     #[arg(long, default_value_t = 5)]
     pub sitemap_pages: usize,
+    /// The `User-Agent` sent with the event page requests. Without one the server takes the
+    /// requests for a script's and leaves them out of the page-view counts; a browser's (for
+    /// example "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+    /// makes every one count, so the cost of counting is measured.
+    #[arg(long)]
+    pub user_agent: Option<String>,
 }
 
 pub(crate) const WORDS: &[&str] = &[
@@ -111,6 +117,7 @@ async fn scenario(
     http: &reqwest::Client,
     concurrency: usize,
     seconds: u64,
+    user_agent: Option<&str>,
     make: Arc<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>,
 ) -> Value {
     let warmup = Duration::from_secs(2);
@@ -119,6 +126,7 @@ async fn scenario(
     let mut tasks = Vec::new();
     for c in 0..concurrency {
         let (http, make) = (http.clone(), make.clone());
+        let user_agent = user_agent.map(str::to_string);
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(c as u64 * 7919);
             let (mut lat, mut errors, mut bytes) = (Vec::new(), 0_u64, 0_u64);
@@ -129,7 +137,11 @@ async fn scenario(
                 }
                 let url = make(&mut rng);
                 let t = Instant::now();
-                let ok = match http.get(&url).send().await {
+                let mut req = http.get(&url);
+                if let Some(ua) = &user_agent {
+                    req = req.header(reqwest::header::USER_AGENT, ua);
+                }
+                let ok = match req.send().await {
                     Ok(r) if r.status().is_success() => match r.bytes().await {
                         Ok(b) => {
                             bytes += b.len() as u64;
@@ -195,6 +207,7 @@ pub async fn run(args: Reads) -> anyhow::Result<Value> {
         &http,
         args.concurrency,
         args.seconds,
+        args.user_agent.as_deref(),
         Arc::new(move |rng| format!("{b}{}", p.choose(rng).map(String::as_str).unwrap_or("/"))),
     )
     .await;
@@ -204,6 +217,7 @@ pub async fn run(args: Reads) -> anyhow::Result<Value> {
         &http,
         args.concurrency,
         args.seconds,
+        None,
         Arc::new(move |rng| format!("{b}/api/v1/events?{}", random_search(rng))),
     )
     .await;
@@ -213,6 +227,7 @@ pub async fn run(args: Reads) -> anyhow::Result<Value> {
         &http,
         args.concurrency,
         args.seconds,
+        None,
         Arc::new(move |rng| format!("{b}/search?{}", random_search(rng))),
     )
     .await;
@@ -222,6 +237,7 @@ pub async fn run(args: Reads) -> anyhow::Result<Value> {
         "concurrency": args.concurrency,
         "seconds_per_scenario": args.seconds,
         "sampled_events": paths.len(),
+        "event_page_user_agent": args.user_agent,
         "event_page": event_page,
         "search_api": search_api,
         "search_page": search_page,

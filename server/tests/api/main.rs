@@ -6,6 +6,7 @@
 mod abuse;
 mod accounts;
 mod admin_users;
+mod analytics;
 mod assets;
 mod bookings;
 mod config;
