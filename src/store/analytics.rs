@@ -180,36 +180,14 @@ pub async fn top_events(
                         && exact.last().is_some_and(|(_, a)| *a >= bound));
                 if proven || head >= 5_000 {
                     if !proven {
-                        break sqlx::query_as(&format!(
-                            "SELECT event_id, CAST(SUM({amount}) AS BIGINT) AS amount FROM event_daily \
-                             WHERE day >= $1 AND day <= $2 AND currency = $3 \
-                             GROUP BY event_id ORDER BY amount DESC, event_id LIMIT $4"
-                        ))
-                        .bind(first)
-                        .bind(last)
-                        .bind(currency)
-                        .bind(limit)
-                        .fetch_all(pool)
-                        .await?;
+                        break sum_every_event(db, amount, currency, first, last, limit).await?;
                     }
                     break exact;
                 }
                 head *= 5;
             }
         }
-        Db::Sqlite { reader, .. } => {
-            sqlx::query_as(&format!(
-                "SELECT event_id, CAST(SUM({amount}) AS BIGINT) AS amount FROM event_daily \
-                 WHERE day >= $1 AND day <= $2 AND currency = $3 \
-                 GROUP BY event_id ORDER BY amount DESC, event_id LIMIT $4"
-            ))
-            .bind(first)
-            .bind(last)
-            .bind(currency)
-            .bind(limit)
-            .fetch_all(reader)
-            .await?
-        }
+        Db::Sqlite { .. } => sum_every_event(db, amount, currency, first, last, limit).await?,
     };
     let ids: Vec<(i64, i64)> = ids.into_iter().filter(|(_, a)| *a > 0).collect();
     let mut out = Vec::with_capacity(ids.len());
@@ -223,6 +201,30 @@ pub async fn top_events(
         out.push((id, title.unwrap_or_default(), amount));
     }
     Ok(out)
+}
+
+/// The top events by summing every event's rows in the range (SQLite, and PostgreSQL when
+/// the heads cannot prove the answer).
+async fn sum_every_event(
+    db: &Db,
+    amount: &str,
+    currency: &str,
+    first: i64,
+    last: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT event_id, CAST(SUM({amount}) AS BIGINT) AS amount FROM event_daily \
+         WHERE day >= $1 AND day <= $2 AND currency = $3 \
+         GROUP BY event_id ORDER BY amount DESC, event_id LIMIT $4"
+    );
+    on_pool!(db, |p| sqlx::query_as(&sql)
+        .bind(first)
+        .bind(last)
+        .bind(currency)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// A row of an event's level-1 rollups.

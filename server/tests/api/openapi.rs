@@ -202,6 +202,16 @@ async fn the_openapi_document_describes_the_booking_api() {
     assert!(me["security"].to_string().contains("bearer"));
     assert!(me["responses"]["401"].is_object());
 
+    // The dashboards' figures, for admins and an event's organizer.
+    for path in [
+        "/api/v1/admin/analytics/platform",
+        "/api/v1/events/{id}/analytics",
+    ] {
+        let op = &spec["paths"][path]["get"];
+        assert_eq!(op["tags"][0], "analytics", "{path}");
+        assert!(op["responses"]["200"].is_object(), "{path}");
+    }
+
     // Errors: one shape, with every code the server uses.
     let codes = spec["components"]["schemas"]["ErrorCode"]["enum"].to_string();
     for code in [
@@ -228,6 +238,7 @@ async fn the_openapi_document_describes_the_booking_api() {
             "tickets",
             "waitlist",
             "accounts",
+            "analytics",
             "notifications",
             "admin"
         ]
