@@ -13,7 +13,7 @@ use evently::dto::analytics::{
     EventAnalytics, Granularity, PlatformAnalytics, RangePreset, Stat, TicketTypeFigures,
 };
 use leptos::prelude::*;
-use leptos_meta::Meta;
+use leptos_meta::{Link, Meta};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// One headline figure, with its change in words and an arrow (not colour alone).
@@ -67,6 +67,7 @@ pub fn AdminAnalyticsPage() -> impl IntoView {
     view! {
         <PageTitle text="Analytics · Admin · Evently"/>
         <Meta name="robots" content="noindex"/>
+        <Link rel="stylesheet" href="/analytics.css"/>
         <RequireUser next="/admin/analytics" children=move |u| if u.role == "admin" { view! { <PlatformDashboard/> }.into_any() } else { forbidden() }/>
     }
 }
@@ -226,7 +227,7 @@ fn PlatformView(p: PlatformAnalytics, q: Vec<(String, String)>) -> impl IntoView
         <h2>"Waitlists"</h2>
         <div class="stat-grid">{waitlist}</div>
         <h2>"Exports"</h2>
-        <p class="actions">
+        <p class="button-row">
             <a class="button secondary" href=export download>"Bookings in this period (CSV)"</a>
             <a class="button secondary" href="/api/v1/admin/users/export.csv" download>"All users (CSV)"</a>
         </p>
@@ -256,6 +257,7 @@ pub fn EventAnalyticsPage() -> impl IntoView {
     view! {
         <PageTitle text="Sales dashboard · Organizer · Evently"/>
         <Meta name="robots" content="noindex"/>
+        <Link rel="stylesheet" href="/analytics.css"/>
         <RequireUser next="/organizer" children=move |_| view! {
             <section class="container stack analytics">
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -285,7 +287,7 @@ fn EventView(e: EventAnalytics) -> impl IntoView {
             <LiveFigures e/>
         </div>
         <h2>"Exports"</h2>
-        <p class="actions">
+        <p class="button-row">
             <a class="button secondary" href=format!("/api/v1/events/{id}/bookings/export.csv") download>"Bookings (CSV)"</a>
             <a class="button secondary" href=format!("/api/v1/events/{id}/attendees/export.csv") download>"Attendees with check-in (CSV)"</a>
             <a class="button secondary" href=format!("/api/v1/events/{id}/waitlist/export.csv") download>"Waitlist (CSV)"</a>

@@ -414,7 +414,7 @@ fn Dashboard(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> impl IntoVi
                 })}
             </Transition>
             <crate::pages::organizer_waitlist::EventWaitlists event_id=id()/>
-            <p class="actions">
+            <p class="button-row">
                 <a class="button" href=move || format!("/organizer/events/{}/analytics", id())>"Sales dashboard (live)"</a>
                 <a class="button secondary" href=move || format!("/organizer/events/{}/scan", id())>"Scan tickets with a camera"</a>
             </p>
@@ -448,7 +448,7 @@ pub fn ScanPage() -> impl IntoView {
                     <div class="scanner-view">
                         <video muted=true playsinline=true hidden=true aria-label="Camera view"></video>
                     </div>
-                    <p class="actions">
+                    <p class="button-row">
                         <button type="button" class="button" data-start>"Start the camera"</button>
                         <button type="button" class="button secondary" data-stop hidden=true>"Stop the camera"</button>
                     </p>
