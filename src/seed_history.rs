@@ -322,8 +322,15 @@ async fn load_sellable(
             .max(t.sale_starts_at.unwrap_or(i64::MIN))
             .max(earliest);
         let hi = t.starts_at.min(t.sale_ends_at.unwrap_or(i64::MAX)).min(now);
+        // Upcoming events keep at least 30 % of each ticket type for people trying the demo
+        // (past events may have sold out).
+        let remaining = if t.starts_at > now {
+            (t.capacity * 7 / 10 - t.taken).max(0)
+        } else {
+            t.capacity - t.taken
+        };
         // At least an hour to sell in, and a seat left.
-        if hi - lo < 3_600_000 || t.capacity - t.taken <= 0 || t.max_per_booking < 1 {
+        if hi - lo < 3_600_000 || remaining <= 0 || t.max_per_booking < 1 {
             return;
         }
         let currency = match currencies.iter().position(|c| *c == t.currency) {
@@ -348,7 +355,7 @@ async fn load_sellable(
         }
         kinds.push(Kind {
             id: t.id,
-            remaining: t.capacity - t.taken,
+            remaining,
             price_cents: t.price_cents,
             currency,
             max_per_booking: t.max_per_booking,
