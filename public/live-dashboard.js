@@ -5,7 +5,7 @@
 const root = document.getElementById("live-sales");
 const eventId = Number(root?.dataset.eventId);
 if (root && eventId > 0) {
-  let busy = false, again = false, last = 0, retry = 1000;
+  let busy = false, again = false, last = 0, retry = 1000, dropped = false;
   const label = () => root.querySelector("[data-live-label]");
   const refresh = async () => {
     if (busy) { again = true; return; }
@@ -35,6 +35,9 @@ if (root && eventId > 0) {
       retry = 1000;
       root.dataset.live = "on";
       ws.send(JSON.stringify({ type: "subscribe", event_ids: [eventId] }));
+      // Back after a drop: changes made meanwhile sent no update, and the label still says
+      // "paused"; fetch the figures once.
+      if (dropped) { dropped = false; refresh(); }
     };
     ws.onmessage = (m) => {
       let msg;
@@ -42,6 +45,7 @@ if (root && eventId > 0) {
       if (msg.type === "update" && msg.event_id === eventId) refresh();
     };
     ws.onclose = () => {
+      dropped = true;
       root.dataset.live = "off";
       const l = label();
       if (l) l.textContent = "Live updates paused; reconnecting…";
