@@ -343,12 +343,16 @@ pub fn funnel(views: i64, holds: i64, bookings: i64, period: &str) -> Funnel {
         label: label.to_string(),
         value: v,
         display: count(v),
-        rate: prev.map(|p| percent(v as f64, p as f64)),
+        // Bookings made straight through the API skip the hold step, so a step can outgrow
+        // the one before; a share above 100 % would mislead.
+        rate: prev
+            .filter(|p| v <= *p)
+            .map(|p| percent(v as f64, p as f64)),
     };
     Funnel {
         title: "From page view to booking".to_string(),
         description: format!(
-            "{period}: {} event page views, {} holds (checkouts started and waitlist offers), {} bookings.",
+            "{period}: {} event page views, {} holds (checkouts started and waitlist offers), {} bookings (bookings made straight through the API have no hold).",
             count(views),
             count(holds),
             count(bookings)
