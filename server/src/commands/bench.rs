@@ -28,6 +28,10 @@ pub enum Bench {
     /// A flash sale with mail delivery measured: an SMTP sink on loopback receives the
     /// confirmations (start the server with `SMTP_URL=smtp://127.0.0.1:<smtp-port>`).
     Notify(crate::commands::bench_notify::Notify),
+    /// The analytics dashboards (platform over every range and granularity, event
+    /// dashboards) one request at a time with percentiles, then the CSV exports streamed:
+    /// rows/s and bytes/s. Needs an admin (`server create-admin`).
+    Analytics(crate::commands::bench_analytics::AnalyticsBench),
 }
 
 #[derive(Args, Clone)]
@@ -74,6 +78,7 @@ pub fn run(which: Bench) -> ExitCode {
             Bench::Live(args) => crate::commands::bench_live::run(args).await,
             Bench::Waitlist(args) => crate::commands::bench_waitlist::run(args).await,
             Bench::Notify(args) => crate::commands::bench_notify::run(args).await,
+            Bench::Analytics(args) => crate::commands::bench_analytics::run(args).await,
         }
     });
     match result {

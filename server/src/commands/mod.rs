@@ -1,6 +1,7 @@
 //! The operator commands behind `server <command>`.
 
 pub mod bench;
+pub mod bench_analytics;
 pub mod bench_common;
 pub mod bench_live;
 pub mod bench_notify;
