@@ -441,6 +441,9 @@ where
             }
         }
     })
+    // Fused: a body may be polled once more after its end (the compression layer does),
+    // which a bare `unfold` answers with a panic.
+    .fuse()
     .boxed()
 }
 
