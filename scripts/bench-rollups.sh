@@ -23,9 +23,10 @@
 # the databases are dropped on exit (BENCH_KEEP_DB=1 keeps them).
 #
 # Usage: scripts/bench-rollups.sh BEFORE_BIN AFTER_BIN   (or BEFORE_BIN=... AFTER_BIN=...)
-#   Build them with `cargo build --release -p server` in each checkout. No site is needed
-#   (pages link unhashed asset names without one; both servers alike), EVENTLY_SITE_ROOT is
-#   passed through when set.
+#   Build them with `cargo build --release -p server` in each checkout. Both servers serve
+#   the same built site, EVENTLY_SITE_ROOT (default: this checkout's target/site, from
+#   scripts/build-site.sh); without one, pages link unhashed asset names and are smaller
+#   (the style sheet is not written into them), on both alike.
 # Environment:
 #   BENCH_RUNS         runs per side in each comparison (default 3)
 #   BENCH_PARTS        "flash reads" (default), or one of them
@@ -50,6 +51,7 @@ FLASH_ARGS="${BENCH_FLASH_ARGS:-}"
 UA="${BENCH_USER_AGENT:-Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0}"
 PG_ADMIN="${EVENTLY_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_BASE="${PG_ADMIN%/*}"
+if [ -n "${EVENTLY_SITE_ROOT:-}" ]; then SITE_ROOT=$(cd "$caller_dir" && realpath -m "$EVENTLY_SITE_ROOT"); else SITE_ROOT=$PWD/target/site; fi
 
 say() { echo "==> $*"; }
 fail() { echo "bench-rollups: $*" >&2; exit 1; }
@@ -62,6 +64,8 @@ BIN[before]=$(cd "$caller_dir" && realpath -m "$BEFORE_BIN")
 BIN[after]=$(cd "$caller_dir" && realpath -m "$AFTER_BIN")
 for side in before after; do [ -x "${BIN[$side]}" ] || fail "${BIN[$side]} is not an executable"; done
 CLIENT=${BIN[after]}
+if [ -f "$SITE_ROOT/hash.txt" ]; then echo "site: $SITE_ROOT (built $(date -r "$SITE_ROOT/hash.txt" '+%F %T'))"
+else echo "site: none in $SITE_ROOT (pages link unhashed asset names)"; fi
 "$CLIENT" bench reads --help | grep -q -- --user-agent || fail "$CLIENT has no 'bench reads --user-agent'"
 
 want_fds=8192
@@ -72,6 +76,9 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/evently-bench-rollups.XXXXXX")
 echo "output in $work"
+# A copy, so a rebuild of the site during the runs changes neither server's pages.
+if [ -d "$SITE_ROOT" ]; then cp -a "$SITE_ROOT" "$work/site"; fi
+SITE_ROOT=$work/site
 server_pid=""
 stop_server() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
@@ -103,7 +110,7 @@ ENV=()
 envs() { # $1: side -> ENV, the environment of its server and commands: same settings on both
   mkdir -p "$work/data-$1"
   ENV=(env -u REDIS_URL -u SMTP_URL EVENTLY_ENV=development EVENTLY_DATA_DIR="$work/data-$1"
-    DATABASE_URL="$PG_BASE/$(db "$1")" EVENTLY_ADDR="127.0.0.1:$port" EVENTLY_PUBLIC_URL="$base"
+    DATABASE_URL="$PG_BASE/$(db "$1")" EVENTLY_SITE_ROOT="$SITE_ROOT" EVENTLY_ADDR="127.0.0.1:$port" EVENTLY_PUBLIC_URL="$base"
     EVENTLY_RATE_LIMITS=off EVENTLY_DELIVERY=off RUST_LOG=warn)
 }
 seed() { # $1: side, $2: events, $3: log
@@ -132,7 +139,7 @@ if [[ " $PARTS " == *" flash "* ]]; then
   declare -A n=([before]=0 [after]=0)
   for side in $(order); do
     n[$side]=$(( n[$side] + 1 )); i=${n[$side]}
-    say "flash sale, $side, run $i: fresh $(db "$side")"
+    say "flash sale, $side, run $i: fresh $(db "$side") (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
     fresh_db "$side"
     seed "$side" 100 "$work/flash-seed-$side-$i.log"
     serve "$side" "$work/flash-serve-$side-$i.log"
@@ -159,7 +166,7 @@ if [[ " $PARTS " == *" reads "* ]]; then
   declare -A n=([before]=0 [after]=0)
   for side in $(order); do
     n[$side]=$(( n[$side] + 1 )); i=${n[$side]}
-    say "bench reads, $side, run $i (concurrency $CONCURRENCY, ${SECS}s per scenario)"
+    say "bench reads, $side, run $i (concurrency $CONCURRENCY, ${SECS}s per scenario; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
     if [ "$side" = after ]; then views_before=$(psql "$PG_BASE/$(db after)" -Atc "SELECT coalesce(sum(views), 0) FROM page_views_hourly"); fi
     serve "$side" "$work/reads-serve-$side-$i.log"
     timeout $(( 3 * (SECS + 2) + 300 )) "$CLIENT" bench reads --url "$base" --concurrency "$CONCURRENCY" --seconds "$SECS" \
@@ -198,6 +205,8 @@ if fb and fa:
     row("attempts/s", med(x["throughput_rps"] for x in fb), med(x["throughput_rps"] for x in fa), "{:.0f}")
     for p in ("p50", "p99"):
         row(f"latency {p} (ms)", med(x["latency_ms"][p] for x in fb), med(x["latency_ms"][p] for x in fa))
+    print("  pairwise, AFTER run i against BEFORE run i (minutes apart): attempts/s "
+          + ", ".join(pct(b["throughput_rps"], a["throughput_rps"]) for b, a in zip(fb, fa)))
     d = 100 * (med(x["throughput_rps"] for x in fa) / med(x["throughput_rps"] for x in fb) - 1)
     print(f"  target (AFTER within 10 % of BEFORE, attempts/s): {'holds' if d >= -10 else 'MISSED'} ({d:+.1f} %)")
 rb, ra = load("reads-before-*.json"), load("reads-after-*.json")
@@ -216,6 +225,11 @@ if rb and ra:
         row(f"{sc} req/s", med(x[sc]["throughput_rps"] for x in rb), med(x[sc]["throughput_rps"] for x in ra), "{:.0f}")
         for p in ("p50", "p95", "p99"):
             row(f"{sc} {p} (ms)", med(x[sc]["latency_ms"][p] for x in rb), med(x[sc]["latency_ms"][p] for x in ra), "{:.2f}")
+    for sc in ("event_page", "search_api"):
+        print(f"  pairwise, AFTER run i against BEFORE run i (minutes apart): {sc} req/s "
+              + ", ".join(pct(b[sc]["throughput_rps"], a[sc]["throughput_rps"]) for b, a in zip(rb, ra))
+              + "; p95 " + ", ".join(pct(b[sc]["latency_ms"]["p95"], a[sc]["latency_ms"]["p95"]) for b, a in zip(rb, ra)))
+    print("  (no page view is counted on the search paths: a change there is the machine, not the counting)")
     for v, r in zip(load("views-*.json"), ra):
         print(f"  after run {v['run']}: {v['views_added']} views written to page_views_hourly "
               f"for {r['event_page']['requests']} measured event page requests (the warm-up's count too)")
