@@ -6,8 +6,9 @@
 #
 #   1. Flash sale: `bench flash-sale` (10,000 attempts, 1,000 buyers, 1,000 seats by default)
 #      against BEFORE and AFTER in turn, B/A/B/A/B/A, each run on a fresh database with a
-#      fresh server; then `server check` on that database. Prints attempts/s (median of the
-#      runs), p50/p99 latency and the bench's own verification figures.
+#      fresh server; then `server check` on that database. The bench signs its 1,000 buyers
+#      up itself, before the timed sale. Prints attempts/s (median of the runs), p50/p99
+#      latency and the bench's own verification figures.
 #   2. Event pages: one database per side seeded with `seed-demo --events N` (100,000 by
 #      default; AFTER with `--bookings 0`, so both hold the same events and no sales), then
 #      `bench reads` against BEFORE and AFTER in turn, B/A/B/A/B/A, a fresh server each run.
@@ -20,7 +21,10 @@
 # alone), the same settings, one at a time, on a free 127.0.0.1 port. The load generator is
 # the AFTER binary for every run (its bench code equals BEFORE's but for `--user-agent`), so
 # only the server differs. Loopback only; every step has a time limit; the servers stop and
-# the databases are dropped on exit (BENCH_KEEP_DB=1 keeps them).
+# the databases are dropped on exit (BENCH_KEEP_DB=1 keeps them). About 13 minutes on 2 cores.
+# On a shared machine the runs vary by far more than 10 % with the other load: read the
+# pairwise lines (each AFTER run beside the BEFORE run just before it) and the search
+# scenarios (no view is counted there) before believing a difference.
 #
 # Usage: scripts/bench-rollups.sh BEFORE_BIN AFTER_BIN   (or BEFORE_BIN=... AFTER_BIN=...)
 #   Build them with `cargo build --release -p server` in each checkout. Both servers serve
