@@ -90,6 +90,12 @@ impl InvariantCheck {
                 });
             }
         }
+        for (table, at) in store::rollup_fold::month_mismatches(db).await? {
+            violations.push(Violation {
+                rule: "rollups_folded",
+                detail: format!("{table} at {at} differs from the sum of its daily rows"),
+            });
+        }
         Ok(())
     }
 }

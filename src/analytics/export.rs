@@ -17,14 +17,15 @@ use crate::store::exports::{
     AttendeeExportRow, BookingExportRow, BookingFilter, UserExportRow, WaitlistExportRow,
 };
 use crate::{Core, ratelimit};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Timelike};
+use std::fmt::Write as _;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::borrow::Cow;
 use std::future::Future;
 
 /// Rows read per page.
-pub const PAGE_SIZE: i64 = 1000;
+pub const PAGE_SIZE: i64 = 2000;
 
 /// The body of an export: the header row, then one chunk of rows per page. An `Err` ends it
 /// (the cause is logged; the client sees a cut-off download, never a half-truth).
@@ -386,66 +387,67 @@ trait CsvRow: Send + 'static {
     fn write(&self, w: &mut CsvWriter);
 }
 
-/// Pages through rows by key: each poll reads one page with `fetch(db, after, limit)` (which
-/// takes a connection from the pool and gives it back) and writes it as one chunk.
+/// Pages through rows by key: a task reads one page at a time with `fetch(db, after, limit)`
+/// (which takes a connection from the pool and gives it back) and writes it as one chunk,
+/// while the chunk before is on its way to the client: at most [`PAGES_AHEAD`] chunks wait,
+/// so memory stays constant, and the task ends when the download is dropped.
 fn paged<R, F, Fut>(
     db: Db,
     kind: ExportKind,
     header: &'static [&'static str],
     page_size: i64,
-    fetch: F,
+    mut fetch: F,
 ) -> CsvStream
 where
     R: CsvRow,
     F: FnMut(Db, i64, i64) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<R>, sqlx::Error>> + Send + 'static,
 {
-    struct Pager<F> {
-        db: Db,
-        fetch: F,
-        after: Option<i64>,
-        header: Option<&'static [&'static str]>,
-        done: bool,
-    }
-    let start = Pager {
-        db,
-        fetch,
-        after: None,
-        header: Some(header),
-        done: false,
-    };
-    futures::stream::unfold(start, move |mut p| async move {
-        if let Some(h) = p.header.take() {
-            let mut w = CsvWriter::new();
-            w.row(h.iter().copied());
-            return Some((Ok(w.into_string()), p));
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, ExportError>>(PAGES_AHEAD);
+    tokio::spawn(async move {
+        let mut w = CsvWriter::new();
+        w.row(header.iter().copied());
+        if tx.send(Ok(w.into_string())).await.is_err() {
+            return;
         }
-        if p.done {
-            return None;
-        }
-        match (p.fetch)(p.db.clone(), p.after.unwrap_or(0), page_size).await {
-            Err(e) => {
-                crate::db::log_failure("reading a page of an export failed", &e);
-                p.done = true;
-                Some((Err(ExportError::Read(kind.as_str())), p))
-            }
-            Ok(rows) => {
-                let last = rows.last()?.key();
-                p.done = (rows.len() as i64) < page_size;
-                p.after = Some(last);
-                let mut w = CsvWriter::new();
-                for r in &rows {
-                    r.write(&mut w);
+        let mut after = 0;
+        loop {
+            match fetch(db.clone(), after, page_size).await {
+                Err(e) => {
+                    crate::db::log_failure("reading a page of an export failed", &e);
+                    let _ = tx.send(Err(ExportError::Read(kind.as_str()))).await;
+                    return;
                 }
-                Some((Ok(w.into_string()), p))
+                Ok(rows) => {
+                    let Some(last) = rows.last().map(CsvRow::key) else {
+                        return;
+                    };
+                    let full = rows.len() as i64 >= page_size;
+                    let mut w = CsvWriter::with_capacity(rows.len() * 160);
+                    for r in &rows {
+                        r.write(&mut w);
+                    }
+                    drop(rows);
+                    if tx.send(Ok(w.into_string())).await.is_err() || !full {
+                        return;
+                    }
+                    after = last;
+                }
             }
         }
+    });
+    // Ends once the task has ended and every chunk is out; polling again after the end
+    // answers `None` again (the compression layer polls once more).
+    futures::stream::unfold(rx, |mut rx| async move {
+        let chunk = rx.recv().await?;
+        Some((chunk, rx))
     })
-    // Fused: a body may be polled once more after its end (the compression layer does),
-    // which a bare `unfold` answers with a panic.
     .fuse()
     .boxed()
 }
+
+/// Chunks read ahead of the client.
+const PAGES_AHEAD: usize = 2;
 
 const BOOKING_HEADER: &[&str] = &[
     "booking_id",
@@ -616,12 +618,16 @@ impl CsvWriter {
         Self::default()
     }
 
+    pub fn with_capacity(bytes: usize) -> Self {
+        CsvWriter {
+            out: String::with_capacity(bytes),
+            cells_in_row: 0,
+        }
+    }
+
     /// One text cell, defused and quoted as needed.
     pub fn cell(&mut self, value: &str) {
-        if self.cells_in_row > 0 {
-            self.out.push(',');
-        }
-        self.cells_in_row += 1;
+        self.sep();
         let value = defuse(value);
         if value.contains([',', '"', '\r', '\n']) {
             self.out.push('"');
@@ -633,17 +639,42 @@ impl CsvWriter {
     }
 
     pub fn int(&mut self, n: i64) {
-        self.cell(&n.to_string());
+        if n < 0 {
+            // A leading `-` is defused like any other cell's.
+            return self.cell(&n.to_string());
+        }
+        self.sep();
+        let _ = write!(self.out, "{n}");
     }
 
     /// A moment as ISO 8601 UTC (`2026-12-01T10:00:00Z`); `None` is an empty cell.
     pub fn time(&mut self, ms: Option<i64>) {
-        let text = ms.map(|ms| {
-            crate::clock::to_datetime(ms)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
-        });
-        self.cell(text.as_deref().unwrap_or(""));
+        let Some(ms) = ms else {
+            return self.cell("");
+        };
+        let t = crate::clock::to_datetime(ms);
+        if !(0..=9999).contains(&t.year()) {
+            return self.cell(&t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
+        self.sep();
+        let _ = write!(
+            self.out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    }
+
+    /// The comma before a cell that is not the row's first.
+    fn sep(&mut self) {
+        if self.cells_in_row > 0 {
+            self.out.push(',');
+        }
+        self.cells_in_row += 1;
     }
 
     /// Minor units as a plain decimal (`1250` -> `12.50`; yen have no minor unit).

@@ -142,12 +142,31 @@ pub async fn build(
     as_of: (String, String),
 ) -> Result<PlatformAnalytics, sqlx::Error> {
     let prev = r.previous();
-    let now_rows = q::platform_totals(db, r.first, r.last).await?;
-    let prev_rows = q::platform_totals(db, prev.first, prev.last).await?;
+    // The reads are independent: on a pool they run side by side.
+    let (now_rows, prev_rows, cap_now, cap_prev, points, by_cat, by_city, top_tickets) = futures::try_join!(
+        q::platform_totals(db, r.first, r.last),
+        q::platform_totals(db, prev.first, prev.last),
+        crate::store::rollup_fold::capacity_between(db, r.first, r.last),
+        crate::store::rollup_fold::capacity_between(db, prev.first, prev.last),
+        async {
+            if r.by == Granularity::Hour {
+                q::platform_by_hour(db, r.first * 24, (r.last + 1) * 24).await
+            } else {
+                q::platform_by_day(db, r.first, r.last).await
+            }
+        },
+        q::platform_by(db, Dimension::Category, r.first, r.last),
+        q::platform_by(db, Dimension::City, r.first, r.last),
+        q::top_events(db, Rank::Tickets, "", r.first, r.last, 10),
+    )?;
     let (now_t, prev_t) = (total(&now_rows), total(&prev_rows));
-    let cap_now = crate::store::rollup_fold::capacity_between(db, r.first, r.last).await?;
-    let cap_prev = crate::store::rollup_fold::capacity_between(db, prev.first, prev.last).await?;
     let curs = currencies(&now_rows);
+    let top_value = futures::future::try_join_all(
+        curs.iter()
+            .take(3)
+            .map(|(cur, _)| q::top_events(db, Rank::Value, cur, r.first, r.last, 10)),
+    )
+    .await?;
     let value: Vec<Stat> = curs
         .iter()
         .map(|(cur, cents)| {
@@ -186,11 +205,6 @@ pub async fn build(
 
     // Over time.
     let buckets = r.buckets();
-    let points = if r.by == Granularity::Hour {
-        q::platform_by_hour(db, r.first * 24, (r.last + 1) * 24).await?
-    } else {
-        q::platform_by_day(db, r.first, r.last).await?
-    };
     let n = buckets.len();
     let (mut sold, mut cancelled) = (vec![0i64; n], vec![0i64; n]);
     let mut value_by: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -252,10 +266,7 @@ pub async fn build(
         "Tickets by category",
         &format!("Tickets sold per event category, {}.", r.label()),
         "tickets",
-        breakdown(
-            q::platform_by(db, Dimension::Category, r.first, r.last).await?,
-            12,
-        ),
+        breakdown(by_cat, 12),
     );
     let by_city = bars(
         "Tickets by city",
@@ -264,18 +275,14 @@ pub async fn build(
             r.label()
         ),
         "tickets",
-        breakdown(
-            q::platform_by(db, Dimension::City, r.first, r.last).await?,
-            10,
-        ),
+        breakdown(by_city, 10),
     );
     let link = |id: i64| Some(format!("/organizer/events/{id}/analytics"));
     let top_by_tickets = bars(
         "Top 10 events by tickets",
         &format!("The ten events that sold the most tickets, {}.", r.label()),
         "tickets",
-        q::top_events(db, Rank::Tickets, "", r.first, r.last, 10)
-            .await?
+        top_tickets
             .into_iter()
             .map(|(id, title, t)| Bar {
                 label: title,
@@ -286,8 +293,7 @@ pub async fn build(
             .collect(),
     );
     let mut top_by_value = Vec::new();
-    for (cur, _) in curs.iter().take(3) {
-        let rows = q::top_events(db, Rank::Value, cur, r.first, r.last, 10).await?;
+    for ((cur, _), rows) in curs.iter().take(3).zip(top_value) {
         top_by_value.push(bars(
             &format!("Top 10 events by ticket value ({cur})"),
             &format!(

@@ -4,8 +4,10 @@
 
 use crate::db::Db;
 use crate::on_pool;
+use crate::store::rollup_fold::{MonthSplit, month_of_day};
 use crate::store::rollups::TALLY_COLS;
 use sqlx::FromRow;
+use std::collections::HashMap;
 
 /// Counters summed over some rows, under one currency (or `''`: holds, waitlist, views).
 #[derive(Debug, Clone, Default, FromRow, PartialEq, Eq)]
@@ -31,10 +33,10 @@ fn sums(cols: &str) -> String {
         .join(", ")
 }
 
-/// The platform's sums per currency over days `[first, last]`.
+/// The platform's sums per currency over days `[first, last]` (a row per day and currency).
 pub async fn platform_totals(db: &Db, first: i64, last: i64) -> Result<Vec<Sums>, sqlx::Error> {
     let sql = format!(
-        "SELECT currency, {} FROM sales_daily WHERE day >= $1 AND day <= $2 GROUP BY currency",
+        "SELECT currency, {} FROM sales_platform_daily WHERE day >= $1 AND day <= $2 GROUP BY currency",
         sums(&format!("{TALLY_COLS}, page_views"))
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
@@ -50,17 +52,14 @@ pub type Point = (i64, String, i64, i64, i64);
 
 /// The platform per day (as its first hour) and currency over days `[first, last]`.
 pub async fn platform_by_day(db: &Db, first: i64, last: i64) -> Result<Vec<Point>, sqlx::Error> {
-    on_pool!(db, |p| {
-        sqlx::query_as(
-        "SELECT day * 24, currency, CAST(SUM(tickets) AS BIGINT), CAST(SUM(value_cents) AS BIGINT), \
-         CAST(SUM(tickets_cancelled) AS BIGINT) FROM sales_daily WHERE day >= $1 AND day <= $2 \
-         GROUP BY day, currency ORDER BY day"
+    on_pool!(db, |p| sqlx::query_as(
+        "SELECT day * 24, currency, tickets, value_cents, tickets_cancelled FROM sales_platform_daily \
+         WHERE day >= $1 AND day <= $2 AND currency <> '' ORDER BY day"
     )
     .bind(first)
     .bind(last)
     .fetch_all(p)
-    .await
-    })
+    .await)
 }
 
 /// The platform per hour and currency over hours `[from, to)`.
@@ -82,7 +81,8 @@ pub enum Dimension {
     City,
 }
 
-/// Tickets and value per category or city (and currency) over days `[first, last]`.
+/// Tickets and value per category or city (and currency) over days `[first, last]`: the
+/// whole months from `sales_monthly`, the days at either end from `sales_daily`.
 pub async fn platform_by(
     db: &Db,
     dim: Dimension,
@@ -93,13 +93,23 @@ pub async fn platform_by(
         Dimension::Category => "category",
         Dimension::City => "city",
     };
+    let split = MonthSplit::new(first, last);
+    let (m0, m1) = split.month_range();
+    let [(a0, a1), (b0, b1)] = split.days;
     let sql = format!(
-        "SELECT {col}, currency, CAST(SUM(tickets) AS BIGINT), CAST(SUM(value_cents) AS BIGINT) FROM sales_daily \
-         WHERE day >= $1 AND day <= $2 AND currency <> '' GROUP BY {col}, currency"
+        "SELECT {col}, currency, CAST(SUM(tickets) AS BIGINT), CAST(SUM(value_cents) AS BIGINT) FROM ( \
+         SELECT {col}, currency, tickets, value_cents FROM sales_monthly WHERE month >= $1 AND month <= $2 \
+         UNION ALL SELECT {col}, currency, tickets, value_cents FROM sales_daily \
+         WHERE ((day >= $3 AND day <= $4) OR (day >= $5 AND day <= $6))) s \
+         WHERE currency <> '' GROUP BY {col}, currency"
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
-        .bind(first)
-        .bind(last)
+        .bind(m0)
+        .bind(m1)
+        .bind(a0)
+        .bind(a1)
+        .bind(b0)
+        .bind(b1)
         .fetch_all(p)
         .await)
 }
@@ -115,12 +125,17 @@ pub enum Rank {
 pub type Ranked = (i64, String, i64);
 
 /// The `limit` events with the most tickets (all currencies, `currency` = `''`) or the most
-/// value in `currency` over days `[first, last]`, exactly.
+/// value in `currency` over days `[first, last]`, exactly, most first (ties by id).
 ///
-/// On PostgreSQL this reads only the head of each day (`event_daily` by day, currency and
-/// amount) and proves the answer exact with a bound: an event in no day's head sold at most
-/// the sum of the heads' last amounts, so once the tenth candidate reaches that, nobody
-/// outside the heads can pass it. The heads grow until that holds. SQLite sums every row.
+/// On PostgreSQL this is Fagin's threshold algorithm over ranked lists: the range is cut into
+/// whole months (`event_monthly`), days (`event_daily`) where a month is cut short by ten
+/// days or fewer, and, where more of a month is in the range, the whole month as an upper
+/// bound. Each list is read from its head by amount (an index), a few dozen rows deep; every
+/// event seen gets its exact total over the range (its own month and day rows); an event seen
+/// in no list has at most the sum of the lists' last amounts read. Once the tenth total
+/// passes that bound nobody unseen can reach the list, else the lists are read deeper. A
+/// list read to its end adds nothing to the bound. SQLite sums every event's rows (whole
+/// months and the days left over), which is quick at its sizes.
 pub async fn top_events(
     db: &Db,
     rank: Rank,
@@ -129,99 +144,195 @@ pub async fn top_events(
     last: i64,
     limit: i64,
 ) -> Result<Vec<Ranked>, sqlx::Error> {
-    let amount = match rank {
-        Rank::Tickets => "tickets",
-        Rank::Value => "value_cents",
-    };
-    let ids: Vec<(i64, i64)> = match db {
-        Db::Postgres(pool) => {
-            let mut head = limit.max(10) * 2;
-            loop {
-                let heads: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT d.day, x.event_id, x.{amount}, x.n FROM generate_series($1::bigint, $2::bigint) AS d(day) \
-                     CROSS JOIN LATERAL (SELECT event_id, {amount}, COUNT(*) OVER () AS n FROM \
-                     (SELECT event_id, {amount} FROM event_daily WHERE day = d.day AND currency = $3 \
-                      ORDER BY {amount} DESC LIMIT $4) h) x"
-                ))
-                .bind(first)
-                .bind(last)
-                .bind(currency)
-                .bind(head)
-                .fetch_all(pool)
-                .await?;
-                // The smallest amount of each full head: someone outside it had at most that
-                // on that day (a day with a short head has no one outside it).
-                let mut mins: std::collections::HashMap<i64, i64> = Default::default();
-                let mut ids: Vec<i64> = Vec::with_capacity(heads.len());
-                for (day, id, amt, n) in &heads {
-                    ids.push(*id);
-                    if *n == head {
-                        let m = mins.entry(*day).or_insert(i64::MAX);
-                        *m = (*m).min(*amt);
-                    }
-                }
-                let bound: i64 = mins.values().sum();
-                ids.sort_unstable();
-                ids.dedup();
-                let exact: Vec<(i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT event_id, CAST(SUM({amount}) AS BIGINT) AS amount FROM event_daily \
-                     WHERE event_id = ANY($1) AND day >= $2 AND day <= $3 AND currency = $4 \
-                     GROUP BY event_id ORDER BY amount DESC, event_id LIMIT $5"
-                ))
-                .bind(&ids)
-                .bind(first)
-                .bind(last)
-                .bind(currency)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
-                let proven = mins.is_empty()
-                    || (exact.len() as i64 == limit
-                        && exact.last().is_some_and(|(_, a)| *a >= bound));
-                if proven || head >= 5_000 {
-                    if !proven {
-                        break sum_every_event(db, amount, currency, first, last, limit).await?;
-                    }
-                    break exact;
-                }
-                head *= 5;
-            }
-        }
-        Db::Sqlite { .. } => sum_every_event(db, amount, currency, first, last, limit).await?,
-    };
-    let ids: Vec<(i64, i64)> = ids.into_iter().filter(|(_, a)| *a > 0).collect();
-    let mut out = Vec::with_capacity(ids.len());
-    for (id, amount) in ids {
-        let title: Option<String> = on_pool!(db, |p| sqlx::query_scalar(
-            "SELECT title FROM events WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(p)
-        .await)?;
-        out.push((id, title.unwrap_or_default(), amount));
-    }
-    Ok(out)
+    top_events_from(db, rank, currency, first, last, limit, (limit * 4).max(40)).await
 }
 
-/// The top events by summing every event's rows in the range (SQLite, and PostgreSQL when
-/// the heads cannot prove the answer).
-async fn sum_every_event(
+/// [`top_events`], reading the lists `depth` rows deep at first (tests start shallow, so
+/// the bound and the deeper reads are exercised on small data).
+pub async fn top_events_from(
     db: &Db,
-    amount: &str,
+    rank: Rank,
     currency: &str,
     first: i64,
     last: i64,
     limit: i64,
+    depth: i64,
+) -> Result<Vec<Ranked>, sqlx::Error> {
+    let amount = match rank {
+        Rank::Tickets => "tickets",
+        Rank::Value => "value_cents",
+    };
+    let split = MonthSplit::new(first, last);
+    let ids: Vec<(i64, i64)> = match db {
+        Db::Postgres(pool) => {
+            match threshold_top(pool, amount, currency, split, limit, depth).await? {
+                Some(top) => top,
+                None => sum_every_event(db, amount, currency, split, limit).await?,
+            }
+        }
+        Db::Sqlite { .. } => sum_every_event(db, amount, currency, split, limit).await?,
+    };
+    let ids: Vec<(i64, i64)> = ids.into_iter().filter(|(_, a)| *a > 0).collect();
+    let list: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    let titles: Vec<(i64, String)> = if list.is_empty() {
+        Vec::new()
+    } else {
+        let sql = format!(
+            "SELECT id, title FROM events WHERE id IN ({})",
+            crate::store::list_placeholders(list.len(), 1)
+        );
+        on_pool!(db, |p| {
+            let mut q = sqlx::query_as(&sql);
+            for id in &list {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })?
+    };
+    let titles: HashMap<i64, String> = titles.into_iter().collect();
+    Ok(ids
+        .into_iter()
+        .map(|(id, amount)| (id, titles.get(&id).cloned().unwrap_or_default(), amount))
+        .collect())
+}
+
+/// Lists read deeper than this give way to summing every event.
+const MAX_DEPTH: i64 = 20_000;
+/// A month cut short by at most this many days is read as days, else as the whole month.
+const DAYS_AS_DAYS: i64 = 10;
+
+/// The threshold algorithm (see [`top_events`]); `None` when the lists would be read deeper
+/// than [`MAX_DEPTH`].
+async fn threshold_top(
+    pool: &sqlx::PgPool,
+    amount: &str,
+    currency: &str,
+    split: MonthSplit,
+    limit: i64,
+    mut depth: i64,
+) -> Result<Option<Vec<(i64, i64)>>, sqlx::Error> {
+    // The lists: whole months, then the days at either end as days or as their month.
+    let mut months: Vec<i64> = Vec::new();
+    let mut days: Vec<i64> = Vec::new();
+    if let Some((m0, m1)) = split.months {
+        months.extend(m0..=m1);
+    }
+    for (d0, d1) in split.days {
+        if d0 > d1 {
+            continue;
+        }
+        if d1 - d0 + 1 <= DAYS_AS_DAYS {
+            days.extend(d0..=d1);
+        } else {
+            months.push(month_of_day(d0));
+            if month_of_day(d1) != month_of_day(d0) {
+                months.push(month_of_day(d1));
+            }
+        }
+    }
+    months.sort_unstable();
+    months.dedup();
+    let (m0, m1) = split.month_range();
+    let [(a0, a1), (b0, b1)] = split.days;
+    let heads_sql = format!(
+        "SELECT true, l.k, x.event_id, x.amount, x.n FROM unnest($1::bigint[]) AS l(k) CROSS JOIN LATERAL \
+         (SELECT event_id, amount, COUNT(*) OVER () AS n FROM (SELECT event_id, {amount} AS amount FROM event_monthly \
+          WHERE month = l.k AND currency = $3 ORDER BY {amount} DESC LIMIT $4) h) x \
+         UNION ALL SELECT false, l.k, x.event_id, x.amount, x.n FROM unnest($2::bigint[]) AS l(k) CROSS JOIN LATERAL \
+         (SELECT event_id, amount, COUNT(*) OVER () AS n FROM (SELECT event_id, {amount} AS amount FROM event_daily \
+          WHERE day = l.k AND currency = $3 ORDER BY {amount} DESC LIMIT $4) h) x"
+    );
+    let exact_sql = format!(
+        "SELECT event_id, CAST(SUM(amount) AS BIGINT) FROM ( \
+         SELECT event_id, {amount} AS amount FROM event_monthly \
+         WHERE event_id = ANY($1) AND month >= $2 AND month <= $3 AND currency = $4 \
+         UNION ALL SELECT event_id, {amount} FROM event_daily WHERE event_id = ANY($1) AND currency = $4 \
+         AND ((day >= $5 AND day <= $6) OR (day >= $7 AND day <= $8))) s GROUP BY event_id"
+    );
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    depth = depth.clamp(1, MAX_DEPTH);
+    loop {
+        let heads: Vec<(bool, i64, i64, i64, i64)> = sqlx::query_as(&heads_sql)
+            .bind(&months)
+            .bind(&days)
+            .bind(currency)
+            .bind(depth)
+            .fetch_all(pool)
+            .await?;
+        // An unseen event has at most a full list's last amount in it, and nothing in a
+        // list read to its end.
+        let mut lows: HashMap<(bool, i64), i64> = HashMap::new();
+        let mut new: Vec<i64> = Vec::new();
+        for (is_month, k, id, amt, n) in &heads {
+            if *n == depth {
+                let low = lows.entry((*is_month, *k)).or_insert(i64::MAX);
+                *low = (*low).min(*amt);
+            }
+            if !totals.contains_key(id) {
+                totals.insert(*id, 0);
+                new.push(*id);
+            }
+        }
+        if !new.is_empty() {
+            let exact: Vec<(i64, i64)> = sqlx::query_as(&exact_sql)
+                .bind(&new)
+                .bind(m0)
+                .bind(m1)
+                .bind(currency)
+                .bind(a0)
+                .bind(a1)
+                .bind(b0)
+                .bind(b1)
+                .fetch_all(pool)
+                .await?;
+            for (id, total) in exact {
+                totals.insert(id, total);
+            }
+        }
+        let bound: i64 = lows.values().map(|v| (*v).max(0)).sum();
+        let mut top: Vec<(i64, i64)> = totals.iter().map(|(id, a)| (*id, *a)).collect();
+        top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(usize::try_from(limit).unwrap_or(0));
+        // Ties with an unseen event could order differently, so the bound must be passed.
+        let proven = lows.is_empty()
+            || (top.len() as i64 == limit && top.last().is_some_and(|(_, a)| *a > bound));
+        if proven {
+            return Ok(Some(top));
+        }
+        if depth >= MAX_DEPTH {
+            return Ok(None);
+        }
+        depth = (depth * 4).min(MAX_DEPTH);
+    }
+}
+
+/// The top events by summing every event's rows in the range: whole months from
+/// `event_monthly`, the days left over from `event_daily` (SQLite, and PostgreSQL when the
+/// lists run too deep).
+async fn sum_every_event(
+    db: &Db,
+    amount: &str,
+    currency: &str,
+    split: MonthSplit,
+    limit: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let (m0, m1) = split.month_range();
+    let [(a0, a1), (b0, b1)] = split.days;
     let sql = format!(
-        "SELECT event_id, CAST(SUM({amount}) AS BIGINT) AS amount FROM event_daily \
-         WHERE day >= $1 AND day <= $2 AND currency = $3 \
-         GROUP BY event_id ORDER BY amount DESC, event_id LIMIT $4"
+        "SELECT event_id, CAST(SUM(amount) AS BIGINT) AS total FROM ( \
+         SELECT event_id, {amount} AS amount FROM event_monthly WHERE month >= $1 AND month <= $2 AND currency = $3 \
+         UNION ALL SELECT event_id, {amount} FROM event_daily WHERE currency = $3 \
+         AND ((day >= $4 AND day <= $5) OR (day >= $6 AND day <= $7))) s \
+         GROUP BY event_id ORDER BY total DESC, event_id LIMIT $8"
     );
     on_pool!(db, |p| sqlx::query_as(&sql)
-        .bind(first)
-        .bind(last)
+        .bind(m0)
+        .bind(m1)
         .bind(currency)
+        .bind(a0)
+        .bind(a1)
+        .bind(b0)
+        .bind(b1)
         .bind(limit)
         .fetch_all(p)
         .await)

@@ -9,6 +9,80 @@
 use crate::db::{Db, Tx};
 use crate::store::rollups::{TALLY_COLS, hour_of};
 use crate::{on_pool, on_tx};
+use chrono::{Datelike, NaiveDate};
+
+/// The month (`year * 12 + month - 1`) of a UTC day number, as the level-2 monthly tables
+/// key it.
+pub fn month_of_day(day: i64) -> i64 {
+    let d = day_date(day);
+    i64::from(d.year()) * 12 + i64::from(d.month0())
+}
+
+/// The first and last UTC day of a month.
+pub fn month_days(month: i64) -> (i64, i64) {
+    let first = month_first_day(month);
+    (first, month_first_day(month + 1) - 1)
+}
+
+fn month_first_day(month: i64) -> i64 {
+    let year = i32::try_from(month.div_euclid(12)).unwrap_or(1970);
+    let m = u32::try_from(month.rem_euclid(12)).unwrap_or(0) + 1;
+    NaiveDate::from_ymd_opt(year, m, 1)
+        .map(|d| (d - chrono::DateTime::UNIX_EPOCH.date_naive()).num_days())
+        .unwrap_or(0)
+}
+
+fn day_date(day: i64) -> NaiveDate {
+    chrono::DateTime::UNIX_EPOCH.date_naive()
+        .checked_add_signed(chrono::TimeDelta::days(day))
+        .unwrap_or_default()
+}
+
+/// Days `[first, last]` cut along calendar months: the whole months inside (`months`, first
+/// and last, if any) and the days left over at either end (`days`; an empty range is
+/// `(1, 0)`). Sums over the range read the whole months from a monthly table and the rest
+/// from a daily one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthSplit {
+    pub months: Option<(i64, i64)>,
+    pub days: [(i64, i64); 2],
+}
+
+/// An empty day range.
+pub const NO_DAYS: (i64, i64) = (1, 0);
+
+impl MonthSplit {
+    pub fn new(first: i64, last: i64) -> MonthSplit {
+        if first > last {
+            return MonthSplit {
+                months: None,
+                days: [NO_DAYS, NO_DAYS],
+            };
+        }
+        let (m0, m1) = (month_of_day(first), month_of_day(last));
+        // The first whole month: the first's own if the range starts on its first day.
+        let lo = if month_days(m0).0 == first { m0 } else { m0 + 1 };
+        let hi = if month_days(m1).1 == last { m1 } else { m1 - 1 };
+        if lo > hi {
+            return MonthSplit {
+                months: None,
+                days: [(first, last), NO_DAYS],
+            };
+        }
+        let head = (first, month_days(lo).0 - 1);
+        let tail = (month_days(hi).1 + 1, last);
+        let norm = |r: (i64, i64)| if r.0 > r.1 { NO_DAYS } else { r };
+        MonthSplit {
+            months: Some((lo, hi)),
+            days: [norm(head), norm(tail)],
+        }
+    }
+
+    /// The whole months as a range for `month >= $a AND month <= $b` (empty: `(1, 0)`).
+    pub fn month_range(&self) -> (i64, i64) {
+        self.months.unwrap_or(NO_DAYS)
+    }
+}
 
 /// How far folding has got: every hour before `folded_through - 1` is folded (UTC hours), at
 /// `folded_at` (UTC ms).
@@ -97,9 +171,67 @@ fn folded_select(group: &str) -> String {
     folded_select_in(group, "$1", "$2")
 }
 
-/// Recomputes the level-2 rows of one day (UTC day number).
+/// A monthly table kept equal to the sum of a daily one: (daily, monthly, key columns in the
+/// monthly table's primary key order with `month` in its place, counters).
+struct Monthly {
+    daily: &'static str,
+    monthly: &'static str,
+    key: &'static str,
+    cols: &'static [&'static str],
+}
+
+const SALES_MONTHLY: Monthly = Monthly {
+    daily: "sales_daily",
+    monthly: "sales_monthly",
+    key: "month, category, city, currency",
+    cols: &["tickets", "value_cents"],
+};
+
+const EVENT_MONTHLY: Monthly = Monthly {
+    daily: "event_daily",
+    monthly: "event_monthly",
+    key: "event_id, month, currency",
+    cols: &["tickets", "value_cents"],
+};
+
+/// Adds (`sign` 1) or takes out (`sign` -1) a day's rows of the daily table to or from its
+/// month.
+async fn shift_month(tx: &mut Tx, t: &Monthly, day: i64, sign: i64) -> Result<(), sqlx::Error> {
+    let cols = t.cols.join(", ");
+    let values = t
+        .cols
+        .iter()
+        .map(|c| if sign < 0 { format!("-{c}") } else { c.to_string() })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key_values = t.key.replace("month", "$1");
+    let add = t
+        .cols
+        .iter()
+        .map(|c| format!("{c} = {}.{c} + excluded.{c}", t.monthly))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO {monthly} ({key}, {cols}) SELECT {key_values}, {values} FROM {daily} WHERE day = $2 \
+         ON CONFLICT ({key}) DO UPDATE SET {add}",
+        monthly = t.monthly,
+        daily = t.daily,
+        key = t.key,
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
+        .bind(month_of_day(day))
+        .bind(day)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Recomputes the level-2 rows of one day (UTC day number), and moves the months and the
+/// platform's day along with them.
 pub async fn fold_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
     let (from, to) = (day * 24, day * 24 + 24);
+    shift_month(tx, &SALES_MONTHLY, day, -1).await?;
+    shift_month(tx, &EVENT_MONTHLY, day, -1).await?;
     on_tx!(tx, |c| sqlx::query(
         "DELETE FROM sales_daily WHERE day = $1"
     )
@@ -140,7 +272,34 @@ pub async fn fold_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
     .execute(c)
     .await
     .map(|_| ())
-    })
+    })?;
+    shift_month(tx, &SALES_MONTHLY, day, 1).await?;
+    shift_month(tx, &EVENT_MONTHLY, day, 1).await?;
+    on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM sales_platform_daily WHERE day = $1"
+    )
+    .bind(day)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    let sql = format!(
+        "INSERT INTO sales_platform_daily (day, currency, {TALLY_COLS}, page_views) \
+         SELECT day, currency, {} FROM sales_daily WHERE day = $1 GROUP BY day, currency",
+        sum_cols(&format!("{TALLY_COLS}, page_views"))
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
+        .bind(day)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// `SUM(a), SUM(b), ...` of a column list.
+fn sum_cols(cols: &str) -> String {
+    cols.split(", ")
+        .map(|c| format!("SUM({c})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Recomputes the platform's rows of one hour.
@@ -237,6 +396,69 @@ pub async fn mismatches(db: &Db, before: i64) -> Result<Vec<(String, i64)>, sqlx
         .await)
 }
 
+/// The coarser level-2 rows that differ from the sums of the daily rows they are kept from:
+/// (table, day or month), at most 100. They are kept in the same transaction as the daily
+/// rows, so they agree at every moment, folded or not (rows summing to zero may stay).
+pub async fn month_mismatches(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let month = match db {
+        Db::Postgres(_) => {
+            "(EXTRACT(YEAR FROM DATE '1970-01-01' + day::int) * 12 \
+             + EXTRACT(MONTH FROM DATE '1970-01-01' + day::int) - 1)::bigint"
+        }
+        Db::Sqlite { .. } => {
+            "(CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) * 12 \
+             + CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1)"
+        }
+    };
+    let platform_cols = format!("{TALLY_COLS}, page_views");
+    let platform_sum = format!(
+        "SELECT day, currency, {} FROM sales_daily GROUP BY day, currency",
+        sum_cols(&platform_cols)
+    );
+    let platform = format!("SELECT day, currency, {platform_cols} FROM sales_platform_daily");
+    let mut parts = vec![
+        format!("SELECT 'sales_platform_daily' AS t, day AS at FROM ({platform} EXCEPT {platform_sum}) a"),
+        format!("SELECT 'sales_platform_daily', day FROM ({platform_sum} EXCEPT {platform}) b"),
+    ];
+    for (i, t) in [SALES_MONTHLY, EVENT_MONTHLY].iter().enumerate() {
+        let cols = t.cols.join(", ");
+        let nonzero = t
+            .cols
+            .iter()
+            .map(|c| format!("{c} <> 0"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let summed_cols = t
+            .cols
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let daily_key = t.key.replace("month", &format!("{month} AS month"));
+        let stored = format!(
+            "SELECT {key}, {cols} FROM {m} WHERE {nonzero}",
+            key = t.key,
+            m = t.monthly
+        );
+        let summed = format!(
+            "SELECT * FROM (SELECT {key}, {summed_cols} FROM (SELECT {daily_key}, {cols} FROM {d}) x \
+             GROUP BY {key}) y WHERE {nonzero}",
+            key = t.key,
+            d = t.daily
+        );
+        parts.push(format!(
+            "SELECT '{m}', month FROM ({stored} EXCEPT {summed}) c{i}",
+            m = t.monthly
+        ));
+        parts.push(format!(
+            "SELECT '{m}', month FROM ({summed} EXCEPT {stored}) d{i}",
+            m = t.monthly
+        ));
+    }
+    let sql = format!("{} LIMIT 100", parts.join(" UNION ALL "));
+    on_pool!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
+}
+
 /// One day in milliseconds.
 const DAY_MS: i64 = 86_400_000;
 
@@ -317,4 +539,71 @@ pub async fn capacity_between(
     .fetch_one(p)
     .await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> i64 {
+        let date = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        (date - chrono::DateTime::UNIX_EPOCH.date_naive()).num_days()
+    }
+
+    #[test]
+    fn months_are_calendar_months() {
+        assert_eq!(month_of_day(0), 1970 * 12);
+        assert_eq!(month_of_day(day(2026, 12, 1)), 2026 * 12 + 11);
+        assert_eq!(month_of_day(day(2024, 2, 29)), 2024 * 12 + 1);
+        assert_eq!(month_days(2024 * 12 + 1), (day(2024, 2, 1), day(2024, 2, 29)));
+        assert_eq!(month_days(2025 * 12 + 11), (day(2025, 12, 1), day(2025, 12, 31)));
+        assert_eq!(month_of_day(-1), 1969 * 12 + 11);
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_months_and_the_days_left() {
+        // Twelve months to date: eleven whole months and the days of this one.
+        let s = MonthSplit::new(day(2026, 1, 1), day(2026, 11, 30) + 1);
+        assert_eq!(s.months, Some((2026 * 12, 2026 * 12 + 10)));
+        assert_eq!(s.days, [NO_DAYS, (day(2026, 12, 1), day(2026, 12, 1))]);
+        // Inside one month: days only.
+        let s = MonthSplit::new(day(2026, 11, 3), day(2026, 11, 9));
+        assert_eq!(s.months, None);
+        assert_eq!(s.days, [(day(2026, 11, 3), day(2026, 11, 9)), NO_DAYS]);
+        // Across a month without covering it.
+        let s = MonthSplit::new(day(2026, 10, 20), day(2026, 11, 9));
+        assert_eq!(s.months, None);
+        assert_eq!(s.days[0], (day(2026, 10, 20), day(2026, 11, 9)));
+        // Both ends cut.
+        let s = MonthSplit::new(day(2026, 8, 20), day(2026, 11, 9));
+        assert_eq!(s.months, Some((2026 * 12 + 8, 2026 * 12 + 9)));
+        assert_eq!(
+            s.days,
+            [
+                (day(2026, 8, 20), day(2026, 8, 31)),
+                (day(2026, 11, 1), day(2026, 11, 9))
+            ]
+        );
+        // Exactly one month; and an empty range.
+        let s = MonthSplit::new(day(2026, 2, 1), day(2026, 2, 28));
+        assert_eq!(s.months, Some((2026 * 12 + 1, 2026 * 12 + 1)));
+        assert_eq!(s.days, [NO_DAYS, NO_DAYS]);
+        assert_eq!(MonthSplit::new(5, 4).months, None);
+        // Every day of a long stretch is counted exactly once.
+        for first in day(2025, 12, 20)..day(2026, 1, 20) {
+            for len in [1, 2, 15, 31, 45, 100, 400] {
+                let last = first + len - 1;
+                let s = MonthSplit::new(first, last);
+                let mut covered: Vec<i64> = s.days.iter().flat_map(|(a, b)| *a..=*b).collect();
+                if let Some((m0, m1)) = s.months {
+                    for m in m0..=m1 {
+                        let (a, b) = month_days(m);
+                        covered.extend(a..=b);
+                    }
+                }
+                covered.sort_unstable();
+                assert_eq!(covered, (first..=last).collect::<Vec<_>>());
+            }
+        }
+    }
 }

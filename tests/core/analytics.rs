@@ -302,3 +302,79 @@ async fn rollups_equal_a_brute_force_count() {
         );
     }
 }
+
+/// The top events, for many ranges, currencies and depths, equal a count over the bookings
+/// themselves (on PostgreSQL through the threshold algorithm read from one row deep, so the
+/// bound and the deeper reads decide; on SQLite by summing months and days).
+#[tokio::test]
+async fn top_events_equal_a_count_of_the_bookings() {
+    use evently::store::analytics::{Rank, top_events_from};
+    for tdb in TestDb::all().await {
+        let engine = tdb.engine();
+        let db = &tdb.db;
+        let core = evently::testing::core_with_clock(db, start_ms());
+        evently::seed::seed_demo(&core, 40, &mut |_, _| {})
+            .await
+            .unwrap();
+        evently::seed::seed_history(&core, 1500, &mut |_, _| {})
+            .await
+            .unwrap();
+        core.analytics().fold().await.unwrap();
+        let check = core.invariants().check(None).await.unwrap();
+        assert!(check.ok(), "[{engine}] {:?}", check.violations);
+        let today = start_ms().div_euclid(86_400_000);
+        let currencies: Vec<String> = evently::on_pool!(db, |p| sqlx::query_scalar(
+            "SELECT DISTINCT currency FROM bookings ORDER BY currency"
+        )
+        .fetch_all(p)
+        .await)
+        .unwrap();
+        assert!(currencies.len() >= 2, "[{engine}] {currencies:?}");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut ranked = 0;
+        for round in 0..40 {
+            let len = [1, 3, 7, 12, 30, 45, 90, 200, 365][round % 9];
+            let last = today - rng.gen_range(0..(366 - len).max(1));
+            let first = last - len + 1;
+            let (from_ms, to_ms) = (first * 86_400_000, (last + 1) * 86_400_000);
+            let limit = [1, 3, 10][round % 3];
+            let depth = [1, 2, 5, 40][round % 4];
+            let mut asks: Vec<(Rank, String)> = vec![(Rank::Tickets, String::new())];
+            asks.extend(currencies.iter().map(|c| (Rank::Value, c.clone())));
+            for (rank, cur) in asks {
+                let got: Vec<(i64, i64)> =
+                    top_events_from(db, rank, &cur, first, last, limit, depth)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|(id, _, a)| (id, a))
+                        .collect();
+                let sql = match rank {
+                    Rank::Tickets => "SELECT event_id, CAST(SUM(quantity) AS BIGINT) AS a FROM bookings \
+                         WHERE created_at >= $1 AND created_at < $2 AND $3 = '' \
+                         GROUP BY event_id ORDER BY a DESC, event_id LIMIT $4",
+                    Rank::Value => "SELECT event_id, CAST(SUM(total_cents) AS BIGINT) AS a FROM bookings \
+                         WHERE created_at >= $1 AND created_at < $2 AND currency = $3 \
+                         GROUP BY event_id ORDER BY a DESC, event_id LIMIT $4",
+                };
+                let want: Vec<(i64, i64)> = evently::on_pool!(db, |p| sqlx::query_as(sql)
+                    .bind(from_ms)
+                    .bind(to_ms)
+                    .bind(&cur)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await)
+                .unwrap()
+                .into_iter()
+                .filter(|(_, a): &(i64, i64)| *a > 0)
+                .collect();
+                assert_eq!(
+                    got, want,
+                    "[{engine}] days {first}..={last}, {rank:?} {cur:?}, top {limit} from depth {depth}"
+                );
+                ranked += want.len();
+            }
+        }
+        assert!(ranked > 100, "[{engine}] only {ranked} ranked rows compared");
+    }
+}
