@@ -383,7 +383,9 @@ fn file_safe(s: &str) -> String {
 
 /// A row that can be written as CSV and paged by its key.
 trait CsvRow: Send + 'static {
-    fn key(&self) -> i64;
+    /// The key pages continue after (the order of the export).
+    type Key: Copy + Default + Send + 'static;
+    fn key(&self) -> Self::Key;
     fn write(&self, w: &mut CsvWriter);
 }
 
@@ -400,7 +402,7 @@ fn paged<R, F, Fut>(
 ) -> CsvStream
 where
     R: CsvRow,
-    F: FnMut(Db, i64, i64) -> Fut + Send + 'static,
+    F: FnMut(Db, R::Key, i64) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<R>, sqlx::Error>> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, ExportError>>(PAGES_AHEAD);
@@ -410,7 +412,7 @@ where
         if tx.send(Ok(w.into_string())).await.is_err() {
             return;
         }
-        let mut after = 0;
+        let mut after = R::Key::default();
         loop {
             match fetch(db.clone(), after, page_size).await {
                 Err(e) => {
@@ -469,8 +471,9 @@ const BOOKING_HEADER: &[&str] = &[
 ];
 
 impl CsvRow for BookingExportRow {
-    fn key(&self) -> i64 {
-        self.id
+    type Key = (i64, i64);
+    fn key(&self) -> (i64, i64) {
+        (self.event_id, self.id)
     }
     fn write(&self, w: &mut CsvWriter) {
         w.int(self.id);
@@ -510,6 +513,7 @@ const ATTENDEE_HEADER: &[&str] = &[
 ];
 
 impl CsvRow for AttendeeExportRow {
+    type Key = i64;
     fn key(&self) -> i64 {
         self.ticket_id
     }
@@ -557,6 +561,7 @@ const WAITLIST_HEADER: &[&str] = &[
 ];
 
 impl CsvRow for WaitlistExportRow {
+    type Key = i64;
     fn key(&self) -> i64 {
         self.id
     }
@@ -590,6 +595,7 @@ const USER_HEADER: &[&str] = &[
 ];
 
 impl CsvRow for UserExportRow {
+    type Key = i64;
     fn key(&self) -> i64 {
         self.id
     }
@@ -889,6 +895,9 @@ mod tests {
                         ..Default::default()
                     }],
                 };
+                // An earlier event, booked only after the next one.
+                let ev0 = core.events().create_event(&org, &req).await.unwrap();
+                core.events().publish_event(&org, ev0.id).await.unwrap();
                 let ev = core.events().create_event(&org, &req).await.unwrap();
                 core.events().publish_event(&org, ev.id).await.unwrap();
                 let tt = ev.ticket_types[0].id;
@@ -941,6 +950,43 @@ mod tests {
                 assert_eq!(u.len(), 1 + 1 + 5 + 3, "[{e}] {u:?}");
                 let q = collect(&core, &admin, &ExportRequest::users(Some("WAIT")).unwrap()).await;
                 assert_eq!(q.len(), 1 + 3, "[{e}] {q:?}");
+
+                // All bookings, across events: by event, then booking, each once (the
+                // earlier event's come first, though they were made later).
+                for (i, b) in buyers.iter().take(3).enumerate() {
+                    core.bookings()
+                        .book(
+                            &actor(*b, Role::Attendee),
+                            ev0.id,
+                            ev0.ticket_types[0].id,
+                            1,
+                            &format!("earlier{i}"),
+                        )
+                        .await
+                        .unwrap();
+                }
+                let all = collect(
+                    &core,
+                    &admin,
+                    &ExportRequest::AllBookings {
+                        event_id: None,
+                        range: DateRange::default(),
+                    },
+                )
+                .await;
+                let keys: Vec<(i64, i64)> = all[1..]
+                    .iter()
+                    .map(|l| {
+                        let mut c = l.split(',');
+                        let id = c.next().unwrap().parse().unwrap();
+                        c.next();
+                        (c.next().unwrap().parse().unwrap(), id)
+                    })
+                    .collect();
+                assert_eq!(keys.len(), 3 + 5, "[{e}] {all:?}");
+                assert!(keys.windows(2).all(|w| w[0] < w[1]), "[{e}] {keys:?}");
+                assert!(keys[..3].iter().all(|k| k.0 == ev0.id), "[{e}] {keys:?}");
+                assert!(keys[2].1 > keys[3].1, "[{e}] made later, listed first");
 
                 // A day with no bookings: the header alone.
                 let day = NaiveDate::from_ymd_opt(2029, 12, 31);

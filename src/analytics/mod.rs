@@ -111,24 +111,24 @@ impl AnalyticsService {
         actor: &Actor,
         event_id: i64,
     ) -> Result<EventAnalytics, AnalyticsError> {
-        let sales = crate::events::EventService::new(self.ctx.clone())
-            .event_sales(actor, event_id)
-            .await
-            .map_err(|e| match ApiError::from(e) {
-                api if api.code == ErrorCode::Internal => AnalyticsError::Internal,
-                _ => AnalyticsError::NotFound,
-            })?;
         let db = self.ctx.db();
+        let events = crate::events::EventService::new(self.ctx.clone());
         let fail = |e| AnalyticsError::db("reading event analytics failed", e);
-        let hours = store::analytics::event_hours(db, event_id)
-            .await
-            .map_err(fail)?;
-        let views = store::analytics::event_page_views(db, event_id)
-            .await
-            .map_err(fail)?;
-        let waiting = store::analytics::event_waiting(db, event_id)
-            .await
-            .map_err(fail)?;
+        // The rollup reads run beside the sales (which check who may see the event first);
+        // their rows are dropped unread when the answer is no.
+        let (sales, rest) = futures::join!(
+            events.event_sales(actor, event_id),
+            futures::future::try_join3(
+                store::analytics::event_hours(db, event_id),
+                store::analytics::event_page_views(db, event_id),
+                store::analytics::event_waiting(db, event_id),
+            )
+        );
+        let sales = sales.map_err(|e| match ApiError::from(e) {
+            api if api.code == ErrorCode::Internal => AnalyticsError::Internal,
+            _ => AnalyticsError::NotFound,
+        })?;
+        let (hours, views, waiting) = rest.map_err(fail)?;
         Ok(event::build(
             sales,
             hours,

@@ -39,17 +39,19 @@ pub struct BookingExportRow {
     pub cancel_reason: Option<String>,
 }
 
-/// The bookings after id `after` matching `f`, in id order, at most `limit`. The page is
-/// cut from `bookings` first (by its key, with only the filters asked for, so the plan is
-/// a walk of one index), then joined row by row to its event, ticket type and booker.
+/// The bookings after `after` (event id, booking id) matching `f`, by event and then
+/// booking, at most `limit`. The page is cut from `bookings` first (a walk of its
+/// `(event_id, id)` index, with only the filters asked for), then joined to its event, ticket
+/// type and booker: in event order those lookups land on the pages read for the row before,
+/// which makes a million rows several times quicker than in booking order.
 pub async fn bookings(
     db: &Db,
     f: &BookingFilter,
-    after: i64,
+    after: (i64, i64),
     limit: i64,
 ) -> Result<Vec<BookingExportRow>, sqlx::Error> {
     let mut filter = String::new();
-    let mut n = 2;
+    let mut n = 3;
     for (present, cond) in [
         (f.event_id.is_some(), "event_id = "),
         (f.from_ms.is_some(), "created_at >= "),
@@ -67,13 +69,13 @@ pub async fn bookings(
          b.cancelled_at, b.cancel_reason \
          FROM (SELECT id, code, event_id, ticket_type_id, user_id, quantity, unit_price_cents, \
          total_cents, currency, status, created_at, cancelled_at, cancel_reason FROM bookings \
-         WHERE id > $1{filter} ORDER BY id LIMIT ${n}) b \
+         WHERE (event_id, id) > ($1, $2){filter} ORDER BY event_id, id LIMIT ${n}) b \
          JOIN events e ON e.id = b.event_id \
          JOIN ticket_types t ON t.id = b.ticket_type_id JOIN users u ON u.id = b.user_id \
-         ORDER BY b.id"
+         ORDER BY b.event_id, b.id"
     );
     on_pool!(db, |p| {
-        let mut q = sqlx::query_as(&sql).bind(after);
+        let mut q = sqlx::query_as(&sql).bind(after.0).bind(after.1);
         for v in [f.event_id, f.from_ms, f.until_ms].into_iter().flatten() {
             q = q.bind(v);
         }

@@ -22,14 +22,21 @@ pub struct SalesRow {
 }
 
 pub async fn sales(db: &Db, event_id: i64, now: i64) -> Result<Vec<SalesRow>, sqlx::Error> {
+    // One pass over the event's confirmed bookings (its index), one over their tickets
+    // checked in, grouped by ticket type; active holds by each ticket type's index.
     on_pool!(db, |p| {
         sqlx::query_as(&format!("SELECT t.id, t.name, t.price_cents, t.currency, t.capacity, t.max_per_booking, \
-         CAST(COALESCE((SELECT SUM(b.quantity) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}), 0) AS BIGINT) AS sold, \
-         CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id AND h.status = {HOLD_ACTIVE} AND h.expires_at > $2), 0) AS BIGINT) AS held, \
-         CAST(COALESCE((SELECT SUM(b.total_cents) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}), 0) AS BIGINT) AS revenue_cents, \
-         CAST((SELECT COUNT(*) FROM tickets k JOIN bookings b ON b.id = k.booking_id WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED} AND k.checked_in_at IS NOT NULL) AS BIGINT) AS checked_in, \
-         CAST((SELECT COUNT(*) FROM bookings b WHERE b.ticket_type_id = t.id AND b.status = {BOOKING_CONFIRMED}) AS BIGINT) AS bookings \
-         FROM ticket_types t WHERE t.event_id = $1 ORDER BY t.position, t.id")
+         CAST(COALESCE(b.sold, 0) AS BIGINT) AS sold, CAST(COALESCE((SELECT SUM(h.quantity) FROM holds h WHERE h.ticket_type_id = t.id \
+         AND h.status = {HOLD_ACTIVE} AND h.expires_at > $2), 0) AS BIGINT) AS held, \
+         CAST(COALESCE(b.revenue_cents, 0) AS BIGINT) AS revenue_cents, \
+         CAST(COALESCE(k.checked_in, 0) AS BIGINT) AS checked_in, CAST(COALESCE(b.bookings, 0) AS BIGINT) AS bookings \
+         FROM ticket_types t \
+         LEFT JOIN (SELECT ticket_type_id, SUM(quantity) AS sold, SUM(total_cents) AS revenue_cents, COUNT(*) AS bookings \
+           FROM bookings WHERE event_id = $1 AND status = {BOOKING_CONFIRMED} GROUP BY ticket_type_id) b ON b.ticket_type_id = t.id \
+         LEFT JOIN (SELECT b.ticket_type_id, COUNT(*) AS checked_in FROM tickets k JOIN bookings b ON b.id = k.booking_id \
+           WHERE b.event_id = $1 AND b.status = {BOOKING_CONFIRMED} AND k.checked_in_at IS NOT NULL GROUP BY b.ticket_type_id) k \
+           ON k.ticket_type_id = t.id \
+         WHERE t.event_id = $1 ORDER BY t.position, t.id")
     )
     .bind(event_id)
     .bind(now)
