@@ -11,6 +11,10 @@ use std::collections::BTreeSet;
 /// How often the worker folds; the dashboard shows the figures' age.
 pub const FOLD_EVERY_SECONDS: i64 = 20;
 
+/// Days of one month a fold carries into the month one by one; more, and the month is
+/// recounted.
+const DAYS_CARRIED: usize = 2;
+
 /// What a fold did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Folded {
@@ -40,8 +44,19 @@ pub async fn run(ctx: &Ctx) -> Result<Folded, sqlx::Error> {
         hours.insert(now_hour - 1);
     }
     let days: BTreeSet<i64> = hours.iter().map(|h| h.div_euclid(24)).collect();
+    // A month with a few days to fold carries their changes; one with many (a first fold,
+    // seeded history) is recounted once from its days afterwards.
+    let mut per_month: std::collections::BTreeMap<i64, usize> = Default::default();
     for d in &days {
-        fold::fold_day(&mut tx, *d).await?;
+        *per_month.entry(fold::month_of_day(*d)).or_default() += 1;
+    }
+    let recount = |m: &i64| per_month.get(m).is_some_and(|n| *n > DAYS_CARRIED);
+    for d in &days {
+        let carry = !recount(&fold::month_of_day(*d));
+        fold::fold_day(&mut tx, *d, carry).await?;
+    }
+    for m in per_month.keys().filter(|m| recount(m)) {
+        fold::recount_month(&mut tx, *m).await?;
     }
     for h in &hours {
         fold::fold_hour(&mut tx, *h).await?;

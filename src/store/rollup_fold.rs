@@ -226,12 +226,14 @@ async fn shift_month(tx: &mut Tx, t: &Monthly, day: i64, sign: i64) -> Result<()
         .map(|_| ()))
 }
 
-/// Recomputes the level-2 rows of one day (UTC day number), and moves the months and the
-/// platform's day along with them.
-pub async fn fold_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
+/// Recomputes the level-2 rows of one day (UTC day number) and the platform's day. With
+/// `months` the day's change is carried into its month too; a fold of many days of one month
+/// passes `false` and recounts the month once afterwards ([`recount_month`]).
+pub async fn fold_day(tx: &mut Tx, day: i64, months: bool) -> Result<(), sqlx::Error> {
     let (from, to) = (day * 24, day * 24 + 24);
-    shift_month(tx, &SALES_MONTHLY, day, -1).await?;
-    shift_month(tx, &EVENT_MONTHLY, day, -1).await?;
+    if months {
+        shift_month(tx, &SALES_MONTHLY, day, -1).await?;
+    }
     on_tx!(tx, |c| sqlx::query(
         "DELETE FROM sales_daily WHERE day = $1"
     )
@@ -251,30 +253,10 @@ pub async fn fold_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
         .execute(c)
         .await
         .map(|_| ()))?;
-    on_tx!(tx, |c| sqlx::query(
-        "DELETE FROM event_daily WHERE day = $1"
-    )
-    .bind(day)
-    .execute(c)
-    .await
-    .map(|_| ()))?;
-    on_tx!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO event_daily (event_id, day, currency, tickets, value_cents) \
-         SELECT event_id, $3, currency, SUM(tickets), SUM(value_cents) FROM sales_hourly \
-         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id, currency HAVING SUM(tickets) <> 0 OR SUM(value_cents) <> 0 \
-         UNION ALL SELECT event_id, $3, '', SUM(tickets), 0 FROM sales_hourly \
-         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id HAVING SUM(tickets) <> 0"
-    )
-    .bind(from)
-    .bind(to)
-    .bind(day)
-    .execute(c)
-    .await
-    .map(|_| ())
-    })?;
-    shift_month(tx, &SALES_MONTHLY, day, 1).await?;
-    shift_month(tx, &EVENT_MONTHLY, day, 1).await?;
+    if months {
+        shift_month(tx, &SALES_MONTHLY, day, 1).await?;
+    }
+    fold_event_day(tx, day, months).await?;
     on_tx!(tx, |c| sqlx::query(
         "DELETE FROM sales_platform_daily WHERE day = $1"
     )
@@ -292,6 +274,147 @@ pub async fn fold_day(tx: &mut Tx, day: i64) -> Result<(), sqlx::Error> {
         .execute(c)
         .await
         .map(|_| ()))
+}
+
+/// An event's tickets and value in one currency on one day.
+type EventDay = (i64, String, i64, i64);
+
+/// Folds the events' rows of one day by difference: the day is summed from level 1 and
+/// compared with what `event_daily` holds, and only rows that changed are written (a fold
+/// every 20 seconds rewrites the few events that sold since, not every event of the day);
+/// with `months`, each change is added to the event's month as well.
+async fn fold_event_day(tx: &mut Tx, day: i64, months: bool) -> Result<(), sqlx::Error> {
+    let (from, to) = (day * 24, day * 24 + 24);
+    let old: Vec<EventDay> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT event_id, currency, tickets, value_cents FROM event_daily WHERE day = $1"
+    )
+    .bind(day)
+    .fetch_all(c)
+    .await)?;
+    let new: Vec<EventDay> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT event_id, currency, CAST(SUM(tickets) AS BIGINT), CAST(SUM(value_cents) AS BIGINT) FROM sales_hourly \
+         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id, currency \
+         HAVING SUM(tickets) <> 0 OR SUM(value_cents) <> 0 \
+         UNION ALL SELECT event_id, '', CAST(SUM(tickets) AS BIGINT), 0 FROM sales_hourly \
+         WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id HAVING SUM(tickets) <> 0"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await)?;
+    let mut old: std::collections::HashMap<(i64, String), (i64, i64)> = old
+        .into_iter()
+        .map(|(e, c, t, v)| ((e, c), (t, v)))
+        .collect();
+    let mut put: Vec<EventDay> = Vec::new();
+    let mut delta: Vec<EventDay> = Vec::new();
+    for (e, c, t, v) in new {
+        match old.remove(&(e, c.clone())) {
+            Some(o) if o == (t, v) => {}
+            Some((ot, ov)) => {
+                delta.push((e, c.clone(), t - ot, v - ov));
+                put.push((e, c, t, v));
+            }
+            None => {
+                delta.push((e, c.clone(), t, v));
+                put.push((e, c, t, v));
+            }
+        }
+    }
+    let gone: Vec<EventDay> = old.into_iter().map(|((e, c), (t, v))| (e, c, t, v)).collect();
+    for chunk in put.chunks(500) {
+        let sql = format!(
+            "INSERT INTO event_daily (event_id, day, currency, tickets, value_cents) VALUES {} \
+             ON CONFLICT (event_id, day, currency) DO UPDATE SET tickets = excluded.tickets, \
+             value_cents = excluded.value_cents",
+            second_is_one(chunk.len())
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql).bind(day);
+            for (e, cur, t, v) in chunk {
+                q = q.bind(*e).bind(cur).bind(*t).bind(*v);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    for (e, c, _, _) in &gone {
+        on_tx!(tx, |conn| sqlx::query(
+            "DELETE FROM event_daily WHERE event_id = $1 AND day = $2 AND currency = $3"
+        )
+        .bind(*e)
+        .bind(day)
+        .bind(c)
+        .execute(conn)
+        .await
+        .map(|_| ()))?;
+    }
+    if !months {
+        return Ok(());
+    }
+    delta.extend(gone.into_iter().map(|(e, c, t, v)| (e, c, -t, -v)));
+    let month = month_of_day(day);
+    for chunk in delta.chunks(500) {
+        let sql = format!(
+            "INSERT INTO event_monthly (event_id, month, currency, tickets, value_cents) VALUES {} \
+             ON CONFLICT (event_id, month, currency) DO UPDATE SET \
+             tickets = event_monthly.tickets + excluded.tickets, \
+             value_cents = event_monthly.value_cents + excluded.value_cents",
+            second_is_one(chunk.len())
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql).bind(month);
+            for (e, cur, t, v) in chunk {
+                q = q.bind(*e).bind(cur).bind(*t).bind(*v);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// `($2, $1, $3, $4, $5), ($6, $1, $7, $8, $9), ...`: rows of five values whose second is
+/// `$1` (the day or month), the others numbered from `$2`.
+fn second_is_one(rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let n = 2 + r * 4;
+            format!("(${n}, $1, ${}, ${}, ${})", n + 1, n + 2, n + 3)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Recounts a month's rows of `sales_monthly` and `event_monthly` from the days (after a
+/// fold of many of its days, which is cheaper than carrying each day's change).
+pub async fn recount_month(tx: &mut Tx, month: i64) -> Result<(), sqlx::Error> {
+    let (first, last) = month_days(month);
+    for t in [SALES_MONTHLY, EVENT_MONTHLY] {
+        let del = format!("DELETE FROM {} WHERE month = $1", t.monthly);
+        on_tx!(tx, |c| sqlx::query(&del)
+            .bind(month)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        let cols = t.cols.join(", ");
+        let group = t.key.replace("month, ", "").replace(", month", "");
+        let sql = format!(
+            "INSERT INTO {m} ({key}, {cols}) SELECT {key_values}, {sums} FROM {d} \
+             WHERE day >= $2 AND day <= $3 GROUP BY {group}",
+            m = t.monthly,
+            d = t.daily,
+            key = t.key,
+            key_values = t.key.replace("month", "$1"),
+            sums = sum_cols(&cols),
+        );
+        on_tx!(tx, |c| sqlx::query(&sql)
+            .bind(month)
+            .bind(first)
+            .bind(last)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
 }
 
 /// `SUM(a), SUM(b), ...` of a column list.
