@@ -242,14 +242,23 @@ async fn threshold_top(
          (SELECT event_id, amount, COUNT(*) OVER () AS n FROM (SELECT event_id, {amount} AS amount FROM event_daily \
           WHERE day = l.k AND currency = $3 ORDER BY {amount} DESC LIMIT $4) h) x"
     );
+    // Each event's total by its own rows (the primary keys lead with the event), so the plan
+    // cannot turn into a scan of a month.
     let exact_sql = format!(
-        "SELECT event_id, CAST(SUM(amount) AS BIGINT) FROM ( \
-         SELECT event_id, {amount} AS amount FROM event_monthly \
-         WHERE event_id = ANY($1) AND month >= $2 AND month <= $3 AND currency = $4 \
-         UNION ALL SELECT event_id, {amount} FROM event_daily WHERE event_id = ANY($1) AND currency = $4 \
-         AND ((day >= $5 AND day <= $6) OR (day >= $7 AND day <= $8))) s GROUP BY event_id"
+        "SELECT i.id, CAST(\
+         (SELECT COALESCE(SUM({amount}), 0) FROM event_monthly m WHERE m.event_id = i.id \
+          AND m.month >= $2 AND m.month <= $3 AND m.currency = $4) + \
+         (SELECT COALESCE(SUM({amount}), 0) FROM event_daily d WHERE d.event_id = i.id \
+          AND d.day >= $5 AND d.day <= $6 AND d.currency = $4) + \
+         (SELECT COALESCE(SUM({amount}), 0) FROM event_daily d WHERE d.event_id = i.id \
+          AND d.day >= $7 AND d.day <= $8 AND d.currency = $4) AS BIGINT) \
+         FROM unnest($1::bigint[]) AS i(id)"
     );
+    // Exact totals found so far, and events ruled out: their most possible stayed below
+    // the tenth total (which only grows, as the most possible only shrinks).
     let mut totals: HashMap<i64, i64> = HashMap::new();
+    let mut ruled_out: std::collections::HashSet<i64> = Default::default();
+    let want = usize::try_from(limit).unwrap_or(0);
     depth = depth.clamp(1, MAX_DEPTH);
     loop {
         let heads: Vec<(bool, i64, i64, i64, i64)> = sqlx::query_as(&heads_sql)
@@ -259,23 +268,50 @@ async fn threshold_top(
             .bind(depth)
             .fetch_all(pool)
             .await?;
-        // An unseen event has at most a full list's last amount in it, and nothing in a
-        // list read to its end.
+        // An event has at most a full list's last amount in a list it was not seen in, and
+        // nothing in a list read to its end.
         let mut lows: HashMap<(bool, i64), i64> = HashMap::new();
-        let mut new: Vec<i64> = Vec::new();
+        let mut seen: HashMap<i64, (i64, Vec<(bool, i64)>)> = HashMap::new();
         for (is_month, k, id, amt, n) in &heads {
             if *n == depth {
                 let low = lows.entry((*is_month, *k)).or_insert(i64::MAX);
                 *low = (*low).min(*amt);
             }
-            if !totals.contains_key(id) {
-                totals.insert(*id, 0);
-                new.push(*id);
+            if !totals.contains_key(id) && !ruled_out.contains(id) {
+                let e = seen.entry(*id).or_default();
+                e.0 += (*amt).max(0);
+                e.1.push((*is_month, *k));
             }
         }
-        if !new.is_empty() {
+        let bound: i64 = lows.values().map(|v| (*v).max(0)).sum();
+        // The most each new event can have, most first; exact totals in batches until the
+        // rest cannot reach the tenth.
+        let mut fresh: Vec<(i64, i64)> = seen
+            .into_iter()
+            .map(|(id, (sum, lists))| {
+                let elsewhere: i64 = lows
+                    .iter()
+                    .filter(|(l, _)| !lists.contains(l))
+                    .map(|(_, v)| (*v).max(0))
+                    .sum();
+                (id, sum + elsewhere)
+            })
+            .collect();
+        fresh.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut next = 0;
+        while next < fresh.len() {
+            let tenth = tenth_total(&totals, want);
+            if tenth.is_some_and(|t| fresh[next].1 < t) {
+                ruled_out.extend(fresh[next..].iter().map(|(id, _)| *id));
+                break;
+            }
+            let batch: Vec<i64> = fresh[next..(next + EXACT_BATCH).min(fresh.len())]
+                .iter()
+                .map(|(id, _)| *id)
+                .collect();
+            next += batch.len();
             let exact: Vec<(i64, i64)> = sqlx::query_as(&exact_sql)
-                .bind(&new)
+                .bind(&batch)
                 .bind(m0)
                 .bind(m1)
                 .bind(currency)
@@ -285,17 +321,14 @@ async fn threshold_top(
                 .bind(b1)
                 .fetch_all(pool)
                 .await?;
-            for (id, total) in exact {
-                totals.insert(id, total);
-            }
+            totals.extend(exact);
         }
-        let bound: i64 = lows.values().map(|v| (*v).max(0)).sum();
         let mut top: Vec<(i64, i64)> = totals.iter().map(|(id, a)| (*id, *a)).collect();
         top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        top.truncate(usize::try_from(limit).unwrap_or(0));
+        top.truncate(want);
         // Ties with an unseen event could order differently, so the bound must be passed.
         let proven = lows.is_empty()
-            || (top.len() as i64 == limit && top.last().is_some_and(|(_, a)| *a > bound));
+            || (top.len() == want && top.last().is_some_and(|(_, a)| *a > bound));
         if proven {
             return Ok(Some(top));
         }
@@ -304,6 +337,20 @@ async fn threshold_top(
         }
         depth = (depth * 4).min(MAX_DEPTH);
     }
+}
+
+/// Events whose exact totals are read at a time.
+const EXACT_BATCH: usize = 64;
+
+/// The `want`-th largest total so far, if there are that many.
+fn tenth_total(totals: &HashMap<i64, i64>, want: usize) -> Option<i64> {
+    if want == 0 || totals.len() < want {
+        return None;
+    }
+    let mut v: Vec<i64> = totals.values().copied().collect();
+    let i = want - 1;
+    v.select_nth_unstable_by(i, |a, b| b.cmp(a));
+    Some(v[i])
 }
 
 /// The top events by summing every event's rows in the range: whole months from
