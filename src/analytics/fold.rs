@@ -6,7 +6,7 @@
 use crate::context::Ctx;
 use crate::store::rollup_fold as fold;
 use crate::store::rollups::hour_of;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// How often the worker folds; the dashboard shows the figures' age.
 pub const FOLD_EVERY_SECONDS: i64 = 20;
@@ -22,8 +22,9 @@ pub struct Folded {
     pub days: usize,
 }
 
-/// Folds now.
-pub async fn run(ctx: &Ctx) -> Result<Folded, sqlx::Error> {
+/// Folds now; `seen` is what this instance's last fold saw of recent seats (empty on the
+/// first). Answers what it did and what it saw, to keep once it has committed.
+pub async fn run(ctx: &Ctx, seen: &SeatSums) -> Result<(Folded, SeatSums), sqlx::Error> {
     let now = ctx.clock().now_ms();
     let now_hour = hour_of(now);
     let mut tx = ctx.db().begin().await?;
@@ -61,15 +62,36 @@ pub async fn run(ctx: &Ctx) -> Result<Folded, sqlx::Error> {
     for h in &hours {
         fold::fold_hour(&mut tx, *h).await?;
     }
-    let capacity_days =
-        fold::take_capacity_days(&mut tx, from.min(now_hour - 1), now_hour + 1).await?;
+    // Capacity: the days marked, and the days of the events whose seats booked or cancelled
+    // in the recent hours differ from what this instance saw at its last fold (all of them
+    // on its first), so a busy platform refolds the few days whose figures moved.
+    let sums = fold::seat_sums(&mut tx, from.min(now_hour - 1), now_hour + 1).await?;
+    let mut changed: Vec<i64> = sums
+        .iter()
+        .filter(|(e, h, t, c)| seen.get(&(*e, *h)) != Some(&(*t, *c)))
+        .map(|(e, ..)| *e)
+        .collect();
+    changed.sort_unstable();
+    changed.dedup();
+    let mut capacity_days: BTreeSet<i64> = fold::take_capacity_days(&mut tx)
+        .await?
+        .into_iter()
+        .collect();
+    capacity_days.extend(fold::event_days(&mut tx, &changed).await?);
     for d in &capacity_days {
         fold::fold_capacity_day(&mut tx, *d).await?;
     }
     fold::set_state(&mut tx, now_hour, now).await?;
     tx.commit().await?;
-    Ok(Folded {
-        hours: hours.len(),
-        days: days.len(),
-    })
+    Ok((
+        Folded {
+            hours: hours.len(),
+            days: days.len(),
+        },
+        sums.into_iter().map(|(e, h, t, c)| ((e, h), (t, c))).collect(),
+    ))
 }
+
+/// Seats booked and cancelled per (event, hour) in the hours a fold looked at: what the next
+/// fold compares with.
+pub type SeatSums = HashMap<(i64, i64), (i64, i64)>;

@@ -61,6 +61,8 @@ impl From<AnalyticsError> for ApiError {
 pub struct AnalyticsService {
     ctx: Ctx,
     views: Arc<views::PageViews>,
+    /// Recent seats per event and hour as the last fold saw them (see [`fold::run`]).
+    seen: Arc<std::sync::Mutex<fold::SeatSums>>,
 }
 
 impl AnalyticsService {
@@ -68,6 +70,7 @@ impl AnalyticsService {
         AnalyticsService {
             ctx,
             views: Arc::default(),
+            seen: Arc::default(),
         }
     }
 
@@ -140,7 +143,26 @@ impl AnalyticsService {
 
     /// Folds level 2 now (the worker calls this every [`fold::FOLD_EVERY_SECONDS`]).
     pub async fn fold(&self) -> Result<fold::Folded, sqlx::Error> {
-        fold::run(&self.ctx).await
+        // What the last committed fold saw; a failed fold leaves it as it was.
+        let seen = self
+            .seen
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default();
+        match fold::run(&self.ctx, &seen).await {
+            Ok((folded, now_seen)) => {
+                if let Ok(mut s) = self.seen.lock() {
+                    *s = now_seen;
+                }
+                Ok(folded)
+            }
+            Err(e) => {
+                if let Ok(mut s) = self.seen.lock() {
+                    *s = seen;
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Counts a view of an event page by a person (not a bot; see [`views::is_bot`]).

@@ -598,24 +598,48 @@ pub async fn mark_event_day(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Erro
     .map(|_| ()))
 }
 
-/// Takes the days marked for folding their capacity, with the days of the events that have
-/// figures in hours `[from, to)`.
-pub async fn take_capacity_days(tx: &mut Tx, from: i64, to: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let mut days: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+/// Takes the days marked for folding their capacity.
+pub async fn take_capacity_days(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar(
         "DELETE FROM capacity_dirty RETURNING day"
     )
     .fetch_all(c)
-    .await)?;
-    days.extend(on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
-        "SELECT DISTINCT e.starts_at / 86400000 FROM events e WHERE e.id IN \
-             (SELECT DISTINCT event_id FROM sales_hourly WHERE hour >= $1 AND hour < $2)"
+    .await)
+}
+
+/// Seats booked and cancelled per event and hour in hours `[from, to)`: what decides whether
+/// an event's seats sold changed since the last fold.
+pub async fn seat_sums(
+    tx: &mut Tx,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT event_id, hour, CAST(SUM(tickets) AS BIGINT), CAST(SUM(tickets_cancelled) AS BIGINT) \
+         FROM sales_hourly WHERE hour >= $1 AND hour < $2 GROUP BY event_id, hour"
     )
     .bind(from)
     .bind(to)
     .fetch_all(c)
-    .await)?);
-    days.sort_unstable();
-    days.dedup();
+    .await)
+}
+
+/// The days these events take place on.
+pub async fn event_days(tx: &mut Tx, events: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    let mut days = Vec::new();
+    for chunk in events.chunks(500) {
+        let sql = format!(
+            "SELECT DISTINCT starts_at / 86400000 FROM events WHERE id IN ({})",
+            crate::store::list_placeholders(chunk.len(), 1)
+        );
+        days.extend(on_tx!(tx, |c| {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?);
+    }
     Ok(days)
 }
 
