@@ -28,6 +28,7 @@ pub async fn run(ctx: &Ctx, seen: &SeatSums) -> Result<(Folded, SeatSums), sqlx:
     let now = ctx.clock().now_ms();
     let now_hour = hour_of(now);
     let mut tx = ctx.db().begin().await?;
+    fold::tune(&mut tx).await?;
     let state = fold::lock_state(&mut tx).await?;
     let mut hours: BTreeSet<i64> = fold::take_dirty(&mut tx).await?.into_iter().collect();
     // Hours since the last fold (and the one before it, for transactions that straddled

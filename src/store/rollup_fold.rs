@@ -113,6 +113,18 @@ pub async fn lock_state(tx: &mut Tx) -> Result<FoldState, sqlx::Error> {
     })
 }
 
+/// Gives a fold's transaction room to sort a busy day in memory, and no JIT (each statement
+/// is planned afresh and short; compiling it costs more than it saves). PostgreSQL only.
+pub async fn tune(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SET LOCAL work_mem = '64MB'")
+            .execute(&mut **t)
+            .await?;
+        sqlx::query("SET LOCAL jit = off").execute(&mut **t).await?;
+    }
+    Ok(())
+}
+
 /// Takes the dirty hours (they are folded in this transaction).
 pub async fn take_dirty(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
     on_tx!(tx, |c| sqlx::query_scalar(
