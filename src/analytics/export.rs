@@ -18,10 +18,10 @@ use crate::store::exports::{
 };
 use crate::{Core, ratelimit};
 use chrono::{Datelike, NaiveDate, Timelike};
-use std::fmt::Write as _;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::future::Future;
 
 /// Rows read per page.

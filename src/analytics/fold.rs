@@ -89,7 +89,9 @@ pub async fn run(ctx: &Ctx, seen: &SeatSums) -> Result<(Folded, SeatSums), sqlx:
             hours: hours.len(),
             days: days.len(),
         },
-        sums.into_iter().map(|(e, h, t, c)| ((e, h), (t, c))).collect(),
+        sums.into_iter()
+            .map(|(e, h, t, c)| ((e, h), (t, c)))
+            .collect(),
     ))
 }
 

@@ -52,14 +52,16 @@ pub type Point = (i64, String, i64, i64, i64);
 
 /// The platform per day (as its first hour) and currency over days `[first, last]`.
 pub async fn platform_by_day(db: &Db, first: i64, last: i64) -> Result<Vec<Point>, sqlx::Error> {
-    on_pool!(db, |p| sqlx::query_as(
+    on_pool!(db, |p| {
+        sqlx::query_as(
         "SELECT day * 24, currency, tickets, value_cents, tickets_cancelled FROM sales_platform_daily \
          WHERE day >= $1 AND day <= $2 AND currency <> '' ORDER BY day"
     )
     .bind(first)
     .bind(last)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 /// The platform per hour and currency over hours `[from, to)`.
@@ -221,7 +223,7 @@ async fn threshold_top(
         if d0 > d1 {
             continue;
         }
-        if d1 - d0 + 1 <= DAYS_AS_DAYS {
+        if d1 - d0 < DAYS_AS_DAYS {
             days.extend(d0..=d1);
         } else {
             months.push(month_of_day(d0));
@@ -327,8 +329,8 @@ async fn threshold_top(
         top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         top.truncate(want);
         // Ties with an unseen event could order differently, so the bound must be passed.
-        let proven = lows.is_empty()
-            || (top.len() == want && top.last().is_some_and(|(_, a)| *a > bound));
+        let proven =
+            lows.is_empty() || (top.len() == want && top.last().is_some_and(|(_, a)| *a > bound));
         if proven {
             return Ok(Some(top));
         }

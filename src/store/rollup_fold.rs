@@ -33,7 +33,8 @@ fn month_first_day(month: i64) -> i64 {
 }
 
 fn day_date(day: i64) -> NaiveDate {
-    chrono::DateTime::UNIX_EPOCH.date_naive()
+    chrono::DateTime::UNIX_EPOCH
+        .date_naive()
         .checked_add_signed(chrono::TimeDelta::days(day))
         .unwrap_or_default()
 }
@@ -61,7 +62,11 @@ impl MonthSplit {
         }
         let (m0, m1) = (month_of_day(first), month_of_day(last));
         // The first whole month: the first's own if the range starts on its first day.
-        let lo = if month_days(m0).0 == first { m0 } else { m0 + 1 };
+        let lo = if month_days(m0).0 == first {
+            m0
+        } else {
+            m0 + 1
+        };
         let hi = if month_days(m1).1 == last { m1 } else { m1 - 1 };
         if lo > hi {
             return MonthSplit {
@@ -213,7 +218,13 @@ async fn shift_month(tx: &mut Tx, t: &Monthly, day: i64, sign: i64) -> Result<()
     let values = t
         .cols
         .iter()
-        .map(|c| if sign < 0 { format!("-{c}") } else { c.to_string() })
+        .map(|c| {
+            if sign < 0 {
+                format!("-{c}")
+            } else {
+                c.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let key_values = t.key.replace("month", "$1");
@@ -303,7 +314,8 @@ async fn fold_event_day(tx: &mut Tx, day: i64, months: bool) -> Result<(), sqlx:
     .bind(day)
     .fetch_all(c)
     .await)?;
-    let new: Vec<EventDay> = on_tx!(tx, |c| sqlx::query_as(
+    let new: Vec<EventDay> = on_tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT event_id, currency, CAST(SUM(tickets) AS BIGINT), CAST(SUM(value_cents) AS BIGINT) FROM sales_hourly \
          WHERE hour >= $1 AND hour < $2 AND currency <> '' GROUP BY event_id, currency \
          HAVING SUM(tickets) <> 0 OR SUM(value_cents) <> 0 \
@@ -313,7 +325,8 @@ async fn fold_event_day(tx: &mut Tx, day: i64, months: bool) -> Result<(), sqlx:
     .bind(from)
     .bind(to)
     .fetch_all(c)
-    .await)?;
+    .await
+    })?;
     let mut old: std::collections::HashMap<(i64, String), (i64, i64)> = old
         .into_iter()
         .map(|(e, c, t, v)| ((e, c), (t, v)))
@@ -333,7 +346,10 @@ async fn fold_event_day(tx: &mut Tx, day: i64, months: bool) -> Result<(), sqlx:
             }
         }
     }
-    let gone: Vec<EventDay> = old.into_iter().map(|((e, c), (t, v))| (e, c, t, v)).collect();
+    let gone: Vec<EventDay> = old
+        .into_iter()
+        .map(|((e, c), (t, v))| (e, c, t, v))
+        .collect();
     for chunk in put.chunks(500) {
         let sql = format!(
             "INSERT INTO event_daily (event_id, day, currency, tickets, value_cents) VALUES {} \
@@ -552,7 +568,9 @@ pub async fn month_mismatches(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error
     );
     let platform = format!("SELECT day, currency, {platform_cols} FROM sales_platform_daily");
     let mut parts = vec![
-        format!("SELECT 'sales_platform_daily' AS t, day AS at FROM ({platform} EXCEPT {platform_sum}) a"),
+        format!(
+            "SELECT 'sales_platform_daily' AS t, day AS at FROM ({platform} EXCEPT {platform_sum}) a"
+        ),
         format!("SELECT 'sales_platform_daily', day FROM ({platform_sum} EXCEPT {platform}) b"),
     ];
     for (i, t) in [SALES_MONTHLY, EVENT_MONTHLY].iter().enumerate() {
@@ -626,14 +644,16 @@ pub async fn seat_sums(
     from: i64,
     to: i64,
 ) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_as(
+    on_tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT event_id, hour, CAST(SUM(tickets) AS BIGINT), CAST(SUM(tickets_cancelled) AS BIGINT) \
          FROM sales_hourly WHERE hour >= $1 AND hour < $2 GROUP BY event_id, hour"
     )
     .bind(from)
     .bind(to)
     .fetch_all(c)
-    .await)
+    .await
+    })
 }
 
 /// The days these events take place on.
@@ -714,8 +734,14 @@ mod tests {
         assert_eq!(month_of_day(0), 1970 * 12);
         assert_eq!(month_of_day(day(2026, 12, 1)), 2026 * 12 + 11);
         assert_eq!(month_of_day(day(2024, 2, 29)), 2024 * 12 + 1);
-        assert_eq!(month_days(2024 * 12 + 1), (day(2024, 2, 1), day(2024, 2, 29)));
-        assert_eq!(month_days(2025 * 12 + 11), (day(2025, 12, 1), day(2025, 12, 31)));
+        assert_eq!(
+            month_days(2024 * 12 + 1),
+            (day(2024, 2, 1), day(2024, 2, 29))
+        );
+        assert_eq!(
+            month_days(2025 * 12 + 11),
+            (day(2025, 12, 1), day(2025, 12, 31))
+        );
         assert_eq!(month_of_day(-1), 1969 * 12 + 11);
     }
 

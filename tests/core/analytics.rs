@@ -359,12 +359,16 @@ async fn top_events_equal_a_count_of_the_bookings() {
                         .map(|(id, _, a)| (id, a))
                         .collect();
                 let sql = match rank {
-                    Rank::Tickets => "SELECT event_id, CAST(SUM(quantity) AS BIGINT) AS a FROM bookings \
+                    Rank::Tickets => {
+                        "SELECT event_id, CAST(SUM(quantity) AS BIGINT) AS a FROM bookings \
                          WHERE created_at >= $1 AND created_at < $2 AND $3 = '' \
-                         GROUP BY event_id ORDER BY a DESC, event_id LIMIT $4",
-                    Rank::Value => "SELECT event_id, CAST(SUM(total_cents) AS BIGINT) AS a FROM bookings \
+                         GROUP BY event_id ORDER BY a DESC, event_id LIMIT $4"
+                    }
+                    Rank::Value => {
+                        "SELECT event_id, CAST(SUM(total_cents) AS BIGINT) AS a FROM bookings \
                          WHERE created_at >= $1 AND created_at < $2 AND currency = $3 \
-                         GROUP BY event_id ORDER BY a DESC, event_id LIMIT $4",
+                         GROUP BY event_id ORDER BY a DESC, event_id LIMIT $4"
+                    }
                 };
                 let want: Vec<(i64, i64)> = evently::on_pool!(db, |p| sqlx::query_as(sql)
                     .bind(from_ms)
@@ -384,6 +388,9 @@ async fn top_events_equal_a_count_of_the_bookings() {
                 ranked += want.len();
             }
         }
-        assert!(ranked > 100, "[{engine}] only {ranked} ranked rows compared");
+        assert!(
+            ranked > 100,
+            "[{engine}] only {ranked} ranked rows compared"
+        );
     }
 }
