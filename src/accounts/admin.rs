@@ -179,16 +179,21 @@ impl AccountService {
         }
         let now = self.ctx.clock().now_ms();
         let before = self.user_row(user_id).await?;
-        store::users::set_role(self.ctx.db(), user_id, role.as_str(), now)
+        let fail = |e| AccountError::db("changing a role failed", e);
+        // The change and its audit entry commit together, or neither does.
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
+        store::users::set_role_tx(&mut tx, user_id, role.as_str(), now)
             .await
-            .map_err(|e| AccountError::db("changing a role failed", e))?;
-        self.audit_account(
-            actor,
-            "user.role",
-            user_id,
-            serde_json::json!({ "from": before.role, "to": role.as_str() }),
+            .map_err(fail)?;
+        let detail = serde_json::json!({ "from": before.role, "to": role.as_str() });
+        store::audit::record_tx(
+            &mut tx,
+            &account_entry(actor, "user.role", user_id, &detail),
+            now,
         )
-        .await;
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
         Ok(user_view(&self.user_row(user_id).await?))
     }
 
@@ -210,11 +215,13 @@ impl AccountService {
         let now = self.ctx.clock().now_ms();
         self.user_row(user_id).await?;
         let fail = |e| AccountError::db("disabling an account failed", e);
-        store::users::set_disabled(self.ctx.db(), user_id, disabled, now)
+        // The change, the sessions it ends and its audit entry commit together.
+        let mut tx = self.ctx.db().begin().await.map_err(fail)?;
+        store::users::set_disabled_tx(&mut tx, user_id, disabled, now)
             .await
             .map_err(fail)?;
         if disabled {
-            store::sessions::revoke_all(self.ctx.db(), user_id, None, now, "account_disabled")
+            store::sessions::revoke_all_tx(&mut tx, user_id, None, now, "account_disabled")
                 .await
                 .map_err(fail)?;
         }
@@ -223,8 +230,11 @@ impl AccountService {
         } else {
             "user.enable"
         };
-        self.audit_account(actor, action, user_id, serde_json::json!({}))
-            .await;
+        let entry = account_entry(actor, action, user_id, &serde_json::json!({}));
+        store::audit::record_tx(&mut tx, &entry, now)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
         Ok(user_view(&self.user_row(user_id).await?))
     }
 
@@ -246,15 +256,7 @@ impl AccountService {
         subject: i64,
         detail: serde_json::Value,
     ) {
-        let entry = store::audit::NewEntry {
-            actor_id: Some(actor.user_id),
-            action,
-            target_type: "user",
-            target_id: Some(subject.to_string()),
-            subject_id: Some(subject),
-            detail: detail.to_string(),
-            ip: actor.ip.clone(),
-        };
+        let entry = account_entry(actor, action, subject, &detail);
         if let Err(e) = store::audit::record(self.ctx.db(), &entry, self.ctx.clock().now_ms()).await
         {
             tracing::error!(error = %e, action, "audit write failed");
@@ -295,5 +297,23 @@ fn audit_view(r: store::audit::EntryRow) -> AuditEntryView {
         detail: r.detail,
         ip: r.ip,
         at: to_datetime(r.created_at),
+    }
+}
+
+/// An audit entry for an admin's action on an account.
+fn account_entry<'a>(
+    actor: &Actor,
+    action: &'a str,
+    subject: i64,
+    detail: &serde_json::Value,
+) -> store::audit::NewEntry<'a> {
+    store::audit::NewEntry {
+        actor_id: Some(actor.user_id),
+        action,
+        target_type: "user",
+        target_id: Some(subject.to_string()),
+        subject_id: Some(subject),
+        detail: detail.to_string(),
+        ip: actor.ip.clone(),
     }
 }

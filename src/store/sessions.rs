@@ -153,7 +153,21 @@ pub async fn revoke_all(
     now: i64,
     reason: &str,
 ) -> Result<u64, sqlx::Error> {
-    let r = on_writer!(db, |p| {
+    let mut tx = db.begin().await?;
+    let n = revoke_all_tx(&mut tx, user_id, keep, now, reason).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// [`revoke_all`] inside a transaction.
+pub async fn revoke_all_tx(
+    tx: &mut Tx,
+    user_id: i64,
+    keep: Option<&str>,
+    now: i64,
+    reason: &str,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, |c| {
         sqlx::query(
         "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL \
          AND id <> COALESCE($4, '')"
@@ -162,10 +176,9 @@ pub async fn revoke_all(
     .bind(now)
     .bind(reason)
     .bind(keep)
-    .execute(p)
+    .execute(c)
     .await.map(|r| r.rows_affected())
-    })?;
-    Ok(r)
+    })
 }
 
 /// Notes that a session was used now, if it was last noted more than `every_ms` ago (so a

@@ -91,13 +91,21 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
 
 /// Sets a user's role (creating the admin from the command line, or by an admin).
 pub async fn set_role(db: &Db, id: i64, role: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let r = on_writer!(db, |p| sqlx::query(
+    let mut tx = db.begin().await?;
+    let done = set_role_tx(&mut tx, id, role, now).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// [`set_role`] inside a transaction (an admin's change, with its audit entry).
+pub async fn set_role_tx(tx: &mut Tx, id: i64, role: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let r = on_tx!(tx, |c| sqlx::query(
         "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1"
     )
     .bind(id)
     .bind(role)
     .bind(now)
-    .execute(p)
+    .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
     Ok(r == 1)
@@ -229,15 +237,21 @@ pub async fn bookings_of(
     })
 }
 
-/// Enables or disables an account.
-pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: i64) -> Result<bool, sqlx::Error> {
-    let r = on_writer!(db, |p| sqlx::query(
+/// Enables or disables an account, inside the transaction that also ends its sessions and
+/// records the change.
+pub async fn set_disabled_tx(
+    tx: &mut Tx,
+    id: i64,
+    disabled: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = on_tx!(tx, |c| sqlx::query(
         "UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL"
     )
     .bind(id)
     .bind(disabled)
     .bind(now)
-    .execute(p)
+    .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
     Ok(r == 1)
