@@ -71,8 +71,8 @@ fn csv(export: CsvExport) -> Response {
     tag = "events",
     operation_id = "export_event_bookings",
     summary = "An event's bookings as CSV (its organizer and admins)",
-    description = "One row per booking, cancelled ones included (see `status`): code, ticket \
-        type, quantity, `unit_price` and `ticket_value` (decimals, with `currency`; Evently \
+    description = "One row per booking, cancelled ones included (see `status`), in booking \
+        order: code, ticket type, quantity, `unit_price` and `ticket_value` (decimals, with `currency`; Evently \
         takes no payment, so these are what the tickets are worth, not money received), \
         booker, times in ISO 8601 UTC. Cells a spreadsheet would run as a formula start with \
         `'`. Streamed; 20 exports per 10 minutes per user; each export is audit-logged.",
@@ -158,7 +158,8 @@ pub async fn waitlist(
     tag = "admin",
     operation_id = "export_all_bookings",
     summary = "Bookings of every event, or of one, as CSV (admins)",
-    description = "The columns of `GET /api/v1/events/{id}/bookings/export.csv`.",
+    description = "The columns of `GET /api/v1/events/{id}/bookings/export.csv`; rows by \
+        event, then booking.",
     params(AdminBookingsQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses(
