@@ -435,6 +435,50 @@ const DESCRIPTIONS: &[&str] = &[
 ];
 
 /// How many demo events a default run creates.
+/// The words the demo data is made of, for benchmarks that search it as people would.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// Words of titles and descriptions (lower case, each once).
+    pub words: Vec<String>,
+    /// Venue names.
+    pub venues: Vec<String>,
+    /// City names.
+    pub cities: Vec<String>,
+    /// Category slugs.
+    pub categories: Vec<String>,
+}
+
+/// The demo data's vocabulary.
+pub fn vocabulary() -> Vocabulary {
+    let mut words: Vec<String> = Vec::new();
+    let mut add = |text: &str| {
+        for w in text.split(|c: char| !c.is_alphanumeric()) {
+            if w.chars().count() >= 2 {
+                words.push(w.to_lowercase());
+            }
+        }
+    };
+    for (category, _) in CATEGORIES {
+        let (stems, subtitles, _) = catalogue(category);
+        stems.iter().chain(subtitles.iter()).for_each(|t| add(t));
+    }
+    DESCRIPTIONS.iter().for_each(|d| add(d));
+    words.sort_unstable();
+    words.dedup();
+    let mut venues: Vec<String> = CITIES
+        .iter()
+        .flat_map(|(_, _, _, v)| v.iter().map(|s| s.to_string()))
+        .collect();
+    venues.sort_unstable();
+    venues.dedup();
+    Vocabulary {
+        words,
+        venues,
+        cities: CITIES.iter().map(|(c, ..)| c.to_string()).collect(),
+        categories: CATEGORIES.iter().map(|(c, _)| c.to_string()).collect(),
+    }
+}
+
 pub const DEFAULT_EVENTS: usize = 240;
 
 /// Progress callback: (events done, events total).

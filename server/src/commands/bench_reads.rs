@@ -29,6 +29,10 @@ pub struct Reads {
     /// makes every one count, so the cost of counting is measured.
     #[arg(long)]
     pub user_agent: Option<String>,
+    /// Searches composed at random (words of the demo data, common words, misspellings, any
+    /// mix of filters; see `bench search-sweep --generated`) instead of the fixed shapes.
+    #[arg(long)]
+    pub generated: bool,
 }
 
 pub(crate) const WORDS: &[&str] = &[
@@ -211,30 +215,45 @@ pub async fn run(args: Reads) -> anyhow::Result<Value> {
         Arc::new(move |rng| format!("{b}{}", p.choose(rng).map(String::as_str).unwrap_or("/"))),
     )
     .await;
+    let words = Arc::new(super::bench_queries::Words::new(
+        chrono::Utc::now().timestamp().div_euclid(86_400),
+    ));
+    let generated = args.generated;
+    let search = move |rng: &mut rand::rngs::StdRng| -> String {
+        if generated {
+            words.compose(rng).query
+        } else {
+            random_search(rng)
+        }
+    };
+    let search = Arc::new(search);
     let b = base.clone();
+    let s = search.clone();
     let search_api = scenario(
         "search_api",
         &http,
         args.concurrency,
         args.seconds,
         None,
-        Arc::new(move |rng| format!("{b}/api/v1/events?{}", random_search(rng))),
+        Arc::new(move |rng| format!("{b}/api/v1/events?{}", s(rng))),
     )
     .await;
     let b = base.clone();
+    let s = search.clone();
     let search_page = scenario(
         "search_page",
         &http,
         args.concurrency,
         args.seconds,
         None,
-        Arc::new(move |rng| format!("{b}/search?{}", random_search(rng))),
+        Arc::new(move |rng| format!("{b}/search?{}", s(rng))),
     )
     .await;
     Ok(json!({
         "bench": "reads",
         "engine": health["database"]["engine"],
         "concurrency": args.concurrency,
+        "searches": if args.generated { "generated" } else { "fixed shapes" },
         "seconds_per_scenario": args.seconds,
         "sampled_events": paths.len(),
         "event_page_user_agent": args.user_agent,

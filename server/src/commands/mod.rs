@@ -5,6 +5,7 @@ pub mod bench_analytics;
 pub mod bench_common;
 pub mod bench_live;
 pub mod bench_notify;
+pub mod bench_queries;
 pub mod bench_reads;
 pub mod bench_sweep;
 pub mod bench_waitlist;
