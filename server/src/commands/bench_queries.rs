@@ -159,27 +159,13 @@ fn misspell(rng: &mut impl Rng, w: &str) -> String {
 
 /// `YYYY-MM-DD` of a UTC day number.
 fn date(day: i64) -> String {
-    chrono::DateTime::UNIX_EPOCH
-        .date_naive()
-        .checked_add_signed(chrono::TimeDelta::days(day))
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    evently::analytics::range::date_of(day)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
-/// Percent-encodes a query value (letters, digits and `-._~` stay; a space is `+`).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// Percent-encodes a query value.
+pub use evently::dto::url_encode as encode;
 
 #[cfg(test)]
 mod tests {
